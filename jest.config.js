@@ -1,0 +1,17 @@
+/** Unit specs live beside the code in libs/ and apps/; integration tests over real HTTP live in test/. */
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
+  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
+  transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  moduleNameMapper: {
+    '^@app/payments-auth(|/.*)$': '<rootDir>/libs/payments-auth/src$1',
+    '^@app/sandbox(|/.*)$': '<rootDir>/apps/sandbox/src$1',
+  },
+  setupFiles: ['<rootDir>/test/support/capture-logs.setup.ts'],
+  globalSetup: '<rootDir>/test/support/log-capture.global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/log-capture.global-teardown.ts',
+  testTimeout: 30000,
+};

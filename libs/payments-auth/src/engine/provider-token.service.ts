@@ -1,0 +1,67 @@
+import type { ProviderName } from '../errors/payments-auth.error';
+import { ProviderNotConfiguredError } from '../errors/provider-not-configured.error';
+import type { NormalizedTenantConfig } from '../options/tenant-config.validator';
+import type { TenantRegistry } from './tenant-registry';
+import type { TokenEngine } from './token-engine';
+import type { TokenSnapshot } from './token-snapshot.interface';
+
+/** An HTTP header carrying a credential, ready to set on a request. */
+export interface AuthHeader {
+  name: string;
+  value: string;
+}
+
+/**
+ * The facade shape both provider services share: resolve the tenant (default when omitted), pick its
+ * configuration for this provider, and hand the work to the engine. Errors for a missing tenant or provider
+ * configuration are raised here, before any network call.
+ */
+export abstract class ProviderTokenService<TConfig extends object> {
+  protected constructor(
+    protected readonly provider: ProviderName,
+    protected readonly registry: TenantRegistry,
+    protected readonly engine: TokenEngine<TConfig>,
+  ) {}
+
+  /** A valid access token for the tenant (the default tenant when omitted). */
+  async getToken(tenantId?: string): Promise<string> {
+    const { tenant, config } = await this.lookup(tenantId);
+    return this.engine.getToken(tenant, config);
+  }
+
+  /** Expiry and non-secret facts about the tenant's current token, obtaining one if needed. */
+  async getTokenInfo(tenantId?: string): Promise<TokenSnapshot> {
+    const { tenant, config } = await this.lookup(tenantId);
+    return this.engine.getTokenInfo(tenant, config);
+  }
+
+  /**
+   * Drops the cached token if it is still `token` (e.g. the one a 401 came back for), so that a token renewed
+   * meanwhile by someone else is not thrown away. Returns whether a token was dropped.
+   */
+  async invalidate(tenantId?: string, token?: string): Promise<boolean> {
+    const { tenant, config } = await this.lookup(tenantId);
+    return this.engine.invalidate(tenant, config, token);
+  }
+
+  /** Forces a new token now; concurrent callers share the one token call. Also retries after re-authorization. */
+  async refresh(tenantId?: string): Promise<string> {
+    const { tenant, config } = await this.lookup(tenantId);
+    return this.engine.refresh(tenant, config);
+  }
+
+  /** The header to send to the provider's API: `Authorization: Bearer <token>`. */
+  async getAuthHeader(tenantId?: string): Promise<AuthHeader> {
+    return { name: 'Authorization', value: `Bearer ${await this.getToken(tenantId)}` };
+  }
+
+  protected abstract configOf(tenantConfig: NormalizedTenantConfig): TConfig | undefined;
+
+  protected async lookup(tenantId: string | undefined): Promise<{ tenant: string; config: TConfig }> {
+    const tenant = this.registry.tenantOrDefault(tenantId);
+    const tenantConfig = this.registry.peek(tenant) ?? (await this.registry.getOrThrow(tenant));
+    const config = this.configOf(tenantConfig);
+    if (config === undefined) throw new ProviderNotConfiguredError(this.provider, tenant);
+    return { tenant, config };
+  }
+}

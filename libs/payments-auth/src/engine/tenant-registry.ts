@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PaymentsAuthConfigError } from '../errors/config.error';
+import { NoTenantError } from '../errors/no-tenant.error';
+import { UnknownTenantError } from '../errors/unknown-tenant.error';
+import type { ValidatedOptions } from '../options/module-options.validator';
+import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator';
+import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal';
+
+/**
+ * Every tenant's validated configuration. Static tenants come from options; others are looked up once through
+ * `resolveTenant` (concurrent lookups of one id share a call), validated like static config, and cached.
+ * Unknown ids are not cached, so a tenant onboarded later is found on its first request.
+ */
+@Injectable()
+export class TenantRegistry {
+  private readonly known = new Map<string, NormalizedTenantConfig>();
+  private readonly resolving = new Map<string, Promise<NormalizedTenantConfig>>();
+
+  constructor(@Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions) {
+    for (const [tenant, config] of Object.entries(options.tenants)) this.known.set(tenant, config);
+  }
+
+  /** The tenant to use when a call names `tenant` (or none). */
+  tenantOrDefault(tenant: string | undefined): string {
+    const chosen = tenant ?? this.options.defaultTenant;
+    if (chosen === undefined) throw new NoTenantError();
+    return chosen;
+  }
+
+  /** Synchronous lookup for the hot path: only tenants already known. */
+  peek(tenant: string): NormalizedTenantConfig | undefined {
+    return this.known.get(tenant);
+  }
+
+  async getOrThrow(tenant: string): Promise<NormalizedTenantConfig> {
+    return this.known.get(tenant) ?? this.resolve(tenant);
+  }
+
+  /** Ids of the tenants known so far (static plus resolved). */
+  tenantIds(): string[] {
+    return [...this.known.keys()];
+  }
+
+  private resolve(tenant: string): Promise<NormalizedTenantConfig> {
+    const resolveTenant = this.options.resolveTenant;
+    // An id outside the safe alphabet never reaches the user's resolver (it may build a query from it).
+    if (resolveTenant === undefined || tenantIdProblem(tenant) !== undefined) {
+      return Promise.reject(new UnknownTenantError(tenant));
+    }
+    let pending = this.resolving.get(tenant);
+    if (pending === undefined) {
+      pending = resolveTenant(tenant)
+        .then((raw) => this.admit(tenant, raw))
+        .finally(() => this.resolving.delete(tenant));
+      this.resolving.set(tenant, pending);
+    }
+    return pending;
+  }
+
+  private admit(tenant: string, raw: unknown): NormalizedTenantConfig {
+    if (raw === undefined || raw === null) throw new UnknownTenantError(tenant);
+    const result = validateTenantConfig(raw, `tenants.${tenant}`);
+    if (!result.ok) throw new PaymentsAuthConfigError(result.issues, tenant);
+    this.known.set(tenant, result.config);
+    return result.config;
+  }
+}

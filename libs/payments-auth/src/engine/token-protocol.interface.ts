@@ -1,0 +1,30 @@
+import type { ProviderName } from '../errors/payments-auth.error';
+import type { StoredToken } from '../stores/token-store.interface';
+
+/** What a protocol adapter hands the engine after a successful token call. */
+export interface IssuedToken {
+  accessToken: string;
+  /** Epoch ms, already computed from the time the request was sent. */
+  expiresAt: number;
+  /** Epoch ms when the token request was sent. */
+  issuedAt: number;
+  refreshToken?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * A provider's token protocol: knows HTTP shapes, nothing about caching. The engine knows caching, nothing
+ * about HTTP shapes. A third provider is one more implementation of this interface.
+ */
+export interface TokenProtocol<TConfig> {
+  readonly provider: ProviderName;
+  /**
+   * True when each refresh spends the refresh token (Blnk). The engine then never guesses: if the store cannot
+   * be read and this process holds no newer refresh token, it fails instead of reusing a possibly spent one.
+   */
+  readonly rotatesRefreshTokens: boolean;
+  /** A non-secret identity of the credentials (key id or client id plus base URL) for the cache fingerprint. */
+  credentialIdentity(config: TConfig): string;
+  /** Gets a new token. `previous` is the newest stored record (Blnk takes its refresh token from it). */
+  acquire(config: TConfig, tenant: string, previous: StoredToken | undefined): Promise<IssuedToken>;
+}

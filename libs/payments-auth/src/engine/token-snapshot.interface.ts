@@ -1,0 +1,15 @@
+import type { ProviderName } from '../errors/payments-auth.error';
+
+/** What `getTokenInfo` reports: facts about the current token, never the token itself. */
+export interface TokenSnapshot {
+  provider: ProviderName;
+  tenant: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  /** When the library will renew it (expiry minus the capped margin). */
+  refreshAt: Date;
+  /** Blnk OAuth: whether a refresh token is held (its value is never reported). */
+  hasRefreshToken: boolean;
+  /** Non-secret response facts: Blink `paymentTypes`, `currencies`; Blnk `scope`, `tokenType`. */
+  details: Record<string, unknown>;
+}

@@ -1,0 +1,12 @@
+export { PaymentsAuthError, type PaymentsAuthErrorDetails, type ProviderName } from './payments-auth.error';
+export { PaymentsAuthConfigError, type ConfigIssue } from './config.error';
+export { UnknownTenantError } from './unknown-tenant.error';
+export { NoTenantError } from './no-tenant.error';
+export { ProviderNotConfiguredError } from './provider-not-configured.error';
+export { ReauthorizationRequiredError } from './reauthorization-required.error';
+export { RateLimitedError } from './rate-limited.error';
+export { ProviderUnavailableError } from './provider-unavailable.error';
+export { ProviderTimeoutError } from './provider-timeout.error';
+export { ProviderRejectedError } from './provider-rejected.error';
+export { MalformedResponseError } from './malformed-response.error';
+export { TokenStoreError } from './token-store.error';

@@ -1,0 +1,28 @@
+// The public API. Everything not listed here is internal and may change without notice.
+export { PaymentsAuthModule } from './payments-auth.module';
+export {
+  PAYMENTS_AUTH_MODULE_OPTIONS,
+  PAYMENTS_AUTH_OPTIONS_TYPE,
+  PAYMENTS_AUTH_ASYNC_OPTIONS_TYPE,
+} from './payments-auth.module-definition';
+export {
+  DEFAULT_BLINK_BASE_URL,
+  DEFAULT_BLNK_BASE_URL,
+  type PaymentsAuthModuleOptions,
+  type TenantConfig,
+  type BlinkTenantConfig,
+  type BlnkTenantConfig,
+  type BlnkOAuthTenantConfig,
+  type BlnkApiKeyTenantConfig,
+  type BlnkCoreTenantConfig,
+} from './options/payments-auth-options.interface';
+export { OPTION_DEFAULTS } from './options/module-options.validator';
+export { BlinkTokenService } from './providers/blink/blink-token.service';
+export { BlnkTokenService, type BlnkCredentialInfo, type BlnkCredentialMode } from './providers/blnk/blnk-token.service';
+export type { AuthHeader } from './engine/provider-token.service';
+export type { TokenSnapshot } from './engine/token-snapshot.interface';
+export { TenantRegistry } from './engine/tenant-registry';
+export type { StoredToken, TokenStore } from './stores/token-store.interface';
+export { MemoryTokenStore } from './stores/memory.store';
+export { FileTokenStore, type FileTokenStoreOptions } from './stores/file.store';
+export * from './errors';

@@ -1,0 +1,28 @@
+import { IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateBy } from 'class-validator';
+
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+const isTokenStore = (value: unknown): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  ['get', 'set', 'delete'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
+
+/** Module-level knobs; tenants are validated one by one by tenant-config.validator.ts. */
+export class ModuleOptionsSchema {
+  @IsObject() tenants!: Record<string, unknown>;
+  @IsOptional() @IsString() defaultTenant?: string;
+
+  @IsOptional()
+  @ValidateBy({ name: 'isFunction', validator: { validate: isFunction, defaultMessage: () => 'resolveTenant must be a function' } })
+  resolveTenant?: unknown;
+
+  @IsOptional() @IsInt() @Min(1) @Max(300_000) tokenRequestTimeoutMs?: number;
+  @IsOptional() @IsInt() @Min(0) refreshMarginMs?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(0.9) refreshMarginMaxRatio?: number;
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'isTokenStore',
+    validator: { validate: isTokenStore, defaultMessage: () => 'store must implement get, set and delete' },
+  })
+  store?: unknown;
+}

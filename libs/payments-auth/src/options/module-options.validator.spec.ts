@@ -1,0 +1,117 @@
+import { PaymentsAuthConfigError } from '../errors/config.error';
+import { MemoryTokenStore } from '../stores/memory.store';
+import { validateModuleOptions } from './module-options.validator';
+import type { PaymentsAuthModuleOptions } from './payments-auth-options.interface';
+
+const SECRET = 'TOPSECRET-value-that-must-not-print';
+const store = new MemoryTokenStore();
+
+function configErrorOf(options: unknown): PaymentsAuthConfigError {
+  try {
+    validateModuleOptions(options as PaymentsAuthModuleOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PaymentsAuthConfigError);
+    const configError = error as PaymentsAuthConfigError;
+    expect(configError.message).not.toContain(SECRET);
+    expect(JSON.stringify(configError)).not.toContain(SECRET);
+    return configError;
+  }
+  throw new Error('expected a PaymentsAuthConfigError');
+}
+
+const pathsOf = (options: unknown): string[] => configErrorOf(options).issues.map((issue) => issue.path);
+
+describe('validateModuleOptions', () => {
+  it('accepts a valid config and fills in defaults', () => {
+    const options = validateModuleOptions({
+      store,
+      tenants: {
+        acme: {
+          blink: { apiKey: 'k', secretKey: SECRET },
+          blnk: { clientId: 'c', clientSecret: SECRET, refreshToken: SECRET },
+        },
+        'core-tenant': { blnk: { mode: 'core', apiKey: SECRET, baseUrl: 'https://blnk.internal.example/' } },
+        keyed: { blnk: { mode: 'api-key', apiKey: SECRET, instanceId: 'inst_1' } },
+      },
+      defaultTenant: 'acme',
+    });
+    expect(options.tokenRequestTimeoutMs).toBe(10_000);
+    expect(options.refreshMarginMs).toBe(60_000);
+    expect(options.refreshMarginMaxRatio).toBe(0.5);
+    expect(options.store).toBe(store);
+    expect(options.tenants.acme.blink?.baseUrl).toBe('https://secure.blinkpayment.co.uk');
+    expect(options.tenants.acme.blnk).toMatchObject({ mode: 'oauth', baseUrl: 'https://api.cloud.blnkfinance.com' });
+    expect(options.tenants['core-tenant'].blnk?.baseUrl).toBe('https://blnk.internal.example');
+    expect(options.tenants.keyed.blnk).toMatchObject({ mode: 'api-key', baseUrl: 'https://api.cloud.blnkfinance.com' });
+  });
+
+  it('names every bad field by path in one error', () => {
+    const error = configErrorOf({
+      store,
+      tenants: {
+        acme: { blink: { apiKey: '', secretKey: 42, baseUrl: 'not a url' } },
+        beta: { blnk: { clientId: 'c' } },
+      },
+      tokenRequestTimeoutMs: -1,
+      refreshMarginMs: 'soon',
+      refreshMarginMaxRatio: 2,
+    });
+    const paths = error.issues.map((issue) => issue.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'tenants.acme.blink.apiKey',
+        'tenants.acme.blink.secretKey',
+        'tenants.acme.blink.baseUrl',
+        'tenants.beta.blnk.clientSecret',
+        'tokenRequestTimeoutMs',
+        'refreshMarginMs',
+        'refreshMarginMaxRatio',
+      ]),
+    );
+    expect(error.message).toContain('tenants.acme.blink.apiKey');
+    expect(error.message).toContain('tenants.beta.blnk.clientSecret');
+  });
+
+  it.each([
+    ['missing tenants', { store }, ['tenants']],
+    ['tenants not an object', { store, tenants: [] }, ['tenants']],
+    ['tenant with no provider', { store, tenants: { a: {} } }, ['tenants.a']],
+    ['tenant not an object', { store, tenants: { a: 'x' } }, ['tenants.a']],
+    ['unknown tenant field', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: 's' }, stripe: {} } } }, ['tenants.a.stripe']],
+    ['misspelt provider field', { store, tenants: { a: { blink: { apikey: 'k', apiKey: 'k', secretKey: 's' } } } }, ['tenants.a.blink.apikey']],
+    ['bad tenant id', { store, tenants: { 'a b': { blink: { apiKey: 'k', secretKey: 's' } } } }, ['tenants.a b']],
+    ['unknown blnk mode', { store, tenants: { a: { blnk: { mode: 'magic', apiKey: 'k' } } } }, ['tenants.a.blnk.mode']],
+    ['core without baseUrl', { store, tenants: { a: { blnk: { mode: 'core', apiKey: SECRET } } } }, ['tenants.a.blnk.baseUrl']],
+    ['api-key without key', { store, tenants: { a: { blnk: { mode: 'api-key' } } } }, ['tenants.a.blnk.apiKey']],
+    ['oauth field in api-key mode', { store, tenants: { a: { blnk: { mode: 'api-key', apiKey: SECRET, clientSecret: SECRET } } } }, ['tenants.a.blnk.clientSecret']],
+    ['empty refresh token', { store, tenants: { a: { blnk: { clientId: 'c', clientSecret: SECRET, refreshToken: '' } } } }, ['tenants.a.blnk.refreshToken']],
+    ['plain http to a remote host', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'http://blink.example.com' } } } }, ['tenants.a.blink.baseUrl']],
+    ['base URL with a query', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'https://x.example?a=1' } } } }, ['tenants.a.blink.baseUrl']],
+    ['non-boolean flag', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, sendBlinkReceipt: 'yes' } } } }, ['tenants.a.blink.sendBlinkReceipt']],
+    ['defaultTenant not in tenants', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET } } }, defaultTenant: 'b' }, ['defaultTenant']],
+    ['resolveTenant not a function', { store, tenants: {}, resolveTenant: 'db' }, ['resolveTenant']],
+    ['store without methods', { store: { get: () => undefined }, tenants: {} }, ['store']],
+    ['unknown module option', { store, tenants: {}, refreshMargin: 5 }, ['refreshMargin']],
+    ['timeout not an integer', { store, tenants: {}, tokenRequestTimeoutMs: 1.5 }, ['tokenRequestTimeoutMs']],
+  ])('rejects %s', (_name, options, expectedPaths) => {
+    expect(pathsOf(options)).toEqual(expect.arrayContaining(expectedPaths));
+  });
+
+  it('rejects a non-object', () => {
+    expect(pathsOf(null)).toEqual(['options']);
+  });
+
+  it('allows http on loopback hosts for local sandboxes', () => {
+    const options = validateModuleOptions({
+      store,
+      tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'http://127.0.0.1:4010' } } },
+    });
+    expect(options.tenants.a.blink?.baseUrl).toBe('http://127.0.0.1:4010');
+  });
+
+  it('accepts a defaultTenant left to resolveTenant', () => {
+    expect(() =>
+      validateModuleOptions({ store, tenants: {}, defaultTenant: 'later', resolveTenant: async () => undefined }),
+    ).not.toThrow();
+  });
+});

@@ -1,0 +1,68 @@
+import { ConfigIssue, PaymentsAuthConfigError } from '../errors/config.error';
+import { FileTokenStore } from '../stores/file.store';
+import type { TokenStore } from '../stores/token-store.interface';
+import { ModuleOptionsSchema } from './module-options.schema';
+import { PaymentsAuthModuleOptions, ResolvedPaymentsAuthOptions } from './payments-auth-options.interface';
+import { collectIssues } from './validation-issues';
+import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator';
+
+export const OPTION_DEFAULTS = {
+  tokenRequestTimeoutMs: 10_000,
+  refreshMarginMs: 60_000,
+  refreshMarginMaxRatio: 0.5,
+  fileStoreDirectory: '.payments-auth',
+} as const;
+
+export interface ValidatedOptions extends Omit<ResolvedPaymentsAuthOptions, 'tenants'> {
+  tenants: Record<string, NormalizedTenantConfig>;
+}
+
+/**
+ * Validates the raw module options once, at bootstrap, and applies defaults. Throws one
+ * PaymentsAuthConfigError naming every bad field by path; values are never printed.
+ */
+export function validateModuleOptions(raw: PaymentsAuthModuleOptions): ValidatedOptions {
+  if (typeof raw !== 'object' || raw === null) {
+    throw new PaymentsAuthConfigError([{ path: 'options', problem: 'must be an object' }]);
+  }
+  const issues: ConfigIssue[] = collectModuleIssues(raw);
+  const tenants: Record<string, NormalizedTenantConfig> = {};
+  const rawTenants = isPlainObject(raw.tenants) ? raw.tenants : {};
+  for (const [tenantId, tenantConfig] of Object.entries(rawTenants)) {
+    const idProblem = tenantIdProblem(tenantId);
+    if (idProblem) issues.push({ path: `tenants.${tenantId}`, problem: idProblem });
+    const result = validateTenantConfig(tenantConfig, `tenants.${tenantId}`);
+    if (result.ok) tenants[tenantId] = result.config;
+    else issues.push(...result.issues);
+  }
+  if (raw.defaultTenant !== undefined && !(raw.defaultTenant in rawTenants) && raw.resolveTenant === undefined) {
+    issues.push({ path: 'defaultTenant', problem: 'names a tenant that is not in tenants' });
+  }
+  if (issues.length > 0) throw new PaymentsAuthConfigError(issues);
+
+  return {
+    tenants,
+    defaultTenant: raw.defaultTenant,
+    resolveTenant: raw.resolveTenant,
+    tokenRequestTimeoutMs: raw.tokenRequestTimeoutMs ?? OPTION_DEFAULTS.tokenRequestTimeoutMs,
+    refreshMarginMs: raw.refreshMarginMs ?? OPTION_DEFAULTS.refreshMarginMs,
+    refreshMarginMaxRatio: raw.refreshMarginMaxRatio ?? OPTION_DEFAULTS.refreshMarginMaxRatio,
+    store: raw.store ?? defaultStore(),
+  };
+}
+
+function collectModuleIssues(raw: PaymentsAuthModuleOptions): ConfigIssue[] {
+  // Tenants get their own per-tenant paths below; the schema only checks that `tenants` is an object.
+  const tenantsPlaceholder = isPlainObject(raw.tenants) ? {} : raw.tenants;
+  return collectIssues(ModuleOptionsSchema, { ...raw, tenants: tenantsPlaceholder }, '').map((issue) => ({
+    ...issue,
+    path: issue.path.slice(1),
+  }));
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function defaultStore(): TokenStore {
+  return new FileTokenStore({ directory: OPTION_DEFAULTS.fileStoreDirectory });
+}

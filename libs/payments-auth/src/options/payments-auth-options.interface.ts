@@ -1,0 +1,95 @@
+import type { TokenStore } from '../stores/token-store.interface';
+
+export const DEFAULT_BLINK_BASE_URL = 'https://secure.blinkpayment.co.uk';
+export const DEFAULT_BLNK_BASE_URL = 'https://api.cloud.blnkfinance.com';
+
+/** Blink Payment: `api_key` + `secret_key` are exchanged for a 30-minute JWT; there is no refresh grant. */
+export interface BlinkTenantConfig {
+  apiKey: string;
+  secretKey: string;
+  /** Defaults to `https://secure.blinkpayment.co.uk` (sandbox accounts use the same host with their own keys). */
+  baseUrl?: string;
+  sendBlinkReceipt?: boolean;
+  addressPostcodeRequired?: boolean;
+  enableMotoPayments?: boolean;
+  applicationName?: string;
+  applicationDescription?: string;
+  sourceSite?: string;
+}
+
+/** Blnk Cloud OAuth: refresh-token grant with rotation. */
+export interface BlnkOAuthTenantConfig {
+  mode?: 'oauth';
+  clientId: string;
+  clientSecret: string;
+  /**
+   * The first refresh token only. Once a rotated refresh token is in the store it always wins over this seed,
+   * because the seed has been spent and reusing it would revoke the grant.
+   */
+  refreshToken?: string;
+  /** Defaults to `https://api.cloud.blnkfinance.com`. */
+  baseUrl?: string;
+  instanceId?: string;
+}
+
+/** Blnk Cloud static API key, sent as `Authorization: Bearer blnk_...`. */
+export interface BlnkApiKeyTenantConfig {
+  mode: 'api-key';
+  apiKey: string;
+  /** Defaults to `https://api.cloud.blnkfinance.com`. */
+  baseUrl?: string;
+  instanceId?: string;
+}
+
+/** Self-hosted Blnk Core, static key sent as `X-Blnk-Key`. */
+export interface BlnkCoreTenantConfig {
+  mode: 'core';
+  apiKey: string;
+  /** Required: the address of your own Blnk Core deployment. */
+  baseUrl: string;
+}
+
+export type BlnkTenantConfig = BlnkOAuthTenantConfig | BlnkApiKeyTenantConfig | BlnkCoreTenantConfig;
+
+export interface TenantConfig {
+  blink?: BlinkTenantConfig;
+  blnk?: BlnkTenantConfig;
+}
+
+export interface PaymentsAuthModuleOptions {
+  /** Tenants known at start-up, by tenant id (`[A-Za-z0-9._-]`, up to 128 characters). */
+  tenants: Record<string, TenantConfig>;
+  /** Used when a call names no tenant. */
+  defaultTenant?: string;
+  /**
+   * Looks up tenants that are not in `tenants` (e.g. from a database). Called once per tenant id, concurrent
+   * lookups shared; the result is validated like static config and cached. `undefined` means unknown tenant.
+   */
+  resolveTenant?: (tenantId: string) => Promise<TenantConfig | undefined>;
+  /** Deadline for one token-endpoint call, connection to last byte. Default 10 000 ms. */
+  tokenRequestTimeoutMs?: number;
+  /** Renew a token this long before it expires. Default 60 000 ms. */
+  refreshMarginMs?: number;
+  /**
+   * The margin never exceeds this fraction of the token's lifetime, so short-lived tokens cannot cause a
+   * refresh storm (a 60 s margin on a 30 s token would renew on every call). Default 0.5.
+   */
+  refreshMarginMaxRatio?: number;
+  /**
+   * Where tokens (and Blnk's rotating refresh tokens) are kept. Default: a `FileTokenStore` in
+   * `./.payments-auth`, so a rotated refresh token survives a restart. Use `MemoryTokenStore` for tests or
+   * when nothing must survive a restart.
+   */
+  store?: TokenStore;
+}
+
+/** Options after defaults were applied and validation passed. */
+export interface ResolvedPaymentsAuthOptions {
+  tenants: Record<string, TenantConfig>;
+  defaultTenant?: string;
+  resolveTenant?: (tenantId: string) => Promise<TenantConfig | undefined>;
+  tokenRequestTimeoutMs: number;
+  refreshMarginMs: number;
+  refreshMarginMaxRatio: number;
+  store: TokenStore;
+}

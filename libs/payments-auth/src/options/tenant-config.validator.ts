@@ -1,0 +1,82 @@
+import type { ConfigIssue } from '../errors/config.error';
+import {
+  BlinkTenantConfig,
+  BlnkApiKeyTenantConfig,
+  BlnkCoreTenantConfig,
+  BlnkOAuthTenantConfig,
+  DEFAULT_BLINK_BASE_URL,
+  DEFAULT_BLNK_BASE_URL,
+  TenantConfig,
+} from './payments-auth-options.interface';
+import { BLNK_MODES, BLNK_SCHEMA_BY_MODE, BlinkTenantConfigSchema } from './tenant-config.schema';
+import { collectIssues } from './validation-issues';
+
+/** Tenant ids end up in store keys and file names, so they are restricted to a safe alphabet. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+export type NormalizedBlinkConfig = BlinkTenantConfig & { baseUrl: string };
+export type NormalizedBlnkConfig =
+  | (BlnkOAuthTenantConfig & { mode: 'oauth'; baseUrl: string })
+  | (BlnkApiKeyTenantConfig & { baseUrl: string })
+  | BlnkCoreTenantConfig;
+
+export interface NormalizedTenantConfig {
+  blink?: NormalizedBlinkConfig;
+  blnk?: NormalizedBlnkConfig;
+}
+
+export type TenantValidationResult =
+  | { ok: true; config: NormalizedTenantConfig }
+  | { ok: false; issues: ConfigIssue[] };
+
+/** Validates one tenant's configuration and fills in defaults. `path` is e.g. `tenants.acme`. */
+export function validateTenantConfig(raw: unknown, path: string): TenantValidationResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, issues: [{ path, problem: 'must be an object' }] };
+  }
+  const { blink, blnk, ...unknownFields } = raw as Record<string, unknown>;
+  const issues: ConfigIssue[] = Object.keys(unknownFields).map((field) => ({
+    path: `${path}.${field}`,
+    problem: 'is not a known option (expected blink and/or blnk)',
+  }));
+  if (blink === undefined && blnk === undefined) {
+    issues.push({ path, problem: 'must configure at least one provider (blink or blnk)' });
+  }
+  if (blink !== undefined) issues.push(...collectIssues(BlinkTenantConfigSchema, blink, `${path}.blink`));
+  if (blnk !== undefined) issues.push(...validateBlnk(blnk, `${path}.blnk`));
+  if (issues.length > 0) return { ok: false, issues };
+
+  const config: NormalizedTenantConfig = {};
+  if (blink !== undefined) config.blink = normalizeBlink(blink as BlinkTenantConfig);
+  if (blnk !== undefined) config.blnk = normalizeBlnk(blnk as NormalizedBlnkConfig);
+  return { ok: true, config };
+}
+
+function validateBlnk(blnk: unknown, path: string): ConfigIssue[] {
+  const mode = typeof blnk === 'object' && blnk !== null ? (blnk as { mode?: unknown }).mode ?? 'oauth' : 'oauth';
+  if (!BLNK_MODES.includes(mode as (typeof BLNK_MODES)[number])) {
+    return [{ path: `${path}.mode`, problem: `must be one of ${BLNK_MODES.join(', ')}` }];
+  }
+  return collectIssues(BLNK_SCHEMA_BY_MODE[mode as (typeof BLNK_MODES)[number]], blnk, path);
+}
+
+const withoutTrailingSlash = (url: string): string => url.replace(/\/+$/, '');
+
+function normalizeBlink(blink: BlinkTenantConfig): NormalizedBlinkConfig {
+  return { ...blink, baseUrl: withoutTrailingSlash(blink.baseUrl ?? DEFAULT_BLINK_BASE_URL) };
+}
+
+function normalizeBlnk(blnk: NormalizedBlnkConfig): NormalizedBlnkConfig {
+  if (blnk.mode === 'core') return { ...blnk, baseUrl: withoutTrailingSlash(blnk.baseUrl) };
+  if (blnk.mode === 'api-key') return { ...blnk, baseUrl: withoutTrailingSlash(blnk.baseUrl ?? DEFAULT_BLNK_BASE_URL) };
+  return { ...blnk, mode: 'oauth', baseUrl: withoutTrailingSlash(blnk.baseUrl ?? DEFAULT_BLNK_BASE_URL) };
+}
+
+export function tenantIdProblem(tenantId: unknown): string | undefined {
+  if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId)) {
+    return 'tenant ids must be 1-128 characters of A-Z a-z 0-9 . _ -';
+  }
+  return undefined;
+}
+
+export type { TenantConfig };

@@ -1,0 +1,42 @@
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { TenantRegistry } from './engine/tenant-registry';
+import { ValidatedOptions, validateModuleOptions } from './options/module-options.validator';
+import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface';
+import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from './payments-auth.constants.internal';
+import { PAYMENTS_AUTH_MODULE_OPTIONS, PaymentsAuthConfigurableModule } from './payments-auth.module-definition';
+import { BlinkProtocol } from './providers/blink/blink.protocol';
+import { BlinkTokenService } from './providers/blink/blink-token.service';
+import { BlnkProtocol } from './providers/blnk/blnk.protocol';
+import { BlnkTokenService } from './providers/blnk/blnk-token.service';
+import { createTokenHttpClient } from './providers/token-endpoint.client';
+
+/**
+ * `PaymentsAuthModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory | useClass | useExisting,
+ * isGlobal })`. Options are validated once while the module is created: bad config fails the application start
+ * with one error naming every bad field.
+ */
+@Module({
+  providers: [
+    {
+      provide: VALIDATED_OPTIONS,
+      useFactory: (raw: PaymentsAuthModuleOptions) => validateModuleOptions(raw),
+      inject: [PAYMENTS_AUTH_MODULE_OPTIONS],
+    },
+    { provide: TOKEN_HTTP_CLIENT, useFactory: createTokenHttpClient },
+    TenantRegistry,
+    BlinkProtocol,
+    BlnkProtocol,
+    BlinkTokenService,
+    BlnkTokenService,
+  ],
+  exports: [BlinkTokenService, BlnkTokenService, TenantRegistry],
+})
+export class PaymentsAuthModule extends PaymentsAuthConfigurableModule implements OnApplicationShutdown {
+  constructor(@Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions) {
+    super();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.options.store.close?.();
+  }
+}

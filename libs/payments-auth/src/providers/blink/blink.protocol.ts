@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AxiosInstance } from 'axios';
+import type { IssuedToken, TokenProtocol } from '../../engine/token-protocol.interface';
+import { MalformedResponseError } from '../../errors/malformed-response.error';
+import type { PaymentsAuthError, PaymentsAuthErrorDetails } from '../../errors/payments-auth.error';
+import { ProviderRejectedError } from '../../errors/provider-rejected.error';
+import { ReauthorizationRequiredError } from '../../errors/reauthorization-required.error';
+import { safeProviderCode, safeProviderText } from '../../observability/redact';
+import type { ValidatedOptions } from '../../options/module-options.validator';
+import type { NormalizedBlinkConfig } from '../../options/tenant-config.validator';
+import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from '../../payments-auth.constants.internal';
+import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client';
+import { parseBlinkTokenResponse } from './blink-token.response';
+
+export const BLINK_TOKEN_PATH = '/api/pay/v1/tokens';
+
+/** Blink's token protocol: key pair in a JSON body, a fresh JWT every time (no refresh grant). */
+@Injectable()
+export class BlinkProtocol implements TokenProtocol<NormalizedBlinkConfig> {
+  readonly provider = 'blink' as const;
+  readonly rotatesRefreshTokens = false;
+
+  constructor(
+    @Inject(TOKEN_HTTP_CLIENT) private readonly http: AxiosInstance,
+    @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
+  ) {}
+
+  credentialIdentity(config: NormalizedBlinkConfig): string {
+    return `${config.baseUrl}\n${config.apiKey}`;
+  }
+
+  async acquire(config: NormalizedBlinkConfig, tenant: string): Promise<IssuedToken> {
+    const details = { provider: this.provider, tenant };
+    const sentAt = Date.now();
+    const response = await postTokenRequest(this.http, {
+      details,
+      url: `${config.baseUrl}${BLINK_TOKEN_PATH}`,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(requestBody(config)),
+      timeoutMs: this.options.tokenRequestTimeoutMs,
+    });
+    if (response.status === 201 || response.status === 200) {
+      return parseBlinkTokenResponse(response.json, sentAt, { ...details, status: response.status });
+    }
+    throw failureOf(response, details, config);
+  }
+}
+
+/** The body exactly as Blink documents it; the flags default to false, as the document says. */
+function requestBody(config: NormalizedBlinkConfig): Record<string, unknown> {
+  return {
+    api_key: config.apiKey,
+    secret_key: config.secretKey,
+    send_blink_receipt: config.sendBlinkReceipt ?? false,
+    address_postcode_required: config.addressPostcodeRequired ?? false,
+    enable_moto_payments: config.enableMotoPayments ?? false,
+    ...(config.applicationName !== undefined && { application_name: config.applicationName }),
+    ...(config.applicationDescription !== undefined && { application_description: config.applicationDescription }),
+    ...(config.sourceSite !== undefined && { source_site: config.sourceSite }),
+  };
+}
+
+/** Blink errors come as `{ success: false, error, message }`. */
+function failureOf(response: TokenEndpointResponse, base: PaymentsAuthErrorDetails, config: NormalizedBlinkConfig): PaymentsAuthError {
+  const common = commonFailure(response, base);
+  if (common !== undefined) return common;
+  const body = (typeof response.json === 'object' && response.json !== null ? response.json : {}) as Record<string, unknown>;
+  const details = { ...base, status: response.status, providerErrorCode: safeProviderCode(body.error) };
+  const reason = safeProviderText(body.message, [config.apiKey, config.secretKey]) ?? `HTTP ${response.status}`;
+  if (response.status === 401 || response.status === 403) return new ReauthorizationRequiredError(details, reason);
+  if (response.status >= 400) return new ProviderRejectedError(details, reason);
+  return new MalformedResponseError(details, `unexpected HTTP ${response.status}`);
+}

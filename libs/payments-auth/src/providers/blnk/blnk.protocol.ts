@@ -1,0 +1,87 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AxiosInstance } from 'axios';
+import type { IssuedToken, TokenProtocol } from '../../engine/token-protocol.interface';
+import { MalformedResponseError } from '../../errors/malformed-response.error';
+import type { PaymentsAuthError, PaymentsAuthErrorDetails } from '../../errors/payments-auth.error';
+import { ProviderRejectedError } from '../../errors/provider-rejected.error';
+import { ReauthorizationRequiredError } from '../../errors/reauthorization-required.error';
+import { safeProviderCode, safeProviderText } from '../../observability/redact';
+import type { ValidatedOptions } from '../../options/module-options.validator';
+import type { BlnkOAuthTenantConfig } from '../../options/payments-auth-options.interface';
+import { VALIDATED_OPTIONS, TOKEN_HTTP_CLIENT } from '../../payments-auth.constants.internal';
+import type { StoredToken } from '../../stores/token-store.interface';
+import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client';
+import { parseBlnkTokenResponse } from './blnk-token.response';
+
+export const BLNK_TOKEN_PATH = '/oauth/token';
+
+export type BlnkOAuthConfig = BlnkOAuthTenantConfig & { mode: 'oauth'; baseUrl: string };
+
+/** OAuth error codes that no retry can fix: the client or the grant itself is refused. */
+const REAUTHORIZATION_CODES = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
+
+/** Blnk Cloud's OAuth protocol: refresh-token grant with rotation, and the authorization-code exchange. */
+@Injectable()
+export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
+  readonly provider = 'blnk' as const;
+  readonly rotatesRefreshTokens = true;
+
+  constructor(
+    @Inject(TOKEN_HTTP_CLIENT) private readonly http: AxiosInstance,
+    @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
+  ) {}
+
+  credentialIdentity(config: BlnkOAuthConfig): string {
+    return `${config.baseUrl}\n${config.clientId}`;
+  }
+
+  /** Refreshes with the newest refresh token: the stored one, else the configured seed. */
+  acquire(config: BlnkOAuthConfig, tenant: string, previous: StoredToken | undefined): Promise<IssuedToken> {
+    const refreshToken = previous?.refreshToken ?? config.refreshToken;
+    if (refreshToken === undefined) {
+      return Promise.reject(
+        new ReauthorizationRequiredError(
+          { provider: this.provider, tenant },
+          'no refresh token yet: complete the authorization-code flow with exchangeAuthorizationCode',
+        ),
+      );
+    }
+    return this.grant(config, tenant, { grant_type: 'refresh_token', refresh_token: refreshToken });
+  }
+
+  exchangeAuthorizationCode(config: BlnkOAuthConfig, tenant: string, code: string, redirectUri: string): Promise<IssuedToken> {
+    return this.grant(config, tenant, { grant_type: 'authorization_code', code, redirect_uri: redirectUri });
+  }
+
+  private async grant(config: BlnkOAuthConfig, tenant: string, form: Record<string, string>): Promise<IssuedToken> {
+    const details = { provider: this.provider, tenant };
+    const sentAt = Date.now();
+    const response = await postTokenRequest(this.http, {
+      details,
+      url: `${config.baseUrl}${BLNK_TOKEN_PATH}`,
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: `Basic ${Buffer.from(`${config.clientId}:${config.clientSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams(form).toString(),
+      timeoutMs: this.options.tokenRequestTimeoutMs,
+    });
+    if (response.status === 200) return parseBlnkTokenResponse(response.json, sentAt, { ...details, status: 200 });
+    throw failureOf(response, details, [config.clientSecret, ...Object.values(form)]);
+  }
+}
+
+/** OAuth errors come as `{ error, error_description }` (RFC 6749 §5.2). */
+function failureOf(response: TokenEndpointResponse, base: PaymentsAuthErrorDetails, secrets: string[]): PaymentsAuthError {
+  const common = commonFailure(response, base);
+  if (common !== undefined) return common;
+  const body = (typeof response.json === 'object' && response.json !== null ? response.json : {}) as Record<string, unknown>;
+  const code = safeProviderCode(body.error);
+  const details = { ...base, status: response.status, providerErrorCode: code };
+  const reason = [code, safeProviderText(body.error_description, secrets)].filter(Boolean).join(': ') || `HTTP ${response.status}`;
+  if ((code !== undefined && REAUTHORIZATION_CODES.has(code)) || response.status === 401) {
+    return new ReauthorizationRequiredError(details, reason);
+  }
+  if (response.status >= 400) return new ProviderRejectedError(details, reason);
+  return new MalformedResponseError(details, `unexpected HTTP ${response.status}`);
+}

@@ -1,0 +1,13 @@
+import { parseRetryAfter } from './retry-after';
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+
+  it('reads delta-seconds', () => expect(parseRetryAfter('7', now)).toBe(7_000));
+  it('reads an HTTP date', () => expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000));
+  it('never returns a negative wait for a past date', () => expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0));
+  it('ignores garbage and absence', () => {
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});

@@ -1,0 +1,94 @@
+import axios, { AxiosInstance, isAxiosError } from 'axios';
+import type { PaymentsAuthErrorDetails } from '../errors/payments-auth.error';
+import { PaymentsAuthError } from '../errors/payments-auth.error';
+import { ProviderTimeoutError } from '../errors/provider-timeout.error';
+import { ProviderUnavailableError } from '../errors/provider-unavailable.error';
+import { RateLimitedError } from '../errors/rate-limited.error';
+import { parseRetryAfter } from './retry-after';
+
+/** Token responses are small; anything larger is not a token response. */
+const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
+
+export interface TokenEndpointRequest {
+  details: Required<Pick<PaymentsAuthErrorDetails, 'provider' | 'tenant'>>;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+export interface TokenEndpointResponse {
+  status: number;
+  /** The parsed JSON body, or undefined when the body was not JSON (an HTML error page, say). */
+  json: unknown;
+  retryAfter?: string;
+}
+
+/**
+ * The library's own Axios instance for token calls. It carries no interceptors, so a token call can never be
+ * intercepted into a 401 loop, and it never follows redirects: credentials in a token request body must not be
+ * re-sent to wherever a redirect points.
+ */
+export function createTokenHttpClient(): AxiosInstance {
+  return axios.create({
+    maxRedirects: 0,
+    validateStatus: () => true,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    maxContentLength: MAX_TOKEN_RESPONSE_BYTES,
+    headers: { Accept: 'application/json', 'User-Agent': 'payments-auth' },
+  });
+}
+
+/**
+ * POSTs a token request. Network failures become typed errors that carry no part of the request (an Axios
+ * error holds the request headers and body, i.e. the credentials), and the whole exchange has one deadline.
+ */
+export async function postTokenRequest(http: AxiosInstance, request: TokenEndpointRequest): Promise<TokenEndpointResponse> {
+  let response;
+  try {
+    response = await http.request<string>({
+      method: 'POST',
+      url: request.url,
+      headers: request.headers,
+      data: request.body,
+      timeout: request.timeoutMs,
+      // axios' own timeout only covers socket inactivity; a trickling response must still end on time.
+      signal: AbortSignal.timeout(request.timeoutMs),
+    });
+  } catch (error) {
+    throw toTransportError(error, request);
+  }
+  const retryAfter = response.headers['retry-after'];
+  return {
+    status: response.status,
+    json: parseJson(response.data),
+    retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+  };
+}
+
+/** The failures every token endpoint shares: rate limiting, server errors and redirects. */
+export function commonFailure(response: TokenEndpointResponse, details: PaymentsAuthErrorDetails): PaymentsAuthError | undefined {
+  const { status } = response;
+  if (status === 429) return new RateLimitedError(details, parseRetryAfter(response.retryAfter));
+  if (status >= 500) return new ProviderUnavailableError({ ...details, status }, `HTTP ${status}`);
+  if (status >= 300 && status < 400) return new ProviderUnavailableError({ ...details, status }, `unexpected redirect (HTTP ${status})`);
+  return undefined;
+}
+
+function toTransportError(error: unknown, request: TokenEndpointRequest): PaymentsAuthError {
+  const code = isAxiosError(error) ? error.code : (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') {
+    return new ProviderTimeoutError(request.details, request.timeoutMs);
+  }
+  return new ProviderUnavailableError(request.details, code ?? 'network error');
+}
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string' || text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

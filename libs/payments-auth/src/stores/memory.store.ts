@@ -1,0 +1,24 @@
+import type { StoredToken, TokenStore } from './token-store.interface';
+
+/** Keeps tokens in this process only: nothing survives a restart. For tests and stateless deployments. */
+export class MemoryTokenStore implements TokenStore {
+  private readonly records = new Map<string, StoredToken>();
+
+  async get(key: string): Promise<StoredToken | undefined> {
+    const record = this.records.get(key);
+    return record && { ...record };
+  }
+
+  async set(key: string, value: StoredToken): Promise<void> {
+    // A copy, so a caller mutating its object cannot change what is stored.
+    this.records.set(key, { ...value });
+  }
+
+  async delete(key: string): Promise<void> {
+    this.records.delete(key);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { type: 'MemoryTokenStore', size: this.records.size };
+  }
+}
