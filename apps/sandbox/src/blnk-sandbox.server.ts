@@ -1,0 +1,249 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BlnkGrantStore, type BlnkGrantOutcome } from './blnk-grant.store';
+import { randomToken, safeEqual } from './crypto.util';
+import { applyFault, FaultQueue } from './faults';
+import {
+  type HeaderMap,
+  mediaType,
+  parseBasicAuth,
+  parseBearer,
+  parseForm,
+  PayloadTooLargeError,
+  readBody,
+  requestPath,
+  sendJson,
+  sendRaw,
+} from './http.util';
+import { createCounters, resetCounters } from './sandbox.counters';
+import {
+  assertLifetimeSeconds,
+  DEFAULT_BLNK_API_KEY,
+  DEFAULT_BLNK_CLIENT,
+  DEFAULT_BLNK_CORE_KEY,
+  DEFAULT_BLNK_SEED_REFRESH_TOKEN,
+  DEFAULT_BLNK_TOKEN_LIFETIME_SECONDS,
+} from './sandbox.defaults';
+import type { BlnkSandbox, BlnkSandboxClient, BlnkSandboxOptions } from './sandbox.types';
+import { listen } from './server-lifecycle.util';
+
+const SCOPE = 'data:read data:write proxy:write';
+// Token responses must never be cached (RFC 6749 §5.1); errors get the same headers for simplicity.
+const TOKEN_HEADERS: HeaderMap = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+const UNAUTHORIZED = { error: 'unauthorized' };
+
+export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promise<BlnkSandbox> {
+  const clients = new Map<string, string>();
+  const addClient = (client: BlnkSandboxClient): void => {
+    clients.set(client.clientId, client.clientSecret);
+  };
+  (options.clients ?? [DEFAULT_BLNK_CLIENT]).forEach(addClient);
+  const apiKeys = new Set(options.apiKeys ?? [DEFAULT_BLNK_API_KEY]);
+  const coreKeys = new Set(options.coreKeys ?? [DEFAULT_BLNK_CORE_KEY]);
+
+  const lifetimeSeconds = options.tokenLifetimeSeconds ?? DEFAULT_BLNK_TOKEN_LIFETIME_SECONDS;
+  assertLifetimeSeconds(lifetimeSeconds);
+  const grants = new BlnkGrantStore(lifetimeSeconds);
+  const counters = createCounters();
+  const faults = new FaultQueue();
+  // One ledger per sandbox: enough for the demo to show data, stable across calls so responses compare equal.
+  const ledger = { ledger_id: randomToken('ldg_', 12), name: 'General Ledger', created_at: new Date().toISOString() };
+
+  const requireClient = (clientId: string): void => {
+    if (!clients.has(clientId)) throw new Error(`Unknown Blnk sandbox client: ${clientId}`);
+  };
+  if (clients.has(DEFAULT_BLNK_CLIENT.clientId)) {
+    grants.createGrant(DEFAULT_BLNK_CLIENT.clientId, DEFAULT_BLNK_SEED_REFRESH_TOKEN);
+  }
+
+  const authenticateClient = (req: IncomingMessage): string | undefined => {
+    const credentials = parseBasicAuth(req.headers.authorization);
+    if (!credentials) return undefined;
+    const secret = clients.get(credentials.username);
+    // Compare even for unknown ids, so a response's timing does not reveal which client ids exist.
+    const secretMatches = safeEqual(secret ?? '', credentials.password);
+    return secret !== undefined && secretMatches ? credentials.username : undefined;
+  };
+
+  const handleToken = async (req: IncomingMessage, res: ServerResponse, closing: AbortSignal): Promise<void> => {
+    counters.tokenCalls += 1;
+    // Taken on arrival so concurrent requests consume faults in the order they came in.
+    const fault = faults.take();
+    const reply = (status: number, body: string, contentType: string, headers: HeaderMap = {}): void => {
+      if (status >= 400 && status < 500) counters.rejectedTokenCalls += 1;
+      sendRaw(res, status, body, contentType, { ...TOKEN_HEADERS, ...headers });
+    };
+    const replyJson = (status: number, body: unknown, headers?: HeaderMap): void =>
+      reply(status, JSON.stringify(body), 'application/json', headers);
+
+    let raw: Buffer;
+    try {
+      raw = await readBody(req);
+    } catch (error) {
+      if (!(error instanceof PayloadTooLargeError)) throw error;
+      replyJson(413, { error: 'invalid_request', error_description: error.message }, { Connection: 'close' });
+      return;
+    }
+
+    if (fault) {
+      const outcome = await applyFault(fault, {
+        req,
+        successStatus: 200,
+        errorBody: (status) => ({ error: status >= 500 ? 'server_error' : 'invalid_request' }),
+        rateLimited: () => ({ body: { error: 'rate_limited', error_description: 'Too many requests' } }),
+        reply,
+        signal: closing,
+      });
+      if (outcome === 'answered') return;
+    }
+
+    const clientId = authenticateClient(req);
+    if (!clientId) {
+      // RFC 6749 §5.2: a failed Basic authentication answers 401 with a challenge.
+      replyJson(
+        401,
+        { error: 'invalid_client', error_description: 'Client authentication failed' },
+        { 'WWW-Authenticate': 'Basic realm="blnk-sandbox"' },
+      );
+      return;
+    }
+    if (mediaType(req) !== 'application/x-www-form-urlencoded') {
+      replyJson(400, {
+        error: 'invalid_request',
+        error_description: 'Content-Type must be application/x-www-form-urlencoded',
+      });
+      return;
+    }
+
+    const form = parseForm(raw);
+    let outcome: BlnkGrantOutcome;
+    switch (form.grant_type) {
+      case 'refresh_token':
+        if (!form.refresh_token) return replyJson(400, { error: 'invalid_request' });
+        outcome = grants.refresh(clientId, form.refresh_token);
+        break;
+      case 'authorization_code':
+        if (!form.code || !form.redirect_uri) return replyJson(400, { error: 'invalid_request' });
+        outcome = grants.redeemCode(clientId, form.code, form.redirect_uri);
+        break;
+      case undefined:
+      case '':
+        return replyJson(400, { error: 'invalid_request' });
+      default:
+        return replyJson(400, { error: 'unsupported_grant_type' });
+    }
+
+    if (!outcome.ok) {
+      counters.invalidGrant += 1;
+      replyJson(400, { error: 'invalid_grant', error_description: outcome.description });
+      return;
+    }
+    counters.tokenIssued += 1;
+    replyJson(200, {
+      access_token: outcome.tokens.accessToken,
+      token_type: 'Bearer',
+      expires_in: outcome.tokens.expiresIn,
+      refresh_token: outcome.tokens.refreshToken,
+      scope: SCOPE,
+    });
+  };
+
+  /** Stand-in for the consent screen: approves at once and redirects back with a code, for demo onboarding. */
+  const handleAuthorize = (req: IncomingMessage, res: ServerResponse): void => {
+    const query = requestPath(req).searchParams;
+    const clientId = query.get('client_id') ?? '';
+    const redirectUri = query.get('redirect_uri') ?? '';
+    const location = parseRedirectUri(redirectUri);
+    const responseType = query.get('response_type');
+    // Per RFC 6749 §4.1.2.1, never redirect when the client or redirect URI is invalid: answer directly.
+    if (!clients.has(clientId) || !location || (responseType !== null && responseType !== 'code')) {
+      sendJson(res, 400, { error: 'invalid_request' });
+      return;
+    }
+    // The code is bound to the redirect_uri exactly as sent (not URL-normalised): the exchange must repeat it.
+    location.searchParams.set('code', grants.issueCode(clientId, redirectUri));
+    const state = query.get('state');
+    if (state !== null) location.searchParams.set('state', state);
+    res.writeHead(302, { Location: location.href, 'Cache-Control': 'no-store', 'Content-Length': 0 });
+    res.end();
+  };
+
+  const handleDataLedgers = (req: IncomingMessage, res: ServerResponse): void => {
+    counters.apiCalls += 1;
+    const token = parseBearer(req.headers.authorization);
+    // Blnk Cloud accepts either an OAuth access token or a static API key as the bearer credential.
+    if (!token || !(grants.isAccessTokenLive(token) || apiKeys.has(token))) {
+      counters.apiUnauthorized += 1;
+      sendJson(res, 401, UNAUTHORIZED, { 'WWW-Authenticate': 'Bearer' });
+      return;
+    }
+    const instanceId = requestPath(req).searchParams.get('instance_id');
+    if (!instanceId) {
+      sendJson(res, 400, { error: 'invalid_request', error_description: 'instance_id is required' });
+      return;
+    }
+    sendJson(res, 200, { instance_id: instanceId, ledgers: [{ ledger_id: ledger.ledger_id, name: ledger.name }] });
+  };
+
+  const handleCoreLedgers = (req: IncomingMessage, res: ServerResponse): void => {
+    counters.apiCalls += 1;
+    const key = req.headers['x-blnk-key'];
+    if (typeof key !== 'string' || !coreKeys.has(key)) {
+      counters.apiUnauthorized += 1;
+      sendJson(res, 401, UNAUTHORIZED);
+      return;
+    }
+    sendJson(res, 200, [{ ...ledger, meta_data: {} }]);
+  };
+
+  const routes = new Map<string, { method: string; handle: typeof handleToken }>([
+    ['/oauth/token', { method: 'POST', handle: handleToken }],
+    ['/oauth/authorize', { method: 'GET', handle: async (req, res) => handleAuthorize(req, res) }],
+    ['/data/ledgers', { method: 'GET', handle: async (req, res) => handleDataLedgers(req, res) }],
+    ['/ledgers', { method: 'GET', handle: async (req, res) => handleCoreLedgers(req, res) }],
+  ]);
+
+  const server = await listen(
+    async (req, res, closing) => {
+      const route = routes.get(requestPath(req).pathname);
+      if (!route) return sendJson(res, 404, { error: 'not_found' });
+      if (req.method !== route.method) {
+        return sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: route.method });
+      }
+      return route.handle(req, res, closing);
+    },
+    { host: options.host, port: options.port },
+  );
+
+  return {
+    url: server.url,
+    counters,
+    faults,
+    resetCounters: () => resetCounters(counters),
+    close: server.close,
+    setTokenLifetimeSeconds: (seconds) => {
+      assertLifetimeSeconds(seconds);
+      grants.setLifetimeSeconds(seconds);
+    },
+    createGrant: (clientId) => {
+      requireClient(clientId);
+      return grants.createGrant(clientId);
+    },
+    issueAuthorizationCode: (clientId, redirectUri) => {
+      requireClient(clientId);
+      return grants.issueCode(clientId, redirectUri);
+    },
+    isGrantRevoked: (refreshToken) => grants.isGrantRevoked(refreshToken),
+    issuedTokens: () => grants.issuedTokens(),
+    addClient,
+  };
+}
+
+/** Only absolute http(s) URIs are redirect targets; anything else could smuggle a javascript: or data: URL. */
+function parseRedirectUri(value: string): URL | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,100 @@
+import type { FaultInjector } from './faults';
+
+export interface SandboxCounters {
+  /** Every request to the token endpoint, including faulted and rejected ones. */
+  tokenCalls: number;
+  tokenIssued: number;
+  /** 4xx answers on the token endpoint, injected ones included. */
+  rejectedTokenCalls: number;
+  /** Blnk only: invalid_grant answers (unknown, revoked or reused refresh tokens, bad codes). */
+  invalidGrant: number;
+  /** Requests to the protected endpoints. */
+  apiCalls: number;
+  apiUnauthorized: number;
+}
+
+export interface SandboxServer {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  url: string;
+  /** Live object: read fields after each request rather than keeping a copy. */
+  counters: SandboxCounters;
+  faults: FaultInjector;
+  resetCounters(): void;
+  /** Closes the server and destroys every open socket, so keep-alive clients cannot make it hang. */
+  close(): Promise<void>;
+  /** Applies to tokens issued from now on. */
+  setTokenLifetimeSeconds(seconds: number): void;
+}
+
+export interface BlinkSandboxAccount {
+  apiKey: string;
+  secretKey: string;
+  merchantId: number;
+  paymentTypes?: string[];
+  currencies?: string[];
+}
+
+export interface BlnkSandboxClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface BlinkSandbox extends SandboxServer {
+  /** Every access token issued so far, oldest first. */
+  issuedTokens(): string[];
+  /** Adds an account, replacing one with the same apiKey. */
+  addAccount(account: BlinkSandboxAccount): void;
+}
+
+export interface BlnkSandbox extends SandboxServer {
+  /** Creates a grant for the client (as if it had completed onboarding) and returns its first refresh token. */
+  createGrant(clientId: string): string;
+  /** A single-use code redeemable with grant_type=authorization_code and the same redirect_uri. */
+  issueAuthorizationCode(clientId: string, redirectUri: string): string;
+  /** True when the grant the refresh token belongs to was revoked; false for unknown tokens. */
+  isGrantRevoked(refreshToken: string): boolean;
+  /** Every access and refresh token issued so far, oldest first. */
+  issuedTokens(): string[];
+  /** Adds a client, replacing one with the same clientId. */
+  addClient(client: BlnkSandboxClient): void;
+}
+
+export interface BlinkSandboxOptions {
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Replaces the default account list ([DEFAULT_BLINK_ACCOUNT]). */
+  accounts?: BlinkSandboxAccount[];
+  /** Default 1800, like Blink's 30-minute tokens. */
+  tokenLifetimeSeconds?: number;
+}
+
+export interface BlnkSandboxOptions {
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Replaces the default client list ([DEFAULT_BLNK_CLIENT]); the seed grant exists only for the default client. */
+  clients?: BlnkSandboxClient[];
+  /** Default 3600, as in Blnk Cloud's documented response. */
+  tokenLifetimeSeconds?: number;
+  /** Valid static Cloud API keys (`blnk_...`); default [DEFAULT_BLNK_API_KEY]. */
+  apiKeys?: string[];
+  /** Valid Blnk Core `X-Blnk-Key` values; default [DEFAULT_BLNK_CORE_KEY]. */
+  coreKeys?: string[];
+}
+
+export interface SandboxOptions {
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  blinkPort?: number;
+  blnkPort?: number;
+  blink?: { accounts?: BlinkSandboxAccount[]; tokenLifetimeSeconds?: number };
+  blnk?: { clients?: BlnkSandboxClient[]; tokenLifetimeSeconds?: number; apiKeys?: string[]; coreKeys?: string[] };
+}
+
+export interface Sandbox {
+  blink: BlinkSandbox;
+  blnk: BlnkSandbox;
+  close(): Promise<void>;
+}

@@ -1,0 +1,70 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { sendJson } from './http.util';
+
+/** `closing` is aborted when the server starts closing, so long waits (injected delays) can give up. */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, closing: AbortSignal) => Promise<void>;
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  host?: string;
+  port?: number;
+}
+
+/**
+ * Starts a plain node:http server and tracks every socket, because keep-alive clients (fetch, axios agents)
+ * would otherwise keep server.close() waiting until their idle timeout.
+ */
+export async function listen(handler: RequestHandler, options: ListenOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const sockets = new Set<Socket>();
+  const closing = new AbortController();
+
+  const server: Server = createServer((req, res) => {
+    handler(req, res, closing.signal).catch(() => {
+      // Deliberately not logged: the error could carry a request body with credentials in it.
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+      else res.destroy();
+    });
+  });
+  // Advertised as `Keep-Alive: timeout=5`; undici (fetch) and Node's agent drop idle sockets about a second
+  // earlier, so benchmarks reuse connections without racing a server-side close.
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+  const { port } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= new Promise<void>((resolve) => {
+      closing.abort();
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+    return closed;
+  };
+  return { url: `http://${urlHost(host)}:${port}`, close };
+}
+
+/** Wildcard binds are reachable on loopback; IPv6 literals need brackets inside a URL. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,79 @@
+import { jwtDecode } from 'jwt-decode';
+import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
+
+describe('BlinkTokenService against the Blink sandbox', () => {
+  let fixture: PaymentsAuthFixture;
+
+  afterEach(async () => {
+    await fixture?.close();
+  });
+
+  it('mints a token the sandbox accepts, and caches it', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    const token = await fixture.blink.getToken();
+    expect(await fixture.blink.getToken('acme')).toBe(token);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
+
+    const response = await fetch(`${fixture.sandbox.blink.url}/api/pay/v1/intents`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ amount: 1000, currency: 'GBP' }),
+    });
+    expect(response.status).toBe(201);
+  });
+
+  it('reports expiry and account facts without the token', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    const before = Date.now();
+    const info = await fixture.blink.getTokenInfo();
+    const token = await fixture.blink.getToken();
+    expect(info.expiresAt.getTime()).toBe((jwtDecode(token).exp as number) * 1000);
+    expect(info.expiresAt.getTime()).toBeGreaterThan(before + 29 * 60_000);
+    expect(info.refreshAt.getTime()).toBe(info.expiresAt.getTime() - 60_000);
+    expect(info.details).toMatchObject({ paymentTypes: ['credit-card', 'direct-debit', 'open-banking'], currencies: ['GBP'] });
+    expect(JSON.stringify(info)).not.toContain(token);
+  });
+
+  it('turns 1000 concurrent cold getToken calls into exactly 1 token call', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => fixture.blink.getToken()));
+    expect(new Set(tokens).size).toBe(1);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
+  });
+
+  it('refresh() forces one new token shared by concurrent callers', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    const first = await fixture.blink.getToken();
+    const refreshed = await Promise.all(Array.from({ length: 20 }, () => fixture.blink.refresh()));
+    expect(new Set(refreshed).size).toBe(1);
+    expect(refreshed[0]).not.toBe(first);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
+    expect(await fixture.blink.getToken()).toBe(refreshed[0]);
+  });
+
+  it('invalidate(token) drops only the token it names', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    const stale = await fixture.blink.getToken();
+    expect(await fixture.blink.invalidate('acme', stale)).toBe(true);
+    const fresh = await fixture.blink.getToken();
+    expect(fresh).not.toBe(stale);
+    // A late 401 handler holding the old token must not throw the new one away.
+    expect(await fixture.blink.invalidate('acme', stale)).toBe(false);
+    expect(await fixture.blink.getToken()).toBe(fresh);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
+  });
+
+  it('caps the refresh margin for short-lived tokens: no refresh storm, no caller waiting', async () => {
+    // 2 s tokens with the default 60 s margin: uncapped, every call would renew.
+    fixture = await PaymentsAuthFixture.start(() => ({}), { blink: { tokenLifetimeSeconds: 2 } });
+    const seen = new Set<string>();
+    for (let call = 0; call < 60; call += 1) {
+      seen.add(await fixture.blink.getToken());
+      await sleep(50);
+    }
+    // ~3 s of calls with renewal at half the 2 s lifetime: a handful of token calls, not 60.
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBeGreaterThanOrEqual(2);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBeLessThanOrEqual(5);
+    expect(seen.size).toBe(fixture.sandbox.blink.counters.tokenIssued);
+  });
+});

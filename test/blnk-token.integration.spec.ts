@@ -1,0 +1,103 @@
+import { ReauthorizationRequiredError } from '@app/payments-auth';
+import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
+import { PaymentsAuthFixture, defaultOptions, sleep } from './support/payments-auth.fixture';
+
+describe('BlnkTokenService against the Blnk sandbox', () => {
+  let fixture: PaymentsAuthFixture;
+
+  afterEach(async () => {
+    await fixture?.close();
+  });
+
+  const ledgers = (token: string, instanceId = 'inst_1') =>
+    fetch(`${fixture.sandbox.blnk.url}/data/ledgers?instance_id=${instanceId}`, { headers: { Authorization: `Bearer ${token}` } });
+
+  it('refreshes with the seed, caches, and the sandbox accepts the token', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    const token = await fixture.blnk.getToken();
+    expect(await fixture.blnk.getToken()).toBe(token);
+    expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
+    expect((await ledgers(token)).status).toBe(200);
+    const info = await fixture.blnk.getTokenInfo();
+    expect(info).toMatchObject({ provider: 'blnk', tenant: 'acme', hasRefreshToken: true, details: { scope: 'data:read data:write proxy:write' } });
+  });
+
+  it('turns 1000 concurrent cold getToken calls into exactly 1 token call', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => fixture.blnk.getToken()));
+    expect(new Set(tokens).size).toBe(1);
+    expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
+  });
+
+  it('rotates refresh tokens over several lifetimes with 0 invalid_grant', async () => {
+    fixture = await PaymentsAuthFixture.start(() => ({}), { blnk: { tokenLifetimeSeconds: 1 } });
+    const tokens = new Set<string>();
+    // ~3.5 lifetimes of steady use; renewal happens at half the 1 s lifetime.
+    for (let call = 0; call < 70; call += 1) {
+      const token = await fixture.blnk.getToken();
+      tokens.add(token);
+      expect((await ledgers(token)).status).toBe(200);
+      await sleep(50);
+    }
+    // Plus forced refreshes in a burst: each shares one call and uses the newest refresh token.
+    for (let round = 0; round < 3; round += 1) await Promise.all([fixture.blnk.refresh(), fixture.blnk.refresh()]);
+    expect(tokens.size).toBeGreaterThanOrEqual(4);
+    expect(fixture.sandbox.blnk.counters.invalidGrant).toBe(0);
+    expect(fixture.sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
+  });
+
+  it('onboards a tenant without a seed through exchangeAuthorizationCode', async () => {
+    const redirectUri = 'https://app.example/callback';
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      tenants: {
+        fresh: { blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, baseUrl: sandbox.blnk.url } },
+      },
+      defaultTenant: 'fresh',
+    }));
+    await expect(fixture.blnk.getToken('fresh')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(0);
+
+    const code = fixture.sandbox.blnk.issueAuthorizationCode(DEFAULT_BLNK_CLIENT.clientId, redirectUri);
+    const info = await fixture.blnk.exchangeAuthorizationCode('fresh', code, redirectUri);
+    expect(info).toMatchObject({ tenant: 'fresh', hasRefreshToken: true });
+    const token = await fixture.blnk.getToken('fresh');
+    expect((await ledgers(token)).status).toBe(200);
+    // The stored refresh token from the exchange drives the next refresh.
+    await fixture.blnk.refresh('fresh');
+    expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 0 });
+
+    // A code is single use: replaying it is refused as a re-authorization problem, with no retry loop.
+    await expect(fixture.blnk.exchangeAuthorizationCode('fresh', code, redirectUri)).rejects.toMatchObject({
+      providerErrorCode: 'invalid_grant',
+    });
+  });
+
+  it('serves static Cloud API keys and Core keys with the right header, without token calls', async () => {
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      tenants: {
+        keyed: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: sandbox.blnk.url, instanceId: 'inst_9' } },
+        core: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: sandbox.blnk.url } },
+      },
+      defaultTenant: undefined,
+    }));
+    expect(await fixture.blnk.getToken('keyed')).toBe(DEFAULT_BLNK_API_KEY);
+    expect(await fixture.blnk.getAuthHeader('keyed')).toEqual({ name: 'Authorization', value: `Bearer ${DEFAULT_BLNK_API_KEY}` });
+    expect(await fixture.blnk.getCredentialInfo('keyed')).toEqual({ tenant: 'keyed', mode: 'api-key', header: 'Authorization' });
+    expect((await ledgers(await fixture.blnk.getToken('keyed'), 'inst_9')).status).toBe(200);
+
+    const coreHeader = await fixture.blnk.getAuthHeader('core');
+    expect(coreHeader).toEqual({ name: 'X-Blnk-Key', value: DEFAULT_BLNK_CORE_KEY });
+    const core = await fetch(`${fixture.sandbox.blnk.url}/ledgers`, { headers: { [coreHeader.name]: coreHeader.value } });
+    expect(core.status).toBe(200);
+    expect(await fixture.blnk.refresh('core')).toBe(DEFAULT_BLNK_CORE_KEY);
+    expect(await fixture.blnk.invalidate('core')).toBe(false);
+    await expect(fixture.blnk.getTokenInfo('core')).rejects.toThrow(/no token lifecycle/);
+    expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(0);
+  });
+
+  it('uses the default options helper with a fresh sandbox grant per app', async () => {
+    fixture = await PaymentsAuthFixture.start(defaultOptions);
+    await fixture.blnk.getToken();
+    expect(fixture.sandbox.blnk.counters.invalidGrant).toBe(0);
+  });
+});

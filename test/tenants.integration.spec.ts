@@ -1,0 +1,86 @@
+import { NoTenantError, PaymentsAuthConfigError, ReauthorizationRequiredError, TenantConfig, UnknownTenantError } from '@app/payments-auth';
+import { BlinkSandboxAccount, DEFAULT_BLINK_ACCOUNT } from '@app/sandbox';
+import { jwtDecode } from 'jwt-decode';
+import { PaymentsAuthFixture, acmeTenant, blnkTenantWithNewGrant } from './support/payments-auth.fixture';
+
+const SECOND_ACCOUNT: BlinkSandboxAccount = { apiKey: 'beta-api-key', secretKey: 'TOPSECRET-beta', merchantId: 777 };
+
+describe('tenants', () => {
+  let fixture: PaymentsAuthFixture;
+
+  afterEach(async () => {
+    await fixture?.close();
+  });
+
+  it('fails an unknown tenant before any network call', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    await expect(fixture.blink.getToken('nobody')).rejects.toBeInstanceOf(UnknownTenantError);
+    await expect(fixture.blnk.getToken('nobody')).rejects.toBeInstanceOf(UnknownTenantError);
+    expect(fixture.sandbox.blink.counters.tokenCalls + fixture.sandbox.blnk.counters.tokenCalls).toBe(0);
+  });
+
+  it('fails a call with no tenant and no defaultTenant', async () => {
+    fixture = await PaymentsAuthFixture.start(() => ({ defaultTenant: undefined }));
+    await expect(fixture.blink.getToken()).rejects.toBeInstanceOf(NoTenantError);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(0);
+  });
+
+  it('fails a tenant without this provider before any network call', async () => {
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({ tenants: { onlyBlnk: blnkTenantWithNewGrant(sandbox) }, defaultTenant: undefined }));
+    await expect(fixture.blink.getToken('onlyBlnk')).rejects.toThrow("Tenant 'onlyBlnk' has no blink configuration");
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(0);
+  });
+
+  it('keeps tenants apart: a failing tenant does not affect another, and tokens never cross', async () => {
+    fixture = await PaymentsAuthFixture.start((sandbox) => {
+      sandbox.blink.addAccount(SECOND_ACCOUNT);
+      return {
+        tenants: {
+          acme: acmeTenant(sandbox),
+          beta: { blink: { apiKey: SECOND_ACCOUNT.apiKey, secretKey: SECOND_ACCOUNT.secretKey, baseUrl: sandbox.blink.url } },
+          broken: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: 'TOPSECRET-wrong', baseUrl: sandbox.blink.url } },
+        },
+      };
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, index) => fixture.blink.getToken(['acme', 'beta', 'broken'][index % 3])),
+    );
+    const byTenant = (tenant: number) => results.filter((_, index) => index % 3 === tenant);
+    expect(byTenant(2).every((result) => result.status === 'rejected' && result.reason instanceof ReauthorizationRequiredError)).toBe(true);
+    const merchantOf = (result: PromiseSettledResult<string>) =>
+      result.status === 'fulfilled' ? jwtDecode<{ merchant_id: number }>(result.value).merchant_id : undefined;
+    expect(new Set(byTenant(0).map(merchantOf))).toEqual(new Set([DEFAULT_BLINK_ACCOUNT.merchantId]));
+    expect(new Set(byTenant(1).map(merchantOf))).toEqual(new Set([SECOND_ACCOUNT.merchantId]));
+    expect(await fixture.blink.getToken('acme')).not.toBe(await fixture.blink.getToken('beta'));
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(3);
+  });
+
+  it('resolves unknown tenants through resolveTenant once, shared by concurrent callers, validated', async () => {
+    const calls: string[] = [];
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      tenants: {},
+      defaultTenant: undefined,
+      resolveTenant: async (tenantId: string): Promise<TenantConfig | undefined> => {
+        calls.push(tenantId);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (tenantId === 'from-db') return acmeTenant(sandbox);
+        if (tenantId === 'bad-row') return { blink: { apiKey: '', secretKey: 'TOPSECRET-row' } } as TenantConfig;
+        return undefined;
+      },
+    }));
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => fixture.blink.getToken('from-db')));
+    expect(new Set(tokens).size).toBe(1);
+    await fixture.blnk.getToken('from-db');
+    expect(calls).toEqual(['from-db']);
+
+    const configError = await fixture.blink.getToken('bad-row').catch((error: unknown) => error);
+    expect(configError).toBeInstanceOf(PaymentsAuthConfigError);
+    expect((configError as PaymentsAuthConfigError).issues.map((issue) => issue.path)).toEqual(['tenants.bad-row.blink.apiKey']);
+    expect(String((configError as Error).message)).not.toContain('TOPSECRET');
+
+    await expect(fixture.blink.getToken('ghost')).rejects.toBeInstanceOf(UnknownTenantError);
+    await expect(fixture.blink.getToken('../../etc')).rejects.toBeInstanceOf(UnknownTenantError);
+    expect(calls).toEqual(['from-db', 'bad-row', 'ghost']);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
+  });
+});
