@@ -1,0 +1,134 @@
+import { Injectable, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Test } from '@nestjs/testing';
+import {
+  BlinkTokenService,
+  BlnkTokenService,
+  MemoryTokenStore,
+  PaymentsAuthConfigError,
+  PaymentsAuthModule,
+  PaymentsAuthModuleOptions,
+} from '@app/payments-auth';
+import { DEFAULT_BLINK_ACCOUNT, Sandbox, startSandbox } from '@app/sandbox';
+import { acmeTenant } from './support/payments-auth.fixture';
+
+describe('PaymentsAuthModule', () => {
+  let sandbox: Sandbox;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  it('fails the application start with one error naming every bad field, no secret values', async () => {
+    const compiling = Test.createTestingModule({
+      imports: [
+        PaymentsAuthModule.forRoot({
+          tenants: {
+            acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: '' } },
+            beta: { blnk: { mode: 'core', apiKey: 'TOPSECRET-core-key' } as never },
+          },
+          refreshMarginMaxRatio: 3,
+        }),
+      ],
+    }).compile();
+    const error = await compiling.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PaymentsAuthConfigError);
+    const message = (error as Error).message;
+    for (const path of ['tenants.acme.blink.secretKey', 'tenants.beta.blnk.baseUrl', 'refreshMarginMaxRatio']) {
+      expect(message).toContain(path);
+    }
+    expect(message).not.toContain('TOPSECRET');
+    expect(message).not.toContain(DEFAULT_BLINK_ACCOUNT.apiKey);
+  });
+
+  it('forRootAsync with useFactory reads @nestjs/config and is global when asked', async () => {
+    @Injectable()
+    class PaymentsConsumer {
+      constructor(readonly blink: BlinkTokenService) {}
+    }
+    @Module({ providers: [PaymentsConsumer], exports: [PaymentsConsumer] })
+    class FeatureModule {}
+
+    const app = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ blinkUrl: sandbox.blink.url })] }),
+        PaymentsAuthModule.forRootAsync({
+          isGlobal: true,
+          imports: [ConfigModule],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService): PaymentsAuthModuleOptions => ({
+            tenants: {
+              acme: {
+                blink: {
+                  apiKey: DEFAULT_BLINK_ACCOUNT.apiKey,
+                  secretKey: DEFAULT_BLINK_ACCOUNT.secretKey,
+                  baseUrl: config.getOrThrow<string>('blinkUrl'),
+                },
+              },
+            },
+            defaultTenant: 'acme',
+            store: new MemoryTokenStore(),
+          }),
+        }),
+        FeatureModule,
+      ],
+    }).compile();
+    try {
+      const consumer = app.get(PaymentsConsumer);
+      await expect(consumer.blink.getToken()).resolves.toEqual(expect.any(String));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('forRootAsync with useClass builds options from an injectable factory class', async () => {
+    @Injectable()
+    class OptionsFactory {
+      create(): PaymentsAuthModuleOptions {
+        return { tenants: { acme: acmeTenant(sandbox) }, defaultTenant: 'acme', store: new MemoryTokenStore() };
+      }
+    }
+    const app = await Test.createTestingModule({
+      imports: [PaymentsAuthModule.forRootAsync({ useClass: OptionsFactory })],
+    }).compile();
+    try {
+      await expect(app.get(BlinkTokenService).getToken()).resolves.toEqual(expect.any(String));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('an async factory whose options fail validation fails the start', async () => {
+    const failing = await Test.createTestingModule({
+      imports: [PaymentsAuthModule.forRootAsync({ useFactory: async () => ({ tenants: { x: {} } }) })],
+    })
+      .compile()
+      .catch((error: unknown) => error);
+    expect(failing).toBeInstanceOf(PaymentsAuthConfigError);
+    expect((failing as PaymentsAuthConfigError).issues).toEqual([{ path: 'tenants.x', problem: expect.stringContaining('at least one provider') }]);
+  });
+
+  it('forRootAsync with useExisting shares an options factory from another module', async () => {
+    @Injectable()
+    class SharedOptions {
+      create(): PaymentsAuthModuleOptions {
+        return { tenants: { acme: acmeTenant(sandbox) }, defaultTenant: 'acme', store: new MemoryTokenStore() };
+      }
+    }
+    @Module({ providers: [SharedOptions], exports: [SharedOptions] })
+    class OptionsModule {}
+
+    const app = await Test.createTestingModule({
+      imports: [PaymentsAuthModule.forRootAsync({ imports: [OptionsModule], useExisting: SharedOptions })],
+    }).compile();
+    try {
+      await expect(app.get(BlnkTokenService).getToken()).resolves.toEqual(expect.any(String));
+    } finally {
+      await app.close();
+    }
+  });
+});
