@@ -13,5 +13,6 @@ module.exports = {
   setupFiles: ['<rootDir>/test/support/capture-logs.setup.ts'],
   globalSetup: '<rootDir>/test/support/log-capture.global-setup.ts',
   globalTeardown: '<rootDir>/test/support/log-capture.global-teardown.ts',
+  reporters: ['default', '<rootDir>/test/support/summary-line.reporter.js'],
   testTimeout: 30000,
 };
