@@ -62,6 +62,7 @@ export async function startBlinkSandbox(options: BlinkSandboxOptions = {}): Prom
   const faults = new FaultQueue();
   const rateWindow = new FixedRateWindow();
   const issued: string[] = [];
+  const revoked = new Set<string>();
   const intents = new Map<string, PaymentIntent>();
 
   /** Checks every account with a constant-time compare, so timing reveals neither key. */
@@ -77,7 +78,7 @@ export async function startBlinkSandbox(options: BlinkSandboxOptions = {}): Prom
   /** Merchant id of a valid, unexpired bearer token; undefined otherwise. */
   const authenticate = (req: IncomingMessage): number | undefined => {
     const token = parseBearer(req.headers.authorization);
-    if (!token) return undefined;
+    if (!token || revoked.has(token)) return undefined;
     const verification = verifyHs256(token, signingSecret);
     if (!verification.valid) return undefined;
     const merchantId = verification.claims.merchant_id;
@@ -231,6 +232,7 @@ export async function startBlinkSandbox(options: BlinkSandboxOptions = {}): Prom
       lifetimeSeconds = seconds;
     },
     issuedTokens: () => [...issued],
+    revokeAccessTokens: () => issued.forEach((token) => revoked.add(token)),
     addAccount,
   };
 }

@@ -99,6 +99,11 @@ export class BlnkGrantStore {
     return record !== undefined && !record.grant.revoked && nowMs < record.expiresAtMs;
   }
 
+  /** Kills every access token issued so far; grants and refresh tokens stay valid. */
+  revokeAccessTokens(): void {
+    this.accessTokens.clear();
+  }
+
   issuedTokens(): string[] {
     return [...this.issued];
   }

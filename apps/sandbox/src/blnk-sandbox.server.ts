@@ -234,6 +234,7 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
     },
     isGrantRevoked: (refreshToken) => grants.isGrantRevoked(refreshToken),
     issuedTokens: () => grants.issuedTokens(),
+    revokeAccessTokens: () => grants.revokeAccessTokens(),
     addClient,
   };
 }

@@ -24,6 +24,12 @@ export interface SandboxServer {
   close(): Promise<void>;
   /** Applies to tokens issued from now on. */
   setTokenLifetimeSeconds(seconds: number): void;
+  /**
+   * Makes every access token issued so far fail on the protected endpoints while its client still believes
+   * it valid, as after a provider-side key rotation: the way to provoke a 401 on a cached token. Refresh
+   * tokens and grants are untouched.
+   */
+  revokeAccessTokens(): void;
 }
 
 export interface BlinkSandboxAccount {

@@ -1,5 +1,9 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import axios from 'axios';
 import { TenantRegistry } from './engine/tenant-registry';
+import { PaymentsAuthInterceptor } from './http/payments-auth.interceptor';
+import { PaymentsHttpService } from './http/payments-http.service';
+import { TenantContextMiddleware } from './http/tenant-context.middleware';
 import { ValidatedOptions, validateModuleOptions } from './options/module-options.validator';
 import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface';
 import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from './payments-auth.constants.internal';
@@ -28,8 +32,28 @@ import { createTokenHttpClient } from './providers/token-endpoint.client';
     BlnkProtocol,
     BlinkTokenService,
     BlnkTokenService,
+    PaymentsAuthInterceptor,
+    TenantContextMiddleware,
+    {
+      provide: PaymentsHttpService,
+      useFactory: (interceptor: PaymentsAuthInterceptor, options: ValidatedOptions) => {
+        const instance = axios.create(options.http);
+        interceptor.attach(instance);
+        return new PaymentsHttpService(instance);
+      },
+      inject: [PaymentsAuthInterceptor, VALIDATED_OPTIONS],
+    },
   ],
-  exports: [BlinkTokenService, BlnkTokenService, TenantRegistry],
+  // VALIDATED_OPTIONS is exported for TenantContextMiddleware, which Nest instantiates in the consuming module.
+  exports: [
+    BlinkTokenService,
+    BlnkTokenService,
+    TenantRegistry,
+    PaymentsAuthInterceptor,
+    PaymentsHttpService,
+    TenantContextMiddleware,
+    VALIDATED_OPTIONS,
+  ],
 })
 export class PaymentsAuthModule extends PaymentsAuthConfigurableModule implements OnApplicationShutdown {
   constructor(@Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions) {

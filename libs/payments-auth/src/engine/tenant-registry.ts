@@ -4,6 +4,8 @@ import { NoTenantError } from '../errors/no-tenant.error';
 import { UnknownTenantError } from '../errors/unknown-tenant.error';
 import type { ValidatedOptions } from '../options/module-options.validator';
 import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator';
+import { isUnder } from '../http/provider-target';
+import { DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL } from '../options/payments-auth-options.interface';
 import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal';
 
 /**
@@ -25,6 +27,23 @@ export class TenantRegistry {
     const chosen = tenant ?? this.options.defaultTenant;
     if (chosen === undefined) throw new NoTenantError();
     return chosen;
+  }
+
+  get defaultTenant(): string | undefined {
+    return this.options.defaultTenant;
+  }
+
+  /**
+   * Whether a URL is under any known tenant's provider base URL or a provider's default host: such a request
+   * with no tenant at all is a mistake to report, not a request to send without credentials.
+   */
+  isProviderUrl(url: URL): boolean {
+    const baseUrls = new Set<string>([DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL]);
+    for (const config of this.known.values()) {
+      if (config.blink) baseUrls.add(config.blink.baseUrl);
+      if (config.blnk) baseUrls.add(config.blnk.baseUrl);
+    }
+    return [...baseUrls].some((baseUrl) => isUnder(url, baseUrl));
   }
 
   /** Synchronous lookup for the hot path: only tenants already known. */

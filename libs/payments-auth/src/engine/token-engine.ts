@@ -84,6 +84,9 @@ export class TokenEngine<TConfig extends object> {
    */
   async invalidate(tenant: string, config: TConfig, token?: string): Promise<boolean> {
     const entry = this.entryFor(tenant, config);
+    // A renewal under way replaces the token anyway; writing an invalidated copy now could land after the
+    // renewal's record and put a spent refresh token back in the store.
+    if (entry.inFlight !== undefined) return false;
     const current = entry.token ?? (await this.readStore(entry).catch(() => undefined));
     if (current === undefined || current.expiresAt === 0) return false;
     if (token !== undefined && current.accessToken !== token) return false;

@@ -1,4 +1,4 @@
-import { IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateBy } from 'class-validator';
+import { IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 const isTokenStore = (value: unknown): boolean =>
@@ -25,4 +25,9 @@ export class ModuleOptionsSchema {
     validator: { validate: isTokenStore, defaultMessage: () => 'store must implement get, set and delete' },
   })
   store?: unknown;
+
+  @IsOptional() @IsString() @Matches(/^[a-z0-9-]+$/, { message: 'tenantHeader must be a lower-case header name' })
+  tenantHeader?: string;
+
+  @IsOptional() @IsObject() http?: Record<string, unknown>;
 }

@@ -11,6 +11,7 @@ export const OPTION_DEFAULTS = {
   refreshMarginMs: 60_000,
   refreshMarginMaxRatio: 0.5,
   fileStoreDirectory: '.payments-auth',
+  tenantHeader: 'x-tenant-id',
 } as const;
 
 export interface ValidatedOptions extends Omit<ResolvedPaymentsAuthOptions, 'tenants'> {
@@ -48,6 +49,8 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     refreshMarginMs: raw.refreshMarginMs ?? OPTION_DEFAULTS.refreshMarginMs,
     refreshMarginMaxRatio: raw.refreshMarginMaxRatio ?? OPTION_DEFAULTS.refreshMarginMaxRatio,
     store: raw.store ?? defaultStore(),
+    tenantHeader: raw.tenantHeader ?? OPTION_DEFAULTS.tenantHeader,
+    http: raw.http ?? {},
   };
 }
 

@@ -1,3 +1,4 @@
+import type { CreateAxiosDefaults } from 'axios';
 import type { TokenStore } from '../stores/token-store.interface';
 
 export const DEFAULT_BLINK_BASE_URL = 'https://secure.blinkpayment.co.uk';
@@ -81,6 +82,10 @@ export interface PaymentsAuthModuleOptions {
    * when nothing must survive a restart.
    */
   store?: TokenStore;
+  /** Request header the optional `TenantContextMiddleware` reads the tenant from. Default `x-tenant-id`. */
+  tenantHeader?: string;
+  /** Defaults for the Axios instance behind `PaymentsHttpService` (timeout, proxy, ...). */
+  http?: CreateAxiosDefaults;
 }
 
 /** Options after defaults were applied and validation passed. */
@@ -92,4 +97,6 @@ export interface ResolvedPaymentsAuthOptions {
   refreshMarginMs: number;
   refreshMarginMaxRatio: number;
   store: TokenStore;
+  tenantHeader: string;
+  http: CreateAxiosDefaults;
 }

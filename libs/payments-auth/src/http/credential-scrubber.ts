@@ -1,0 +1,62 @@
+import { AxiosHeaders, isAxiosError } from 'axios';
+import { REDACTED } from '../observability/redact';
+
+/** Headers that carry credentials; their values never leave in an error. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-blnk-key', 'proxy-authorization', 'cookie']);
+const RAW_HEADER_LINE = /^(authorization|x-blnk-key|proxy-authorization|cookie):[^\r\n]*/gim;
+
+/**
+ * Where Node and follow-redirects keep copies of the request headers, reachable from `error.request`:
+ * the ClientRequest's raw `_header` block and its `kOutHeaders` map, and the RedirectableRequest that axios
+ * hangs on the request and on its socket, whose `_options.headers` are the headers as sent.
+ */
+const HEADER_HOLDERS = new Set(['_redirectable', '_currentRequest', 'socket', '_options', 'kOutHeaders', 'axios.http.currentReq']);
+const MAX_DEPTH = 4;
+
+/**
+ * Removes credentials from an Axios error before it reaches the caller. Loggers print whole error objects,
+ * and `toJSON()` serialises the config, so every copy of the headers is redacted in place.
+ */
+export function scrubCredentials(error: unknown): unknown {
+  if (!isAxiosError(error)) return error;
+  for (const config of [error.config, error.response?.config]) {
+    if (config?.headers) config.headers = redactAxiosHeaders(config.headers);
+  }
+  const visited = new Set<object>();
+  for (const request of [error.request, error.response?.request]) scrubRequest(request, 0, visited);
+  return error;
+}
+
+function scrubRequest(holder: unknown, depth: number, visited: Set<object>): void {
+  if (typeof holder !== 'object' || holder === null || visited.has(holder) || depth > MAX_DEPTH) return;
+  visited.add(holder);
+  const record = holder as Record<string | symbol, unknown>;
+  if (typeof record._header === 'string') {
+    record._header = record._header.replace(RAW_HEADER_LINE, (_line, name: string) => `${name}: ${REDACTED}`);
+  }
+  if (typeof record.headers === 'object' && record.headers !== null) redactHeaderBag(record.headers as Record<string, unknown>);
+  for (const key of Reflect.ownKeys(record)) {
+    const name = typeof key === 'symbol' ? key.description ?? '' : key;
+    if (!HEADER_HOLDERS.has(name)) continue;
+    if (name === 'kOutHeaders') redactHeaderBag(record[key] as Record<string, unknown>);
+    else scrubRequest(record[key], depth + 1, visited);
+  }
+}
+
+/** Header objects come as `{ name: value }` or, in Node's kOutHeaders, `{ lowername: [name, value] }`. */
+function redactHeaderBag(headers: Record<string, unknown> | null | undefined): void {
+  if (typeof headers !== 'object' || headers === null) return;
+  for (const name of Object.keys(headers)) {
+    if (!CREDENTIAL_HEADERS.has(name.toLowerCase())) continue;
+    const value = headers[name];
+    headers[name] = Array.isArray(value) ? [value[0], REDACTED] : REDACTED;
+  }
+}
+
+function redactAxiosHeaders(headers: unknown): AxiosHeaders {
+  const copy = AxiosHeaders.from(headers as AxiosHeaders);
+  for (const name of CREDENTIAL_HEADERS) {
+    if (copy.has(name)) copy.set(name, REDACTED);
+  }
+  return copy;
+}

@@ -1,0 +1,185 @@
+import { firstValueFrom } from 'rxjs';
+import { isAxiosError } from 'axios';
+import { NoTenantError, PaymentsHttpService, runWithTenant } from '@app/payments-auth';
+import { BlinkSandboxAccount, DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CORE_KEY } from '@app/sandbox';
+import { EchoServer, startEchoServer } from './support/echo.server';
+import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
+import { renderingsOf } from './support/secrets';
+
+const BETA: BlinkSandboxAccount = { apiKey: 'beta-api-key', secretKey: 'TOPSECRET-beta', merchantId: 777 };
+
+describe('PaymentsHttpService with the payments-auth interceptor', () => {
+  let fixture: PaymentsAuthFixture;
+  let echo: EchoServer;
+  let other: EchoServer;
+
+  beforeEach(async () => {
+    echo = await startEchoServer();
+    other = await startEchoServer();
+  });
+
+  afterEach(async () => {
+    await fixture?.close();
+    await echo.close();
+    await other.close();
+  });
+
+  const http = () => fixture.app.get(PaymentsHttpService);
+  const intent = (tenant?: string) =>
+    firstValueFrom(
+      http().post<{ merchant_id: number }>(
+        `${fixture.sandbox.blink.url}/api/pay/v1/intents`,
+        { amount: 500, currency: 'GBP' },
+        tenant === undefined ? {} : { paymentsAuth: { tenant } },
+      ),
+    );
+
+  const startWithTenants = () =>
+    PaymentsAuthFixture.start((sandbox) => {
+      sandbox.blink.addAccount(BETA);
+      return {
+        tenants: {
+          acme: acmeTenant(sandbox),
+          beta: { blink: { apiKey: BETA.apiKey, secretKey: BETA.secretKey, baseUrl: sandbox.blink.url } },
+          keyed: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: sandbox.blnk.url, instanceId: 'inst_42' } },
+          core: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: echo.url } },
+          tokenish: { blnk: { clientId: 'c', clientSecret: 'TOPSECRET-c', refreshToken: 'blnk_rt_x', baseUrl: echo.url } },
+        },
+        defaultTenant: 'acme',
+      };
+    });
+
+  it('attaches the credential for the provider and to no other server', async () => {
+    fixture = await startWithTenants();
+    expect((await intent()).status).toBe(201);
+    await firstValueFrom(http().get(`${echo.url}/anything`));
+    expect(echo.requests[0].headers.authorization).toBeUndefined();
+    expect(fixture.sandbox.blink.counters).toMatchObject({ tokenCalls: 1, apiCalls: 1, apiUnauthorized: 0 });
+  });
+
+  it('chooses the tenant from the request config, then the async context, then defaultTenant', async () => {
+    fixture = await startWithTenants();
+    expect((await intent()).data.merchant_id).toBe(DEFAULT_BLINK_ACCOUNT.merchantId);
+    expect((await runWithTenant('beta', () => intent())).data.merchant_id).toBe(BETA.merchantId);
+    expect((await intent('beta')).data.merchant_id).toBe(BETA.merchantId);
+    // The explicit field wins over the context.
+    expect((await runWithTenant('beta', () => intent('acme'))).data.merchant_id).toBe(DEFAULT_BLINK_ACCOUNT.merchantId);
+  });
+
+  it('fails a provider request with no tenant at all before any network call; other hosts pass', async () => {
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({ tenants: { acme: acmeTenant(sandbox) }, defaultTenant: undefined }));
+    await expect(intent()).rejects.toBeInstanceOf(NoTenantError);
+    expect(fixture.sandbox.blink.counters.apiCalls + fixture.sandbox.blink.counters.tokenCalls).toBe(0);
+    expect((await firstValueFrom(http().get(`${echo.url}/public`))).status).toBe(200);
+  });
+
+  it('leaves a caller-set Authorization header alone and does not replay its 401', async () => {
+    fixture = await startWithTenants();
+    const error = await firstValueFrom(
+      http().post(`${fixture.sandbox.blink.url}/api/pay/v1/intents`, {}, { headers: { Authorization: 'Bearer caller-owned' } }),
+    ).catch((caught: unknown) => caught);
+    expect(isAxiosError(error) && error.response?.status).toBe(401);
+    expect(fixture.sandbox.blink.counters).toMatchObject({ tokenCalls: 0, apiCalls: 1 });
+  });
+
+  it('adds instance_id for Blnk Cloud tenants that configure one, unless the request has it', async () => {
+    fixture = await startWithTenants();
+    const ledgers = `${fixture.sandbox.blnk.url}/data/ledgers`;
+    const added = await firstValueFrom(http().get<{ instance_id: string }>(ledgers, { paymentsAuth: { tenant: 'keyed' } }));
+    expect(added.data.instance_id).toBe('inst_42');
+    const kept = await firstValueFrom(http().get<{ instance_id: string }>(`${ledgers}?instance_id=inst_7`, { paymentsAuth: { tenant: 'keyed' } }));
+    expect(kept.data.instance_id).toBe('inst_7');
+  });
+
+  it('never attaches credentials to the token endpoints', async () => {
+    fixture = await startWithTenants();
+    await firstValueFrom(http().post(`${echo.url}/oauth/token`, 'grant_type=x', { paymentsAuth: { tenant: 'tokenish' } }));
+    expect(echo.requests[0].headers.authorization).toBeUndefined();
+    await firstValueFrom(http().post(`${fixture.sandbox.blink.url}/api/pay/v1/tokens`, {})).catch(() => undefined);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1); // our raw call, no token fetched to decorate it
+  });
+
+  it('drops the credential on a redirect that leaves the provider origin, keeps it on one that stays', async () => {
+    fixture = await startWithTenants();
+    const core = { paymentsAuth: { tenant: 'core' } };
+    await firstValueFrom(http().get(`${echo.url}/redirect?to=${encodeURIComponent(`${other.url}/landing`)}`, core));
+    expect(echo.requests[0].headers['x-blnk-key']).toBe(DEFAULT_BLNK_CORE_KEY);
+    expect(other.requests).toHaveLength(1);
+    expect(other.requests[0].headers['x-blnk-key']).toBeUndefined();
+
+    await firstValueFrom(http().get(`${echo.url}/redirect?to=${encodeURIComponent(`${echo.url}/landing`)}`, core));
+    expect(echo.requests.map((request) => request.headers['x-blnk-key'])).toEqual([DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_CORE_KEY]);
+  });
+
+  it('on a 401 renews once and replays once', async () => {
+    fixture = await startWithTenants();
+    await intent();
+    fixture.sandbox.blink.revokeAccessTokens();
+    const response = await intent();
+    expect(response.status).toBe(201);
+    expect(fixture.sandbox.blink.counters).toMatchObject({ tokenCalls: 2, apiCalls: 3, apiUnauthorized: 1 });
+  });
+
+  it('returns a second 401 to the caller, never looping', async () => {
+    fixture = await startWithTenants();
+    await intent();
+    fixture.sandbox.blink.revokeAccessTokens();
+    // Every token the sandbox issues from now on is refused too.
+    const revokeEachNewToken = setInterval(() => fixture.sandbox.blink.revokeAccessTokens(), 1);
+    try {
+      const error = await intent().catch((caught: unknown) => caught);
+      expect(isAxiosError(error) && error.response?.status).toBe(401);
+    } finally {
+      clearInterval(revokeEachNewToken);
+    }
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
+    expect(fixture.sandbox.blink.counters.apiUnauthorized).toBe(2);
+  });
+
+  it('replays every request in flight across a forced expiry with one new token', async () => {
+    fixture = await startWithTenants();
+    await intent();
+    fixture.sandbox.blink.revokeAccessTokens();
+    const responses = await Promise.all(Array.from({ length: 50 }, () => intent()));
+    expect(responses.every((response) => response.status === 201)).toBe(true);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
+    expect(fixture.sandbox.blink.counters.apiUnauthorized).toBe(50);
+
+    fixture.sandbox.blnk.revokeAccessTokens();
+    const ledgers = () => firstValueFrom(http().get(`${fixture.sandbox.blnk.url}/data/ledgers?instance_id=i`));
+    await ledgers();
+    fixture.sandbox.blnk.revokeAccessTokens();
+    const blnkResponses = await Promise.all(Array.from({ length: 50 }, ledgers));
+    expect(blnkResponses.every((response) => response.status === 200)).toBe(true);
+    expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 0 });
+  });
+
+  it('does not replay a body that was a stream', async () => {
+    fixture = await startWithTenants();
+    await intent();
+    fixture.sandbox.blink.revokeAccessTokens();
+    const { Readable } = await import('node:stream');
+    const error = await firstValueFrom(
+      http().post(`${fixture.sandbox.blink.url}/api/pay/v1/intents`, Readable.from([JSON.stringify({ amount: 1, currency: 'GBP' })]), {
+        headers: { 'Content-Type': 'application/json' },
+      }),
+    ).catch((caught: unknown) => caught);
+    expect(isAxiosError(error) && error.response?.status).toBe(401);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
+  });
+
+  it('scrubs credentials from every Axios error that reaches the caller', async () => {
+    fixture = await startWithTenants();
+    const token = await fixture.blink.getToken();
+    const notFound = await firstValueFrom(http().get(`${fixture.sandbox.blink.url}/api/pay/v1/nowhere`)).catch((caught: unknown) => caught);
+    expect(isAxiosError(notFound) && notFound.response?.status).toBe(404);
+    expect(renderingsOf(notFound)).not.toContain(token);
+
+    const badKey = await firstValueFrom(
+      http().get(`${fixture.sandbox.blnk.url}/ledgers`, { paymentsAuth: { tenant: 'keyed' }, headers: {} }),
+    ).catch((caught: unknown) => caught);
+    expect(isAxiosError(badKey) && badKey.response?.status).toBe(401);
+    expect(renderingsOf(badKey)).not.toContain(DEFAULT_BLNK_API_KEY);
+    expect(JSON.stringify((badKey as { toJSON(): unknown }).toJSON())).not.toContain(DEFAULT_BLNK_API_KEY);
+  });
+});
