@@ -9,6 +9,7 @@ module.exports = {
   moduleNameMapper: {
     '^@app/payments-auth(|/.*)$': '<rootDir>/libs/payments-auth/src$1',
     '^@app/sandbox(|/.*)$': '<rootDir>/apps/sandbox/src$1',
+    '^@app/demo(|/.*)$': '<rootDir>/apps/demo/src$1',
   },
   setupFiles: ['<rootDir>/test/support/capture-logs.setup.ts'],
   globalSetup: '<rootDir>/test/support/log-capture.global-setup.ts',

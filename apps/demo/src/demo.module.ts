@@ -1,0 +1,62 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { FileTokenStore, PaymentsAuthModule, TenantContextMiddleware } from '@app/payments-auth';
+import { join } from 'node:path';
+import { DemoTenants } from './demo-tenants';
+import { HeaderTenantController } from './header-tenant.controller';
+import { OnboardingController } from './onboarding.controller';
+import { PaymentsController } from './payments.controller';
+import { loadTenantsFile } from './tenants-file.loader';
+import { TokensController } from './tokens.controller';
+
+export type DemoEnv = Record<string, string | undefined>;
+
+export const SANDBOX_TENANTS_FILE = join(__dirname, '..', 'config', 'tenants.sandbox.json');
+
+@Module({})
+class DemoTenantsModule {}
+
+/**
+ * The demo application, configured the way a team would: `@nestjs/config` for the environment, a tenants
+ * file with `${ENV}` placeholders, and PaymentsAuthModule.forRootAsync fed from both.
+ */
+@Module({})
+export class DemoModule implements NestModule {
+  static forRoot(env: DemoEnv): DynamicModule {
+    const tenantsModule: DynamicModule = {
+      module: DemoTenantsModule,
+      providers: [
+        {
+          provide: DemoTenants,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) =>
+            new DemoTenants(loadTenantsFile(config.get('DEMO_TENANTS_FILE') ?? SANDBOX_TENANTS_FILE, (name) => config.get(name))),
+        },
+      ],
+      exports: [DemoTenants],
+    };
+    return {
+      module: DemoModule,
+      imports: [
+        // The environment is passed in (main.ts merges .env, process.env and the sandbox's addresses).
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => env] }),
+        tenantsModule,
+        PaymentsAuthModule.forRootAsync({
+          isGlobal: true,
+          imports: [tenantsModule],
+          inject: [DemoTenants, ConfigService],
+          useFactory: (tenants: DemoTenants, config: ConfigService) => ({
+            tenants: tenants.all,
+            defaultTenant: config.get('DEMO_DEFAULT_TENANT'),
+            store: new FileTokenStore({ directory: config.get('PAYMENTS_AUTH_STORE_DIR') ?? '.payments-auth' }),
+          }),
+        }),
+      ],
+      controllers: [TokensController, PaymentsController, HeaderTenantController, OnboardingController],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(TenantContextMiddleware).forRoutes(HeaderTenantController);
+  }
+}

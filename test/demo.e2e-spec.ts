@@ -1,0 +1,86 @@
+import { INestApplication } from '@nestjs/common';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import request from 'supertest';
+import { createDemoApp } from '@app/demo/demo-app';
+import { needsSandbox, sandboxEnv } from '@app/demo/demo-sandbox';
+import { Sandbox, startSandbox } from '@app/sandbox';
+
+describe('demo app on the sandbox (e2e)', () => {
+  let sandbox: Sandbox;
+  let app: INestApplication;
+  let storeDir: string;
+
+  beforeEach(async () => {
+    sandbox = await startSandbox();
+    storeDir = await fs.mkdtemp(path.join(os.tmpdir(), 'demo-e2e-'));
+    app = await createDemoApp(
+      { ...sandboxEnv(sandbox), PAYMENTS_AUTH_STORE_DIR: storeDir, DEMO_PUBLIC_URL: 'http://demo.test' },
+      { logger: false },
+    );
+    await app.init();
+  });
+
+  afterEach(async () => {
+    await app.close();
+    await sandbox.close();
+    await fs.rm(storeDir, { recursive: true, force: true });
+  });
+
+  const server = () => app.getHttpServer();
+
+  it('needs the sandbox exactly when no credentials are configured', () => {
+    expect(needsSandbox({})).toBe(true);
+    expect(needsSandbox({ BLINK_API_KEY: 'k' })).toBe(false);
+    expect(needsSandbox({ DEMO_TENANTS_FILE: 'tenants.json' })).toBe(false);
+  });
+
+  it('shows token info for a tenant without any token value', async () => {
+    const response = await request(server()).get('/tenants/acme/tokens').expect(200);
+    expect(response.body.blink).toMatchObject({ provider: 'blink', details: { currencies: ['GBP'] } });
+    expect(response.body.blnk).toMatchObject({ mode: 'oauth', header: 'Authorization', token: { hasRefreshToken: true } });
+    const issued = [...sandbox.blink.issuedTokens(), ...sandbox.blnk.issuedTokens()];
+    expect(issued.length).toBeGreaterThan(0);
+    for (const token of issued) expect(response.text).not.toContain(token);
+    const globex = await request(server()).get('/tenants/globex/tokens').expect(200);
+    expect(globex.body.blnk).toEqual({ tenant: 'globex', mode: 'api-key', header: 'Authorization' });
+  });
+
+  it('creates a Blink payment intent through PaymentsHttpService', async () => {
+    const response = await request(server()).post('/tenants/acme/blink/intents').send({ amount: 1000, currency: 'GBP' }).expect(201);
+    expect(response.body).toMatchObject({ amount: 1000, currency: 'GBP', merchant_id: 4398 });
+    await request(server()).post('/tenants/acme/blink/intents').send({ amount: -1, currency: 'GBP' }).expect(400);
+    expect(sandbox.blink.counters).toMatchObject({ tokenCalls: 1, apiCalls: 1 });
+  });
+
+  it('lists Blnk ledgers with the tenant from the route (OAuth) and from the x-tenant-id header (API key)', async () => {
+    const acme = await request(server()).get('/tenants/acme/blnk/ledgers').expect(200);
+    expect(acme.body.instance_id).toBe('inst_acme');
+    const globex = await request(server()).get('/ledgers').set('x-tenant-id', 'globex').expect(200);
+    expect(globex.body.instance_id).toBe('inst_globex');
+    await request(server()).get('/ledgers').set('x-tenant-id', 'bad tenant!').expect(400);
+    expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, apiUnauthorized: 0, invalidGrant: 0 });
+  });
+
+  it('maps unknown tenants to 404 and a tenant awaiting onboarding to 409, with no secret in the body', async () => {
+    await request(server()).get('/tenants/nobody/tokens').expect(404);
+    const pending = await request(server()).get('/tenants/initech/blnk/ledgers').expect(409);
+    expect(pending.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED', tenant: 'initech' });
+  });
+
+  it('onboards a Blnk tenant through the authorization-code callback', async () => {
+    const start = await request(server()).get('/tenants/initech/blnk/authorize').expect(302);
+    const consent = await fetch(start.headers.location, { redirect: 'manual' });
+    expect(consent.status).toBe(302);
+    const callback = new URL(consent.headers.get('location') as string);
+    expect(callback.origin + callback.pathname).toBe('http://demo.test/blnk/callback');
+
+    const done = await request(server()).get(`/blnk/callback${callback.search}`).expect(200);
+    expect(done.body).toMatchObject({ onboarded: 'initech', scope: 'data:read data:write proxy:write' });
+    await request(server()).get('/tenants/initech/blnk/ledgers').expect(200);
+    // The state is single use: replaying the callback is refused before any token call.
+    await request(server()).get(`/blnk/callback${callback.search}`).expect(400);
+    expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
+  });
+});
