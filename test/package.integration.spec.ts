@@ -1,0 +1,213 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import { builtinModules } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { DEFAULT_BLINK_ACCOUNT, Sandbox, startSandbox } from '@app/sandbox';
+
+/*
+ * The library as a standalone npm package: build it with tsc, `npm pack` it, install the tarball into a temp dir
+ * outside the repo (peer dependencies symlinked from the repo's node_modules: no network, no NODE_PATH, no
+ * tsconfig paths), then run a plain-JS Nest app against the Blink sandbox and type-check a TypeScript consumer.
+ */
+
+const run = promisify(execFile);
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+const LIB_DIR = path.join(REPO_ROOT, 'libs', 'payments-auth');
+const REPO_NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
+const TSC = path.join(REPO_NODE_MODULES, 'typescript', 'bin', 'tsc');
+const PACKAGE_NAME = 'nestjs-payments-auth';
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+/** Only what a child needs: no NODE_PATH, no NODE_OPTIONS (e.g. `-r tsconfig-paths/register`) leaks in. */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...extra };
+}
+
+interface PackResult {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  entryCount: number;
+  files: { path: string }[];
+}
+
+const CONSUMER_TS = `
+import 'reflect-metadata';
+import type { AxiosRequestConfig } from 'axios';
+import { Injectable, Module } from '@nestjs/common';
+import {
+  BlinkTokenService,
+  MemoryTokenStore,
+  PaymentsAuthError,
+  PaymentsAuthModule,
+  type PaymentsAuthModuleOptions,
+  type TokenSnapshot,
+} from '${PACKAGE_NAME}';
+
+const options: PaymentsAuthModuleOptions = {
+  tenants: { acme: { blink: { apiKey: process.env.BLINK_API_KEY ?? '', secretKey: process.env.BLINK_SECRET_KEY ?? '' } } },
+  defaultTenant: 'acme',
+  store: new MemoryTokenStore(),
+};
+
+// Proves the declarations are real types and not \`any\`: without them this directive would itself be an error.
+// @ts-expect-error tenants is required
+export const missingTenants: PaymentsAuthModuleOptions = { defaultTenant: 'acme' };
+
+@Injectable()
+export class Expiry {
+  constructor(private readonly blink: BlinkTokenService) {}
+
+  async expiresAt(tenant?: string): Promise<Date | string> {
+    try {
+      const info: TokenSnapshot = await this.blink.getTokenInfo(tenant);
+      return info.expiresAt;
+    } catch (error: unknown) {
+      if (error instanceof PaymentsAuthError) return error.code + ' ' + (error.tenant ?? '');
+      throw error;
+    }
+  }
+}
+
+@Module({ imports: [PaymentsAuthModule.forRoot({ ...options, isGlobal: true })], providers: [Expiry] })
+export class AppModule {}
+
+// The package's Axios module augmentation reaches the consumer's own Axios types.
+export const perRequest: AxiosRequestConfig = { paymentsAuth: { tenant: 'acme' } };
+`;
+
+describe('nestjs-payments-auth as a packed npm package', () => {
+  let packDir: string | undefined;
+  let consumerDir: string | undefined;
+  let sandbox: Sandbox | undefined;
+  let pack: PackResult;
+  let tarballEntries: string[];
+  const distDir = path.join(LIB_DIR, 'dist');
+  // The root tsconfig includes libs/**/*.ts, so a dist left behind adds its .d.ts files to `npm run typecheck`.
+  const distExisted = fs.existsSync(distDir);
+
+  beforeAll(async () => {
+    // A clean build, so no stale output of a removed source (or an old spec build) can reach the tarball.
+    fs.rmSync(distDir, { recursive: true, force: true });
+    await run(process.execPath, [TSC, '-p', 'libs/payments-auth/tsconfig.lib.json'], { cwd: REPO_ROOT, timeout: 25_000 });
+
+    packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'payments-auth-pack-'));
+    // --ignore-scripts: the package's prepack would rebuild what was just built.
+    const { stdout } = await run(NPM, ['pack', '--pack-destination', packDir, '--json', '--ignore-scripts'], {
+      cwd: LIB_DIR,
+      timeout: 20_000,
+    });
+    pack = (JSON.parse(stdout) as PackResult[])[0];
+    const tarball = path.join(packDir, path.basename(pack.filename));
+    tarballEntries = (await run('tar', ['-tzf', tarball], { timeout: 10_000 })).stdout.split('\n').filter((line) => line !== '' && !line.endsWith('/'));
+
+    consumerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'payments-auth-consumer-'));
+    const nodeModules = path.join(consumerDir, 'node_modules');
+    const installed = path.join(nodeModules, PACKAGE_NAME);
+    fs.mkdirSync(installed, { recursive: true });
+    await run('tar', ['-xzf', tarball, '--strip-components=1', '-C', installed], { timeout: 10_000 });
+    // Peers (and their own dependencies) from the repo, as if `npm install` had put them there.
+    for (const entry of fs.readdirSync(REPO_NODE_MODULES)) {
+      if (entry.startsWith('.') || entry === PACKAGE_NAME) continue;
+      fs.symlinkSync(path.join(REPO_NODE_MODULES, entry), path.join(nodeModules, entry), process.platform === 'win32' ? 'junction' : 'dir');
+    }
+    fs.copyFileSync(path.join(__dirname, 'support', 'package-consumer', 'app.js'), path.join(consumerDir, 'app.js'));
+    fs.writeFileSync(path.join(consumerDir, 'consumer.ts'), CONSUMER_TS);
+
+    sandbox = await startSandbox();
+  }, 60_000);
+
+  afterAll(async () => {
+    await sandbox?.close();
+    for (const dir of [consumerDir, packDir]) if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    if (!distExisted) fs.rmSync(distDir, { recursive: true, force: true });
+  });
+
+  it('packs dist, declarations, package.json and README, and no specs or sources', () => {
+    const packed = pack.files.map((file) => `package/${file.path}`).sort();
+    expect(tarballEntries.sort()).toEqual(packed);
+    expect(packed).toEqual(
+      expect.arrayContaining(['package/dist/index.js', 'package/dist/index.d.ts', 'package/package.json', 'package/README.md']),
+    );
+    expect(packed.filter((file) => file.includes('.spec.'))).toEqual([]);
+    expect(packed.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
+    expect(packed.filter((file) => !/^package\/(dist\/.+\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/.test(file))).toEqual([]);
+    expect(packed.filter((file) => file.startsWith('package/src/'))).toEqual([]);
+  });
+
+  it('declares every package its compiled code requires as a dependency or peer dependency', () => {
+    const installed = path.join(consumerDir!, 'node_modules', PACKAGE_NAME);
+    const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as {
+      main: string;
+      types: string;
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
+    expect(fs.existsSync(path.join(installed, manifest.main))).toBe(true);
+    expect(fs.existsSync(path.join(installed, manifest.types))).toBe(true);
+    expect(manifest.devDependencies).toBeUndefined();
+
+    const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+    const required = new Set<string>();
+    const jsFiles = (fs.readdirSync(path.join(installed, 'dist'), { recursive: true }) as string[]).filter((file) => file.endsWith('.js'));
+    for (const file of jsFiles) {
+      for (const match of fs.readFileSync(path.join(installed, 'dist', file), 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
+        const specifier = match[1];
+        if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;
+        required.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+      }
+    }
+    expect(required.size).toBeGreaterThan(0);
+    expect([...required].filter((name) => !declared.has(name))).toEqual([]);
+  });
+
+  it('runs in a plain-JS Nest app outside the repo and gets a Blink token from the sandbox', async () => {
+    const { stdout } = await run(process.execPath, ['app.js'], {
+      cwd: consumerDir,
+      timeout: 20_000,
+      env: childEnv({
+        BLINK_BASE_URL: sandbox!.blink.url,
+        BLINK_API_KEY: DEFAULT_BLINK_ACCOUNT.apiKey,
+        BLINK_SECRET_KEY: DEFAULT_BLINK_ACCOUNT.secretKey,
+      }),
+    });
+    const result = JSON.parse(stdout.trim()) as { resolved: string; expiresAt: string; paymentTypes: string[] };
+
+    expect(path.relative(REPO_ROOT, fs.realpathSync(consumerDir!)).startsWith('..')).toBe(true);
+    // Resolved by plain node_modules lookup into the extracted tarball, not into the repo's sources.
+    expect(result.resolved).toBe(path.join(fs.realpathSync(consumerDir!), 'node_modules', PACKAGE_NAME, 'dist', 'index.js'));
+    expect(new Date(result.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    expect(result.paymentTypes).toContain('credit-card');
+    expect(sandbox!.blink.counters.tokenCalls).toBe(1);
+  });
+
+  it('type-checks a strict TypeScript consumer against the packed declarations', async () => {
+    const args = [
+      TSC,
+      '--noEmit',
+      '--strict',
+      '--experimentalDecorators',
+      '--emitDecoratorMetadata',
+      '--esModuleInterop',
+      '--skipLibCheck',
+      '--module',
+      'commonjs',
+      '--moduleResolution',
+      'node',
+      '--target',
+      'ES2022',
+      '--types',
+      'node',
+      'consumer.ts',
+    ];
+    const outcome = await run(process.execPath, args, { cwd: consumerDir, timeout: 25_000, env: childEnv() }).then(
+      () => ({ code: 0, output: '' }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+    );
+    expect(outcome).toEqual({ code: 0, output: '' });
+  }, 30_000);
+});
