@@ -30,6 +30,9 @@ async function rejectionOf(promise: Promise<unknown>): Promise<PaymentsAuthError
   throw new Error('expected a rejection');
 }
 
+/** These tests check one failure and then recovery; backoff (its own tests) would otherwise delay the retry. */
+const NO_BACKOFF = { resilience: { backoffBaseMs: 1 } };
+
 describe('token endpoint failures', () => {
   let fixture: PaymentsAuthFixture;
 
@@ -46,7 +49,7 @@ describe('token endpoint failures', () => {
   ];
 
   it.each(blinkMalformed)('Blink: %s is a MalformedResponseError and is never cached', async (_name, fault) => {
-    fixture = await PaymentsAuthFixture.start();
+    fixture = await PaymentsAuthFixture.start(() => NO_BACKOFF);
     fixture.sandbox.blink.faults.inject(fault);
     const error = await rejectionOf(fixture.blink.getToken());
     expect(error).toBeInstanceOf(MalformedResponseError);
@@ -68,7 +71,7 @@ describe('token endpoint failures', () => {
   ];
 
   it.each(blnkMalformed)('Blnk: %s is a MalformedResponseError and is never cached', async (_name, fault) => {
-    fixture = await PaymentsAuthFixture.start();
+    fixture = await PaymentsAuthFixture.start(() => NO_BACKOFF);
     fixture.sandbox.blnk.faults.inject(fault);
     expect(await rejectionOf(fixture.blnk.getToken())).toBeInstanceOf(MalformedResponseError);
     // The malformed answer was not stored: the next call refreshes with the seed and gets a real token.
@@ -78,7 +81,7 @@ describe('token endpoint failures', () => {
   });
 
   it('times out a slow token endpoint with a typed error', async () => {
-    fixture = await PaymentsAuthFixture.start(() => ({ tokenRequestTimeoutMs: 300 }));
+    fixture = await PaymentsAuthFixture.start(() => ({ tokenRequestTimeoutMs: 300, ...NO_BACKOFF }));
     fixture.sandbox.blink.faults.inject({ kind: 'delay', ms: 2_000 });
     const started = Date.now();
     const error = await rejectionOf(fixture.blink.getToken());
@@ -87,11 +90,16 @@ describe('token endpoint failures', () => {
     expect(await fixture.blink.getToken()).toEqual(expect.any(String));
   });
 
-  it('reports 429 with Retry-After, 5xx and connection resets as typed, retryable errors', async () => {
-    fixture = await PaymentsAuthFixture.start();
+  it('reports 429 with its Retry-After as a typed error', async () => {
+    fixture = await PaymentsAuthFixture.start(() => NO_BACKOFF);
+    fixture.sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: '0' });
+    expect(await rejectionOf(fixture.blink.getToken())).toMatchObject({ constructor: RateLimitedError, status: 429, retryAfterMs: 0 });
     fixture.sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: '7' });
-    expect(await rejectionOf(fixture.blink.getToken())).toMatchObject({ constructor: RateLimitedError, status: 429, retryAfterMs: 7_000 });
+    expect(await rejectionOf(fixture.blink.getToken('acme'))).toMatchObject({ constructor: RateLimitedError, status: 429, retryAfterMs: 7_000 });
+  });
 
+  it('reports 5xx and connection resets as typed, retryable errors', async () => {
+    fixture = await PaymentsAuthFixture.start(() => NO_BACKOFF);
     fixture.sandbox.blink.faults.inject({ kind: 'status', status: 503 });
     expect(await rejectionOf(fixture.blink.getToken())).toMatchObject({ constructor: ProviderUnavailableError, status: 503 });
 

@@ -1,4 +1,5 @@
 import { ConsoleLogger } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { Test, TestingModule } from '@nestjs/testing';
 import {
   BlinkTokenService,
@@ -57,7 +58,7 @@ export class PaymentsAuthFixture {
     ownsSandbox = false,
   ): Promise<PaymentsAuthFixture> {
     const app = await Test.createTestingModule({
-      imports: [PaymentsAuthModule.forRoot({ ...defaultOptions(sandbox), ...options(sandbox) })],
+      imports: [ScheduleModule.forRoot(), PaymentsAuthModule.forRoot({ ...defaultOptions(sandbox), ...options(sandbox) })],
     })
       // Nest's TestingLogger drops all but errors; the suite's leak check needs every line really printed.
       .setLogger(new ConsoleLogger({ logLevels: ['log', 'error', 'warn', 'debug'] }))

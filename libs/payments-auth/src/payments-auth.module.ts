@@ -1,5 +1,11 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import axios from 'axios';
+import { TokenEngineFactory } from './engine/token-engine.factory';
+import { PaymentsAuthHealthIndicator } from './observability/payments-auth.health';
+import { PaymentsAuthEvents } from './observability/payments-auth-events';
+import { PaymentsAuthMetrics } from './observability/payments-auth-metrics';
+import { RefreshScheduler } from './refresh/refresh-scheduler';
 import { TenantRegistry } from './engine/tenant-registry';
 import { PaymentsAuthInterceptor } from './http/payments-auth.interceptor';
 import { PaymentsHttpService } from './http/payments-http.service';
@@ -20,6 +26,8 @@ import { createTokenHttpClient } from './providers/token-endpoint.client';
  * with one error naming every bad field.
  */
 @Module({
+  // For HealthIndicatorService, used by PaymentsAuthHealthIndicator.
+  imports: [TerminusModule],
   providers: [
     {
       provide: VALIDATED_OPTIONS,
@@ -28,6 +36,11 @@ import { createTokenHttpClient } from './providers/token-endpoint.client';
     },
     { provide: TOKEN_HTTP_CLIENT, useFactory: createTokenHttpClient },
     TenantRegistry,
+    PaymentsAuthEvents,
+    PaymentsAuthMetrics,
+    RefreshScheduler,
+    TokenEngineFactory,
+    PaymentsAuthHealthIndicator,
     BlinkProtocol,
     BlnkProtocol,
     BlinkTokenService,
@@ -52,6 +65,9 @@ import { createTokenHttpClient } from './providers/token-endpoint.client';
     PaymentsAuthInterceptor,
     PaymentsHttpService,
     TenantContextMiddleware,
+    PaymentsAuthEvents,
+    PaymentsAuthMetrics,
+    PaymentsAuthHealthIndicator,
     VALIDATED_OPTIONS,
   ],
 })

@@ -3,7 +3,7 @@ import { ProviderNotConfiguredError } from '../errors/provider-not-configured.er
 import type { NormalizedTenantConfig } from '../options/tenant-config.validator';
 import type { TenantRegistry } from './tenant-registry';
 import type { TokenEngine } from './token-engine';
-import type { TokenSnapshot } from './token-snapshot.interface';
+import type { TokenSnapshot, TokenState } from './token-snapshot.interface';
 
 /** An HTTP header carrying a credential, ready to set on a request. */
 export interface AuthHeader {
@@ -53,6 +53,11 @@ export abstract class ProviderTokenService<TConfig extends object> {
   /** The header to send to the provider's API: `Authorization: Bearer <token>`. */
   async getAuthHeader(tenantId?: string): Promise<AuthHeader> {
     return { name: 'Authorization', value: `Bearer ${await this.getToken(tenantId)}` };
+  }
+
+  /** Each tenant's credential state for this provider (health checks); never a token value. */
+  states(): TokenState[] {
+    return this.engine.states();
   }
 
   protected abstract configOf(tenantConfig: NormalizedTenantConfig): TConfig | undefined;

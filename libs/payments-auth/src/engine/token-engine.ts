@@ -1,63 +1,99 @@
 import { Logger } from '@nestjs/common';
+import { CircuitOpenError } from '../errors/circuit-open.error';
 import { PaymentsAuthError } from '../errors/payments-auth.error';
 import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error';
 import { TokenStoreError } from '../errors/token-store.error';
+import type { PaymentsAuthEventType } from '../observability/payments-auth-event.interface';
+import type { PaymentsAuthEvents } from '../observability/payments-auth-events';
+import type { PaymentsAuthMetrics } from '../observability/payments-auth-metrics';
+import type { RefresherOptions, ResilienceOptions } from '../options/payments-auth-options.interface';
+import type { RenewalScheduler, RenewalTarget } from '../refresh/renewal-scheduler.interface';
+import { RetryGate } from '../refresh/retry-gate';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface';
 import { storeKeyFor } from './credential-fingerprint';
 import { RefreshTimingOptions, refreshAtFor } from './refresh-timing';
 import type { IssuedToken, TokenProtocol } from './token-protocol.interface';
-import type { TokenSnapshot } from './token-snapshot.interface';
+import type { TokenSnapshot, TokenState } from './token-snapshot.interface';
 
 /** A way to obtain a token other than the protocol's usual one (e.g. the authorization-code exchange). */
 export type Acquisition = (previous: StoredToken | undefined) => Promise<IssuedToken>;
 
-/** After a failed background renewal, callers keep getting the still-valid token; retry no sooner than this. */
-const BACKGROUND_RETRY_DELAY_MS = 1_000;
+export interface TokenEngineSettings extends RefreshTimingOptions {
+  refresher: RefresherOptions;
+  resilience: ResilienceOptions;
+}
+
+export interface TokenEngineObservers {
+  events: PaymentsAuthEvents;
+  metrics: PaymentsAuthMetrics;
+  scheduler?: RenewalScheduler;
+}
+
+interface AcquireMode {
+  /** Explicit refresh(): a new token even if the current one is fresh; lifts a re-authorization latch. */
+  force?: boolean;
+  /** Scheduled renewal: a new token unless another process already stored a newer, fresh one. */
+  renew?: boolean;
+  via?: Acquisition;
+}
 
 interface TokenEntry<TConfig> {
   readonly tenant: string;
   readonly config: TConfig;
   readonly storeKey: string;
+  readonly gate: RetryGate;
   token?: StoredToken;
   /** Precomputed so the hot path is one comparison. */
   refreshAt: number;
+  /** When a caller last asked for this token: renewal stops for idle tenants. */
+  lastUsedAt: number;
   /** The one acquisition under way for this entry; every concurrent caller shares it. */
   inFlight?: Promise<StoredToken>;
   /** Set when the provider refused the credentials; no automatic call is made until it is cleared. */
   reauthorizationError?: ReauthorizationRequiredError;
-  backgroundRetryAt: number;
 }
+
+/** The renewal point is spread over at most this fraction of the lifetime before it. */
+const MAX_JITTER_RATIO = 0.1;
 
 /**
  * The provider-agnostic token lifecycle: in-memory cache per provider + tenant + credential fingerprint,
- * in-process single flight, refresh margin, and the durable store. It never sees an HTTP shape.
+ * in-process single flight, refresh margin, durable store, proactive renewal, backoff and circuit breaker.
+ * It never sees an HTTP shape.
  *
  * Ordering guarantee for rotating refresh tokens: a new record is written to the store before the access
  * token is handed to anyone, and the refresh token used is always the newest one known (store or memory).
  */
-export class TokenEngine<TConfig extends object> {
+export class TokenEngine<TConfig extends object> implements RenewalTarget {
   private readonly entries = new Map<string, TokenEntry<TConfig>>();
   private readonly logger = new Logger('PaymentsAuth');
 
   constructor(
     private readonly protocol: TokenProtocol<TConfig>,
     private readonly store: TokenStore,
-    private readonly timing: RefreshTimingOptions,
+    private readonly settings: TokenEngineSettings,
+    private readonly observers: TokenEngineObservers,
   ) {}
+
+  get name(): string {
+    return this.protocol.provider;
+  }
 
   /** The hot path: a cached, fresh token costs one Map lookup and one comparison. */
   getToken(tenant: string, config: TConfig): Promise<string> {
     const entry = this.entryFor(tenant, config);
+    const now = Date.now();
+    entry.lastUsedAt = now;
     const token = entry.token;
     if (token !== undefined) {
-      const now = Date.now();
       if (now < entry.refreshAt) return Promise.resolve(token.accessToken);
       if (now < token.expiresAt) {
         // Inside the margin: the token still works, so nobody waits; renewal happens behind the caller.
-        this.renewInBackground(entry, now);
+        this.renewInBackground(entry);
         return Promise.resolve(token.accessToken);
       }
     }
+    this.observers.metrics.increment('waits');
     return this.acquire(entry, {}).then((record) => record.accessToken);
   }
 
@@ -87,7 +123,7 @@ export class TokenEngine<TConfig extends object> {
     // A renewal under way replaces the token anyway; writing an invalidated copy now could land after the
     // renewal's record and put a spent refresh token back in the store.
     if (entry.inFlight !== undefined) return false;
-    const current = entry.token ?? (await this.readStore(entry).catch(() => undefined));
+    const current = entry.token ?? (await this.store.get(entry.storeKey).catch(() => undefined));
     if (current === undefined || current.expiresAt === 0) return false;
     if (token !== undefined && current.accessToken !== token) return false;
     const invalidated: StoredToken = { ...current, expiresAt: 0, version: current.version + 1 };
@@ -96,14 +132,51 @@ export class TokenEngine<TConfig extends object> {
     return true;
   }
 
-  private acquire(entry: TokenEntry<TConfig>, mode: { force?: boolean; via?: Acquisition }): Promise<StoredToken> {
+  /** Called by the scheduler. Never throws: failures are recorded, evented and rescheduled with backoff. */
+  async renewScheduled(tenant: string): Promise<void> {
+    const entry = this.entries.get(tenant);
+    if (entry === undefined || entry.reauthorizationError !== undefined) return;
+    if (Date.now() - entry.lastUsedAt > this.settings.refresher.idleTimeoutMs) {
+      this.logger.debug(`${this.name} tenant '${tenant}' is idle; its token will not be renewed`);
+      return;
+    }
+    try {
+      await this.acquire(entry, { renew: true });
+    } catch {
+      if (entry.reauthorizationError === undefined) this.observers.scheduler?.schedule(this, tenant, Math.max(Date.now(), entry.gate.retryAt));
+    }
+  }
+
+  /** Every entry's state, for health checks: never a token value. */
+  states(): TokenState[] {
+    const now = Date.now();
+    return [...this.entries.values()].map((entry) => ({
+      provider: this.protocol.provider,
+      tenant: entry.tenant,
+      state: entry.reauthorizationError
+        ? 'reauthorization-required'
+        : entry.gate.isOpen
+          ? 'circuit-open'
+          : entry.token !== undefined && now < entry.token.expiresAt
+            ? 'valid'
+            : 'no-valid-token',
+      expiresAt: entry.token && entry.token.expiresAt > 0 ? new Date(entry.token.expiresAt) : undefined,
+    }));
+  }
+
+  private acquire(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
     if (entry.inFlight !== undefined) {
       // A code exchange must really happen, so it queues behind the flight; everything else joins it.
       if (mode.via === undefined) return entry.inFlight;
       return entry.inFlight.catch(() => undefined).then(() => this.acquire(entry, mode));
     }
-    if (!mode.force && mode.via === undefined && entry.reauthorizationError !== undefined) {
-      return Promise.reject(entry.reauthorizationError);
+    if (mode.via === undefined) {
+      if (!mode.force && entry.reauthorizationError !== undefined) return Promise.reject(entry.reauthorizationError);
+      const blocked = entry.gate.blocked(Date.now(), this.details(entry));
+      if (blocked !== undefined) {
+        if (blocked instanceof CircuitOpenError) this.observers.metrics.increment('circuitRejections');
+        return Promise.reject(blocked);
+      }
     }
     const flight = this.load(entry, mode).finally(() => {
       if (entry.inFlight === flight) entry.inFlight = undefined;
@@ -112,18 +185,21 @@ export class TokenEngine<TConfig extends object> {
     return flight;
   }
 
-  private async load(entry: TokenEntry<TConfig>, mode: { force?: boolean; via?: Acquisition }): Promise<StoredToken> {
+  private async load(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
     const current = newest(await this.readStoreForRenewal(entry), entry.token);
-    if (!mode.force && mode.via === undefined && current !== undefined && Date.now() < refreshAtFor(current, this.timing)) {
-      this.adopt(entry, current); // e.g. after a restart, or another process renewed it
+    const fresh = current !== undefined && Date.now() < refreshAtFor(current, this.settings);
+    const newerElsewhere = current !== undefined && current.version > (entry.token?.version ?? 0);
+    if (!mode.force && mode.via === undefined && fresh && (!mode.renew || newerElsewhere)) {
+      this.adopt(entry, current); // after a restart, or another process renewed it
       return current;
     }
     const acquisition = mode.via ?? ((previous) => this.protocol.acquire(entry.config, entry.tenant, previous));
+    const startedAt = Date.now();
     let issued: IssuedToken;
     try {
       issued = await acquisition(current);
     } catch (error) {
-      if (error instanceof ReauthorizationRequiredError) entry.reauthorizationError = error;
+      this.recordFailure(entry, error, startedAt);
       throw error;
     }
     const record: StoredToken = {
@@ -137,11 +213,40 @@ export class TokenEngine<TConfig extends object> {
     };
     await this.persist(entry, record);
     this.adopt(entry, record);
-    entry.reauthorizationError = undefined;
-    this.logger.debug(
-      `${this.protocol.provider} token acquired for tenant '${entry.tenant}', valid ${Math.round((record.expiresAt - record.issuedAt) / 1000)} s`,
-    );
+    this.recordSuccess(entry, record, current, startedAt);
     return record;
+  }
+
+  private recordSuccess(entry: TokenEntry<TConfig>, record: StoredToken, previous: StoredToken | undefined, startedAt: number): void {
+    entry.reauthorizationError = undefined;
+    if (entry.gate.succeeded() === 'closed') this.emit(entry, 'circuit.closed');
+    this.observers.metrics.increment('tokensIssued');
+    const durationMs = Date.now() - startedAt;
+    const expiresAt = new Date(record.expiresAt);
+    this.emit(entry, previous === undefined ? 'token.acquired' : 'token.refreshed', { durationMs, expiresAt });
+    if (record.refreshToken !== undefined && record.refreshToken !== previous?.refreshToken) {
+      this.emit(entry, 'refresh_token.rotated', { durationMs });
+    }
+    this.logger.debug(`${this.name} token acquired for tenant '${entry.tenant}', valid ${Math.round((record.expiresAt - record.issuedAt) / 1000)} s`);
+  }
+
+  private recordFailure(entry: TokenEntry<TConfig>, error: unknown, startedAt: number): void {
+    const now = Date.now();
+    this.observers.metrics.increment('refreshFailures');
+    const typed = error instanceof PaymentsAuthError ? error : undefined;
+    const codes = { errorCode: typed?.code, providerErrorCode: typed?.providerErrorCode, status: typed?.status };
+    if (error instanceof ReauthorizationRequiredError) {
+      entry.reauthorizationError = error;
+      this.emit(entry, 'token.refresh_failed', { durationMs: now - startedAt, ...codes });
+      this.emit(entry, 'reauthorization.required', codes);
+      this.logger.warn(`${error.message}; no automatic retries until refresh() or a new authorization`);
+      return;
+    }
+    const transition = typed ? entry.gate.failed(typed, now) : undefined;
+    const retryAt = new Date(entry.gate.retryAt);
+    this.emit(entry, 'token.refresh_failed', { durationMs: now - startedAt, retryAt, ...codes });
+    if (transition === 'opened') this.emit(entry, 'circuit.opened', { retryAt, ...codes });
+    this.logger.warn(`${describe(error)}; next attempt after ${retryAt.toISOString()}`);
   }
 
   /**
@@ -151,17 +256,13 @@ export class TokenEngine<TConfig extends object> {
    */
   private async readStoreForRenewal(entry: TokenEntry<TConfig>): Promise<StoredToken | undefined> {
     try {
-      return await this.readStore(entry);
+      return await this.store.get(entry.storeKey);
     } catch (error) {
-      const storeError = new TokenStoreError({ provider: this.protocol.provider, tenant: entry.tenant }, 'read', describe(error));
+      const storeError = new TokenStoreError(this.details(entry), 'read', describe(error));
       if (entry.token === undefined && this.protocol.rotatesRefreshTokens) throw storeError;
       this.logger.warn(`${storeError.message}; continuing with the token this process holds`);
       return undefined;
     }
-  }
-
-  private async readStore(entry: TokenEntry<TConfig>): Promise<StoredToken | undefined> {
-    return this.store.get(entry.storeKey);
   }
 
   /**
@@ -175,25 +276,23 @@ export class TokenEngine<TConfig extends object> {
       const consequence = this.protocol.rotatesRefreshTokens
         ? 'the rotated refresh token is held in memory only until a later write succeeds'
         : 'the token is held in memory only';
-      this.logger.error(
-        `${new TokenStoreError({ provider: this.protocol.provider, tenant: entry.tenant }, 'write', describe(error)).message}; ${consequence}`,
-      );
+      this.logger.error(`${new TokenStoreError(this.details(entry), 'write', describe(error)).message}; ${consequence}`);
     }
   }
 
-  private renewInBackground(entry: TokenEntry<TConfig>, now: number): void {
-    if (entry.inFlight !== undefined || entry.reauthorizationError !== undefined || now < entry.backgroundRetryAt) return;
-    this.acquire(entry, {}).catch((error: unknown) => {
-      entry.backgroundRetryAt = Date.now() + BACKGROUND_RETRY_DELAY_MS;
-      this.logger.warn(
-        `${this.protocol.provider} background renewal failed for tenant '${entry.tenant}'; serving the current token until it expires: ${describe(error)}`,
-      );
-    });
+  /** Failures are recorded, evented and logged where the token call fails; a blocked attempt costs nothing. */
+  private renewInBackground(entry: TokenEntry<TConfig>): void {
+    if (entry.inFlight !== undefined || entry.reauthorizationError !== undefined) return;
+    this.acquire(entry, {}).catch(() => undefined);
   }
 
   private adopt(entry: TokenEntry<TConfig>, record: StoredToken): void {
     entry.token = record;
-    entry.refreshAt = refreshAtFor(record, this.timing);
+    entry.refreshAt = refreshAtFor(record, this.settings);
+    if (this.observers.scheduler !== undefined && record.expiresAt > Date.now()) {
+      const window = Math.min(this.settings.refresher.jitterMs, (record.expiresAt - record.issuedAt) * MAX_JITTER_RATIO);
+      this.observers.scheduler.schedule(this, entry.tenant, entry.refreshAt - Math.random() * window);
+    }
   }
 
   private entryFor(tenant: string, config: TConfig): TokenEntry<TConfig> {
@@ -203,11 +302,20 @@ export class TokenEngine<TConfig extends object> {
       tenant,
       config,
       storeKey: storeKeyFor(this.protocol.provider, tenant, this.protocol.credentialIdentity(config)),
+      gate: new RetryGate(this.settings.resilience),
       refreshAt: 0,
-      backgroundRetryAt: 0,
+      lastUsedAt: 0,
     };
     this.entries.set(tenant, entry);
     return entry;
+  }
+
+  private details(entry: TokenEntry<TConfig>): { provider: 'blink' | 'blnk'; tenant: string } {
+    return { provider: this.protocol.provider, tenant: entry.tenant };
+  }
+
+  private emit(entry: TokenEntry<TConfig>, type: PaymentsAuthEventType, extra: Record<string, unknown> = {}): void {
+    this.observers.events.emit({ type, provider: this.protocol.provider, tenant: entry.tenant, at: new Date(), ...extra });
   }
 
   private snapshotOf(entry: TokenEntry<TConfig>): TokenSnapshot {

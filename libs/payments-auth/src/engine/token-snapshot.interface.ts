@@ -13,3 +13,11 @@ export interface TokenSnapshot {
   /** Non-secret response facts: Blink `paymentTypes`, `currencies`; Blnk `scope`, `tokenType`. */
   details: Record<string, unknown>;
 }
+
+/** One provider + tenant's credential state, as a health check reports it. */
+export interface TokenState {
+  provider: ProviderName;
+  tenant: string;
+  state: 'valid' | 'no-valid-token' | 'reauthorization-required' | 'circuit-open';
+  expiresAt?: Date;
+}

@@ -10,3 +10,4 @@ export { ProviderTimeoutError } from './provider-timeout.error';
 export { ProviderRejectedError } from './provider-rejected.error';
 export { MalformedResponseError } from './malformed-response.error';
 export { TokenStoreError } from './token-store.error';
+export { CircuitOpenError } from './circuit-open.error';

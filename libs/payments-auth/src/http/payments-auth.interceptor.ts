@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig, isAxiosError } from 'axios';
 import { TenantRegistry } from '../engine/tenant-registry';
 import { NoTenantError } from '../errors/no-tenant.error';
+import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics';
 import { BlinkTokenService } from '../providers/blink/blink-token.service';
 import { BlnkTokenService } from '../providers/blnk/blnk-token.service';
 import './axios-augmentation';
@@ -37,6 +38,7 @@ export class PaymentsAuthInterceptor {
     private readonly registry: TenantRegistry,
     private readonly blink: BlinkTokenService,
     private readonly blnk: BlnkTokenService,
+    private readonly metrics: PaymentsAuthMetrics,
   ) {}
 
   /** Installs the interceptor on `instance`; returns a function that removes it again. */
@@ -94,6 +96,7 @@ export class PaymentsAuthInterceptor {
     headers.delete(attachment.headerName); // so the replay is authorized afresh, not treated as caller-set
     const retry = { ...error.config, headers, paymentsAuth: { ...error.config.paymentsAuth, tenant: attachment.tenant, replayed: true } };
     scrubCredentials(error);
+    this.metrics.increment('replays');
     await service.invalidate(attachment.tenant, attachment.credential);
     return instance.request(retry);
   }

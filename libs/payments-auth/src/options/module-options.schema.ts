@@ -1,4 +1,4 @@
-import { IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 const isTokenStore = (value: unknown): boolean =>
@@ -30,4 +30,20 @@ export class ModuleOptionsSchema {
   tenantHeader?: string;
 
   @IsOptional() @IsObject() http?: Record<string, unknown>;
+  @IsOptional() @IsObject() refresher?: Record<string, unknown>;
+  @IsOptional() @IsObject() resilience?: Record<string, unknown>;
+}
+
+export class RefresherOptionsSchema {
+  @IsOptional() @IsBoolean() enabled?: boolean;
+  @IsOptional() @IsInt() @Min(1_000) idleTimeoutMs?: number;
+  @IsOptional() @IsInt() @Min(0) jitterMs?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000) maxConcurrentRefreshes?: number;
+}
+
+export class ResilienceOptionsSchema {
+  @IsOptional() @IsInt() @Min(1) backoffBaseMs?: number;
+  @IsOptional() @IsInt() @Min(1) backoffMaxMs?: number;
+  @IsOptional() @IsInt() @Min(1) circuitFailureThreshold?: number;
+  @IsOptional() @IsInt() @Min(1) circuitCooldownMs?: number;
 }

@@ -1,7 +1,7 @@
 import { ConfigIssue, PaymentsAuthConfigError } from '../errors/config.error';
 import { FileTokenStore } from '../stores/file.store';
 import type { TokenStore } from '../stores/token-store.interface';
-import { ModuleOptionsSchema } from './module-options.schema';
+import { ModuleOptionsSchema, RefresherOptionsSchema, ResilienceOptionsSchema } from './module-options.schema';
 import { PaymentsAuthModuleOptions, ResolvedPaymentsAuthOptions } from './payments-auth-options.interface';
 import { collectIssues } from './validation-issues';
 import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator';
@@ -12,6 +12,8 @@ export const OPTION_DEFAULTS = {
   refreshMarginMaxRatio: 0.5,
   fileStoreDirectory: '.payments-auth',
   tenantHeader: 'x-tenant-id',
+  refresher: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 30_000, maxConcurrentRefreshes: 16 },
+  resilience: { backoffBaseMs: 500, backoffMaxMs: 60_000, circuitFailureThreshold: 5, circuitCooldownMs: 30_000 },
 } as const;
 
 export interface ValidatedOptions extends Omit<ResolvedPaymentsAuthOptions, 'tenants'> {
@@ -36,6 +38,8 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     if (result.ok) tenants[tenantId] = result.config;
     else issues.push(...result.issues);
   }
+  if (isPlainObject(raw.refresher)) issues.push(...collectIssues(RefresherOptionsSchema, raw.refresher, 'refresher'));
+  if (isPlainObject(raw.resilience)) issues.push(...collectIssues(ResilienceOptionsSchema, raw.resilience, 'resilience'));
   if (raw.defaultTenant !== undefined && !(raw.defaultTenant in rawTenants) && raw.resolveTenant === undefined) {
     issues.push({ path: 'defaultTenant', problem: 'names a tenant that is not in tenants' });
   }
@@ -51,6 +55,8 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     store: raw.store ?? defaultStore(),
     tenantHeader: raw.tenantHeader ?? OPTION_DEFAULTS.tenantHeader,
     http: raw.http ?? {},
+    refresher: { ...OPTION_DEFAULTS.refresher, ...raw.refresher },
+    resilience: { ...OPTION_DEFAULTS.resilience, ...raw.resilience },
   };
 }
 

@@ -86,6 +86,32 @@ export interface PaymentsAuthModuleOptions {
   tenantHeader?: string;
   /** Defaults for the Axios instance behind `PaymentsHttpService` (timeout, proxy, ...). */
   http?: CreateAxiosDefaults;
+  /** Proactive renewal of tokens in use. On by default; `{ enabled: false }` is reactive-only mode. */
+  refresher?: Partial<RefresherOptions>;
+  /** Backoff and circuit breaker for failing token endpoints. */
+  resilience?: Partial<ResilienceOptions>;
+}
+
+export interface RefresherOptions {
+  /** Default true. The app must import `ScheduleModule.forRoot()` for the timer to be listed in SchedulerRegistry. */
+  enabled: boolean;
+  /** A tenant whose token nobody asked for in this long is no longer renewed; its token simply expires. Default 30 min. */
+  idleTimeoutMs: number;
+  /** Renewals are spread over up to this long before the renewal point (capped at 10% of the lifetime). Default 30 s. */
+  jitterMs: number;
+  /** Scheduled renewals running at once, across all tenants. Default 16. */
+  maxConcurrentRefreshes: number;
+}
+
+export interface ResilienceOptions {
+  /** First backoff step after a failed token call; doubles per consecutive failure, full jitter. Default 500 ms. */
+  backoffBaseMs: number;
+  /** Default 60 s. */
+  backoffMaxMs: number;
+  /** Consecutive failures that open a tenant's circuit. Default 5. */
+  circuitFailureThreshold: number;
+  /** How long an open circuit refuses token calls before one trial. Default 30 s. */
+  circuitCooldownMs: number;
 }
 
 /** Options after defaults were applied and validation passed. */
@@ -99,4 +125,6 @@ export interface ResolvedPaymentsAuthOptions {
   store: TokenStore;
   tenantHeader: string;
   http: CreateAxiosDefaults;
+  refresher: RefresherOptions;
+  resilience: ResilienceOptions;
 }

@@ -1,12 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AuthHeader, ProviderTokenService } from '../../engine/provider-token.service';
 import { TenantRegistry } from '../../engine/tenant-registry';
-import { TokenEngine } from '../../engine/token-engine';
+import { TokenEngineFactory } from '../../engine/token-engine.factory';
 import type { TokenSnapshot } from '../../engine/token-snapshot.interface';
 import { ProviderNotConfiguredError } from '../../errors/provider-not-configured.error';
-import type { ValidatedOptions } from '../../options/module-options.validator';
 import type { NormalizedBlnkConfig, NormalizedTenantConfig } from '../../options/tenant-config.validator';
-import { VALIDATED_OPTIONS } from '../../payments-auth.constants.internal';
 import { BlnkOAuthConfig, BlnkProtocol } from './blnk.protocol';
 
 export type BlnkCredentialMode = 'oauth' | 'api-key' | 'core';
@@ -28,9 +26,9 @@ export class BlnkTokenService extends ProviderTokenService<BlnkOAuthConfig> {
   constructor(
     registry: TenantRegistry,
     private readonly protocol: BlnkProtocol,
-    @Inject(VALIDATED_OPTIONS) options: ValidatedOptions,
+    engines: TokenEngineFactory,
   ) {
-    super('blnk', registry, new TokenEngine(protocol, options.store, options));
+    super('blnk', registry, engines.create(protocol));
   }
 
   override async getToken(tenantId?: string): Promise<string> {

@@ -1,0 +1,13 @@
+import { MinHeap } from './min-heap';
+
+describe('MinHeap', () => {
+  it('pops in due order whatever the push order', () => {
+    const heap = new MinHeap<{ dueAt: number }>();
+    const values = Array.from({ length: 500 }, (_, index) => (index * 7919) % 1000);
+    for (const dueAt of values) heap.push({ dueAt });
+    const popped: number[] = [];
+    while (heap.size > 0) popped.push((heap.pop() as { dueAt: number }).dueAt);
+    expect(popped).toEqual([...values].sort((a, b) => a - b));
+    expect(heap.pop()).toBeUndefined();
+  });
+});

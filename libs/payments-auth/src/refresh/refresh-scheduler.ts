@@ -1,0 +1,125 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { ValidatedOptions } from '../options/module-options.validator';
+import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal';
+import { MinHeap } from './min-heap';
+import type { RenewalScheduler, RenewalTarget } from './renewal-scheduler.interface';
+
+interface Job {
+  dueAt: number;
+  target: RenewalTarget;
+  tenant: string;
+  /** Only the newest job of a target + tenant runs; older heap entries are skipped when popped. */
+  generation: number;
+}
+
+export const REFRESH_TIMER_NAME = 'payments-auth-refresher';
+/** setTimeout's ceiling; later jobs just wake the timer once more. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * Proactive renewal for every provider + tenant with one timer: jobs sit in a min-heap by due time and the
+ * single timeout (registered in the app's SchedulerRegistry when ScheduleModule is imported) is armed for the
+ * earliest. No per-tenant timers, no sweep over all tenants. At most `maxConcurrentRefreshes` renewals run at
+ * once; the jitter the engine adds to due times spreads the rest.
+ */
+@Injectable()
+export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('PaymentsAuth');
+  private readonly heap = new MinHeap<Job>();
+  private readonly generations = new Map<string, number>();
+  private readonly running = new Set<Promise<void>>();
+  private timer?: NodeJS.Timeout;
+  private armedFor = Infinity;
+  private started = false;
+  private stopped = false;
+
+  constructor(
+    @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
+    @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.refresher.enabled;
+  }
+
+  /** Jobs waiting (including superseded ones not yet popped) and timers held: one at most. */
+  stats(): { scheduled: number; running: number; timers: number } {
+    return { scheduled: this.generations.size, running: this.running.size, timers: this.timer ? 1 : 0 };
+  }
+
+  schedule(target: RenewalTarget, tenant: string, dueAt: number): void {
+    if (!this.enabled || this.stopped) return;
+    const key = `${target.name}:${tenant}`;
+    const generation = (this.generations.get(key) ?? 0) + 1;
+    this.generations.set(key, generation);
+    this.heap.push({ dueAt, target, tenant, generation });
+    if (this.started && dueAt < this.armedFor) this.arm(dueAt);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.enabled) return;
+    if (!this.schedulerRegistry) {
+      this.logger.warn('ScheduleModule.forRoot() is not imported: proactive refresh runs on a timer not listed in SchedulerRegistry');
+    }
+    this.started = true;
+    const next = this.heap.peek();
+    if (next) this.arm(next.dueAt);
+  }
+
+  /** No renewal starts after this; renewals under way are awaited, so none is left dangling. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.disarm();
+    this.heap.clear();
+    this.generations.clear();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private arm(dueAt: number): void {
+    this.disarm();
+    this.armedFor = dueAt;
+    const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, dueAt - Date.now()));
+    this.timer = setTimeout(() => this.tick(), delay);
+    // The app's server keeps the process alive; a pending renewal must not keep a finished script running.
+    this.timer.unref();
+    this.schedulerRegistry?.addTimeout(REFRESH_TIMER_NAME, this.timer);
+  }
+
+  private disarm(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    if (this.schedulerRegistry?.doesExist('timeout', REFRESH_TIMER_NAME)) this.schedulerRegistry.deleteTimeout(REFRESH_TIMER_NAME);
+    this.timer = undefined;
+    this.armedFor = Infinity;
+  }
+
+  private tick(): void {
+    this.disarm();
+    if (this.stopped) return;
+    const now = Date.now();
+    for (let next = this.heap.peek(); next && next.dueAt <= now; next = this.heap.peek()) {
+      if (this.running.size >= this.options.refresher.maxConcurrentRefreshes) break;
+      const job = this.heap.pop() as Job;
+      const key = `${job.target.name}:${job.tenant}`;
+      if (this.generations.get(key) !== job.generation) continue;
+      this.generations.delete(key);
+      this.run(job);
+    }
+    const next = this.heap.peek();
+    // Saturated: the next free slot re-ticks; otherwise sleep until the next due job.
+    if (next && this.running.size < this.options.refresher.maxConcurrentRefreshes) this.arm(next.dueAt);
+  }
+
+  private run(job: Job): void {
+    // renewScheduled handles its own errors; the catch only guards against a bug turning into an unhandled rejection.
+    const renewal = job.target.renewScheduled(job.tenant).catch((error: unknown) => {
+      this.logger.error(`scheduled renewal crashed for ${job.target.name} tenant '${job.tenant}': ${(error as Error)?.name}`);
+    });
+    this.running.add(renewal);
+    void renewal.finally(() => {
+      this.running.delete(renewal);
+      if (!this.stopped && this.timer === undefined && this.heap.size > 0) this.arm((this.heap.peek() as Job).dueAt);
+    });
+  }
+}
