@@ -28,6 +28,8 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
   private readonly logger = new Logger('PaymentsAuth');
   private readonly heap = new MinHeap<Job>();
   private readonly generations = new Map<string, number>();
+  /** Global, so a job scheduled after its key was forgotten can never match an older heap entry. */
+  private lastGeneration = 0;
   private readonly running = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
   private armedFor = Infinity;
@@ -51,7 +53,7 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
   schedule(target: RenewalTarget, tenant: string, dueAt: number): void {
     if (!this.enabled || this.stopped) return;
     const key = `${target.name}:${tenant}`;
-    const generation = (this.generations.get(key) ?? 0) + 1;
+    const generation = ++this.lastGeneration;
     this.generations.set(key, generation);
     this.heap.push({ dueAt, target, tenant, generation });
     if (this.started && dueAt < this.armedFor) this.arm(dueAt);
