@@ -148,7 +148,14 @@ describe('scheduled refresher and resilience', () => {
     fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => events.push(event));
     const health = fixture.app.get(PaymentsAuthHealthIndicator);
     fixture.sandbox.blink.faults.inject({ kind: 'status', status: 503 }, Infinity);
-    for (let attempt = 0; attempt < 6; attempt += 1) await fixture.blink.getToken().catch(() => undefined);
+    // Backoff is ~0-4 ms here; keep asking until the third failure opens the circuit.
+    for (let attempt = 0; attempt < 100 && fixture.sandbox.blink.counters.tokenCalls < 3; attempt += 1) {
+      await fixture.blink.getToken().catch(() => undefined);
+      await sleep(5);
+    }
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      await expect(fixture.blink.getToken()).rejects.toBeInstanceOf(CircuitOpenError);
+    }
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(3);
     expect(health.isHealthy('payments-auth')['payments-auth']).toMatchObject({
       status: 'down',
