@@ -25,6 +25,8 @@ export { TenantRegistry } from './engine/tenant-registry';
 export type { StoredToken, TokenStore } from './stores/token-store.interface';
 export { MemoryTokenStore } from './stores/memory.store';
 export { FileTokenStore, type FileTokenStoreOptions } from './stores/file.store';
+export { RedisTokenStore, type RedisTokenStoreOptions } from './stores/redis.store';
+export type { TokenEncryptionOptions } from './stores/token-cipher';
 export { PaymentsHttpService } from './http/payments-http.service';
 export { PaymentsAuthInterceptor } from './http/payments-auth.interceptor';
 export { TenantContextMiddleware } from './http/tenant-context.middleware';

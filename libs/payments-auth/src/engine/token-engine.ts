@@ -19,6 +19,7 @@ import type { TokenSnapshot, TokenState } from './token-snapshot.interface';
 export type Acquisition = (previous: StoredToken | undefined) => Promise<IssuedToken>;
 
 export interface TokenEngineSettings extends RefreshTimingOptions {
+  tokenRequestTimeoutMs: number;
   refresher: RefresherOptions;
   resilience: ResilienceOptions;
 }
@@ -55,6 +56,10 @@ interface TokenEntry<TConfig> {
 
 /** The renewal point is spread over at most this fraction of the lifetime before it. */
 const MAX_JITTER_RATIO = 0.1;
+/** The cluster lock outlives a token call by this much, so it never expires under a live holder. */
+const LOCK_SLACK_MS = 2_000;
+/** How often an instance waiting on another's renewal looks for the result in the store. */
+const LOCK_POLL_MS = 50;
 
 /**
  * The provider-agnostic token lifecycle: in-memory cache per provider + tenant + credential fingerprint,
@@ -127,8 +132,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
     if (current === undefined || current.expiresAt === 0) return false;
     if (token !== undefined && current.accessToken !== token) return false;
     const invalidated: StoredToken = { ...current, expiresAt: 0, version: current.version + 1 };
-    this.adopt(entry, invalidated);
-    await this.persist(entry, invalidated);
+    this.adopt(entry, await this.persist(entry, invalidated));
     return true;
   }
 
@@ -143,7 +147,9 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
     try {
       await this.acquire(entry, { renew: true });
     } catch {
-      if (entry.reauthorizationError === undefined) this.observers.scheduler?.schedule(this, tenant, Math.max(Date.now(), entry.gate.retryAt));
+      // Never sooner than one backoff step, even for failures the gate does not track (an unreachable store).
+      const retryAt = Math.max(Date.now() + this.settings.resilience.backoffBaseMs, entry.gate.retryAt);
+      if (entry.reauthorizationError === undefined) this.observers.scheduler?.schedule(this, tenant, retryAt);
     }
   }
 
@@ -186,7 +192,68 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
   }
 
   private async load(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
-    const current = newest(await this.readStoreForRenewal(entry), entry.token);
+    if (this.store.acquireLock === undefined) return this.renewWith(entry, mode, await this.readStoreForRenewal(entry));
+    return this.loadUnderClusterLock(entry, mode);
+  }
+
+  /**
+   * Single flight across instances: one instance holds the store's lock and renews; after acquiring it, it
+   * re-reads the store, because another instance may have renewed meanwhile. The others poll the store and
+   * take the winner's token instead of calling the provider. The lock outlives a token call, so a holder that
+   * died (SIGKILL) loses it after its TTL and a waiter takes over within the bounded wait.
+   */
+  private async loadUnderClusterLock(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
+    const store = this.store as Required<Pick<TokenStore, 'acquireLock' | 'releaseLock'>> & TokenStore;
+    const seenVersion = entry.token?.version ?? 0;
+    const lockTtlMs = this.settings.tokenRequestTimeoutMs + LOCK_SLACK_MS;
+    const deadline = Date.now() + lockTtlMs + LOCK_SLACK_MS;
+    const renewedElsewhere = (stored: StoredToken | undefined): stored is StoredToken =>
+      mode.via === undefined && stored !== undefined && stored.version > seenVersion && Date.now() < refreshAtFor(stored, this.settings);
+    for (let attempt = 0; Date.now() <= deadline || attempt === 0; attempt += 1) {
+      let owner: string | undefined;
+      try {
+        owner = await store.acquireLock(entry.storeKey, lockTtlMs);
+      } catch (error) {
+        return this.renewWithoutCluster(entry, mode, error);
+      }
+      if (owner !== undefined) {
+        try {
+          const stored = await store.get(entry.storeKey);
+          if (renewedElsewhere(stored)) return this.adopted(entry, stored);
+          return await this.renewWith(entry, mode, stored);
+        } finally {
+          await store.releaseLock(entry.storeKey, owner).catch(() => undefined);
+        }
+      }
+      const stored = await store.get(entry.storeKey).catch(() => undefined);
+      if (renewedElsewhere(stored)) return this.adopted(entry, stored);
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS + Math.random() * LOCK_POLL_MS));
+    }
+    throw new TokenStoreError(this.details(entry), 'lock', 'timed out waiting for another instance to renew');
+  }
+
+  /**
+   * The shared store is unreachable. Blink mints a token without the lock (at worst one extra token call).
+   * A rotating refresh token is never used without the lock: another instance may be using it right now, and
+   * a reuse would revoke the grant. The cached token keeps being served until it expires.
+   */
+  private renewWithoutCluster(entry: TokenEntry<TConfig>, mode: AcquireMode, error: unknown): Promise<StoredToken> {
+    if (this.protocol.rotatesRefreshTokens) {
+      return Promise.reject(
+        new TokenStoreError(this.details(entry), 'lock', `${describe(error)}; not refreshing a rotating grant without the cluster lock`),
+      );
+    }
+    this.logger.warn(`${this.name} token store unreachable for tenant '${entry.tenant}' (${describe(error)}); renewing without the cluster lock`);
+    return this.renewWith(entry, mode, undefined);
+  }
+
+  private adopted(entry: TokenEntry<TConfig>, record: StoredToken): StoredToken {
+    this.adopt(entry, record);
+    return record;
+  }
+
+  private async renewWith(entry: TokenEntry<TConfig>, mode: AcquireMode, stored: StoredToken | undefined): Promise<StoredToken> {
+    const current = newest(stored, entry.token);
     const fresh = current !== undefined && Date.now() < refreshAtFor(current, this.settings);
     const newerElsewhere = current !== undefined && current.version > (entry.token?.version ?? 0);
     if (!mode.force && mode.via === undefined && fresh && (!mode.renew || newerElsewhere)) {
@@ -211,10 +278,10 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       version: (current?.version ?? 0) + 1,
       details: issued.details,
     };
-    await this.persist(entry, record);
-    this.adopt(entry, record);
+    const kept = await this.persist(entry, record);
+    this.adopt(entry, kept);
     this.recordSuccess(entry, record, current, startedAt);
-    return record;
+    return kept;
   }
 
   private recordSuccess(entry: TokenEntry<TConfig>, record: StoredToken, previous: StoredToken | undefined, startedAt: number): void {
@@ -266,17 +333,26 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
   }
 
   /**
-   * A failed write does not fail the caller: the new token works, and this process keeps the newest refresh
-   * token in memory and uses it for the next renewal, whose write may succeed.
+   * Writes the record (compare-and-set on its version where the store supports it) and returns the record to
+   * use: ours, or a newer one another instance stored first. A failed write does not fail the caller: the new
+   * token works, and this process keeps the newest refresh token in memory for the next renewal.
    */
-  private async persist(entry: TokenEntry<TConfig>, record: StoredToken): Promise<void> {
+  private async persist(entry: TokenEntry<TConfig>, record: StoredToken): Promise<StoredToken> {
     try {
-      await this.store.set(entry.storeKey, record);
+      if (this.store.compareAndSet === undefined) {
+        await this.store.set(entry.storeKey, record);
+        return record;
+      }
+      if (await this.store.compareAndSet(entry.storeKey, record)) return record;
+      const newer = await this.store.get(entry.storeKey);
+      this.logger.warn(`${this.name} tenant '${entry.tenant}': a newer token was already stored; using it`);
+      return newer !== undefined && newer.version > record.version ? newer : record;
     } catch (error) {
       const consequence = this.protocol.rotatesRefreshTokens
         ? 'the rotated refresh token is held in memory only until a later write succeeds'
         : 'the token is held in memory only';
       this.logger.error(`${new TokenStoreError(this.details(entry), 'write', describe(error)).message}; ${consequence}`);
+      return record;
     }
   }
 

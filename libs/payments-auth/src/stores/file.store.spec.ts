@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -59,7 +60,23 @@ describe('FileTokenStore', () => {
     await expect(store.get('k')).rejects.toMatchObject({ code: 'ETOKENFILE' });
   });
 
+  it('encrypts at rest: unreadable without the key, still readable after a key rotation', async () => {
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    await new FileTokenStore({ directory, encryption: { keys: [oldKey] } }).set('k', record(1));
+    const [file] = await fs.readdir(directory);
+    const raw = await fs.readFile(path.join(directory, file), 'utf8');
+    expect(raw).not.toContain('access-1');
+    expect(raw).not.toContain('refresh-1');
+    await expect(new FileTokenStore({ directory }).get('k')).rejects.toMatchObject({ code: 'ETOKENFILE' });
+    await expect(new FileTokenStore({ directory, encryption: { keys: [newKey] } }).get('k')).rejects.toMatchObject({ code: 'ETOKENCIPHER' });
+    const rotated = new FileTokenStore({ directory, encryption: { keys: [newKey, oldKey] } });
+    expect(await rotated.get('k')).toEqual(record(1));
+    await rotated.set('k', record(2));
+    expect(await new FileTokenStore({ directory, encryption: { keys: [newKey] } }).get('k')).toEqual(record(2));
+  });
+
   it('does not reveal token values through toJSON', () => {
-    expect(JSON.stringify(new FileTokenStore({ directory }))).toBe(JSON.stringify({ type: 'FileTokenStore', directory }));
+    expect(JSON.stringify(new FileTokenStore({ directory }))).toBe(JSON.stringify({ type: 'FileTokenStore', directory, encrypted: false }));
   });
 });

@@ -1,16 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { TokenCipher, TokenEncryptionOptions } from './token-cipher';
 import type { StoredToken, TokenStore } from './token-store.interface';
 
 export interface FileTokenStoreOptions {
   /** Directory for the token files; created with mode 0700 if missing. Relative paths start at the cwd. */
   directory: string;
+  /** AES-256-GCM encryption at rest, keys newest first (older keys still decrypt). */
+  encryption?: TokenEncryptionOptions;
 }
 
 interface FileRecord {
   key: string;
-  token: StoredToken;
+  token?: StoredToken;
+  /** The token record, encrypted, when the store has encryption keys. */
+  sealed?: string;
 }
 
 /**
@@ -26,8 +31,11 @@ export class FileTokenStore implements TokenStore {
   /** Writes to one key are chained so that the last `set` called is the one that lands. */
   private readonly writeChains = new Map<string, Promise<void>>();
 
+  private readonly cipher?: TokenCipher;
+
   constructor(options: FileTokenStoreOptions) {
     this.directory = path.resolve(options.directory);
+    this.cipher = options.encryption ? new TokenCipher(options.encryption) : undefined;
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
@@ -43,11 +51,16 @@ export class FileTokenStore implements TokenStore {
     if (!record || record.key !== key) {
       throw Object.assign(new Error('token file is unreadable or belongs to another key'), { code: 'ETOKENFILE' });
     }
+    if (record.sealed !== undefined) {
+      if (this.cipher === undefined) throw Object.assign(new Error('token file is encrypted; configure the keys'), { code: 'ETOKENFILE' });
+      return JSON.parse(this.cipher.open(record.sealed, key)) as StoredToken;
+    }
     return record.token;
   }
 
   set(key: string, value: StoredToken): Promise<void> {
-    return this.chain(key, () => this.writeAtomically(key, { key, token: value }));
+    const record: FileRecord = this.cipher ? { key, sealed: this.cipher.seal(JSON.stringify(value), key) } : { key, token: value };
+    return this.chain(key, () => this.writeAtomically(key, record));
   }
 
   delete(key: string): Promise<void> {
@@ -55,7 +68,7 @@ export class FileTokenStore implements TokenStore {
   }
 
   toJSON(): Record<string, unknown> {
-    return { type: 'FileTokenStore', directory: this.directory };
+    return { type: 'FileTokenStore', directory: this.directory, encrypted: this.cipher !== undefined };
   }
 
   private async writeAtomically(key: string, record: FileRecord): Promise<void> {
@@ -107,8 +120,10 @@ export class FileTokenStore implements TokenStore {
 function parseRecord(text: string): FileRecord | undefined {
   try {
     const parsed = JSON.parse(text) as Partial<FileRecord>;
+    if (typeof parsed.key !== 'string') return undefined;
+    if (typeof parsed.sealed === 'string') return parsed as FileRecord;
     const token = parsed.token;
-    if (typeof parsed.key !== 'string' || typeof token !== 'object' || token === null) return undefined;
+    if (typeof token !== 'object' || token === null) return undefined;
     if (typeof token.accessToken !== 'string' || typeof token.expiresAt !== 'number') return undefined;
     return parsed as FileRecord;
   } catch {

@@ -26,4 +26,16 @@ export interface TokenStore {
   delete(key: string): Promise<void>;
   /** Called when the module shuts down. */
   close?(): Promise<void>;
+  /**
+   * Optional: writes only if `value.version` is newer than the stored record's, so a stale writer never
+   * overwrites a newer token. Returns false when a newer (or equal) version is already stored.
+   */
+  compareAndSet?(key: string, value: StoredToken): Promise<boolean>;
+  /**
+   * Optional cluster-wide lock, for stores shared by several instances. Returns an owner id when acquired,
+   * undefined when another owner holds it; the lock expires by itself after `ttlMs`.
+   */
+  acquireLock?(key: string, ttlMs: number): Promise<string | undefined>;
+  /** Releases the lock only if `owner` still holds it. */
+  releaseLock?(key: string, owner: string): Promise<void>;
 }
