@@ -63,35 +63,34 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
-    const payload = await this.command(this.redis.hget(this.keyOf(key), 'd'));
+    const payload = await this.command(() => this.redis.hget(this.keyOf(key), 'd'));
     if (payload === null) return undefined;
     return JSON.parse(this.cipher ? this.cipher.open(payload, key) : payload) as StoredToken;
   }
 
   async set(key: string, value: StoredToken): Promise<void> {
     const ttl = String(this.ttlOf(value));
-    await this.command(this.redis.multi().del(this.keyOf(key)).hset(this.keyOf(key), 'v', value.version, 'd', this.payloadOf(key, value)).pexpire(this.keyOf(key), ttl).exec());
+    await this.command(() => this.redis.multi().del(this.keyOf(key)).hset(this.keyOf(key), 'v', value.version, 'd', this.payloadOf(key, value)).pexpire(this.keyOf(key), ttl).exec());
   }
 
   async compareAndSet(key: string, value: StoredToken): Promise<boolean> {
-    const result = await this.command(
-      this.redis.eval(COMPARE_AND_SET, 1, this.keyOf(key), String(value.version), this.payloadOf(key, value), String(this.ttlOf(value))),
+    const result = await this.command(() => this.redis.eval(COMPARE_AND_SET, 1, this.keyOf(key), String(value.version), this.payloadOf(key, value), String(this.ttlOf(value))),
     );
     return result === 1;
   }
 
   async delete(key: string): Promise<void> {
-    await this.command(this.redis.del(this.keyOf(key)));
+    await this.command(() => this.redis.del(this.keyOf(key)));
   }
 
   async acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
     const owner = randomUUID();
-    const result = await this.command(this.redis.set(this.lockOf(key), owner, 'PX', ttlMs, 'NX'));
+    const result = await this.command(() => this.redis.set(this.lockOf(key), owner, 'PX', ttlMs, 'NX'));
     return result === 'OK' ? owner : undefined;
   }
 
   async releaseLock(key: string, owner: string): Promise<void> {
-    await this.command(this.redis.eval(RELEASE_LOCK, 1, this.lockOf(key), owner));
+    await this.command(() => this.redis.eval(RELEASE_LOCK, 1, this.lockOf(key), owner));
   }
 
   async close(): Promise<void> {
@@ -120,12 +119,38 @@ export class RedisTokenStore implements TokenStore {
     return Math.max(MIN_TTL_MS, value.refreshToken !== undefined ? accessTtl + this.retentionMs : accessTtl);
   }
 
-  private command<T>(pending: Promise<T>): Promise<T> {
+  /**
+   * Runs one command within `commandTimeoutMs`, connection wait included. The client has no offline queue,
+   * so while Redis is down commands fail at once instead of piling up and replaying stale writes later.
+   */
+  private async command<T>(run: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.timeoutMs;
+    await this.connected(deadline);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error('Redis command timed out'), { code: 'ETIMEDOUT' })), this.timeoutMs);
+      timer = setTimeout(() => reject(timedOut()), Math.max(0, deadline - Date.now()));
     });
+    const pending = run();
     pending.catch(() => undefined); // the race's loser must not become an unhandled rejection
     return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
   }
+
+  private connected(deadline: number): Promise<void> {
+    if (this.redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.redis.off('ready', onReady);
+        reject(Object.assign(new Error('Redis is not connected'), { code: 'ECONNREFUSED' }));
+      }, Math.max(0, deadline - Date.now()));
+      this.redis.once('ready', onReady);
+    });
+  }
+}
+
+function timedOut(): Error {
+  return Object.assign(new Error('Redis command timed out'), { code: 'ETIMEDOUT' });
 }

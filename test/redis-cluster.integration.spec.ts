@@ -1,0 +1,233 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import Redis from 'ioredis';
+import { RedisTokenStore, StoredToken } from '@app/payments-auth';
+import { DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
+import { PaymentsAuthFixture, acmeTenant, sleep } from './support/payments-auth.fixture';
+import { RedisServer, startRedis } from './support/redis.server';
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+
+interface WorkerResult {
+  failures: number;
+  errors: string[];
+  requests: number;
+  blinkTokens: number;
+  blnkTokens: number;
+  crashed?: string;
+}
+
+/** One clustered instance as a separate Node process (test/support/cluster-worker.ts). */
+function startWorker(env: Record<string, string>): { child: ChildProcess; result: Promise<WorkerResult> } {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'test/support/cluster-worker.ts'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', () => undefined);
+  const result = new Promise<WorkerResult>((resolve, reject) => {
+    child.once('exit', () => {
+      const line = output.split('\n').find((candidate) => candidate.startsWith('RESULT '));
+      if (line) resolve(JSON.parse(line.slice('RESULT '.length)) as WorkerResult);
+      else reject(new Error('worker exited without a result'));
+    });
+  });
+  return { child, result };
+}
+
+const record = (version: number, accessToken = `access-${version}`): StoredToken => ({
+  accessToken,
+  refreshToken: `refresh-${version}`,
+  expiresAt: Date.now() + 60_000,
+  issuedAt: Date.now(),
+  version,
+});
+
+describe('several instances on Redis', () => {
+  let redis: RedisServer;
+  let sandbox: Sandbox;
+  let raw: Redis;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    raw = new Redis({ port: redis.port, host: '127.0.0.1', lazyConnect: true });
+    await raw.connect();
+  });
+
+  afterAll(async () => {
+    raw.disconnect();
+    await redis.stop();
+  });
+
+  beforeEach(async () => {
+    await raw.flushall();
+    sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 3 }, blnk: { tokenLifetimeSeconds: 3 } });
+  });
+
+  afterEach(async () => {
+    await sandbox.close();
+  });
+
+  const redisStore = (options: Partial<ConstructorParameters<typeof RedisTokenStore>[0]> = {}) =>
+    new RedisTokenStore({ connection: { port: redis.port, host: '127.0.0.1' }, ...options });
+
+  describe('RedisTokenStore', () => {
+    let store: RedisTokenStore;
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('namespaces keys, ties the TTL to expiry and keeps refresh tokens beyond it', async () => {
+      store = redisStore({ prefix: 'payments-auth', refreshTokenRetentionMs: 3_600_000 });
+      const blnkRecord = record(1);
+      await store.set('blnk:acme:abc', blnkRecord);
+      await store.set('blink:acme:def', { ...record(1), refreshToken: undefined });
+      expect((await raw.keys('*')).sort()).toEqual(['payments-auth:blink:acme:def', 'payments-auth:blnk:acme:abc']);
+      expect(await raw.pttl('payments-auth:blink:acme:def')).toBeLessThanOrEqual(60_000);
+      expect(await raw.pttl('payments-auth:blnk:acme:abc')).toBeGreaterThan(3_600_000);
+      expect(await store.get('blnk:acme:abc')).toEqual(blnkRecord);
+    });
+
+    it('compare-and-set never lets a stale writer overwrite a newer token', async () => {
+      store = redisStore();
+      expect(await store.compareAndSet('k', record(2))).toBe(true);
+      expect(await store.compareAndSet('k', record(1))).toBe(false);
+      expect(await store.compareAndSet('k', record(2, 'other'))).toBe(false);
+      expect((await store.get('k'))?.accessToken).toBe('access-2');
+      expect(await store.compareAndSet('k', record(3))).toBe(true);
+    });
+
+    it('locks with an owner and releases only its own lock', async () => {
+      store = redisStore();
+      const owner = await store.acquireLock('k', 5_000);
+      expect(owner).toEqual(expect.any(String));
+      expect(await store.acquireLock('k', 5_000)).toBeUndefined();
+      await store.releaseLock('k', 'not-the-owner');
+      expect(await store.acquireLock('k', 5_000)).toBeUndefined();
+      await store.releaseLock('k', owner as string);
+      expect(await store.acquireLock('k', 100)).toEqual(expect.any(String));
+      await sleep(150);
+      expect(await store.acquireLock('k', 100)).toEqual(expect.any(String)); // the TTL freed it
+    });
+
+    it('stores values unreadable without the key; a rotated key list still reads old values', async () => {
+      const oldKey = randomBytes(32).toString('base64');
+      const newKey = randomBytes(32).toString('base64');
+      store = redisStore({ encryption: { keys: [oldKey] } });
+      await store.set('blnk:acme:abc', record(1, 'blnk_at_secretvalue'));
+      const stored = JSON.stringify(await raw.hgetall('payments-auth:blnk:acme:abc'));
+      expect(stored).not.toContain('blnk_at_secretvalue');
+      expect(stored).not.toContain('refresh-1');
+      await store.close();
+
+      store = redisStore();
+      await expect(store.get('blnk:acme:abc')).rejects.toThrow();
+      await store.close();
+      store = redisStore({ encryption: { keys: [newKey] } });
+      await expect(store.get('blnk:acme:abc')).rejects.toMatchObject({ code: 'ETOKENCIPHER' });
+      await store.close();
+      store = redisStore({ encryption: { keys: [newKey, oldKey] } });
+      expect((await store.get('blnk:acme:abc'))?.accessToken).toBe('blnk_at_secretvalue');
+      // A record moved under another tenant's key does not decrypt (the key is authenticated data).
+      await raw.copy('payments-auth:blnk:acme:abc', 'payments-auth:blnk:evil:abc');
+      await expect(store.get('blnk:evil:abc')).rejects.toMatchObject({ code: 'ETOKENCIPHER' });
+    });
+  });
+
+  it('two instances: concurrent cold callers on both cause one token call per provider', async () => {
+    const apps = await Promise.all(
+      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore() }))),
+    );
+    try {
+      const tokens = await Promise.all(apps.flatMap((app) => Array.from({ length: 100 }, () => [app.blink.getToken(), app.blnk.getToken()]).flat()));
+      expect(new Set(tokens).size).toBe(2);
+      expect(sandbox.blink.counters.tokenCalls).toBe(1);
+      expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+    }
+  });
+
+  it('Redis restarted mid-run: 0 failed requests while tokens are valid, and recovery is automatic', async () => {
+    await sandbox.close();
+    sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 30 }, blnk: { tokenLifetimeSeconds: 30 } });
+    const apps = await Promise.all(
+      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore() }))),
+    );
+    try {
+      await Promise.all(apps.map((app) => Promise.all([app.blink.getToken(), app.blnk.getToken()])));
+      let failures = 0;
+      let requests = 0;
+      const load = (async () => {
+        for (let round = 0; round < 60; round += 1) {
+          const results = await Promise.allSettled(apps.flatMap((app) => [app.blink.getToken(), app.blnk.getToken()]));
+          requests += results.length;
+          failures += results.filter((result) => result.status === 'rejected').length;
+          await sleep(25);
+        }
+      })();
+      await redis.restart(300);
+      await load;
+      expect(requests).toBe(240);
+      expect(failures).toBe(0);
+      // Back up (and empty): a forced refresh works again, with the newest refresh token from memory.
+      await sleep(500);
+      await expect(apps[0].blnk.refresh()).resolves.toEqual(expect.any(String));
+      await expect(apps[1].blnk.refresh()).resolves.toEqual(expect.any(String));
+      expect(sandbox.blnk.counters.invalidGrant).toBe(0);
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+    }
+  });
+
+  it('4 processes × 200 concurrent callers over 3 lifetimes renew like one instance, 0 invalid_grant', async () => {
+    const startAt = Date.now() + 12_000; // time for four ts-node processes to boot on two cores
+    const env = {
+      WORKER_MODE: 'load',
+      REDIS_PORT: String(redis.port),
+      BLINK_URL: sandbox.blink.url,
+      BLNK_URL: sandbox.blnk.url,
+      CONCURRENCY: '200',
+      START_AT: String(startAt),
+      DURATION_MS: '9500',
+    };
+    const workers = Array.from({ length: 4 }, () => startWorker(env));
+    const results = await Promise.all(workers.map((worker) => worker.result));
+    for (const result of results) {
+      expect(result).toMatchObject({ failures: 0, errors: [] });
+      expect(result.requests).toBeGreaterThan(4_000);
+    }
+    // One instance alone renews at half of each 3 s lifetime: Blnk ~7 calls in 9.5 s (see the single-process
+    // steady-load test); four uncoordinated instances would make ~4x that.
+    expect(sandbox.blnk.counters.invalidGrant).toBe(0);
+    expect(sandbox.blnk.counters.tokenCalls).toBe(sandbox.blnk.counters.tokenIssued);
+    expect(sandbox.blnk.counters.tokenCalls).toBeGreaterThanOrEqual(4);
+    expect(sandbox.blnk.counters.tokenCalls).toBeLessThanOrEqual(9);
+    expect(sandbox.blink.counters.tokenCalls).toBeGreaterThanOrEqual(4);
+    expect(sandbox.blink.counters.tokenCalls).toBeLessThanOrEqual(12);
+    expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
+  }, 60_000);
+
+  it('the lock holder killed (SIGKILL) mid-refresh: another instance completes it after the lock TTL', async () => {
+    // The holder's token call hangs at the sandbox; killed, it never reaches the provider's rotation.
+    sandbox.blnk.faults.inject({ kind: 'delay', ms: 20_000 });
+    const env = { WORKER_MODE: 'single', REDIS_PORT: String(redis.port), BLINK_URL: sandbox.blink.url, BLNK_URL: sandbox.blnk.url, TOKEN_TIMEOUT_MS: '1500' };
+    const holder = startWorker(env);
+    holder.result.catch(() => undefined);
+    for (let poll = 0; poll < 400 && sandbox.blnk.counters.tokenCalls < 1; poll += 1) await sleep(50);
+    expect(sandbox.blnk.counters.tokenCalls).toBe(1);
+    expect(await raw.keys('payments-auth:lock:*')).toHaveLength(1);
+    holder.child.kill('SIGKILL');
+
+    const started = Date.now();
+    const successor = await startWorker(env).result;
+    expect(successor.errors).toEqual([]);
+    expect(sandbox.blnk.counters).toMatchObject({ tokenIssued: 1, invalidGrant: 0 });
+    expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 60_000);
+});

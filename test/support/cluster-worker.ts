@@ -1,0 +1,82 @@
+/*
+ * One instance of a clustered app, run as its own Node process by redis-cluster tests: a Nest application
+ * context with PaymentsAuthModule on a shared RedisTokenStore. Prints one `RESULT {json}` line.
+ *   WORKER_MODE=load   : from START_AT, every 100 ms, CONCURRENCY concurrent getToken per provider, for DURATION_MS.
+ *   WORKER_MODE=single : one Blnk getToken.
+ */
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { BlinkTokenService, BlnkTokenService, PaymentsAuthModule, RedisTokenStore } from '@app/payments-auth';
+import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (value === undefined) throw new Error(`${name} is required`);
+  return value;
+};
+
+@Module({
+  imports: [
+    ScheduleModule.forRoot(),
+    PaymentsAuthModule.forRoot({
+      tenants: {
+        acme: {
+          blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: env('BLINK_URL') },
+          blnk: {
+            clientId: DEFAULT_BLNK_CLIENT.clientId,
+            clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
+            refreshToken: DEFAULT_BLNK_SEED_REFRESH_TOKEN,
+            baseUrl: env('BLNK_URL'),
+          },
+        },
+      },
+      defaultTenant: 'acme',
+      tokenRequestTimeoutMs: Number(process.env.TOKEN_TIMEOUT_MS ?? 10_000),
+      store: new RedisTokenStore({ connection: { port: Number(env('REDIS_PORT')), host: '127.0.0.1' } }),
+    }),
+  ],
+})
+class WorkerModule {}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
+  const blink = app.get(BlinkTokenService);
+  const blnk = app.get(BlnkTokenService);
+  const result = { failures: 0, errors: [] as string[], requests: 0, blinkTokens: 0, blnkTokens: 0 };
+  if (env('WORKER_MODE') === 'single') {
+    await blnk.getToken().catch((error: Error) => result.errors.push(error.name));
+  } else {
+    const concurrency = Number(env('CONCURRENCY'));
+    const until = Number(env('START_AT')) + Number(env('DURATION_MS'));
+    await sleep(Math.max(0, Number(env('START_AT')) - Date.now()));
+    const seen = { blink: new Set<string>(), blnk: new Set<string>() };
+    for (let round = 0; round < 1_000 && Date.now() < until; round += 1) {
+      const calls = Array.from({ length: concurrency }, () => [
+        blink.getToken().then((token) => seen.blink.add(token)),
+        blnk.getToken().then((token) => seen.blnk.add(token)),
+      ]).flat();
+      const settled = await Promise.allSettled(calls);
+      result.requests += settled.length;
+      for (const outcome of settled) {
+        if (outcome.status === 'rejected') {
+          result.failures += 1;
+          if (result.errors.length < 5) result.errors.push((outcome.reason as Error).name);
+        }
+      }
+      await sleep(100);
+    }
+    result.blinkTokens = seen.blink.size;
+    result.blnkTokens = seen.blnk.size;
+  }
+  await app.close();
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+void main().catch((error: Error) => {
+  process.stdout.write(`RESULT ${JSON.stringify({ crashed: error.name })}\n`);
+  process.exitCode = 1;
+});
