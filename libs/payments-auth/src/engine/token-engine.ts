@@ -218,7 +218,9 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       }
       if (owner !== undefined) {
         try {
-          const stored = await store.get(entry.storeKey);
+          const stored = await store.get(entry.storeKey).catch((error: unknown) => {
+            throw new TokenStoreError(this.details(entry), 'read', describe(error));
+          });
           if (renewedElsewhere(stored)) return this.adopted(entry, stored);
           return await this.renewWith(entry, mode, stored);
         } finally {
