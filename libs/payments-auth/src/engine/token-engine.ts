@@ -84,6 +84,19 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
     return this.protocol.provider;
   }
 
+  /**
+   * The hottest path: the tenant's fresh cached token, or undefined. A tenant's configuration never changes
+   * once the registry knows it, so the entry's own config is trusted without a registry lookup.
+   */
+  cachedToken(tenant: string): string | undefined {
+    const entry = this.entries.get(tenant);
+    if (entry === undefined) return undefined;
+    const now = Date.now();
+    if (now >= entry.refreshAt) return undefined;
+    entry.lastUsedAt = now;
+    return (entry.token as StoredToken).accessToken;
+  }
+
   /** The hot path: a cached, fresh token costs one Map lookup and one comparison. */
   getToken(tenant: string, config: TConfig): Promise<string> {
     const entry = this.entryFor(tenant, config);

@@ -31,9 +31,12 @@ export class BlnkTokenService extends ProviderTokenService<BlnkOAuthConfig> {
     super('blnk', registry, engines.create(protocol));
   }
 
-  override async getToken(tenantId?: string): Promise<string> {
-    const config = await this.blnkConfig(tenantId);
-    return config.mode === 'oauth' ? super.getToken(tenantId) : config.apiKey;
+  override getToken(tenantId?: string): Promise<string> {
+    // Static keys short-circuit; OAuth goes to the base class's synchronous fast path.
+    const tenant = tenantId ?? this.registry.defaultTenant;
+    const known = tenant === undefined ? undefined : this.registry.peek(tenant)?.blnk;
+    if (known !== undefined) return known.mode === 'oauth' ? super.getToken(tenantId) : Promise.resolve(known.apiKey);
+    return this.blnkConfig(tenantId).then((config) => (config.mode === 'oauth' ? super.getToken(tenantId) : config.apiKey));
   }
 
   /** For static modes: the same as getToken (there is nothing to renew). */

@@ -1,0 +1,23 @@
+import { ConsoleLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { INestApplicationContext } from '@nestjs/common';
+import { MemoryTokenStore, PaymentsAuthModule, PaymentsAuthModuleOptions, TenantConfig } from '@app/payments-auth';
+import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox } from '@app/sandbox';
+
+export function acme(sandbox: Sandbox, refreshToken = DEFAULT_BLNK_SEED_REFRESH_TOKEN): TenantConfig {
+  return {
+    blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: sandbox.blink.url },
+    blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, refreshToken, baseUrl: sandbox.blnk.url },
+  };
+}
+
+/** A Nest application context with PaymentsAuthModule, the way an app would run it (logs errors only). */
+export async function startBenchApp(options: Partial<PaymentsAuthModuleOptions> & Pick<PaymentsAuthModuleOptions, 'tenants'>): Promise<INestApplicationContext> {
+  @Module({ imports: [ScheduleModule.forRoot(), PaymentsAuthModule.forRoot({ store: new MemoryTokenStore(), ...options })] })
+  class BenchModule {}
+  const app = await NestFactory.createApplicationContext(BenchModule, { logger: new ConsoleLogger({ logLevels: ['error'] }) });
+  await app.init();
+  return app;
+}
