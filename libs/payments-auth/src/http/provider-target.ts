@@ -39,15 +39,27 @@ export function providerTargetOf(url: URL, tenant: NormalizedTenantConfig): Prov
   return undefined;
 }
 
+/** Base URLs are few and fixed; parse each once instead of on every request. */
+const parsedBases = new Map<string, { origin: string; path: string }>();
+
+function parsedBase(baseUrl: string): { origin: string; path: string } {
+  let parsed = parsedBases.get(baseUrl);
+  if (parsed === undefined) {
+    const url = new URL(baseUrl);
+    parsed = { origin: url.origin, path: url.pathname.replace(/\/+$/, '') };
+    parsedBases.set(baseUrl, parsed);
+  }
+  return parsed;
+}
+
 export function isUnder(url: URL, baseUrl: string): boolean {
-  const base = new URL(baseUrl);
+  const base = parsedBase(baseUrl);
   if (url.origin !== base.origin) return false;
-  const basePath = base.pathname.replace(/\/+$/, '');
-  return basePath === '' || url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
+  return base.path === '' || url.pathname === base.path || url.pathname.startsWith(`${base.path}/`);
 }
 
 function isPath(url: URL, baseUrl: string, path: string): boolean {
-  return url.pathname.replace(/\/+$/, '') === `${new URL(baseUrl).pathname.replace(/\/+$/, '')}${path}`;
+  return url.pathname.replace(/\/+$/, '') === `${parsedBase(baseUrl).path}${path}`;
 }
 
 /** The absolute URL Axios will request: `url` alone when absolute, else joined to `baseURL`. */
