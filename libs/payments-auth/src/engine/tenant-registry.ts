@@ -55,11 +55,6 @@ export class TenantRegistry {
     return this.known.get(tenant) ?? this.resolve(tenant);
   }
 
-  /** Ids of the tenants known so far (static plus resolved). */
-  tenantIds(): string[] {
-    return [...this.known.keys()];
-  }
-
   private resolve(tenant: string): Promise<NormalizedTenantConfig> {
     const resolveTenant = this.options.resolveTenant;
     // An id outside the safe alphabet never reaches the user's resolver (it may build a query from it).
