@@ -27,7 +27,7 @@ async function requestsPerSecond(send: () => Promise<unknown>): Promise<number> 
 
 /** 2. Requests through PaymentsHttpService vs the same requests through a plain HttpService with a hand-set header. */
 export async function interceptorOverhead(): Promise<BenchSection> {
-  const sandbox = await startSandboxProcess(4110, 4120);
+  const sandbox = await startSandboxProcess();
   const app = await startBenchApp({
     tenants: { acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: sandbox.blinkUrl } } },
     defaultTenant: 'acme',

@@ -3,11 +3,13 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { hotPath } from './hot-path.bench';
 import { interceptorOverhead } from './interceptor.bench';
+import { coldStampede } from './stampede.bench';
 import { BenchSection, toMarkdown } from './support/report';
 
 const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
   'hot-path': hotPath,
   interceptor: interceptorOverhead,
+  stampede: coldStampede,
 };
 
 /** `npm run bench [name...]`: runs the benchmarks against the sandbox on 127.0.0.1 and writes bench/RESULTS.md. */

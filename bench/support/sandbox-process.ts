@@ -1,45 +1,50 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
+import type { SandboxCounters } from '@app/sandbox';
+import { forkTs, stopChild } from './fork-ts';
+import type { SandboxHostRequest } from './sandbox-host';
 
 export interface SandboxProcess {
   blinkUrl: string;
   blnkUrl: string;
+  counters(): Promise<{ blink: SandboxCounters; blnk: SandboxCounters }>;
+  resetCounters(): Promise<void>;
+  /** New Blnk grants for the client, each as its first refresh token. */
+  createGrants(clientId: string, count: number): Promise<string[]>;
+  peakTokenCallsPerSecond(): Promise<number>;
   stop(): Promise<void>;
 }
 
-/**
- * The sandbox in its own process (`apps/sandbox/src/main.ts`), so that throughput measurements do not share
- * the event loop with the server they call.
- */
-export async function startSandboxProcess(blinkPort: number, blnkPort: number): Promise<SandboxProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/sandbox/src/main.ts'],
-    {
-      cwd: path.resolve(__dirname, '..', '..'),
-      env: { ...process.env, BLINK_SANDBOX_PORT: String(blinkPort), BLNK_SANDBOX_PORT: String(blnkPort) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('sandbox process did not start in 30 s')), 30_000);
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Press Ctrl+C')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', () => reject(new Error('sandbox process exited')));
+export interface SandboxProcessOptions {
+  blinkLifetimeSeconds?: number;
+  blnkLifetimeSeconds?: number;
+}
+
+/** Runs the sandbox (random ports) in a child process, so measurements do not share its event loop or heap. */
+export async function startSandboxProcess(options: SandboxProcessOptions = {}): Promise<SandboxProcess> {
+  const { child, ready } = await forkTs<{ blinkUrl: string; blnkUrl: string }>('bench/support/sandbox-host.ts', {
+    BLINK_LIFETIME_S: String(options.blinkLifetimeSeconds ?? 1800),
+    BLNK_LIFETIME_S: String(options.blnkLifetimeSeconds ?? 3600),
   });
+  let nextId = 0;
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  child.on('message', (message: { id?: number; result?: unknown; error?: string }) => {
+    const waiter = message.id === undefined ? undefined : pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id as number);
+    if (message.error !== undefined) waiter.reject(new Error(message.error));
+    else waiter.resolve(message.result);
+  });
+  const call = <T>(method: SandboxHostRequest['method'], ...args: unknown[]): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = (nextId += 1);
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      child.send({ id, method, args } satisfies SandboxHostRequest);
+    });
   return {
-    blinkUrl: `http://127.0.0.1:${blinkPort}`,
-    blnkUrl: `http://127.0.0.1:${blnkPort}`,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    ...ready,
+    counters: () => call('counters'),
+    resetCounters: () => call('resetCounters'),
+    createGrants: (clientId, count) => call('createGrants', clientId, count),
+    peakTokenCallsPerSecond: () => call('peakTokenCallsPerSecond'),
+    stop: () => stopChild(child),
   };
 }
