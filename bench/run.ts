@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { hotPath } from './hot-path.bench';
 import { interceptorOverhead } from './interceptor.bench';
 import { coldStampede } from './stampede.bench';
+import { expiryBoundaries } from './expiry-boundary.bench';
 import { BenchSection, toMarkdown } from './support/report';
 
 const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
   'hot-path': hotPath,
   interceptor: interceptorOverhead,
   stampede: coldStampede,
+  boundaries: expiryBoundaries,
 };
 
 /** `npm run bench [name...]`: runs the benchmarks against the sandbox on 127.0.0.1 and writes bench/RESULTS.md. */

@@ -5,7 +5,7 @@ import { startRedis } from '../test/support/redis.server';
 import { forkTs, stopChild } from './support/fork-ts';
 import { ClientName, createClient, PEERS, Provider } from './support/peer-clients';
 import type { BenchSection } from './support/report';
-import { startSandboxProcess, SandboxProcess } from './support/sandbox-process';
+import { REALISTIC_TOKEN_LATENCY_MS, startSandboxProcess, SandboxProcess } from './support/sandbox-process';
 import { median } from './support/stats';
 
 const REQUESTS = 10_000;
@@ -87,7 +87,7 @@ function summarize(label: string, provider: Provider, outcomes: StampedeOutcome[
 
 /** 3. Cold stampede: token-endpoint calls for REQUESTS concurrent requests, ours vs each peer, and 4 processes on Redis. */
 export async function coldStampede(): Promise<BenchSection> {
-  const sandbox = await startSandboxProcess();
+  const sandbox = await startSandboxProcess({ tokenLatencyMs: REALISTIC_TOKEN_LATENCY_MS });
   const redis = await startRedis();
   const workers: ChildProcess[] = [];
   const rows: Array<Array<string | number>> = [];
@@ -122,7 +122,7 @@ export async function coldStampede(): Promise<BenchSection> {
   return {
     title: '3. Cold stampede: token-endpoint calls for 10 000 concurrent requests',
     description:
-      `${REQUESTS.toLocaleString('en')} API requests started at once for one tenant with nothing cached (a new client, and for Blnk a new grant, ` +
+      `${REQUESTS.toLocaleString('en')} API requests started at once for one tenant with nothing cached, each token call answered after ${REALISTIC_TOKEN_LATENCY_MS} ms (a new client, and for Blnk a new grant, ` +
       `each repetition); token-endpoint calls and invalid_grant answers counted by the sandbox, which runs in its own process. ` +
       `${REPETITIONS} repetitions, median shown. The cluster rows run ${PROCESSES} separate Node processes on one redis-server, ` +
       `${(REQUESTS / PROCESSES).toLocaleString('en')} requests each, all cold for the tenant. Target: 1 token call.`,

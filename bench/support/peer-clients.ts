@@ -131,7 +131,9 @@ function oauth2Fetch(target: ClientTarget): BenchClient {
     tokenEndpoint: '/oauth/token',
     clientId: DEFAULT_BLNK_CLIENT.clientId,
     clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
-    authenticationMethod: 'client_secret_basic',
+    // Blnk documents Basic base64(client_id:client_secret) as `curl -u` sends it; the library's plain
+    // client_secret_basic form-encodes '_' first (RFC 6749 §2.3.1), which Blnk's format does not decode.
+    authenticationMethod: 'client_secret_basic_interop',
   });
   // Blink has no refresh grant, so getNewToken mints; for Blnk it spends the grant's first refresh token.
   const mint = tokenMinter(target, axios.create({ httpAgent: new http.Agent(agentOptions) }));

@@ -12,9 +12,66 @@ export interface SandboxHostRequest {
   args: unknown[];
 }
 
-const SAMPLE_EVERY_MS = 100;
+const SAMPLE_EVERY_MS = 20;
 
-function handlers(sandbox: Awaited<ReturnType<typeof startSandbox>>, samples: number[]) {
+type Provider = 'blink' | 'blnk';
+
+export interface IssuedToken {
+  /** When the sandbox issued it (seen within SAMPLE_EVERY_MS). */
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** Token-endpoint calls over time and, for each access token issued, when it was issued and when it expires. */
+class TokenTimeline {
+  readonly callSamples: number[] = [];
+  issued: Record<Provider, IssuedToken[]> = { blink: [], blnk: [] };
+  /** Position in each sandbox's (never reset) issued-token list, and its tokenIssued counter at the last look. */
+  private listed = { blink: 0, blnk: 0 };
+  private counted = { blink: 0, blnk: 0 };
+
+  constructor(
+    private readonly sandbox: Awaited<ReturnType<typeof startSandbox>>,
+    private readonly blnkLifetimeMs: number,
+  ) {}
+
+  sample(): void {
+    const { blink, blnk } = this.sandbox;
+    this.callSamples.push(blink.counters.tokenCalls + blnk.counters.tokenCalls);
+    for (const provider of ['blink', 'blnk'] as const) {
+      const server = this.sandbox[provider];
+      if (server.counters.tokenIssued === this.counted[provider]) continue; // nothing new: skip copying the list
+      this.counted[provider] = server.counters.tokenIssued;
+      const list = server.issuedTokens();
+      const fresh = list.slice(this.listed[provider]);
+      this.listed[provider] = list.length;
+      const now = Date.now();
+      for (const token of fresh) {
+        if (provider === 'blink') this.issued.blink.push({ issuedAt: now, expiresAt: jwtExpiry(token) });
+        else if (token.startsWith('blnk_at_')) this.issued.blnk.push({ issuedAt: now, expiresAt: now + this.blnkLifetimeMs });
+      }
+    }
+  }
+
+  /**
+   * Starts a new measurement. Tokens issued before it that are still live stay listed: their expiry falls
+   * inside the measurement. The sandboxes' counters are reset at the same time, so tokenIssued restarts at 0.
+   */
+  reset(): void {
+    this.sample();
+    const now = Date.now();
+    for (const provider of ['blink', 'blnk'] as const) {
+      this.issued[provider] = this.issued[provider].filter((token) => token.expiresAt > now);
+    }
+    this.callSamples.length = 0;
+    this.counted = { blink: 0, blnk: 0 };
+  }
+}
+
+const jwtExpiry = (token: string): number =>
+  (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number }).exp * 1000;
+
+function handlers(sandbox: Awaited<ReturnType<typeof startSandbox>>, timeline: TokenTimeline) {
   const snapshot = (): { blink: SandboxCounters; blnk: SandboxCounters } => ({
     blink: { ...sandbox.blink.counters },
     blnk: { ...sandbox.blnk.counters },
@@ -22,14 +79,16 @@ function handlers(sandbox: Awaited<ReturnType<typeof startSandbox>>, samples: nu
   return {
     counters: () => snapshot(),
     resetCounters: () => {
+      timeline.reset();
       sandbox.blink.resetCounters();
       sandbox.blnk.resetCounters();
-      samples.length = 0;
     },
+    issuedTokens: (provider: unknown) => timeline.issued[provider as Provider],
     createGrants: (clientId: unknown, count: unknown) =>
       Array.from({ length: Number(count) }, () => sandbox.blnk.createGrant(String(clientId))),
     /** The most token-endpoint calls (both providers) seen in any one-second window since the last reset. */
     peakTokenCallsPerSecond: () => {
+      const samples = timeline.callSamples;
       const window = 1_000 / SAMPLE_EVERY_MS;
       let peak = 0;
       for (let end = 1; end < samples.length; end += 1) {
@@ -41,13 +100,19 @@ function handlers(sandbox: Awaited<ReturnType<typeof startSandbox>>, samples: nu
 }
 
 async function main(): Promise<void> {
+  const blnkLifetimeSeconds = Number(process.env.BLNK_LIFETIME_S ?? 3600);
   const sandbox = await startSandbox({
     blink: { tokenLifetimeSeconds: Number(process.env.BLINK_LIFETIME_S ?? 1800) },
-    blnk: { tokenLifetimeSeconds: Number(process.env.BLNK_LIFETIME_S ?? 3600) },
+    blnk: { tokenLifetimeSeconds: blnkLifetimeSeconds },
   });
-  const samples: number[] = [];
-  const sampler = setInterval(() => samples.push(sandbox.blink.counters.tokenCalls + sandbox.blnk.counters.tokenCalls), SAMPLE_EVERY_MS);
-  const api = handlers(sandbox, samples);
+  const tokenLatencyMs = Number(process.env.TOKEN_LATENCY_MS ?? 0);
+  if (tokenLatencyMs > 0) {
+    sandbox.blink.faults.inject({ kind: 'delay', ms: tokenLatencyMs }, Infinity);
+    sandbox.blnk.faults.inject({ kind: 'delay', ms: tokenLatencyMs }, Infinity);
+  }
+  const timeline = new TokenTimeline(sandbox, blnkLifetimeSeconds * 1000);
+  const sampler = setInterval(() => timeline.sample(), SAMPLE_EVERY_MS);
+  const api = handlers(sandbox, timeline);
   process.on('message', (request: SandboxHostRequest) => {
     try {
       const result = (api[request.method] as (...args: unknown[]) => unknown)(...request.args);

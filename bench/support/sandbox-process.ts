@@ -1,6 +1,6 @@
 import type { SandboxCounters } from '@app/sandbox';
 import { forkTs, stopChild } from './fork-ts';
-import type { SandboxHostRequest } from './sandbox-host';
+import type { IssuedToken, SandboxHostRequest } from './sandbox-host';
 
 export interface SandboxProcess {
   blinkUrl: string;
@@ -10,12 +10,19 @@ export interface SandboxProcess {
   /** New Blnk grants for the client, each as its first refresh token. */
   createGrants(clientId: string, count: number): Promise<string[]>;
   peakTokenCallsPerSecond(): Promise<number>;
+  /** Access tokens issued since the last reset, oldest first. */
+  issuedTokens(provider: 'blink' | 'blnk'): Promise<IssuedToken[]>;
   stop(): Promise<void>;
 }
+
+/** What a token-endpoint round trip to a real provider over the internet typically costs; benches 3 and 4 add it. */
+export const REALISTIC_TOKEN_LATENCY_MS = 200;
 
 export interface SandboxProcessOptions {
   blinkLifetimeSeconds?: number;
   blnkLifetimeSeconds?: number;
+  /** Added to every token-endpoint answer, as the round trip to a real provider would be. Default 0. */
+  tokenLatencyMs?: number;
 }
 
 /** Runs the sandbox (random ports) in a child process, so measurements do not share its event loop or heap. */
@@ -23,6 +30,7 @@ export async function startSandboxProcess(options: SandboxProcessOptions = {}): 
   const { child, ready } = await forkTs<{ blinkUrl: string; blnkUrl: string }>('bench/support/sandbox-host.ts', {
     BLINK_LIFETIME_S: String(options.blinkLifetimeSeconds ?? 1800),
     BLNK_LIFETIME_S: String(options.blnkLifetimeSeconds ?? 3600),
+    TOKEN_LATENCY_MS: String(options.tokenLatencyMs ?? 0),
   });
   let nextId = 0;
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
@@ -45,6 +53,7 @@ export async function startSandboxProcess(options: SandboxProcessOptions = {}): 
     resetCounters: () => call('resetCounters'),
     createGrants: (clientId, count) => call('createGrants', clientId, count),
     peakTokenCallsPerSecond: () => call('peakTokenCallsPerSecond'),
+    issuedTokens: (provider) => call('issuedTokens', provider),
     stop: () => stopChild(child),
   };
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setMaxListeners } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import { sendJson } from './http.util';
 
@@ -23,6 +24,8 @@ export async function listen(handler: RequestHandler, options: ListenOptions = {
   const host = options.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
   const closing = new AbortController();
+  // Every delayed request listens on this one signal; hundreds at once is expected, not a leak.
+  setMaxListeners(0, closing.signal);
 
   const server: Server = createServer((req, res) => {
     handler(req, res, closing.signal).catch(() => {
