@@ -74,6 +74,30 @@ describe('scheduled refresher and resilience', () => {
     expect(fixture.app.get(SchedulerRegistry).getTimeouts()).toEqual([REFRESH_TIMER_NAME]);
   });
 
+  it('a renewal backlog beyond maxConcurrentRefreshes drains before the tokens expire', async () => {
+    const tenantCount = 30;
+    fixture = await PaymentsAuthFixture.start(
+      (sandbox) => ({
+        tenants: Object.fromEntries(Array.from({ length: tenantCount }, (_, index) => [`t${index}`, acmeTenant(sandbox)])),
+        defaultTenant: undefined,
+        refresher: { maxConcurrentRefreshes: 3 },
+      }),
+      { blink: { tokenLifetimeSeconds: 6 } },
+    );
+    const tenants = Array.from({ length: tenantCount }, (_, index) => `t${index}`);
+    await Promise.all(tenants.map((tenant) => fixture.blink.getToken(tenant)));
+    // Every renewal takes 50 ms, so the 30 due together queue behind 3 slots: ~0.5 s to drain. A renewal that
+    // finishes schedules its tenant's next one; that must not push the waiting backlog back to that later time.
+    fixture.sandbox.blink.faults.inject({ kind: 'delay', ms: 50 }, Infinity);
+    const issuedAfterWarmUp = metrics().snapshot().tokensIssued;
+    const waitsAfterWarmUp = metrics().snapshot().waits;
+    // Tokens live 5-6 s and renew from half-life minus jitter; by 5 s every tenant has renewed once.
+    await sleep(5_000);
+    expect(metrics().snapshot().tokensIssued - issuedAfterWarmUp).toBeGreaterThanOrEqual(tenantCount);
+    await Promise.all(tenants.map((tenant) => fixture.blink.getToken(tenant)));
+    expect(metrics().snapshot().waits - waitsAfterWarmUp).toBe(0);
+  });
+
   // Lifetimes are 6 s: Blink's `exp` has whole-second precision, so a token lives 5-6 s; renewal is due at half.
   it('respects Retry-After during a 429 storm and fails no request while the token is valid', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), { blink: { tokenLifetimeSeconds: 6 } });

@@ -121,7 +121,11 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
     this.running.add(renewal);
     void renewal.finally(() => {
       this.running.delete(renewal);
-      if (!this.stopped && this.timer === undefined && this.heap.size > 0) this.arm((this.heap.peek() as Job).dueAt);
+      // A slot is free. While saturated, the timer may have been armed for a later job (the renewal that just
+      // finished scheduled its next one), so compare due times rather than asking whether a timer exists:
+      // otherwise the overdue backlog would wait for that later job.
+      const next = this.heap.peek();
+      if (!this.stopped && next && next.dueAt < this.armedFor) this.arm(next.dueAt);
     });
   }
 }
