@@ -5,6 +5,7 @@ import { hotPath } from './hot-path.bench';
 import { interceptorOverhead } from './interceptor.bench';
 import { coldStampede } from './stampede.bench';
 import { expiryBoundaries } from './expiry-boundary.bench';
+import { scale } from './scale.bench';
 import { BenchSection, toMarkdown } from './support/report';
 
 const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
@@ -12,6 +13,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
   interceptor: interceptorOverhead,
   stampede: coldStampede,
   boundaries: expiryBoundaries,
+  scale,
 };
 
 /** `npm run bench [name...]`: runs the benchmarks against the sandbox on 127.0.0.1 and writes bench/RESULTS.md. */

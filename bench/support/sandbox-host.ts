@@ -86,15 +86,25 @@ function handlers(sandbox: Awaited<ReturnType<typeof startSandbox>>, timeline: T
     issuedTokens: (provider: unknown) => timeline.issued[provider as Provider],
     createGrants: (clientId: unknown, count: unknown) =>
       Array.from({ length: Number(count) }, () => sandbox.blnk.createGrant(String(clientId))),
-    /** The most token-endpoint calls (both providers) seen in any one-second window since the last reset. */
-    peakTokenCallsPerSecond: () => {
+    /**
+     * Token-endpoint calls (both providers) since the last reset: the most in any one-second window, and the
+     * seconds between the first and the last sample that saw a call.
+     */
+    tokenCallRate: () => {
       const samples = timeline.callSamples;
       const window = 1_000 / SAMPLE_EVERY_MS;
-      let peak = 0;
-      for (let end = 1; end < samples.length; end += 1) {
-        peak = Math.max(peak, samples[end] - samples[Math.max(0, end - window)]);
+      let peakPerSecond = 0;
+      let first = -1;
+      let last = -1;
+      for (let index = 1; index < samples.length; index += 1) {
+        peakPerSecond = Math.max(peakPerSecond, samples[index] - samples[Math.max(0, index - window)]);
+        if (samples[index] > samples[index - 1]) {
+          if (first < 0) first = index - 1;
+          last = index;
+        }
       }
-      return peak;
+      const activeSeconds = first < 0 ? 0 : ((last - first) * SAMPLE_EVERY_MS) / 1_000;
+      return { peakPerSecond, activeSeconds, calls: samples.length > 0 ? samples[samples.length - 1] : 0 };
     },
   };
 }

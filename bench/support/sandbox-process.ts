@@ -9,7 +9,8 @@ export interface SandboxProcess {
   resetCounters(): Promise<void>;
   /** New Blnk grants for the client, each as its first refresh token. */
   createGrants(clientId: string, count: number): Promise<string[]>;
-  peakTokenCallsPerSecond(): Promise<number>;
+  /** Token-endpoint calls (both providers) since the last reset: peak per second, active span, total. */
+  tokenCallRate(): Promise<{ peakPerSecond: number; activeSeconds: number; calls: number }>;
   /** Access tokens issued since the last reset, oldest first. */
   issuedTokens(provider: 'blink' | 'blnk'): Promise<IssuedToken[]>;
   stop(): Promise<void>;
@@ -52,7 +53,7 @@ export async function startSandboxProcess(options: SandboxProcessOptions = {}): 
     counters: () => call('counters'),
     resetCounters: () => call('resetCounters'),
     createGrants: (clientId, count) => call('createGrants', clientId, count),
-    peakTokenCallsPerSecond: () => call('peakTokenCallsPerSecond'),
+    tokenCallRate: () => call('tokenCallRate'),
     issuedTokens: (provider) => call('issuedTokens', provider),
     stop: () => stopChild(child),
   };

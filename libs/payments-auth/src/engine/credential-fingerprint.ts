@@ -7,6 +7,8 @@ import type { ProviderName } from '../errors/payments-auth.error';
  * token is never served for credentials other than the ones that obtained it.
  */
 export function storeKeyFor(provider: ProviderName, tenant: string, credentialIdentity: string): string {
-  const fingerprint = createHash('sha256').update(credentialIdentity).digest('hex').slice(0, 16);
-  return `${provider}:${tenant}:${fingerprint}`;
+  // 8 bytes of the digest, hex-encoded on their own: slicing the full hex string would keep all 64 characters
+  // alive behind the key. join() builds one flat string where a template literal leaves a rope of its parts.
+  const fingerprint = createHash('sha256').update(credentialIdentity).digest().subarray(0, 8).toString('hex');
+  return [provider, tenant, fingerprint].join(':');
 }

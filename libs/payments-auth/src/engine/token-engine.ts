@@ -11,6 +11,7 @@ import type { RenewalScheduler, RenewalTarget } from '../refresh/renewal-schedul
 import { RetryGate } from '../refresh/retry-gate';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface';
 import { storeKeyFor } from './credential-fingerprint';
+import { sharedDetails } from './shared-details';
 import { RefreshTimingOptions, refreshAtFor } from './refresh-timing';
 import type { IssuedToken, TokenProtocol } from './token-protocol.interface';
 import type { TokenSnapshot, TokenState } from './token-snapshot.interface';
@@ -42,7 +43,8 @@ interface TokenEntry<TConfig> {
   readonly tenant: string;
   readonly config: TConfig;
   readonly storeKey: string;
-  readonly gate: RetryGate;
+  /** Backoff and circuit state: exists only while the tenant's token calls are failing (memory at scale). */
+  gate?: RetryGate;
   token?: StoredToken;
   /** Precomputed so the hot path is one comparison. */
   refreshAt: number;
@@ -161,7 +163,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       await this.acquire(entry, { renew: true });
     } catch {
       // Never sooner than one backoff step, even for failures the gate does not track (an unreachable store).
-      const retryAt = Math.max(Date.now() + this.settings.resilience.backoffBaseMs, entry.gate.retryAt);
+      const retryAt = Math.max(Date.now() + this.settings.resilience.backoffBaseMs, entry.gate?.retryAt ?? 0);
       if (entry.reauthorizationError === undefined) this.observers.scheduler?.schedule(this, tenant, retryAt);
     }
   }
@@ -174,7 +176,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       tenant: entry.tenant,
       state: entry.reauthorizationError
         ? 'reauthorization-required'
-        : entry.gate.isOpen
+        : entry.gate?.isOpen
           ? 'circuit-open'
           : entry.token !== undefined && now < entry.token.expiresAt
             ? 'valid'
@@ -191,7 +193,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
     }
     if (mode.via === undefined) {
       if (!mode.force && entry.reauthorizationError !== undefined) return Promise.reject(entry.reauthorizationError);
-      const blocked = entry.gate.blocked(Date.now(), this.details(entry));
+      const blocked = entry.gate?.blocked(Date.now(), this.details(entry));
       if (blocked !== undefined) {
         if (blocked instanceof CircuitOpenError) this.observers.metrics.increment('circuitRejections');
         return Promise.reject(blocked);
@@ -291,7 +293,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       // RFC 6749 §6: a server may keep the refresh token unchanged and omit it; then the old one stays valid.
       refreshToken: issued.refreshToken ?? current?.refreshToken,
       version: (current?.version ?? 0) + 1,
-      details: issued.details,
+      details: issued.details && sharedDetails(issued.details),
     };
     const kept = await this.persist(entry, record);
     this.adopt(entry, kept);
@@ -301,7 +303,8 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
 
   private recordSuccess(entry: TokenEntry<TConfig>, record: StoredToken, previous: StoredToken | undefined, startedAt: number): void {
     entry.reauthorizationError = undefined;
-    if (entry.gate.succeeded() === 'closed') this.emit(entry, 'circuit.closed');
+    if (entry.gate?.succeeded() === 'closed') this.emit(entry, 'circuit.closed');
+    entry.gate = undefined;
     this.observers.metrics.increment('tokensIssued');
     const durationMs = Date.now() - startedAt;
     const expiresAt = new Date(record.expiresAt);
@@ -324,8 +327,8 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       this.logger.warn(`${error.message}; no automatic retries until refresh() or a new authorization`);
       return;
     }
-    const transition = typed ? entry.gate.failed(typed, now) : undefined;
-    const retryAt = new Date(entry.gate.retryAt);
+    const transition = typed ? (entry.gate ??= new RetryGate(this.settings.resilience)).failed(typed, now) : undefined;
+    const retryAt = new Date(entry.gate?.retryAt ?? 0);
     this.emit(entry, 'token.refresh_failed', { durationMs: now - startedAt, retryAt, ...codes });
     if (transition === 'opened') this.emit(entry, 'circuit.opened', { retryAt, ...codes });
     this.logger.warn(`${describe(error)}; next attempt after ${retryAt.toISOString()}`);
@@ -378,6 +381,8 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
   }
 
   private adopt(entry: TokenEntry<TConfig>, record: StoredToken): void {
+    // Records read back from a store carry their own copy; the engine owns `record` and may swap it.
+    if (record.details !== undefined) record.details = sharedDetails(record.details);
     entry.token = record;
     entry.refreshAt = refreshAtFor(record, this.settings);
     if (this.observers.scheduler !== undefined && record.expiresAt > Date.now()) {
@@ -393,9 +398,13 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       tenant,
       config,
       storeKey: storeKeyFor(this.protocol.provider, tenant, this.protocol.credentialIdentity(config)),
-      gate: new RetryGate(this.settings.resilience),
+      // Every field from the start, so V8 keeps them in the object instead of a separate property array.
+      gate: undefined,
+      token: undefined,
       refreshAt: 0,
       lastUsedAt: 0,
+      inFlight: undefined,
+      reauthorizationError: undefined,
     };
     this.entries.set(tenant, entry);
     return entry;

@@ -46,6 +46,10 @@ export function createTokenHttpClient(): AxiosInstance {
  */
 export async function postTokenRequest(http: AxiosInstance, request: TokenEndpointRequest): Promise<TokenEndpointResponse> {
   let response;
+  // axios' own timeout only covers socket inactivity; a trickling response must still end on time. A timer we
+  // clear, not AbortSignal.timeout(): that one lives on for the whole deadline after the answer, per call.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), request.timeoutMs);
   try {
     response = await http.request<string>({
       method: 'POST',
@@ -53,11 +57,12 @@ export async function postTokenRequest(http: AxiosInstance, request: TokenEndpoi
       headers: request.headers,
       data: request.body,
       timeout: request.timeoutMs,
-      // axios' own timeout only covers socket inactivity; a trickling response must still end on time.
-      signal: AbortSignal.timeout(request.timeoutMs),
+      signal: deadline.signal,
     });
   } catch (error) {
     throw toTransportError(error, request);
+  } finally {
+    clearTimeout(timer);
   }
   const retryAfter = response.headers['retry-after'];
   return {

@@ -27,7 +27,8 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('PaymentsAuth');
   private readonly heap = new MinHeap<Job>();
-  private readonly generations = new Map<string, number>();
+  /** Newest generation per target, then tenant: keyed by the objects we already hold, so no key strings. */
+  private readonly generations = new Map<RenewalTarget, Map<string, number>>();
   /** Global, so a job scheduled after its key was forgotten can never match an older heap entry. */
   private lastGeneration = 0;
   private readonly running = new Set<Promise<void>>();
@@ -45,16 +46,19 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
     return this.options.refresher.enabled;
   }
 
-  /** Jobs waiting (including superseded ones not yet popped) and timers held: one at most. */
+  /** Provider + tenant pairs with a renewal scheduled, renewals running, and timers held (one at most). */
   stats(): { scheduled: number; running: number; timers: number } {
-    return { scheduled: this.generations.size, running: this.running.size, timers: this.timer ? 1 : 0 };
+    let scheduled = 0;
+    for (const byTenant of this.generations.values()) scheduled += byTenant.size;
+    return { scheduled, running: this.running.size, timers: this.timer ? 1 : 0 };
   }
 
   schedule(target: RenewalTarget, tenant: string, dueAt: number): void {
     if (!this.enabled || this.stopped) return;
-    const key = `${target.name}:${tenant}`;
     const generation = ++this.lastGeneration;
-    this.generations.set(key, generation);
+    let byTenant = this.generations.get(target);
+    if (byTenant === undefined) this.generations.set(target, (byTenant = new Map()));
+    byTenant.set(tenant, generation);
     this.heap.push({ dueAt, target, tenant, generation });
     if (this.started && dueAt < this.armedFor) this.arm(dueAt);
   }
@@ -103,9 +107,9 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
     for (let next = this.heap.peek(); next && next.dueAt <= now; next = this.heap.peek()) {
       if (this.running.size >= this.options.refresher.maxConcurrentRefreshes) break;
       const job = this.heap.pop() as Job;
-      const key = `${job.target.name}:${job.tenant}`;
-      if (this.generations.get(key) !== job.generation) continue;
-      this.generations.delete(key);
+      const byTenant = this.generations.get(job.target);
+      if (byTenant?.get(job.tenant) !== job.generation) continue;
+      byTenant.delete(job.tenant);
       this.run(job);
     }
     const next = this.heap.peek();

@@ -1,0 +1,128 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { BlinkTokenService, BlnkTokenService, PaymentsAuthMetrics, RefreshScheduler, TenantConfig } from '@app/payments-auth';
+import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT } from '@app/sandbox';
+import { startBenchApp } from './support/bench-app';
+import type { BenchSection } from './support/report';
+import { startSandboxProcess, SandboxProcess } from './support/sandbox-process';
+import { median, round, sleep } from './support/stats';
+
+const TENANTS = 10_000;
+/** Long enough for the default 60 s margin to apply unclipped (it is capped at half the lifetime). */
+const LIFETIME_S = 120;
+/** How many tenants the app warms at once, as a start-up warm-up loop would. */
+const WARM_CONCURRENCY = 256;
+const HEAP_REPETITIONS = 3;
+
+type Tenants = Record<string, TenantConfig>;
+
+function tenants(sandbox: SandboxProcess, refreshTokens: string[], prefix: string): Tenants {
+  return Object.fromEntries(
+    refreshTokens.map((refreshToken, index) => [
+      `${prefix}-${index}`,
+      {
+        blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: sandbox.blinkUrl },
+        blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, refreshToken, baseUrl: sandbox.blnkUrl },
+      },
+    ]),
+  );
+}
+
+function heapAfterGc(): number {
+  if (!global.gc) throw new Error('run with node --expose-gc (npm run bench does)');
+  global.gc();
+  global.gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Gets a token for both providers of every tenant, WARM_CONCURRENCY tenants at a time; returns the failures. */
+async function warm(app: INestApplicationContext, tenantIds: string[]): Promise<number> {
+  const blink = app.get(BlinkTokenService);
+  const blnk = app.get(BlnkTokenService);
+  let next = 0;
+  let failures = 0;
+  const worker = async () => {
+    while (next < tenantIds.length) {
+      const tenant = tenantIds[next];
+      next += 1;
+      const outcomes = await Promise.allSettled([blink.getToken(tenant), blnk.getToken(tenant)]);
+      failures += outcomes.filter((outcome) => outcome.status === 'rejected').length;
+    }
+  };
+  await Promise.all(Array.from({ length: WARM_CONCURRENCY }, worker));
+  return failures;
+}
+
+/** Heap growth of starting an app with these tenants and warming them all, measured after full GCs. */
+async function warmHeapGrowth(config: Tenants): Promise<{ bytes: number; app: INestApplicationContext; failures: number }> {
+  const before = heapAfterGc();
+  const app = await startBenchApp({ tenants: config });
+  const failures = await warm(app, Object.keys(config));
+  return { bytes: heapAfterGc() - before, app, failures };
+}
+
+/** 5. 10 000 tenants × 2 providers warm: heap per tenant, timers, and the token-call rate while the refresher runs. */
+export async function scale(): Promise<BenchSection> {
+  const sandbox = await startSandboxProcess({ blinkLifetimeSeconds: LIFETIME_S, blnkLifetimeSeconds: LIFETIME_S });
+  const rows: Array<Array<string | number>> = [];
+  let app: INestApplicationContext | undefined;
+  try {
+    // Per tenant = (growth with N tenants − growth with 1) / (N − 1): the app's fixed cost cancels out.
+    const perTenant: number[] = [];
+    let warmFailures = 0;
+    for (let repetition = 1; repetition <= HEAP_REPETITIONS; repetition += 1) {
+      await app?.close(); // the last repetition's app stays open for the refresher phase below
+      const grants = await sandbox.createGrants(DEFAULT_BLNK_CLIENT.clientId, TENANTS + 1);
+      const one = tenants(sandbox, grants.slice(0, 1), `one${repetition}`);
+      const many = tenants(sandbox, grants.slice(1), `t${repetition}`);
+      const small = await warmHeapGrowth(one);
+      await small.app.close();
+      await sandbox.resetCounters();
+      const large = await warmHeapGrowth(many);
+      app = large.app;
+      warmFailures += small.failures + large.failures;
+      const bytes = (large.bytes - small.bytes) / (TENANTS - 1);
+      perTenant.push(bytes);
+      rows.push([`heap per tenant (both providers), repetition ${repetition}`, `${Math.round(bytes)} B`]);
+    }
+    rows.push(['heap per tenant, median', `${Math.round(median(perTenant))} B`]);
+    rows.push(['failed getToken during warm-up', warmFailures]);
+    const warmUp = await sandbox.tokenCallRate();
+    rows.push(['warm-up (last repetition): token calls, peak per second', `${warmUp.calls}, ${warmUp.peakPerSecond}/s over ${round(warmUp.activeSeconds, 1)} s`]);
+
+    const scheduler = (app as INestApplicationContext).get(RefreshScheduler).stats();
+    const timeouts = process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    rows.push(['renewals scheduled', scheduler.scheduled]);
+    rows.push(['refresher timers', `${scheduler.timers} (Timeout handles in the whole process: ${timeouts})`]);
+
+    // Every token renews once, LIFETIME/2 minus jitter after it was issued; wait until all have.
+    await sandbox.resetCounters();
+    const metrics = (app as INestApplicationContext).get(PaymentsAuthMetrics);
+    const failuresBefore = metrics.snapshot().refreshFailures;
+    const deadline = Date.now() + LIFETIME_S * 1000;
+    for (let poll = 0; poll < LIFETIME_S && Date.now() < deadline; poll += 1) {
+      if ((await sandbox.tokenCallRate()).calls >= 2 * TENANTS) break;
+      await sleep(1_000);
+    }
+    const renewal = await sandbox.tokenCallRate();
+    const spreadRatio = renewal.peakPerSecond / warmUp.peakPerSecond;
+    rows.push(['renewals: token calls, peak per second', `${renewal.calls}, ${renewal.peakPerSecond}/s over ${round(renewal.activeSeconds, 1)} s`]);
+    rows.push(['renewal peak / warm-up peak', round(spreadRatio)]);
+    rows.push(['failed renewals', metrics.snapshot().refreshFailures - failuresBefore]);
+    const verdictHeap = median(perTenant) <= 2048 ? 'met' : 'missed';
+    return {
+      title: '5. Scale: 10 000 tenants × 2 providers',
+      description:
+        `${TENANTS.toLocaleString('en')} tenants, each with a Blink and a Blnk (OAuth, own grant) config, warmed ${WARM_CONCURRENCY} tenants at a time; ` +
+        `${LIFETIME_S} s tokens so the default refresher settings apply (60 s margin, jitter up to 10% of the lifetime, 16 renewals at once). ` +
+        'Heap measured after full GCs (node --expose-gc) with MemoryTokenStore, so the stored copies count too; the app\'s fixed cost is ' +
+        `removed by subtracting a 1-tenant app. ${HEAP_REPETITIONS} repetitions. The sandbox runs in its own process and counts token calls in 20 ms samples. ` +
+        'Target: ≤ 2 KB per tenant; renewals spread rather than replaying the warm-up burst.',
+      columns: ['measure', 'value'],
+      rows,
+      verdict: `Heap target ${verdictHeap}: ${Math.round(median(perTenant))} B per tenant; 1 refresher timer; renewal peak ${renewal.peakPerSecond}/s vs warm-up ${warmUp.peakPerSecond}/s`,
+    };
+  } finally {
+    await app?.close();
+    await sandbox.stop();
+  }
+}
