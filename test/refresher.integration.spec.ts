@@ -72,6 +72,9 @@ describe('scheduled refresher and resilience', () => {
     await Promise.all(Array.from({ length: 50 }, (_, index) => fixture.blink.getToken(`t${index}`)));
     expect(fixture.app.get(RefreshScheduler).stats()).toMatchObject({ scheduled: 50, timers: 1 });
     expect(fixture.app.get(SchedulerRegistry).getTimeouts()).toEqual([REFRESH_TIMER_NAME]);
+    // A forced refresh replaces the tenant's scheduled renewal rather than adding a second one.
+    await fixture.blink.refresh('t0');
+    expect(fixture.app.get(RefreshScheduler).stats()).toMatchObject({ scheduled: 50, timers: 1 });
   });
 
   it('a renewal backlog beyond maxConcurrentRefreshes drains before the tokens expire', async () => {

@@ -7,7 +7,7 @@ import type { PaymentsAuthEventType } from '../observability/payments-auth-event
 import type { PaymentsAuthEvents } from '../observability/payments-auth-events';
 import type { PaymentsAuthMetrics } from '../observability/payments-auth-metrics';
 import type { RefresherOptions, ResilienceOptions } from '../options/payments-auth-options.interface';
-import type { RenewalScheduler, RenewalTarget } from '../refresh/renewal-scheduler.interface';
+import type { RenewalScheduler, RenewalTarget, ScheduledRenewal } from '../refresh/renewal-scheduler.interface';
 import { RetryGate } from '../refresh/retry-gate';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface';
 import { storeKeyFor } from './credential-fingerprint';
@@ -50,6 +50,8 @@ interface TokenEntry<TConfig> {
   refreshAt: number;
   /** When a caller last asked for this token: renewal stops for idle tenants. */
   lastUsedAt: number;
+  /** The next proactive renewal, cancelled whenever another is scheduled in its place. */
+  renewal: ScheduledRenewal | undefined;
   /** The one acquisition under way for this entry; every concurrent caller shares it. */
   inFlight?: Promise<StoredToken>;
   /** Set when the provider refused the credentials; no automatic call is made until it is cleared. */
@@ -164,7 +166,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
     } catch {
       // Never sooner than one backoff step, even for failures the gate does not track (an unreachable store).
       const retryAt = Math.max(Date.now() + this.settings.resilience.backoffBaseMs, entry.gate?.retryAt ?? 0);
-      if (entry.reauthorizationError === undefined) this.observers.scheduler?.schedule(this, tenant, retryAt);
+      if (entry.reauthorizationError === undefined) this.scheduleRenewal(entry, retryAt);
     }
   }
 
@@ -387,13 +389,19 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
     entry.refreshAt = refreshAtFor(record, this.settings);
     if (this.observers.scheduler !== undefined && record.expiresAt > Date.now()) {
       const window = Math.min(this.settings.refresher.jitterMs, (record.expiresAt - record.issuedAt) * MAX_JITTER_RATIO);
-      this.observers.scheduler.schedule(this, entry.tenant, entry.refreshAt - Math.random() * window);
+      this.scheduleRenewal(entry, entry.refreshAt - Math.random() * window);
     }
+  }
+
+  private scheduleRenewal(entry: TokenEntry<TConfig>, dueAt: number): void {
+    entry.renewal?.cancel();
+    entry.renewal = this.observers.scheduler?.schedule(this, entry.tenant, dueAt);
   }
 
   private entryFor(tenant: string, config: TConfig): TokenEntry<TConfig> {
     const existing = this.entries.get(tenant);
     if (existing !== undefined && existing.config === config) return existing;
+    existing?.renewal?.cancel(); // replaced: its renewal would otherwise run next to the new entry's
     const entry: TokenEntry<TConfig> = {
       tenant,
       config,
@@ -403,6 +411,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       token: undefined,
       refreshAt: 0,
       lastUsedAt: 0,
+      renewal: undefined,
       inFlight: undefined,
       reauthorizationError: undefined,
     };

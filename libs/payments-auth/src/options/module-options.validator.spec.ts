@@ -39,10 +39,10 @@ describe('validateModuleOptions', () => {
     expect(options.refreshMarginMs).toBe(60_000);
     expect(options.refreshMarginMaxRatio).toBe(0.5);
     expect(options.store).toBe(store);
-    expect(options.tenants.acme.blink?.baseUrl).toBe('https://secure.blinkpayment.co.uk');
-    expect(options.tenants.acme.blnk).toMatchObject({ mode: 'oauth', baseUrl: 'https://api.cloud.blnkfinance.com' });
-    expect(options.tenants['core-tenant'].blnk?.baseUrl).toBe('https://blnk.internal.example');
-    expect(options.tenants.keyed.blnk).toMatchObject({ mode: 'api-key', baseUrl: 'https://api.cloud.blnkfinance.com' });
+    expect(options.tenants.get('acme')?.blink?.baseUrl).toBe('https://secure.blinkpayment.co.uk');
+    expect(options.tenants.get('acme')?.blnk).toMatchObject({ mode: 'oauth', baseUrl: 'https://api.cloud.blnkfinance.com' });
+    expect(options.tenants.get('core-tenant')?.blnk?.baseUrl).toBe('https://blnk.internal.example');
+    expect(options.tenants.get('keyed')?.blnk).toMatchObject({ mode: 'api-key', baseUrl: 'https://api.cloud.blnkfinance.com' });
   });
 
   it('names every bad field by path in one error', () => {
@@ -106,7 +106,7 @@ describe('validateModuleOptions', () => {
       store,
       tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'http://127.0.0.1:4010' } } },
     });
-    expect(options.tenants.a.blink?.baseUrl).toBe('http://127.0.0.1:4010');
+    expect(options.tenants.get('a')?.blink?.baseUrl).toBe('http://127.0.0.1:4010');
   });
 
   it('accepts a defaultTenant left to resolveTenant', () => {

@@ -3,14 +3,27 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { ValidatedOptions } from '../options/module-options.validator';
 import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal';
 import { MinHeap } from './min-heap';
-import type { RenewalScheduler, RenewalTarget } from './renewal-scheduler.interface';
+import type { RenewalScheduler, RenewalTarget, ScheduledRenewal } from './renewal-scheduler.interface';
 
-interface Job {
-  dueAt: number;
-  target: RenewalTarget;
-  tenant: string;
-  /** Only the newest job of a target + tenant runs; older heap entries are skipped when popped. */
-  generation: number;
+/**
+ * One scheduled renewal. The engine holds it and cancels it when it reschedules the tenant, so the scheduler
+ * needs no index by tenant: a cancelled job stays in the heap and is skipped when popped.
+ */
+class Job implements ScheduledRenewal {
+  pending = true;
+
+  constructor(
+    readonly dueAt: number,
+    readonly target: RenewalTarget,
+    readonly tenant: string,
+    private readonly onCancel: () => void,
+  ) {}
+
+  cancel(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    this.onCancel();
+  }
 }
 
 export const REFRESH_TIMER_NAME = 'payments-auth-refresher';
@@ -27,10 +40,10 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('PaymentsAuth');
   private readonly heap = new MinHeap<Job>();
-  /** Newest generation per target, then tenant: keyed by the objects we already hold, so no key strings. */
-  private readonly generations = new Map<RenewalTarget, Map<string, number>>();
-  /** Global, so a job scheduled after its key was forgotten can never match an older heap entry. */
-  private lastGeneration = 0;
+  private pendingJobs = 0;
+  private readonly cancelled = (): void => {
+    this.pendingJobs -= 1;
+  };
   private readonly running = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
   private armedFor = Infinity;
@@ -48,19 +61,16 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
 
   /** Provider + tenant pairs with a renewal scheduled, renewals running, and timers held (one at most). */
   stats(): { scheduled: number; running: number; timers: number } {
-    let scheduled = 0;
-    for (const byTenant of this.generations.values()) scheduled += byTenant.size;
-    return { scheduled, running: this.running.size, timers: this.timer ? 1 : 0 };
+    return { scheduled: this.pendingJobs, running: this.running.size, timers: this.timer ? 1 : 0 };
   }
 
-  schedule(target: RenewalTarget, tenant: string, dueAt: number): void {
-    if (!this.enabled || this.stopped) return;
-    const generation = ++this.lastGeneration;
-    let byTenant = this.generations.get(target);
-    if (byTenant === undefined) this.generations.set(target, (byTenant = new Map()));
-    byTenant.set(tenant, generation);
-    this.heap.push({ dueAt, target, tenant, generation });
+  schedule(target: RenewalTarget, tenant: string, dueAt: number): ScheduledRenewal | undefined {
+    if (!this.enabled || this.stopped) return undefined;
+    const job = new Job(dueAt, target, tenant, this.cancelled);
+    this.pendingJobs += 1;
+    this.heap.push(job);
     if (this.started && dueAt < this.armedFor) this.arm(dueAt);
+    return job;
   }
 
   onApplicationBootstrap(): void {
@@ -78,7 +88,7 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
     this.stopped = true;
     this.disarm();
     this.heap.clear();
-    this.generations.clear();
+    this.pendingJobs = 0;
     await Promise.allSettled([...this.running]);
   }
 
@@ -107,9 +117,9 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
     for (let next = this.heap.peek(); next && next.dueAt <= now; next = this.heap.peek()) {
       if (this.running.size >= this.options.refresher.maxConcurrentRefreshes) break;
       const job = this.heap.pop() as Job;
-      const byTenant = this.generations.get(job.target);
-      if (byTenant?.get(job.tenant) !== job.generation) continue;
-      byTenant.delete(job.tenant);
+      if (!job.pending) continue;
+      job.pending = false;
+      this.pendingJobs -= 1;
       this.run(job);
     }
     const next = this.heap.peek();
