@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { hotPath } from './hot-path.bench';
@@ -16,6 +16,22 @@ const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
   scale,
 };
 
+const RESULTS = join(__dirname, 'RESULTS.md');
+
+/**
+ * Running some benchmarks keeps the other sections of RESULTS.md (sections are ordered by their number), so
+ * the file always shows every benchmark; the header's date is that of the latest run.
+ */
+function withEarlierSections(fresh: string[]): string[] {
+  if (!existsSync(RESULTS)) return fresh;
+  const kept = readFileSync(RESULTS, 'utf8').split(/\n(?=## )/).slice(1);
+  const numberOf = (section: string) => Number(/^## (\d+)\./.exec(section)?.[1] ?? 0);
+  const replaced = new Set(fresh.map(numberOf));
+  return [...kept.filter((section) => !replaced.has(numberOf(section))).map((section) => section.trimEnd() + '\n'), ...fresh].sort(
+    (a, b) => numberOf(a) - numberOf(b),
+  );
+}
+
 /** `npm run bench [name...]`: runs the benchmarks against the sandbox on 127.0.0.1 and writes bench/RESULTS.md. */
 async function main(): Promise<void> {
   const selected = process.argv.slice(2);
@@ -30,12 +46,14 @@ async function main(): Promise<void> {
   const header = [
     '# Benchmark results',
     '',
-    `Measured by \`npm run bench\` on ${new Date().toISOString()}: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ` +
+    `Latest run: \`${['npm run bench', ...selected].join(' ')}\` on ${new Date().toISOString()}, ` +
+      `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ` +
       `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}. ` +
-      'Every comparison is measured in the same run against the local sandbox on 127.0.0.1.',
+      'Every comparison is measured within one run against the local sandbox on 127.0.0.1; a section the latest ' +
+      'run did not include keeps the figures (and its own repetitions) of the run that last measured it.',
     '',
   ].join('\n');
-  writeFileSync(join(__dirname, 'RESULTS.md'), `${header}\n${sections.map(toMarkdown).join('\n')}`);
+  writeFileSync(RESULTS, `${header}\n${withEarlierSections(sections.map(toMarkdown)).join('\n')}`);
 }
 
 void main().then(
