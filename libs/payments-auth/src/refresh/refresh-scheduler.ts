@@ -42,7 +42,7 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
   private readonly heap = new MinHeap<Job>();
   private pendingJobs = 0;
   private readonly cancelled = (): void => {
-    this.pendingJobs -= 1;
+    if (!this.stopped) this.pendingJobs -= 1; // after shutdown the heap, and its count, are already cleared
   };
   private readonly running = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
