@@ -45,6 +45,14 @@ describe('validateModuleOptions', () => {
     expect(options.tenants.get('keyed')?.blnk).toMatchObject({ mode: 'api-key', baseUrl: 'https://api.cloud.blnkfinance.com' });
   });
 
+  it('normalizes an OAuth tenant given `mode: undefined` to mode oauth', () => {
+    const options = validateModuleOptions({
+      store,
+      tenants: { acme: { blnk: { mode: undefined, clientId: 'c', clientSecret: SECRET, refreshToken: SECRET } } },
+    });
+    expect(options.tenants.get('acme')?.blnk?.mode).toBe('oauth');
+  });
+
   it('names every bad field by path in one error', () => {
     const error = configErrorOf({
       store,

@@ -72,7 +72,7 @@ function normalizeBlnk(blnk: NormalizedBlnkConfig): NormalizedBlnkConfig {
   if (blnk.mode === 'core') return Object.assign({}, blnk, { baseUrl: withoutTrailingSlash(blnk.baseUrl) });
   const baseUrl = withoutTrailingSlash(blnk.baseUrl ?? DEFAULT_BLNK_BASE_URL);
   if (blnk.mode === 'api-key') return Object.assign({}, blnk, { baseUrl });
-  return Object.assign({ mode: 'oauth' as const }, blnk, { baseUrl });
+  return Object.assign({}, blnk, { mode: 'oauth' as const, baseUrl }); // also when given `mode: undefined`
 }
 
 export function tenantIdProblem(tenantId: unknown): string | undefined {
