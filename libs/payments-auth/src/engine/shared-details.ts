@@ -7,6 +7,7 @@ const shared = new Map<string, Readonly<Record<string, unknown>>>();
  * same for thousands of tenants, and each copy costs a few hundred bytes per token at 10 000 tenants.
  */
 export function sharedDetails(details: Record<string, unknown>): Readonly<Record<string, unknown>> {
+  if (Object.isFrozen(details)) return details; // already shared: a fresh record is shared before it is adopted
   const key = JSON.stringify(details);
   const existing = shared.get(key);
   if (existing !== undefined) return existing;

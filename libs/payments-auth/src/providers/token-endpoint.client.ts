@@ -49,7 +49,7 @@ export async function postTokenRequest(http: AxiosInstance, request: TokenEndpoi
   // axios' own timeout only covers socket inactivity; a trickling response must still end on time. A timer we
   // clear, not AbortSignal.timeout(): that one lives on for the whole deadline after the answer, per call.
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), request.timeoutMs);
+  const timer = setTimeout(() => deadline.abort(), request.timeoutMs).unref();
   try {
     response = await http.request<string>({
       method: 'POST',
