@@ -153,14 +153,20 @@ export async function startBlinkSandbox(options: BlinkSandboxOptions = {}): Prom
     });
   };
 
-  const handleCreateIntent = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** Counts a protected-endpoint call; answers 401 itself and returns undefined when the token is not accepted. */
+  const authenticateApiCall = (req: IncomingMessage, res: ServerResponse): number | undefined => {
     counters.apiCalls += 1;
     const merchantId = authenticate(req);
     if (merchantId === undefined) {
       counters.apiUnauthorized += 1;
       sendJson(res, 401, UNAUTHENTICATED_TOKEN);
-      return;
     }
+    return merchantId;
+  };
+
+  const handleCreateIntent = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const merchantId = authenticateApiCall(req, res);
+    if (merchantId === undefined) return;
     let body: Record<string, unknown> | undefined;
     try {
       body = parseJsonObject(await readBody(req));
@@ -184,13 +190,8 @@ export async function startBlinkSandbox(options: BlinkSandboxOptions = {}): Prom
   };
 
   const handleGetIntent = (req: IncomingMessage, res: ServerResponse, intentId: string): void => {
-    counters.apiCalls += 1;
-    const merchantId = authenticate(req);
-    if (merchantId === undefined) {
-      counters.apiUnauthorized += 1;
-      sendJson(res, 401, UNAUTHENTICATED_TOKEN);
-      return;
-    }
+    const merchantId = authenticateApiCall(req, res);
+    if (merchantId === undefined) return;
     const intent = intents.get(intentId);
     // Another merchant's intent answers 404, not 403, so ids cannot be probed across accounts.
     if (!intent || intent.merchant_id !== merchantId) {
