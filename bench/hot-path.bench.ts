@@ -1,6 +1,6 @@
 import { BlinkTokenService } from '@app/payments-auth';
 import { startSandbox } from '@app/sandbox';
-import { acme, startBenchApp } from './support/bench-app';
+import { sandboxTenant, startBenchApp } from './support/bench-app';
 import type { BenchSection } from './support/report';
 import { median, round } from './support/stats';
 
@@ -17,7 +17,7 @@ async function opsPerSecond(call: () => Promise<unknown>): Promise<number> {
 /** 1. Cached getToken vs a bare async Map lookup, alternated within the run; median of the ratios. */
 export async function hotPath(): Promise<BenchSection> {
   const sandbox = await startSandbox();
-  const app = await startBenchApp({ tenants: { acme: acme(sandbox) }, defaultTenant: 'acme' });
+  const app = await startBenchApp({ tenants: { acme: sandboxTenant({ blinkUrl: sandbox.blink.url, blnkUrl: sandbox.blnk.url }) }, defaultTenant: 'acme' });
   try {
     const blink = app.get(BlinkTokenService);
     const token = await blink.getToken('acme');

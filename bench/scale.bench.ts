@@ -1,8 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { BlinkTokenService, BlnkTokenService, PaymentsAuthMetrics, RefreshScheduler, TenantConfig } from '@app/payments-auth';
-import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT } from '@app/sandbox';
-import { startBenchApp } from './support/bench-app';
+import { DEFAULT_BLNK_CLIENT } from '@app/sandbox';
+import { sandboxTenant, startBenchApp } from './support/bench-app';
 import type { BenchSection } from './support/report';
 import { startSandboxProcess, SandboxProcess } from './support/sandbox-process';
 import { median, round, sleep } from './support/stats';
@@ -19,15 +19,7 @@ const BASELINE_TENANTS = 1_000;
 type Tenants = Record<string, TenantConfig>;
 
 function tenants(sandbox: SandboxProcess, refreshTokens: string[], prefix: string): Tenants {
-  return Object.fromEntries(
-    refreshTokens.map((refreshToken, index) => [
-      `${prefix}-${index}`,
-      {
-        blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: sandbox.blinkUrl },
-        blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, refreshToken, baseUrl: sandbox.blnkUrl },
-      },
-    ]),
-  );
+  return Object.fromEntries(refreshTokens.map((refreshToken, index) => [`${prefix}-${index}`, sandboxTenant(sandbox, refreshToken)]));
 }
 
 function heapAfterGc(): number {

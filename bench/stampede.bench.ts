@@ -1,6 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { TenantConfig } from '@app/payments-auth';
-import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT } from '@app/sandbox';
+import { DEFAULT_BLNK_CLIENT } from '@app/sandbox';
+import { sandboxTenant } from './support/bench-app';
 import { startRedis } from '../test/support/redis.server';
 import { forkTs, stopChild } from './support/fork-ts';
 import { ClientName, createClient, PEERS, Provider } from './support/peer-clients';
@@ -42,13 +43,6 @@ async function inProcess(sandbox: SandboxProcess, name: ClientName, provider: Pr
   } finally {
     await client.close();
   }
-}
-
-function tenantConfig(sandbox: SandboxProcess, refreshToken: string): TenantConfig {
-  return {
-    blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: sandbox.blinkUrl },
-    blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, refreshToken, baseUrl: sandbox.blnkUrl, instanceId: 'inst_bench' },
-  };
 }
 
 /** PROCESSES app instances on one Redis, REQUESTS / PROCESSES concurrent calls each, for a tenant none has seen. */
@@ -103,7 +97,7 @@ export async function coldStampede(): Promise<BenchSection> {
       }
     }
     const tenants: Record<string, TenantConfig> = {};
-    for (let repetition = 0; repetition < REPETITIONS; repetition += 1) tenants[`cold${repetition}`] = tenantConfig(sandbox, await blnkGrant(sandbox));
+    for (let repetition = 0; repetition < REPETITIONS; repetition += 1) tenants[`cold${repetition}`] = sandboxTenant(sandbox, await blnkGrant(sandbox));
     const env = { TENANTS: JSON.stringify(tenants), REDIS_PORT: String(redis.port) };
     const started = await Promise.all(Array.from({ length: PROCESSES }, () => forkTs('bench/support/stampede-worker.ts', env)));
     workers.push(...started.map(({ child }) => child));

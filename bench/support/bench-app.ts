@@ -4,12 +4,22 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { INestApplicationContext } from '@nestjs/common';
 import { MemoryTokenStore, PaymentsAuthModule, PaymentsAuthModuleOptions, TenantConfig } from '@app/payments-auth';
-import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox } from '@app/sandbox';
+import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
 
-export function acme(sandbox: Sandbox, refreshToken = DEFAULT_BLNK_SEED_REFRESH_TOKEN): TenantConfig {
+/** The Blnk instance every benchmark's ledger requests name. */
+export const BLNK_INSTANCE = 'inst_bench';
+
+/** A tenant on the sandbox's default Blink account and Blnk client; `refreshToken` picks the Blnk grant. */
+export function sandboxTenant(urls: { blinkUrl: string; blnkUrl: string }, refreshToken = DEFAULT_BLNK_SEED_REFRESH_TOKEN): TenantConfig {
   return {
-    blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: sandbox.blink.url },
-    blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, refreshToken, baseUrl: sandbox.blnk.url },
+    blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: urls.blinkUrl },
+    blnk: {
+      clientId: DEFAULT_BLNK_CLIENT.clientId,
+      clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
+      refreshToken,
+      baseUrl: urls.blnkUrl,
+      instanceId: BLNK_INSTANCE,
+    },
   };
 }
 

@@ -11,7 +11,7 @@ import createAuthRefresh from 'axios-auth-refresh';
 import { firstValueFrom } from 'rxjs';
 import { PaymentsHttpService, TenantConfig } from '@app/payments-auth';
 import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT } from '@app/sandbox';
-import { startBenchApp } from './bench-app';
+import { BLNK_INSTANCE, sandboxTenant, startBenchApp } from './bench-app';
 
 export type Provider = 'blink' | 'blnk';
 export type ClientName = 'payments-auth' | 'axios-auth-refresh' | 'axios-auth-refresh, no dedup' | 'OAuth2Fetch' | 'naive';
@@ -32,7 +32,6 @@ export interface ClientTarget {
   refresher?: { enabled: boolean };
 }
 
-const BLNK_INSTANCE = 'inst_bench';
 /** Every Axios-based client gets the same pool, so only the token handling differs. */
 const agentOptions: http.AgentOptions = { keepAlive: true, maxSockets: 256 };
 
@@ -73,18 +72,8 @@ function apiRequest(target: ClientTarget): { method: 'GET' | 'POST'; url: string
 const statusOf = (error: unknown): number => (error as AxiosError)?.response?.status ?? 0;
 
 async function ours(target: ClientTarget): Promise<BenchClient> {
-  const tenant: TenantConfig =
-    target.provider === 'blink'
-      ? { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: target.blinkUrl } }
-      : {
-          blnk: {
-            clientId: DEFAULT_BLNK_CLIENT.clientId,
-            clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
-            refreshToken: target.refreshToken as string,
-            baseUrl: target.blnkUrl,
-            instanceId: BLNK_INSTANCE,
-          },
-        };
+  const both = sandboxTenant(target, target.refreshToken);
+  const tenant: TenantConfig = target.provider === 'blink' ? { blink: both.blink } : { blnk: both.blnk };
   const app: INestApplicationContext = await startBenchApp({
     tenants: { acme: tenant },
     defaultTenant: 'acme',
