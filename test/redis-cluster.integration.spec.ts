@@ -139,6 +139,10 @@ describe('several instances on Redis', () => {
   });
 
   it('two instances: concurrent cold callers on both cause one token call per provider', async () => {
+    // Long-lived tokens: on a never-used Redis the first Blnk refresh waits out the recovery window (4 s), in
+    // which 3 s Blink tokens would be renewed.
+    await sandbox.close();
+    sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
     const apps = await Promise.all(
       [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore() }))),
     );

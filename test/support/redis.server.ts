@@ -1,11 +1,19 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 
 export interface RedisServer {
   port: number;
-  /** Stops and starts the server on the same port (data is not persisted: it comes back empty). */
+  /** SIGKILLs the server and starts it again on the same port: empty, unless it was started with AOF. */
   restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /** AOF persistence with fsync on every write, in a temporary directory removed by stop(). */
+  appendOnly?: boolean;
 }
 
 async function freePort(): Promise<number> {
@@ -19,8 +27,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+function launch(port: number, dataDir: string | undefined): Promise<ChildProcess> {
+  const persistence = dataDir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dataDir];
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
@@ -47,16 +56,20 @@ function terminate(child: ChildProcess): Promise<void> {
 }
 
 /** A real redis-server of the machine's (Debian's redis-server), on a random 127.0.0.1 port. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
-  let child = await launch(port);
+  const dataDir = options.appendOnly ? mkdtempSync(path.join(tmpdir(), 'payments-auth-redis-')) : undefined;
+  let child = await launch(port, dataDir);
   return {
     port,
     restart: async (downMs = 300) => {
       await terminate(child);
       await new Promise((resolve) => setTimeout(resolve, downMs));
-      child = await launch(port);
+      child = await launch(port, dataDir);
     },
-    stop: () => terminate(child),
+    stop: async () => {
+      await terminate(child);
+      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }

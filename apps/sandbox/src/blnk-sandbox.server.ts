@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BlnkGrantStore, type BlnkGrantOutcome } from './blnk-grant.store';
 import { randomToken, safeEqual } from './crypto.util';
-import { applyFault, FaultQueue } from './faults';
+import { applyFault, FaultQueue, holdWithoutAnswer, pause } from './faults';
 import {
   type HeaderMap,
   mediaType,
@@ -43,6 +43,9 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
   const lifetimeSeconds = options.tokenLifetimeSeconds ?? DEFAULT_BLNK_TOKEN_LIFETIME_SECONDS;
   assertLifetimeSeconds(lifetimeSeconds);
   const grants = new BlnkGrantStore(lifetimeSeconds);
+  let tokenLatencyMs = options.tokenLatencyMs ?? 0;
+  /** Client ports of token requests not answered yet, so a test can tell which process is mid-call. */
+  const pendingTokenClients = new Set<number>();
   const counters = createCounters();
   const faults = new FaultQueue();
   // One ledger per sandbox: enough for the demo to show data, stable across calls so responses compare equal.
@@ -65,6 +68,20 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
   };
 
   const handleToken = async (req: IncomingMessage, res: ServerResponse, closing: AbortSignal): Promise<void> => {
+    const clientPort = req.socket.remotePort ?? 0;
+    pendingTokenClients.add(clientPort);
+    // A client that died mid-call is no longer waiting, even while a delay still runs here.
+    const forget = () => pendingTokenClients.delete(clientPort);
+    req.socket.once('close', forget);
+    try {
+      await answerToken(req, res, closing);
+    } finally {
+      req.socket.off('close', forget);
+      forget();
+    }
+  };
+
+  const answerToken = async (req: IncomingMessage, res: ServerResponse, closing: AbortSignal): Promise<void> => {
     counters.tokenCalls += 1;
     // Taken on arrival so concurrent requests consume faults in the order they came in.
     const fault = faults.take();
@@ -95,6 +112,8 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
       });
       if (outcome === 'answered') return;
     }
+    // A provider across the internet: the time a token call takes before the server acts on it.
+    if (tokenLatencyMs > 0 && !(await pause(tokenLatencyMs, { req, signal: closing }))) return;
 
     const clientId = authenticateClient(req);
     if (!clientId) {
@@ -138,6 +157,10 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
       return;
     }
     counters.tokenIssued += 1;
+    if (fault?.kind === 'lose-answer') {
+      await holdWithoutAnswer(req, closing);
+      return;
+    }
     replyJson(200, {
       access_token: outcome.tokens.accessToken,
       token_type: 'Bearer',
@@ -236,6 +259,10 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
     issuedTokens: () => grants.issuedTokens(),
     revokeAccessTokens: () => grants.revokeAccessTokens(),
     addClient,
+    setTokenLatencyMs: (ms) => {
+      tokenLatencyMs = ms;
+    },
+    pendingTokenClients: () => [...pendingTokenClients],
   };
 }
 

@@ -2,13 +2,18 @@ import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HeaderMap } from './http.util';
 
-/** Failure modes a token client must survive; each one replaces (or, for delay, precedes) a normal answer. */
+/**
+ * Failure modes a token client must survive; each one replaces (or, for delay, precedes) a normal answer.
+ * `lose-answer` (Blnk only) lets the server do its work, rotation included, and then never answers: the
+ * connection stays open until the client gives up or dies, as when a process is killed mid-call.
+ */
 export type Fault =
   | { kind: 'status'; status: number; body?: unknown }
   | { kind: 'rate-limit'; retryAfter: string }
   | { kind: 'delay'; ms: number }
   | { kind: 'malformed'; body: string; contentType?: string; status?: number }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  | { kind: 'lose-answer' };
 
 export interface FaultInjector {
   /** Queues a fault for the next `times` token requests (default 1; Infinity keeps it until clear()). */
@@ -69,6 +74,7 @@ function validateFault(fault: Fault): void {
       return;
     case 'rate-limit':
     case 'reset':
+    case 'lose-answer':
       return;
   }
 }
@@ -107,12 +113,27 @@ export async function applyFault(fault: Fault, ctx: FaultContext): Promise<'answ
       ctx.req.socket.destroy();
       return 'answered';
     case 'delay':
-      try {
-        await sleep(fault.ms, undefined, { signal: ctx.signal });
-      } catch {
-        // Server closing: its sockets are being destroyed, so there is nobody left to answer.
-        return 'answered';
-      }
-      return ctx.req.socket.destroyed ? 'answered' : 'continue';
+      return (await pause(fault.ms, ctx)) ? 'continue' : 'answered';
+    case 'lose-answer':
+      return 'continue'; // the server handles it after doing its work
   }
+}
+
+/** Waits `ms`; false when there is nobody left to answer (the server is closing or the client went away). */
+export async function pause(ms: number, ctx: Pick<FaultContext, 'req' | 'signal'>): Promise<boolean> {
+  try {
+    await sleep(ms, undefined, { signal: ctx.signal });
+  } catch {
+    return false; // server closing: its sockets are being destroyed
+  }
+  return !ctx.req.socket.destroyed;
+}
+
+/** Holds the request without an answer until the client disconnects or the server closes. */
+export function holdWithoutAnswer(req: IncomingMessage, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.socket.destroyed || signal.aborted) return resolve();
+    req.socket.once('close', () => resolve());
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }

@@ -63,6 +63,10 @@ export interface BlnkSandbox extends SandboxServer {
   issuedTokens(): string[];
   /** Adds a client, replacing one with the same clientId. */
   addClient(client: BlnkSandboxClient): void;
+  /** Every later token call waits this long before the server acts on it (a provider across the internet). */
+  setTokenLatencyMs(ms: number): void;
+  /** Client-side ports of token requests still unanswered (delayed, slow or answer-lost). */
+  pendingTokenClients(): number[];
 }
 
 export interface BlinkSandboxOptions {
@@ -83,6 +87,8 @@ export interface BlnkSandboxOptions {
   clients?: BlnkSandboxClient[];
   /** Default 3600, as in Blnk Cloud's documented response. */
   tokenLifetimeSeconds?: number;
+  /** Delay before each token call is acted on (default 0). */
+  tokenLatencyMs?: number;
   /** Valid static Cloud API keys (`blnk_...`); default [DEFAULT_BLNK_API_KEY]. */
   apiKeys?: string[];
   /** Valid Blnk Core `X-Blnk-Key` values; default [DEFAULT_BLNK_CORE_KEY]. */
@@ -96,7 +102,7 @@ export interface SandboxOptions {
   blinkPort?: number;
   blnkPort?: number;
   blink?: { accounts?: BlinkSandboxAccount[]; tokenLifetimeSeconds?: number };
-  blnk?: { clients?: BlnkSandboxClient[]; tokenLifetimeSeconds?: number; apiKeys?: string[]; coreKeys?: string[] };
+  blnk?: { clients?: BlnkSandboxClient[]; tokenLifetimeSeconds?: number; tokenLatencyMs?: number; apiKeys?: string[]; coreKeys?: string[] };
 }
 
 export interface Sandbox {

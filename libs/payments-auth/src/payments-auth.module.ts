@@ -1,6 +1,7 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import axios from 'axios';
+import { StoreLossGuard } from './engine/store-loss-guard';
 import { TokenEngineFactory } from './engine/token-engine.factory';
 import { PaymentsAuthHealthIndicator } from './observability/payments-auth.health';
 import { PaymentsAuthEvents } from './observability/payments-auth-events';
@@ -39,6 +40,7 @@ import { createTokenHttpClient } from './providers/token-endpoint.client';
     PaymentsAuthEvents,
     PaymentsAuthMetrics,
     RefreshScheduler,
+    StoreLossGuard,
     TokenEngineFactory,
     PaymentsAuthHealthIndicator,
     BlinkProtocol,
@@ -72,11 +74,16 @@ import { createTokenHttpClient } from './providers/token-endpoint.client';
   ],
 })
 export class PaymentsAuthModule extends PaymentsAuthConfigurableModule implements OnApplicationShutdown {
-  constructor(@Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions) {
+  constructor(
+    @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
+    private readonly engines: TokenEngineFactory,
+  ) {
     super();
   }
 
+  /** After the refresher has stopped (beforeApplicationShutdown): a last attempt at writes the store refused. */
   async onApplicationShutdown(): Promise<void> {
+    await this.engines.flushPendingWrites();
     await this.options.store.close?.();
   }
 }

@@ -4,21 +4,41 @@ import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics';
 import type { ValidatedOptions } from '../options/module-options.validator';
 import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal';
 import { RefreshScheduler } from '../refresh/refresh-scheduler';
+import { StoreLossGuard } from './store-loss-guard';
 import { TokenEngine } from './token-engine';
 import type { TokenProtocol } from './token-protocol.interface';
 
-/** Builds one engine per provider protocol, all sharing the store, events, metrics and the one scheduler. */
+/**
+ * Builds one engine per provider protocol, all sharing the store, events, metrics, the one scheduler and the
+ * store-loss guard; and speaks for all of them where the store's health and shutdown are concerned.
+ */
 @Injectable()
 export class TokenEngineFactory {
+  private readonly engines: Array<TokenEngine<object>> = [];
+
   constructor(
     @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
     private readonly events: PaymentsAuthEvents,
     private readonly metrics: PaymentsAuthMetrics,
     private readonly scheduler: RefreshScheduler,
+    private readonly lossGuard: StoreLossGuard,
   ) {}
 
   create<TConfig extends object>(protocol: TokenProtocol<TConfig>): TokenEngine<TConfig> {
     const scheduler = this.options.refresher.enabled ? this.scheduler : undefined;
-    return new TokenEngine(protocol, this.options.store, this.options, { events: this.events, metrics: this.metrics, scheduler });
+    const lossGuard = this.lossGuard.watchesGenerations ? this.lossGuard : undefined;
+    const engine = new TokenEngine(protocol, this.options.store, this.options, { events: this.events, metrics: this.metrics, scheduler, lossGuard });
+    this.engines.push(engine as unknown as TokenEngine<object>);
+    return engine;
+  }
+
+  /** Records the store has not accepted yet, across every provider. */
+  pendingWrites(): number {
+    return this.engines.reduce((sum, engine) => sum + engine.pendingWrites(), 0);
+  }
+
+  /** Shutdown: a last attempt at every pending write, before the store is closed. */
+  async flushPendingWrites(): Promise<void> {
+    await Promise.all(this.engines.map((engine) => engine.flushPendingWrites()));
   }
 }

@@ -10,7 +10,10 @@ import type { RefresherOptions, ResilienceOptions } from '../options/payments-au
 import type { RenewalScheduler, RenewalTarget, ScheduledRenewal } from '../refresh/renewal-scheduler.interface';
 import { RetryGate } from '../refresh/retry-gate';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface';
+import { HeldLease, LEASE_TTL_MS, isLeasingStore } from './cluster-lease';
 import { storeKeyFor } from './credential-fingerprint';
+import { PendingWrite } from './pending-write';
+import { RECOVERY_WINDOW_MS, type RecoveryParticipant, type StoreLossGuard } from './store-loss-guard';
 import { sharedDetails } from './shared-details';
 import { RefreshTimingOptions, refreshAtFor } from './refresh-timing';
 import type { IssuedToken, TokenProtocol } from './token-protocol.interface';
@@ -29,11 +32,15 @@ export interface TokenEngineObservers {
   events: PaymentsAuthEvents;
   metrics: PaymentsAuthMetrics;
   scheduler?: RenewalScheduler;
+  /** Present for stores that can lose their data behind live processes (Redis): recovery before rotation. */
+  lossGuard?: StoreLossGuard;
 }
 
 interface AcquireMode {
   /** Explicit refresh(): a new token even if the current one is fresh; lifts a re-authorization latch. */
   force?: boolean;
+  /** When refresh() was called: a token another process obtained after this moment satisfies it. */
+  requestedAt?: number;
   /** Scheduled renewal: a new token unless another process already stored a newer, fresh one. */
   renew?: boolean;
   via?: Acquisition;
@@ -56,14 +63,19 @@ interface TokenEntry<TConfig> {
   inFlight?: Promise<StoredToken>;
   /** Set when the provider refused the credentials; no automatic call is made until it is cleared. */
   reauthorizationError?: ReauthorizationRequiredError;
+  /** The record version the latch belongs to, and when the store was last asked for a newer one. */
+  latchedVersion: number;
+  latchCheckedAt: number;
+  /** A record the store refused, retried in the background (with the renewal lease held) until it lands. */
+  pendingWrite?: PendingWrite;
 }
 
 /** The renewal point is spread over at most this fraction of the lifetime before it. */
 const MAX_JITTER_RATIO = 0.1;
-/** The cluster lock outlives a token call by this much, so it never expires under a live holder. */
-const LOCK_SLACK_MS = 2_000;
 /** How often an instance waiting on another's renewal looks for the result in the store. */
 const LOCK_POLL_MS = 50;
+/** A tenant latched for re-authorization asks the store this often whether another instance re-authorized it. */
+const LATCH_RECHECK_MS = 1_000;
 
 /**
  * The provider-agnostic token lifecycle: in-memory cache per provider + tenant + credential fingerprint,
@@ -73,7 +85,7 @@ const LOCK_POLL_MS = 50;
  * Ordering guarantee for rotating refresh tokens: a new record is written to the store before the access
  * token is handed to anyone, and the refresh token used is always the newest one known (store or memory).
  */
-export class TokenEngine<TConfig extends object> implements RenewalTarget {
+export class TokenEngine<TConfig extends object> implements RenewalTarget, RecoveryParticipant {
   private readonly entries = new Map<string, TokenEntry<TConfig>>();
   private readonly logger = new Logger('PaymentsAuth');
 
@@ -82,7 +94,9 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
     private readonly store: TokenStore,
     private readonly settings: TokenEngineSettings,
     private readonly observers: TokenEngineObservers,
-  ) {}
+  ) {
+    observers.lossGuard?.register(this);
+  }
 
   get name(): string {
     return this.protocol.provider;
@@ -126,7 +140,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
 
   /** Forces a new token; concurrent callers (and a renewal already under way) share one token call. */
   async refresh(tenant: string, config: TConfig): Promise<string> {
-    return (await this.acquire(this.entryFor(tenant, config), { force: true })).accessToken;
+    return (await this.acquire(this.entryFor(tenant, config), { force: true, requestedAt: Date.now() })).accessToken;
   }
 
   /** Obtains and stores a token another way (authorization code), after any acquisition under way. */
@@ -149,7 +163,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
     if (current === undefined || current.expiresAt === 0) return false;
     if (token !== undefined && current.accessToken !== token) return false;
     const invalidated: StoredToken = { ...current, expiresAt: 0, version: current.version + 1 };
-    this.adopt(entry, await this.persist(entry, invalidated));
+    this.adopt(entry, await this.persist(entry, invalidated, entry.pendingWrite?.lease));
     return true;
   }
 
@@ -187,6 +201,37 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
     }));
   }
 
+  /** The records this process holds, written back after the store lost its data; the highest version wins. */
+  async putBack(): Promise<void> {
+    const writes = [...this.entries.values()]
+      .filter((entry) => entry.token !== undefined)
+      .map((entry) => this.writeRecord(entry, entry.token as StoredToken).catch(() => undefined));
+    await Promise.all(writes);
+  }
+
+  /** Records still waiting for the store to accept them (health shows the store as degraded meanwhile). */
+  pendingWrites(): number {
+    let count = 0;
+    for (const entry of this.entries.values()) if (entry.pendingWrite !== undefined) count += 1;
+    return count;
+  }
+
+  /** Shutdown: one last attempt for every pending write; returns how many are still not in the store. */
+  async flushPendingWrites(): Promise<number> {
+    const pending = [...this.entries.values()].filter((entry) => entry.pendingWrite !== undefined);
+    const landed = await Promise.all(
+      pending.map(async (entry) => {
+        const write = entry.pendingWrite as PendingWrite;
+        if (await write.flush()) return true;
+        await write.abandon();
+        if (entry.pendingWrite === write) entry.pendingWrite = undefined;
+        this.logger.error(`${this.name} tenant '${entry.tenant}': shutting down with a token the store never accepted; ${this.lossConsequence()}`);
+        return false;
+      }),
+    );
+    return landed.filter((ok) => !ok).length;
+  }
+
   private acquire(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
     if (entry.inFlight !== undefined) {
       // A code exchange must really happen, so it queues behind the flight; everything else joins it.
@@ -194,58 +239,90 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       return entry.inFlight.catch(() => undefined).then(() => this.acquire(entry, mode));
     }
     if (mode.via === undefined) {
-      if (!mode.force && entry.reauthorizationError !== undefined) return Promise.reject(entry.reauthorizationError);
+      if (!mode.force && entry.reauthorizationError !== undefined) return this.recheckLatch(entry);
       const blocked = entry.gate?.blocked(Date.now(), this.details(entry));
       if (blocked !== undefined) {
         if (blocked instanceof CircuitOpenError) this.observers.metrics.increment('circuitRejections');
         return Promise.reject(blocked);
       }
     }
-    const flight = this.load(entry, mode).finally(() => {
+    return this.fly(entry, () => this.load(entry, mode));
+  }
+
+  private fly(entry: TokenEntry<TConfig>, work: () => Promise<StoredToken>): Promise<StoredToken> {
+    const flight = work().finally(() => {
       if (entry.inFlight === flight) entry.inFlight = undefined;
     });
     entry.inFlight = flight;
     return flight;
   }
 
+  /**
+   * A latched tenant makes no token call, but another instance may have re-authorized it (a new grant in the
+   * store): at most once a second, a store read tells, and a newer record without the mark lifts the latch.
+   */
+  private recheckLatch(entry: TokenEntry<TConfig>): Promise<StoredToken> {
+    const latch = entry.reauthorizationError as ReauthorizationRequiredError;
+    if (Date.now() - entry.latchCheckedAt < LATCH_RECHECK_MS) return Promise.reject(latch);
+    entry.latchCheckedAt = Date.now();
+    return this.fly(entry, async () => {
+      const stored = await this.store.get(entry.storeKey).catch(() => undefined);
+      if (stored === undefined || stored.version <= entry.latchedVersion || stored.reauthorizationRequired !== undefined) throw latch;
+      entry.reauthorizationError = undefined;
+      this.logger.log(`${this.name} tenant '${entry.tenant}' was re-authorized by another instance`);
+      return this.adopted(entry, stored);
+    });
+  }
+
   private async load(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
-    if (this.store.acquireLock === undefined) return this.renewWith(entry, mode, await this.readStoreForRenewal(entry));
-    return this.loadUnderClusterLock(entry, mode);
+    if (!isLeasingStore(this.store)) return this.renewWith(entry, mode, await this.readStoreForRenewal(entry), undefined);
+    return this.loadUnderLease(entry, mode);
   }
 
   /**
-   * Single flight across instances: one instance holds the store's lock and renews; after acquiring it, it
-   * re-reads the store, because another instance may have renewed meanwhile. The others poll the store and
-   * take the winner's token instead of calling the provider. The lock outlives a token call, so a holder that
-   * died (SIGKILL) loses it after its TTL and a waiter takes over within the bounded wait.
+   * Single flight across processes: one process holds the key's renewal lease and renews; after taking it, it
+   * re-reads the store, because another process may have renewed meanwhile. The others poll the store and take
+   * the winner's token instead of calling the provider. The lease is short and kept alive by its live holder,
+   * so a holder that died (SIGKILL) frees it within LEASE_TTL_MS and a waiter takes over.
    */
-  private async loadUnderClusterLock(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
-    const store = this.store as Required<Pick<TokenStore, 'acquireLock' | 'releaseLock'>> & TokenStore;
+  private async loadUnderLease(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
+    const store = this.store as TokenStore & Required<Pick<TokenStore, 'acquireLock' | 'releaseLock'>>;
     const seenVersion = entry.token?.version ?? 0;
-    const lockTtlMs = this.settings.tokenRequestTimeoutMs + LOCK_SLACK_MS;
-    const deadline = Date.now() + lockTtlMs + LOCK_SLACK_MS;
+    // A live holder's lease outlasts its token call and any recovery wait; waiting longer means it is stuck.
+    const deadline = Date.now() + this.settings.tokenRequestTimeoutMs + RECOVERY_WINDOW_MS + 2 * LEASE_TTL_MS;
     const renewedElsewhere = (stored: StoredToken | undefined): stored is StoredToken =>
-      mode.via === undefined && stored !== undefined && stored.version > seenVersion && Date.now() < refreshAtFor(stored, this.settings);
+      mode.via === undefined &&
+      stored !== undefined &&
+      stored.version > seenVersion &&
+      (stored.reauthorizationRequired !== undefined ||
+        (Date.now() < refreshAtFor(stored, this.settings) && (mode.requestedAt === undefined || stored.issuedAt >= mode.requestedAt)));
     for (let attempt = 0; Date.now() <= deadline || attempt === 0; attempt += 1) {
-      let owner: string | undefined;
+      let lease: HeldLease | undefined;
       try {
-        owner = await store.acquireLock(entry.storeKey, lockTtlMs);
+        // A pending write already holds the lease: renewing under it keeps the newest record in this process.
+        const held = entry.pendingWrite?.lease;
+        lease = held !== undefined && !held.isLost ? held : await HeldLease.acquire(store, entry.storeKey);
       } catch (error) {
         return this.renewWithoutCluster(entry, mode, error);
       }
-      if (owner !== undefined) {
+      if (lease !== undefined) {
         try {
+          if (this.protocol.rotatesRefreshTokens) {
+            await this.observers.lossGuard?.beforeRotation().catch((error: unknown) => {
+              throw new TokenStoreError(this.details(entry), 'read', `generation check: ${describe(error)}`);
+            });
+          }
           const stored = await store.get(entry.storeKey).catch((error: unknown) => {
             throw new TokenStoreError(this.details(entry), 'read', describe(error));
           });
-          if (renewedElsewhere(stored)) return this.adopted(entry, stored);
-          return await this.renewWith(entry, mode, stored);
+          if (renewedElsewhere(stored)) return this.adoptOrLatch(entry, stored);
+          return await this.renewWith(entry, mode, stored, lease);
         } finally {
-          await store.releaseLock(entry.storeKey, owner).catch(() => undefined);
+          if (entry.pendingWrite?.lease !== lease) await lease.release();
         }
       }
       const stored = await store.get(entry.storeKey).catch(() => undefined);
-      if (renewedElsewhere(stored)) return this.adopted(entry, stored);
+      if (renewedElsewhere(stored)) return this.adoptOrLatch(entry, stored);
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS + Math.random() * LOCK_POLL_MS));
     }
     throw new TokenStoreError(this.details(entry), 'lock', 'timed out waiting for another instance to renew');
@@ -263,7 +340,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       );
     }
     this.logger.warn(`${this.name} token store unreachable for tenant '${entry.tenant}' (${describe(error)}); renewing without the cluster lock`);
-    return this.renewWith(entry, mode, undefined);
+    return this.renewWith(entry, mode, undefined, undefined);
   }
 
   private adopted(entry: TokenEntry<TConfig>, record: StoredToken): StoredToken {
@@ -271,13 +348,35 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
     return record;
   }
 
-  private async renewWith(entry: TokenEntry<TConfig>, mode: AcquireMode, stored: StoredToken | undefined): Promise<StoredToken> {
+  /** Takes a record another process stored; one that marks the grant refused latches this process too. */
+  private adoptOrLatch(entry: TokenEntry<TConfig>, record: StoredToken): StoredToken {
+    if (record.reauthorizationRequired === undefined) return this.adopted(entry, record);
+    this.adopt(entry, record);
+    throw this.latch(entry, record, new ReauthorizationRequiredError(
+      { ...this.details(entry), providerErrorCode: record.reauthorizationRequired.providerErrorCode },
+      'another instance found the grant refused',
+    ));
+  }
+
+  private async renewWith(
+    entry: TokenEntry<TConfig>,
+    mode: AcquireMode,
+    stored: StoredToken | undefined,
+    lease: HeldLease | undefined,
+  ): Promise<StoredToken> {
     const current = newest(stored, entry.token);
+    if (current?.reauthorizationRequired !== undefined && !mode.force && mode.via === undefined) {
+      return this.adoptOrLatch(entry, current);
+    }
     const fresh = current !== undefined && Date.now() < refreshAtFor(current, this.settings);
     const newerElsewhere = current !== undefined && current.version > (entry.token?.version ?? 0);
     if (!mode.force && mode.via === undefined && fresh && (!mode.renew || newerElsewhere)) {
       this.adopt(entry, current); // after a restart, or another process renewed it
       return current;
+    }
+    // Sending a rotating refresh token is irrevocable: only while the lease is provably still ours.
+    if (lease !== undefined && this.protocol.rotatesRefreshTokens && !(await lease.confirm())) {
+      throw new TokenStoreError(this.details(entry), 'lock', 'the renewal lease was lost before the token call; another instance renews');
     }
     const acquisition = mode.via ?? ((previous) => this.protocol.acquire(entry.config, entry.tenant, previous));
     const startedAt = Date.now();
@@ -286,6 +385,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       issued = await acquisition(current);
     } catch (error) {
       this.recordFailure(entry, error, startedAt);
+      if (error instanceof ReauthorizationRequiredError && mode.via === undefined) await this.markRefused(entry, current, error, lease);
       throw error;
     }
     const record: StoredToken = {
@@ -293,14 +393,44 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       expiresAt: issued.expiresAt,
       issuedAt: issued.issuedAt,
       // RFC 6749 §6: a server may keep the refresh token unchanged and omit it; then the old one stays valid.
-      refreshToken: issued.refreshToken ?? current?.refreshToken,
+      refreshToken: issued.refreshToken ?? (current?.reauthorizationRequired ? undefined : current?.refreshToken),
       version: (current?.version ?? 0) + 1,
       details: issued.details && sharedDetails(issued.details),
     };
-    const kept = await this.persist(entry, record);
+    const kept = await this.persist(entry, record, lease);
     this.adopt(entry, kept);
     this.recordSuccess(entry, record, current, startedAt);
     return kept;
+  }
+
+  /**
+   * The provider refused the grant (or the keys): the store learns it, so every other instance latches when
+   * it next reads the record instead of trying its own copy of a refresh token that cannot work.
+   */
+  private async markRefused(
+    entry: TokenEntry<TConfig>,
+    current: StoredToken | undefined,
+    error: ReauthorizationRequiredError,
+    lease: HeldLease | undefined,
+  ): Promise<void> {
+    const marked: StoredToken = {
+      ...(current ?? { accessToken: '', expiresAt: 0, issuedAt: Date.now() }),
+      version: (current?.version ?? 0) + 1,
+      reauthorizationRequired: { at: Date.now(), providerErrorCode: error.providerErrorCode },
+    };
+    entry.latchedVersion = marked.version;
+    this.adopt(entry, await this.persist(entry, marked, lease));
+  }
+
+  private latch(entry: TokenEntry<TConfig>, record: StoredToken, error: ReauthorizationRequiredError): ReauthorizationRequiredError {
+    if (entry.reauthorizationError !== undefined && entry.latchedVersion >= record.version) return entry.reauthorizationError;
+    entry.reauthorizationError = error;
+    entry.latchedVersion = record.version;
+    entry.latchCheckedAt = Date.now();
+    const codes = { errorCode: error.code, providerErrorCode: error.providerErrorCode, status: error.status };
+    this.emit(entry, 'reauthorization.required', codes);
+    this.logger.warn(`${error.message}; no automatic retries until refresh() or a new authorization`);
+    return error;
   }
 
   private recordSuccess(entry: TokenEntry<TConfig>, record: StoredToken, previous: StoredToken | undefined, startedAt: number): void {
@@ -324,6 +454,8 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
     const codes = { errorCode: typed?.code, providerErrorCode: typed?.providerErrorCode, status: typed?.status };
     if (error instanceof ReauthorizationRequiredError) {
       entry.reauthorizationError = error;
+      entry.latchedVersion = entry.token?.version ?? 0;
+      entry.latchCheckedAt = now;
       this.emit(entry, 'token.refresh_failed', { durationMs: now - startedAt, ...codes });
       this.emit(entry, 'reauthorization.required', codes);
       this.logger.warn(`${error.message}; no automatic retries until refresh() or a new authorization`);
@@ -355,25 +487,46 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
   /**
    * Writes the record (compare-and-set on its version where the store supports it) and returns the record to
    * use: ours, or a newer one another instance stored first. A failed write does not fail the caller: the new
-   * token works, and this process keeps the newest refresh token in memory for the next renewal.
+   * token works, the newest refresh token stays in memory, and the write is retried in the background with
+   * this process holding the renewal lease, so no other process renews from the older stored record meanwhile.
    */
-  private async persist(entry: TokenEntry<TConfig>, record: StoredToken): Promise<StoredToken> {
+  private async persist(entry: TokenEntry<TConfig>, record: StoredToken, lease: HeldLease | undefined): Promise<StoredToken> {
     try {
-      if (this.store.compareAndSet === undefined) {
-        await this.store.set(entry.storeKey, record);
-        return record;
-      }
-      if (await this.store.compareAndSet(entry.storeKey, record)) return record;
-      const newer = await this.store.get(entry.storeKey);
+      const newer = await this.writeRecord(entry, record);
+      if (entry.pendingWrite !== undefined) this.settlePendingWrite(entry, entry.pendingWrite);
+      if (newer === undefined) return record;
       this.logger.warn(`${this.name} tenant '${entry.tenant}': a newer token was already stored; using it`);
-      return newer !== undefined && newer.version > record.version ? newer : record;
+      return newer;
     } catch (error) {
-      const consequence = this.protocol.rotatesRefreshTokens
-        ? 'the rotated refresh token is held in memory only until a later write succeeds'
-        : 'the token is held in memory only';
-      this.logger.error(`${new TokenStoreError(this.details(entry), 'write', describe(error)).message}; ${consequence}`);
+      this.logger.error(`${new TokenStoreError(this.details(entry), 'write', describe(error)).message}; retrying in the background (${this.lossConsequence()})`);
+      if (entry.pendingWrite !== undefined) entry.pendingWrite.replace(record);
+      else entry.pendingWrite = new PendingWrite(record, lease, (pending) => this.writeRecord(entry, pending).then(() => undefined), (done) => this.settlePendingWrite(entry, done));
       return record;
     }
+  }
+
+  /** Resolves undefined when `record` was written, or with the newer record already stored instead. */
+  private async writeRecord(entry: TokenEntry<TConfig>, record: StoredToken): Promise<StoredToken | undefined> {
+    if (this.store.compareAndSet === undefined) {
+      await this.store.set(entry.storeKey, record);
+      return undefined;
+    }
+    if (await this.store.compareAndSet(entry.storeKey, record)) return undefined;
+    const newer = await this.store.get(entry.storeKey);
+    return newer !== undefined && newer.version > record.version ? newer : undefined;
+  }
+
+  private settlePendingWrite(entry: TokenEntry<TConfig>, pending: PendingWrite): void {
+    if (entry.pendingWrite !== pending) return;
+    entry.pendingWrite = undefined;
+    if (!pending.settled) void pending.abandon();
+    this.logger.log(`${this.name} tenant '${entry.tenant}': the token store accepted the held token again`);
+  }
+
+  private lossConsequence(): string {
+    return this.protocol.rotatesRefreshTokens
+      ? 'until then the rotated refresh token exists only in this process: a restart would lose it'
+      : 'until then the token exists only in this process';
   }
 
   /** Failures are recorded, evented and logged where the token call fails; a blocked attempt costs nothing. */
@@ -414,6 +567,9 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget {
       renewal: undefined,
       inFlight: undefined,
       reauthorizationError: undefined,
+      latchedVersion: 0,
+      latchCheckedAt: 0,
+      pendingWrite: undefined,
     };
     this.entries.set(tenant, entry);
     return entry;

@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { FileLeases, withFileMutex } from './file-leases';
 import { TokenCipher, TokenEncryptionOptions } from './token-cipher';
-import type { StoredToken, TokenStore } from './token-store.interface';
+import type { StoreDurability, StoredToken, TokenStore } from './token-store.interface';
+import { openSealedRecord } from './sealed-record';
 
 export interface FileTokenStoreOptions {
   /** Directory for the token files; created with mode 0700 if missing. Relative paths start at the cwd. */
@@ -19,18 +21,20 @@ interface FileRecord {
 }
 
 /**
- * The embedded durable store: one JSON file per key, written to a temporary file, fsynced and renamed over the
- * old one, so a crash leaves either the old or the new record and never half of one. Files are owner-only
- * (0600 in a 0700 directory) because they hold access and refresh tokens.
+ * The embedded durable store: one JSON file per key, written to a temporary file, fsynced, renamed over the
+ * old one and the directory fsynced, so a crash leaves either the old or the new record and never half of one.
+ * Files are owner-only (0600 in a 0700 directory) because they hold access and refresh tokens.
  *
- * It suits a single instance (or several processes on one host); deployments with several hosts want Redis.
+ * Safe for any number of processes on one host: writes are compare-and-set on the record version inside a
+ * cross-process mutex (proper-lockfile), and renewals take a per-key lease whose dead holder is detected
+ * within the lease's TTL (see FileLeases). Deployments with several hosts want Redis.
  */
 export class FileTokenStore implements TokenStore {
   readonly directory: string;
   private ready?: Promise<void>;
   /** Writes to one key are chained so that the last `set` called is the one that lands. */
-  private readonly writeChains = new Map<string, Promise<void>>();
-
+  private readonly writeChains = new Map<string, Promise<unknown>>();
+  private readonly leases = new FileLeases();
   private readonly cipher?: TokenCipher;
 
   constructor(options: FileTokenStoreOptions) {
@@ -53,22 +57,59 @@ export class FileTokenStore implements TokenStore {
     }
     if (record.sealed !== undefined) {
       if (this.cipher === undefined) throw Object.assign(new Error('token file is encrypted; configure the keys'), { code: 'ETOKENFILE' });
-      return JSON.parse(this.cipher.open(record.sealed, key)) as StoredToken;
+      return openSealedRecord(this.cipher, record.sealed, key);
     }
     return record.token;
   }
 
   set(key: string, value: StoredToken): Promise<void> {
-    const record: FileRecord = this.cipher ? { key, sealed: this.cipher.seal(JSON.stringify(value), key) } : { key, token: value };
-    return this.chain(key, () => this.writeAtomically(key, record));
+    return this.chain(key, () => this.underMutex(key, () => this.writeAtomically(key, this.recordOf(key, value))));
+  }
+
+  compareAndSet(key: string, value: StoredToken): Promise<boolean> {
+    return this.chain(key, () =>
+      this.underMutex(key, async () => {
+        const current = await this.get(key);
+        if (current !== undefined && current.version >= value.version) return false;
+        await this.writeAtomically(key, this.recordOf(key, value));
+        return true;
+      }),
+    );
   }
 
   delete(key: string): Promise<void> {
-    return this.chain(key, () => fs.rm(this.fileFor(key), { force: true }));
+    return this.chain(key, () => this.underMutex(key, () => fs.rm(this.fileFor(key), { force: true })));
+  }
+
+  async acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
+    await this.ensureDirectory();
+    return this.leases.acquire(this.leaseFor(key), this.mutexFor(key), ttlMs);
+  }
+
+  extendLock(key: string, owner: string): Promise<boolean> {
+    return this.leases.extend(this.leaseFor(key), this.mutexFor(key), owner);
+  }
+
+  releaseLock(key: string, owner: string): Promise<void> {
+    return this.leases.release(this.leaseFor(key), this.mutexFor(key), owner);
+  }
+
+  /** Files are fsynced before they count as written; only losing the directory itself loses them. */
+  async durability(): Promise<StoreDurability> {
+    return { survivesRestart: true, detail: `files in ${this.directory}` };
   }
 
   toJSON(): Record<string, unknown> {
     return { type: 'FileTokenStore', directory: this.directory, encrypted: this.cipher !== undefined };
+  }
+
+  private recordOf(key: string, value: StoredToken): FileRecord {
+    return this.cipher ? { key, sealed: this.cipher.seal(JSON.stringify(value), key) } : { key, token: value };
+  }
+
+  private async underMutex<T>(key: string, work: () => Promise<T>): Promise<T> {
+    await this.ensureDirectory();
+    return withFileMutex(this.mutexFor(key), work);
   }
 
   private async writeAtomically(key: string, record: FileRecord): Promise<void> {
@@ -88,9 +129,20 @@ export class FileTokenStore implements TokenStore {
       await fs.rm(temporary, { force: true });
       throw error;
     }
+    await this.syncDirectory();
   }
 
-  private chain(key: string, write: () => Promise<void>): Promise<void> {
+  /** The rename is durable only once the directory entry is on disk too. */
+  private async syncDirectory(): Promise<void> {
+    const directory = await fs.open(this.directory, 'r');
+    try {
+      await directory.sync();
+    } finally {
+      await directory.close();
+    }
+  }
+
+  private chain<T>(key: string, write: () => Promise<T>): Promise<T> {
     const previous = this.writeChains.get(key) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(write);
     this.writeChains.set(key, next);
@@ -113,7 +165,19 @@ export class FileTokenStore implements TokenStore {
   }
 
   private fileFor(key: string): string {
-    return path.join(this.directory, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`);
+    return path.join(this.directory, `${this.nameOf(key)}.json`);
+  }
+
+  private leaseFor(key: string): string {
+    return path.join(this.directory, `${this.nameOf(key)}.lease`);
+  }
+
+  private mutexFor(key: string): string {
+    return path.join(this.directory, `${this.nameOf(key)}.mutex`);
+  }
+
+  private nameOf(key: string): string {
+    return createHash('sha256').update(key).digest('hex').slice(0, 40);
   }
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Redis, { RedisOptions } from 'ioredis';
+import { assertVersionMatches, openSealedRecord } from './sealed-record';
 import { TokenCipher, TokenEncryptionOptions } from './token-cipher';
-import type { StoredToken, TokenStore } from './token-store.interface';
+import type { StoreDurability, StoreGeneration, StoredToken, TokenStore } from './token-store.interface';
 
 export interface RedisTokenStoreOptions {
   /** An existing ioredis client (not closed by the store), or connection options for one the store owns. */
@@ -24,12 +25,24 @@ redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
+/**
+ * Extend the lease if we own it, or re-take it if it vanished (Redis restarted empty while our token call ran):
+ * otherwise another instance could take the missing lock and refresh with the same refresh token.
+ */
+const EXTEND_LOCK = `
+local current = redis.call('GET', KEYS[1])
+if current ~= false and current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
 /** Delete the lock only if we still own it (it may have expired and been taken by another instance). */
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
 const MIN_TTL_MS = 1_000;
+/** ioredis waits up to 2 s between reconnection attempts by default; an instance must rejoin quickly after a restart to put its tokens back. */
+const MAX_RECONNECT_DELAY_MS = 500;
 
 /**
  * Token store shared by several instances. Records are hashes `{ v: version, d: payload }` so the version can
@@ -53,6 +66,7 @@ export class RedisTokenStore implements TokenStore {
         // Fail commands at once while disconnected rather than queueing them behind a dead connection.
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
+        retryStrategy: (attempt: number) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
         ...options.connection,
       });
     this.redis.on('error', () => undefined); // reconnection is automatic; failures surface per command
@@ -63,9 +77,13 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
-    const payload = await this.command(() => this.redis.hget(this.keyOf(key), 'd'));
+    const [version, payload] = await this.command(() => this.redis.hmget(this.keyOf(key), 'v', 'd'));
     if (payload === null) return undefined;
-    return JSON.parse(this.cipher ? this.cipher.open(payload, key) : payload) as StoredToken;
+    const outerVersion = version === null ? undefined : Number(version);
+    if (this.cipher) return openSealedRecord(this.cipher, payload, key, outerVersion);
+    const record = JSON.parse(payload) as StoredToken;
+    assertVersionMatches(record, outerVersion);
+    return record;
   }
 
   async set(key: string, value: StoredToken): Promise<void> {
@@ -89,8 +107,39 @@ export class RedisTokenStore implements TokenStore {
     return result === 'OK' ? owner : undefined;
   }
 
+  async extendLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.command(() => this.redis.eval(EXTEND_LOCK, 1, this.lockOf(key), owner, String(ttlMs)))) === 1;
+  }
+
   async releaseLock(key: string, owner: string): Promise<void> {
     await this.command(() => this.redis.eval(RELEASE_LOCK, 1, this.lockOf(key), owner));
+  }
+
+  async readGeneration(): Promise<StoreGeneration | undefined> {
+    return parseGeneration(await this.command(() => this.redis.get(this.generationKey())));
+  }
+
+  async claimGeneration(candidate: StoreGeneration): Promise<StoreGeneration> {
+    // No TTL: the marker lives exactly as long as the data set it vouches for.
+    await this.command(() => this.redis.set(this.generationKey(), JSON.stringify(candidate), 'NX'));
+    return (await this.readGeneration()) ?? candidate;
+  }
+
+  /**
+   * Reads the server's persistence settings. Managed services often refuse CONFIG; then durability is unknown.
+   * RDB snapshots alone count as not durable: the writes since the last snapshot (the newest refresh token) are
+   * lost on a restart.
+   */
+  async durability(): Promise<StoreDurability> {
+    try {
+      const [, appendonly] = (await this.command(() => this.redis.config('GET', 'appendonly'))) as string[];
+      if (appendonly === 'yes') return { survivesRestart: true, detail: 'Redis has AOF persistence (appendonly yes)' };
+      const [, save] = (await this.command(() => this.redis.config('GET', 'save'))) as string[];
+      const snapshots = save ? `RDB snapshots only (save "${save}"): writes since the last snapshot are lost` : 'no AOF and no RDB snapshots';
+      return { survivesRestart: false, detail: `Redis without persistence: ${snapshots}` };
+    } catch {
+      return { survivesRestart: undefined, detail: 'Redis persistence unknown (CONFIG GET refused)' };
+    }
   }
 
   async close(): Promise<void> {
@@ -107,6 +156,10 @@ export class RedisTokenStore implements TokenStore {
 
   private lockOf(key: string): string {
     return `${this.prefix}:lock:${key}`;
+  }
+
+  private generationKey(): string {
+    return `${this.prefix}:generation`;
   }
 
   private payloadOf(key: string, value: StoredToken): string {
@@ -149,6 +202,18 @@ export class RedisTokenStore implements TokenStore {
       this.redis.once('ready', onReady);
     });
   }
+}
+
+function parseGeneration(text: string | null): StoreGeneration | undefined {
+  if (text === null) return undefined;
+  try {
+    const parsed = JSON.parse(text) as Partial<StoreGeneration>;
+    if (typeof parsed.id === 'string' && typeof parsed.createdAt === 'number') return { id: parsed.id, createdAt: parsed.createdAt };
+  } catch {
+    // fall through
+  }
+  // Someone else's value under our key: treat it as a generation of its own, so it is never mistaken for ours.
+  return { id: `foreign:${text.length}`, createdAt: 0 };
 }
 
 function timedOut(): Error {

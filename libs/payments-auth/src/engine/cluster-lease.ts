@@ -1,0 +1,103 @@
+import type { TokenStore } from '../stores/token-store.interface';
+
+/** Store members a lease needs: stores shared by several processes have them (file, Redis). */
+export type LeasingStore = TokenStore & Required<Pick<TokenStore, 'acquireLock' | 'releaseLock'>>;
+
+export function isLeasingStore(store: TokenStore): store is LeasingStore {
+  return store.acquireLock !== undefined && store.releaseLock !== undefined;
+}
+
+/**
+ * A renewal lease's length. Short, so that a dead holder (SIGKILL) frees it within seconds; kept alive while
+ * the holder works, so that a slow token call never loses it. Takeover after a holder's death takes at most
+ * this long plus one waiter poll.
+ */
+export const LEASE_TTL_MS = 2_000;
+/** Extensions per lease lifetime: a holder survives an event-loop stall of three quarters of the TTL. */
+const EXTENSIONS_PER_TTL = 4;
+
+/**
+ * One held lease on a store key. It extends itself in the background until released; `confirm()` extends it
+ * once more and reports whether it is still held, right before an irrevocable step (sending a refresh token).
+ */
+export class HeldLease {
+  private lost = false;
+  private extendedAt = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private extending: Promise<boolean> | undefined;
+
+  private constructor(
+    private readonly store: LeasingStore,
+    readonly key: string,
+    private readonly owner: string,
+  ) {
+    this.keepAlive();
+  }
+
+  /** Takes the lease, or returns undefined when another process holds it. Store errors propagate. */
+  static async acquire(store: LeasingStore, key: string): Promise<HeldLease | undefined> {
+    const owner = await store.acquireLock(key, LEASE_TTL_MS);
+    return owner === undefined ? undefined : new HeldLease(store, key, owner);
+  }
+
+  get isLost(): boolean {
+    return this.lost;
+  }
+
+  /** Extends now; false once the lease is gone (another process took it, or the store refuses). */
+  confirm(): Promise<boolean> {
+    if (this.lost) return Promise.resolve(false);
+    return this.extend();
+  }
+
+  async release(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.lost) return;
+    this.lost = true;
+    await this.store.releaseLock(this.key, this.owner).catch(() => undefined);
+  }
+
+  private keepAlive(): void {
+    this.timer = setTimeout(() => {
+      void this.extend().then(() => {
+        if (!this.lost && this.timer !== undefined) this.keepAlive();
+      });
+    }, LEASE_TTL_MS / EXTENSIONS_PER_TTL);
+    this.timer.unref();
+  }
+
+  /**
+   * True when the store confirmed the extension. A store error is not a loss yet (Redis may be back in a
+   * moment, and re-takes the vanished lease), but it is no confirmation either; past the TTL it is a loss.
+   */
+  private extend(): Promise<boolean> {
+    const extendLock = this.store.extendLock?.bind(this.store);
+    // A store without extendLock cannot keep a lease alive: it has only its first TTL.
+    if (extendLock === undefined) {
+      if (Date.now() - this.extendedAt > LEASE_TTL_MS) this.markLost();
+      return Promise.resolve(!this.lost);
+    }
+    const startedAt = Date.now();
+    this.extending ??= extendLock(this.key, this.owner, LEASE_TTL_MS).then(
+      (held) => {
+        this.extending = undefined;
+        if (held) this.extendedAt = startedAt;
+        else this.markLost();
+        return held;
+      },
+      () => {
+        this.extending = undefined;
+        if (Date.now() - this.extendedAt > LEASE_TTL_MS) this.markLost();
+        return false;
+      },
+    );
+    return this.extending;
+  }
+
+  private markLost(): void {
+    this.lost = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { ValidatedOptions } from '../options/module-options.validator';
+import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal';
+import type { StoreDurability, StoreGeneration, TokenStore } from '../stores/token-store.interface';
+
+/** Something that holds records and can write them back after the store lost its data (a token engine). */
+export interface RecoveryParticipant {
+  putBack(): Promise<void>;
+}
+
+/** How often every instance looks at the store's generation marker, so each notices a loss within this. */
+export const GENERATION_CHECK_INTERVAL_MS = 1_000;
+/**
+ * After a loss (or on a store that has never been used), rotating refreshes wait this long, so that every live
+ * instance has noticed and put back what it holds before anyone picks the refresh token to use. It covers a
+ * few check intervals plus the owned Redis client's reconnection delay.
+ */
+export const RECOVERY_WINDOW_MS = 4_000;
+
+export interface StoreStatus {
+  /** From the store's own report; undefined when it cannot tell (or does not say). */
+  survivesRestart: boolean | undefined;
+  detail?: string;
+  /** True while rotating refreshes wait for live instances to put their records back. */
+  recovering: boolean;
+  /** How many times this instance saw the store come back without its data. */
+  lossesDetected: number;
+}
+
+/**
+ * Notices when a shared store comes back without its data (a Redis without persistence restarted) and runs the
+ * recovery that keeps rotating refresh tokens safe: every live instance puts back the records it holds
+ * (compare-and-set, so the highest version wins), and no rotating refresh starts until that has had its chance.
+ * An empty store is read as "possibly lost", never as "never used", so the configured seed refresh token is
+ * not sent while another live instance may hold a newer one.
+ *
+ * Stores without a generation marker (memory, file) skip all of this: they cannot lose data behind a live process.
+ */
+@Injectable()
+export class StoreLossGuard implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('PaymentsAuth');
+  private readonly store: TokenStore;
+  private readonly participants: RecoveryParticipant[] = [];
+  private known: StoreGeneration | undefined;
+  private recoveringUntil = 0;
+  private lossesDetected = 0;
+  private durability: StoreDurability | undefined;
+  private checking: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(@Inject(VALIDATED_OPTIONS) options: ValidatedOptions) {
+    this.store = options.store;
+  }
+
+  get watchesGenerations(): boolean {
+    return this.store.readGeneration !== undefined && this.store.claimGeneration !== undefined;
+  }
+
+  register(participant: RecoveryParticipant): void {
+    this.participants.push(participant);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.reportDurability();
+    if (!this.watchesGenerations || this.stopped) return;
+    await this.check().catch(() => undefined); // an unreachable store is checked again on the next tick
+    this.schedule();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /**
+   * Called under the renewal lease, right before a rotating refresh: looks at the marker now (not only on the
+   * timer) and waits out any recovery. A store that cannot be read fails the renewal: rotating blind is unsafe.
+   */
+  async beforeRotation(): Promise<void> {
+    if (!this.watchesGenerations) return;
+    await this.check();
+    const wait = this.recoveringUntil - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  status(): StoreStatus {
+    return {
+      survivesRestart: this.durability?.survivesRestart,
+      detail: this.durability?.detail,
+      recovering: Date.now() < this.recoveringUntil,
+      lossesDetected: this.lossesDetected,
+    };
+  }
+
+  private async reportDurability(): Promise<void> {
+    this.durability = await this.store.durability?.().catch(() => undefined);
+    if (this.durability?.survivesRestart === false) {
+      this.logger.warn(
+        `${this.durability.detail}. Blnk OAuth refresh tokens in this store cannot survive a restart of the store ` +
+          'together with every instance (the newest refresh token would be lost and the grant need re-authorization); enable AOF persistence',
+      );
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.check()
+        .catch(() => undefined)
+        .finally(() => this.schedule());
+    }, GENERATION_CHECK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  private check(): Promise<void> {
+    this.checking ??= this.compareGeneration().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async compareGeneration(): Promise<void> {
+    const store = this.store as Required<Pick<TokenStore, 'readGeneration' | 'claimGeneration'>>;
+    const stored = (await store.readGeneration()) ?? (await store.claimGeneration({ id: randomUUID(), createdAt: Date.now() }));
+    if (this.known?.id === stored.id) return;
+    const firstLook = this.known === undefined;
+    this.known = stored;
+    // Bounded by our own clock, so a creator whose clock runs ahead cannot stall us for longer than one window.
+    const windowEnd = Math.min(stored.createdAt + RECOVERY_WINDOW_MS, Date.now() + RECOVERY_WINDOW_MS);
+    if (firstLook) {
+      this.recoveringUntil = Math.max(this.recoveringUntil, windowEnd);
+      return;
+    }
+    this.lossesDetected += 1;
+    this.recoveringUntil = Date.now() + RECOVERY_WINDOW_MS;
+    this.logger.error('The token store came back without its data; putting back the tokens this instance holds before any refresh');
+    await Promise.all(this.participants.map((participant) => participant.putBack().catch(() => undefined)));
+  }
+}

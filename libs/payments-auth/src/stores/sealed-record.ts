@@ -1,0 +1,19 @@
+import type { TokenCipher } from './token-cipher';
+import type { StoredToken } from './token-store.interface';
+
+/**
+ * Decrypts a stored record. Where a store keeps the version beside the sealed payload (Redis compares it in
+ * Lua), the payload's own, authenticated version must match it: a tampered version would otherwise make every
+ * compare-and-set fail silently, or let an old refresh token pass for the newest.
+ */
+export function openSealedRecord(cipher: TokenCipher, sealed: string, storeKey: string, outerVersion?: number): StoredToken {
+  const record = JSON.parse(cipher.open(sealed, storeKey)) as StoredToken;
+  assertVersionMatches(record, outerVersion);
+  return record;
+}
+
+export function assertVersionMatches(record: StoredToken, outerVersion: number | undefined): void {
+  if (outerVersion !== undefined && record.version !== outerVersion) {
+    throw Object.assign(new Error('stored record version does not match its payload'), { code: 'ETOKENCIPHER' });
+  }
+}

@@ -1,0 +1,122 @@
+/*
+ * One instance of an app that uses Blnk OAuth, run as its own Node process by the fault-injection suite. It
+ * keeps calling getToken from START_AT and answers its parent over IPC:
+ *   { type: 'status' }                      -> counters, health and the tenant's state
+ *   { type: 'exchange', code, redirectUri } -> exchangeAuthorizationCode (re-authorization)
+ *   { type: 'stop' }                        -> closes the app (as on SIGTERM) and exits
+ * Store: STORE=redis (REDIS_PORT) or STORE=file (STORE_DIR); with neither, the default store in the cwd.
+ */
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import {
+  BlnkTokenService,
+  FileTokenStore,
+  PaymentsAuthError,
+  PaymentsAuthEvents,
+  PaymentsAuthHealthIndicator,
+  PaymentsAuthModule,
+  RedisTokenStore,
+  type TokenStore,
+} from '@app/payments-auth';
+import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (value === undefined) throw new Error(`${name} is required`);
+  return value;
+};
+
+function storeFromEnv(): TokenStore | undefined {
+  if (process.env.STORE === 'redis') return new RedisTokenStore({ connection: { port: Number(env('REDIS_PORT')), host: '127.0.0.1' } });
+  if (process.env.STORE === 'file') return new FileTokenStore({ directory: env('STORE_DIR') });
+  return undefined; // the module's default
+}
+
+const store = storeFromEnv();
+
+@Module({
+  imports: [
+    ScheduleModule.forRoot(),
+    PaymentsAuthModule.forRoot({
+      tenants: {
+        acme: {
+          blnk: {
+            clientId: DEFAULT_BLNK_CLIENT.clientId,
+            clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
+            refreshToken: DEFAULT_BLNK_SEED_REFRESH_TOKEN,
+            baseUrl: env('BLNK_URL'),
+          },
+        },
+      },
+      defaultTenant: 'acme',
+      ...(store ? { store } : {}),
+    }),
+  ],
+})
+class FaultWorkerModule {}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const send = (message: unknown) => process.send?.(message);
+
+async function main(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(FaultWorkerModule, { logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  const blnk = app.get(BlnkTokenService);
+  const health = app.get(PaymentsAuthHealthIndicator);
+  const counters = { requests: 0, failures: 0, errors: [] as string[], reauthorizationEvents: 0, tokens: new Set<string>() };
+  app.get(PaymentsAuthEvents).events$.subscribe((event) => {
+    if (event.type === 'reauthorization.required') counters.reauthorizationEvents += 1;
+  });
+  let running = true;
+  const status = () => ({
+    type: 'status',
+    pid: process.pid,
+    requests: counters.requests,
+    failures: counters.failures,
+    errors: counters.errors,
+    reauthorizationEvents: counters.reauthorizationEvents,
+    distinctTokens: counters.tokens.size,
+    health: health.isHealthy('payments-auth')['payments-auth'],
+  });
+  process.on('message', (message: { type: string; code?: string; redirectUri?: string }) => {
+    if (message.type === 'status') send(status());
+    if (message.type === 'stop') {
+      running = false;
+      void app.close().then(() => {
+        send({ ...status(), type: 'stopped' });
+        process.exit(0);
+      });
+    }
+    if (message.type === 'exchange') {
+      blnk.exchangeAuthorizationCode(undefined, message.code as string, message.redirectUri as string).then(
+        () => send({ type: 'exchanged', ok: true }),
+        (error: PaymentsAuthError) => send({ type: 'exchanged', ok: false, error: error.code }),
+      );
+    }
+  });
+  send({ type: 'ready', pid: process.pid });
+  await sleep(Math.max(0, Number(env('START_AT')) - Date.now()));
+  const concurrency = Number(process.env.CONCURRENCY ?? 10);
+  // Bounded: stops on 'stop' or after MAX_RUN_MS, whichever comes first.
+  const until = Date.now() + Number(process.env.MAX_RUN_MS ?? 120_000);
+  while (running && Date.now() < until) {
+    const settled = await Promise.allSettled(Array.from({ length: concurrency }, () => blnk.getToken()));
+    for (const outcome of settled) {
+      counters.requests += 1;
+      if (outcome.status === 'fulfilled') counters.tokens.add(outcome.value);
+      else {
+        counters.failures += 1;
+        const error = outcome.reason as PaymentsAuthError;
+        if (counters.errors.length < 5) counters.errors.push(`${error.name}: ${error.code ?? ''}`);
+      }
+    }
+    await sleep(50);
+  }
+}
+
+void main().catch((error: Error) => {
+  send({ type: 'crashed', error: error.name });
+  process.exitCode = 1;
+});
