@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { createDemoApp } from '@app/demo/demo-app';
 import { needsSandbox, sandboxEnv } from '@app/demo/demo-sandbox';
-import { Sandbox, startSandbox } from '@app/sandbox';
+import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
 
 describe('demo app on the sandbox (e2e)', () => {
   let sandbox: Sandbox;
@@ -82,5 +82,26 @@ describe('demo app on the sandbox (e2e)', () => {
     // The state is single use: replaying the callback is refused before any token call.
     await request(server()).get(`/blnk/callback${callback.search}`).expect(400);
     expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
+  });
+
+  it('re-authorizes a tenant whose grant was revoked, through the same onboarding route', async () => {
+    await request(server()).get('/tenants/acme/blnk/ledgers').expect(200); // the seed is spent now
+    // Someone replays the spent seed: the provider's reuse detection revokes the whole grant.
+    const basic = Buffer.from(`${DEFAULT_BLNK_CLIENT.clientId}:${DEFAULT_BLNK_CLIENT.clientSecret}`).toString('base64');
+    const replay = await fetch(`${sandbox.blnk.url}/oauth/token`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: DEFAULT_BLNK_SEED_REFRESH_TOKEN }).toString(),
+    });
+    expect(replay.status).toBe(400);
+    // The access token dies with the grant: the 401 leads to a refresh, refused, and a clear 409.
+    const refused = await request(server()).get('/tenants/acme/blnk/ledgers').expect(409);
+    expect(refused.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED', tenant: 'acme', providerErrorCode: 'invalid_grant' });
+
+    const start = await request(server()).get('/tenants/acme/blnk/authorize').expect(302);
+    const consent = await fetch(start.headers.location, { redirect: 'manual' });
+    const callback = new URL(consent.headers.get('location') as string);
+    await request(server()).get(`/blnk/callback${callback.search}`).expect(200);
+    await request(server()).get('/tenants/acme/blnk/ledgers').expect(200);
   });
 });

@@ -350,12 +350,9 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
 
   /** Takes a record another process stored; one that marks the grant refused latches this process too. */
   private adoptOrLatch(entry: TokenEntry<TConfig>, record: StoredToken): StoredToken {
-    if (record.reauthorizationRequired === undefined) return this.adopted(entry, record);
     this.adopt(entry, record);
-    throw this.latch(entry, record, new ReauthorizationRequiredError(
-      { ...this.details(entry), providerErrorCode: record.reauthorizationRequired.providerErrorCode },
-      'another instance found the grant refused',
-    ));
+    if (record.reauthorizationRequired !== undefined && entry.reauthorizationError !== undefined) throw entry.reauthorizationError;
+    return record;
   }
 
   private async renewWith(
@@ -413,8 +410,10 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     error: ReauthorizationRequiredError,
     lease: HeldLease | undefined,
   ): Promise<void> {
+    // The access token goes too: providers revoke a grant's access tokens with it (RFC 9700 §4.14.2).
     const marked: StoredToken = {
-      ...(current ?? { accessToken: '', expiresAt: 0, issuedAt: Date.now() }),
+      ...(current ?? { accessToken: '', issuedAt: Date.now() }),
+      expiresAt: 0,
       version: (current?.version ?? 0) + 1,
       reauthorizationRequired: { at: Date.now(), providerErrorCode: error.providerErrorCode },
     };
@@ -422,15 +421,20 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     this.adopt(entry, await this.persist(entry, marked, lease));
   }
 
-  private latch(entry: TokenEntry<TConfig>, record: StoredToken, error: ReauthorizationRequiredError): ReauthorizationRequiredError {
-    if (entry.reauthorizationError !== undefined && entry.latchedVersion >= record.version) return entry.reauthorizationError;
+  /** A record marked refused latches this process once per mark: one event, one warning, no token calls. */
+  private latch(entry: TokenEntry<TConfig>, record: StoredToken): void {
+    const mark = record.reauthorizationRequired;
+    if (mark === undefined || (entry.reauthorizationError !== undefined && entry.latchedVersion >= record.version)) return;
+    const error = new ReauthorizationRequiredError(
+      { ...this.details(entry), providerErrorCode: mark.providerErrorCode },
+      'another instance found the grant refused',
+    );
     entry.reauthorizationError = error;
     entry.latchedVersion = record.version;
     entry.latchCheckedAt = Date.now();
     const codes = { errorCode: error.code, providerErrorCode: error.providerErrorCode, status: error.status };
     this.emit(entry, 'reauthorization.required', codes);
     this.logger.warn(`${error.message}; no automatic retries until refresh() or a new authorization`);
-    return error;
   }
 
   private recordSuccess(entry: TokenEntry<TConfig>, record: StoredToken, previous: StoredToken | undefined, startedAt: number): void {
@@ -512,8 +516,8 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       return undefined;
     }
     if (await this.store.compareAndSet(entry.storeKey, record)) return undefined;
-    const newer = await this.store.get(entry.storeKey);
-    return newer !== undefined && newer.version > record.version ? newer : undefined;
+    // Refused: the store holds this version or a later one, written by someone else; that one wins.
+    return this.store.get(entry.storeKey);
   }
 
   private settlePendingWrite(entry: TokenEntry<TConfig>, pending: PendingWrite): void {
@@ -538,6 +542,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   private adopt(entry: TokenEntry<TConfig>, record: StoredToken): void {
     // Records read back from a store carry their own copy; the engine owns `record` and may swap it.
     if (record.details !== undefined) record.details = sharedDetails(record.details);
+    this.latch(entry, record);
     entry.token = record;
     entry.refreshAt = refreshAtFor(record, this.settings);
     if (this.observers.scheduler !== undefined && record.expiresAt > Date.now()) {

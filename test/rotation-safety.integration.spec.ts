@@ -1,0 +1,140 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  FileTokenStore,
+  PaymentsAuthEvent,
+  PaymentsAuthEvents,
+  PaymentsAuthHealthIndicator,
+  ReauthorizationRequiredError,
+  StoredToken,
+  TokenStore,
+} from '@app/payments-auth';
+import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
+import { PaymentsAuthFixture, acmeTenant, sleep } from './support/payments-auth.fixture';
+
+/** Replays the spent seed at the sandbox: its reuse detection revokes the grant, as a leaked token would. */
+async function revokeSeedGrant(sandbox: Sandbox): Promise<void> {
+  const basic = Buffer.from(`${DEFAULT_BLNK_CLIENT.clientId}:${DEFAULT_BLNK_CLIENT.clientSecret}`).toString('base64');
+  await fetch(`${sandbox.blnk.url}/oauth/token`, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: DEFAULT_BLNK_SEED_REFRESH_TOKEN }).toString(),
+  });
+}
+
+/** A store (memory) whose writes can be made to fail, standing in for a full disk. */
+class FailingWritesStore implements TokenStore {
+  readonly records = new Map<string, StoredToken>();
+  failWrites = false;
+  writeAttempts = 0;
+
+  async get(key: string): Promise<StoredToken | undefined> {
+    const record = this.records.get(key);
+    return record && { ...record };
+  }
+
+  async set(key: string, value: StoredToken): Promise<void> {
+    this.writeAttempts += 1;
+    if (this.failWrites) throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
+    this.records.set(key, { ...value });
+  }
+
+  async delete(key: string): Promise<void> {
+    this.records.delete(key);
+  }
+}
+
+describe('rotation safety between instances sharing a store', () => {
+  let sandbox: Sandbox;
+  let directory: string;
+  const apps: PaymentsAuthFixture[] = [];
+
+  beforeEach(async () => {
+    sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
+    directory = await fs.mkdtemp(path.join(os.tmpdir(), 'payments-auth-rotation-'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    await sandbox.close();
+    await fs.rm(directory, { recursive: true, force: true });
+  });
+
+  const instance = async (store: TokenStore = new FileTokenStore({ directory })) => {
+    const app = await PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store }));
+    apps.push(app);
+    return app;
+  };
+  const events = (app: PaymentsAuthFixture) => {
+    const seen: PaymentsAuthEvent[] = [];
+    app.app.get(PaymentsAuthEvents).events$.subscribe((event) => seen.push(event));
+    return seen;
+  };
+  const health = (app: PaymentsAuthFixture) => app.app.get(PaymentsAuthHealthIndicator).isHealthy('payments-auth')['payments-auth'];
+
+  it('refresh() on an instance that holds no token yet still forces a new one when the store has one', async () => {
+    const first = await instance();
+    const stored = await first.blnk.getToken();
+    const second = await instance();
+    const forced = await second.blnk.refresh();
+    expect(forced).not.toBe(stored);
+    expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, tokenIssued: 2, invalidGrant: 0 });
+  });
+
+  it('a grant refused at one instance is marked in the store: the other latches without a token call, once', async () => {
+    const first = await instance();
+    const second = await instance();
+    await first.blnk.getToken();
+    await second.blnk.getToken(); // adopted from the store: one token call in all
+    const secondEvents = events(second);
+    await revokeSeedGrant(sandbox);
+    await expect(first.blnk.refresh()).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    const calls = sandbox.blnk.counters.tokenCalls;
+
+    // The second instance's token is dropped (as after a 401): it reads the mark instead of spending its copy.
+    await second.blnk.invalidate();
+    await expect(second.blnk.getToken()).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(second.blnk.getToken()).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    expect(sandbox.blnk.counters.tokenCalls).toBe(calls);
+    expect(secondEvents.filter((event) => event.type === 'reauthorization.required')).toHaveLength(1);
+    expect(health(second).status).toBe('down');
+    expect(second.blnk.states()).toEqual([expect.objectContaining({ state: 'reauthorization-required' })]);
+
+    // Re-authorized at the first instance: the second picks the new grant up from the store, with no token call.
+    const redirectUri = 'http://127.0.0.1/callback';
+    await first.blnk.exchangeAuthorizationCode('acme', sandbox.blnk.issueAuthorizationCode(DEFAULT_BLNK_CLIENT.clientId, redirectUri), redirectUri);
+    const afterExchange = sandbox.blnk.counters.tokenCalls;
+    await sleep(1_100); // a latched tenant asks the store at most once a second
+    await expect(second.blnk.getToken()).resolves.toEqual(await first.blnk.getToken());
+    expect(sandbox.blnk.counters.tokenCalls).toBe(afterExchange);
+  });
+
+  it('a failed write is retried in the background until it lands; health says degraded meanwhile', async () => {
+    const store = new FailingWritesStore();
+    const app = await instance(store);
+    store.failWrites = true;
+    const token = await app.blnk.getToken(); // the token works although the store refused it
+    expect(health(app).store).toMatchObject({ state: 'degraded', pendingWrites: 1 });
+    await sleep(900); // two retries (after 250 ms and 500 ms more), both refused
+    expect(store.writeAttempts).toBeGreaterThanOrEqual(3);
+    store.failWrites = false;
+    for (let poll = 0; poll < 50 && store.records.size === 0; poll += 1) await sleep(100);
+    expect([...store.records.values()][0]).toMatchObject({ accessToken: token, version: 1 });
+    expect(health(app).store).toMatchObject({ state: 'ok', pendingWrites: 0 });
+  });
+
+  it('shutdown makes a last attempt at a pending write', async () => {
+    const store = new FailingWritesStore();
+    const app = await instance(store);
+    store.failWrites = true;
+    const token = await app.blnk.getToken();
+    await sleep(1_000); // the retries back off: the next one is a second or more away
+    store.failWrites = false;
+    const attempts = store.writeAttempts;
+    await app.close();
+    apps.splice(apps.indexOf(app), 1);
+    expect(store.writeAttempts).toBe(attempts + 1);
+    expect([...store.records.values()][0]).toMatchObject({ accessToken: token });
+  });
+});
