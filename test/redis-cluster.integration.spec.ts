@@ -114,6 +114,46 @@ describe('several instances on Redis', () => {
       expect(await store.acquireLock('k', 100)).toEqual(expect.any(String)); // the TTL freed it
     });
 
+    it('leases: extended only by their owner, re-taken by it when Redis lost them, free after the TTL', async () => {
+      store = redisStore();
+      const owner = (await store.acquireLock('k', 300)) as string;
+      expect(await store.extendLock('k', 'someone-else', 300)).toBe(false);
+      expect(await store.extendLock('k', owner, 300)).toBe(true);
+      await raw.del('payments-auth:lock:k'); // Redis restarted empty mid-call
+      expect(await store.extendLock('k', owner, 300)).toBe(true);
+      expect(await store.acquireLock('k', 300)).toBeUndefined();
+      await sleep(400);
+      const successor = await store.acquireLock('k', 300);
+      expect(successor).toEqual(expect.any(String));
+      expect(await store.extendLock('k', owner, 300)).toBe(false);
+    });
+
+    it('generation marker: absent on an empty Redis, claimed once, gone with the data', async () => {
+      store = redisStore();
+      expect(await store.readGeneration()).toBeUndefined();
+      const first = await store.claimGeneration({ id: 'first', createdAt: 1 });
+      expect(first).toEqual({ id: 'first', createdAt: 1 });
+      expect(await store.claimGeneration({ id: 'second', createdAt: 2 })).toEqual(first);
+      await raw.flushall();
+      expect(await store.readGeneration()).toBeUndefined();
+    });
+
+    it('reports a Redis without persistence', async () => {
+      store = redisStore();
+      expect(await store.durability()).toEqual({ survivesRestart: false, detail: expect.stringContaining('no AOF') });
+    });
+
+    it('refuses a record whose version was tampered with, encrypted or not', async () => {
+      for (const encryption of [undefined, { keys: [randomBytes(32).toString('base64')] }]) {
+        store = redisStore({ encryption });
+        await store.set('blnk:acme:abc', record(4));
+        await raw.hset('payments-auth:blnk:acme:abc', 'v', '999');
+        await expect(store.get('blnk:acme:abc')).rejects.toMatchObject({ code: 'ETOKENCIPHER' });
+        await store.close();
+      }
+      store = redisStore();
+    });
+
     it('stores values unreadable without the key; a rotated key list still reads old values', async () => {
       const oldKey = randomBytes(32).toString('base64');
       const newKey = randomBytes(32).toString('base64');
@@ -187,6 +227,29 @@ describe('several instances on Redis', () => {
       await Promise.all(apps.map((app) => app.close()));
     }
   });
+
+  it('Redis emptied behind two instances holding different versions: the newest is put back and used, 0 invalid_grant', async () => {
+    await sandbox.close();
+    sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
+    const apps = await Promise.all([0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore() }))));
+    try {
+      await Promise.all(apps.map((app) => app.blnk.getToken())); // both hold version 1
+      await apps[0].blnk.refresh(); // the first holds version 2 now; the second still 1
+      await raw.flushall();
+      // The second renews: it must wait for the first to put version 2 back rather than spend version 1's token.
+      await expect(apps[1].blnk.refresh()).resolves.toEqual(expect.any(String));
+      expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 3, invalidGrant: 0 });
+      expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
+      // A new instance with nothing in memory joins the emptied store: it uses the stored token, not the seed.
+      await raw.flushall();
+      const fresh = await PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore() }));
+      apps.push(fresh);
+      await expect(fresh.blnk.refresh()).resolves.toEqual(expect.any(String));
+      expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 4, invalidGrant: 0 });
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+    }
+  }, 30_000);
 
   it('4 processes × 200 concurrent callers over 3 lifetimes renew like one instance, 0 invalid_grant', async () => {
     const startAt = Date.now() + 12_000; // time for four ts-node processes to boot on two cores

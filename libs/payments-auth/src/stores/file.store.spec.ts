@@ -79,4 +79,46 @@ describe('FileTokenStore', () => {
   it('does not reveal token values through toJSON', () => {
     expect(JSON.stringify(new FileTokenStore({ directory }))).toBe(JSON.stringify({ type: 'FileTokenStore', directory, encrypted: false }));
   });
+
+  it('compare-and-set across store instances (processes): a stale writer never overwrites a newer record', async () => {
+    const [a, b] = [new FileTokenStore({ directory }), new FileTokenStore({ directory })];
+    expect(await a.compareAndSet('k', record(2))).toBe(true);
+    expect(await b.compareAndSet('k', record(1))).toBe(false);
+    expect(await b.compareAndSet('k', { ...record(2), accessToken: 'other' })).toBe(false);
+    expect((await a.get('k'))?.accessToken).toBe('access-2');
+    // Racing writers in two instances: the highest version lands, whatever the order of arrival.
+    const versions = Array.from({ length: 30 }, (_, index) => index + 3).sort(() => Math.random() - 0.5);
+    const outcomes = await Promise.all(versions.map((version, index) => (index % 2 ? a : b).compareAndSet('k', record(version))));
+    expect(outcomes).toContain(true);
+    expect((await b.get('k'))?.version).toBe(32);
+  });
+
+  it('leases: one holder at a time across instances, owner-only extend and release, a lapsed lease can be taken', async () => {
+    const [a, b] = [new FileTokenStore({ directory }), new FileTokenStore({ directory })];
+    const owner = (await a.acquireLock('k', 400)) as string;
+    expect(owner).toEqual(expect.any(String));
+    expect(await b.acquireLock('k', 400)).toBeUndefined();
+    expect(await b.extendLock('k', 'not-the-owner')).toBe(false);
+    await b.releaseLock('k', 'not-the-owner');
+    expect(await b.acquireLock('k', 400)).toBeUndefined();
+    // Kept alive past its TTL by extensions...
+    for (let round = 0; round < 3; round += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await a.extendLock('k', owner)).toBe(true);
+    }
+    expect(await b.acquireLock('k', 400)).toBeUndefined();
+    // ...and free once its holder stops extending it (a dead process), without anyone releasing it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const successor = await b.acquireLock('k', 400);
+    expect(successor).toEqual(expect.any(String));
+    expect(await a.extendLock('k', owner)).toBe(false); // the old holder learns it lost the lease
+    await b.releaseLock('k', successor as string);
+    expect(await a.acquireLock('k', 400)).toEqual(expect.any(String));
+  });
+
+  it('decides contended leases inside a mutex: of 20 concurrent takers exactly one wins', async () => {
+    const stores = Array.from({ length: 4 }, () => new FileTokenStore({ directory }));
+    const owners = await Promise.all(Array.from({ length: 20 }, (_, index) => stores[index % 4].acquireLock('k', 5_000)));
+    expect(owners.filter((owner) => owner !== undefined)).toHaveLength(1);
+  });
 });
