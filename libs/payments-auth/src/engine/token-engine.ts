@@ -163,8 +163,29 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     if (current === undefined || current.expiresAt === 0) return false;
     if (token !== undefined && current.accessToken !== token) return false;
     const invalidated: StoredToken = { ...current, expiresAt: 0, version: current.version + 1 };
-    this.adopt(entry, await this.persist(entry, invalidated, entry.pendingWrite?.lease));
+    const kept = await this.writeInvalidated(entry, current, invalidated);
+    // Meanwhile this process may have renewed (a newer token): that one stays.
+    if (entry.token === undefined || entry.token === current) this.adopt(entry, kept);
     return true;
+  }
+
+  /**
+   * Every write of a shared record happens under the key's lease, invalidations too: one landing between a
+   * renewer's read and its write would make the renewer's compare-and-set fail and cost its new refresh token.
+   * When another process holds the lease it is renewing, and its record replaces this one: nothing is written.
+   */
+  private async writeInvalidated(entry: TokenEntry<TConfig>, current: StoredToken, invalidated: StoredToken): Promise<StoredToken> {
+    const held = entry.pendingWrite?.lease;
+    if (!isLeasingStore(this.store)) return this.persist(entry, invalidated, held);
+    const lease = held !== undefined && !held.isLost ? held : await HeldLease.acquire(this.store, entry.storeKey).catch(() => undefined);
+    if (lease === undefined) return invalidated;
+    try {
+      const stored = await this.store.get(entry.storeKey).catch(() => undefined);
+      if (stored !== undefined && stored.version > current.version) return stored; // renewed elsewhere already
+      return await this.persist(entry, invalidated, lease);
+    } finally {
+      if (entry.pendingWrite?.lease !== lease) await lease.release();
+    }
   }
 
   /** Called by the scheduler. Never throws: failures are recorded, evented and rescheduled with backoff. */
