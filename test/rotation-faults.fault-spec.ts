@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
 import { FaultWorker, WorkerStatus, workerOwningPort } from './support/fault-workers';
+import { OidcServer } from './support/oidc-server';
 import { RedisServer, startRedis } from './support/redis.server';
 
 const TOKEN_LATENCY_MS = 250;
@@ -320,6 +321,89 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       for (const status of [...beforeRestart, final]) expect(status).toMatchObject({ failures: 0, errors: [] });
       expect(sandbox.blnk.counters.invalidGrant).toBe(0);
       expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
+    }, 120_000);
+  });
+
+  describe('against an independent OAuth server (oidc-provider: rotation, grant revoked on reuse)', () => {
+    let oidc: OidcServer;
+    let redis: RedisServer | undefined;
+
+    afterEach(async () => {
+      await Promise.all(workers.splice(0).map((worker) => worker.kill()));
+      await oidc?.close();
+      await redis?.stop();
+      redis = undefined;
+    });
+
+    it('the default store, 4 processes started 1 s apart: 0 invalid_grant, 0 failures', async () => {
+      oidc = await OidcServer.start(3, TOKEN_LATENCY_MS);
+      const cwd = tempDir();
+      for (let index = 0; index < 4; index += 1) {
+        await start(oidc.workerEnv(), cwd);
+        await sleep(1_000);
+      }
+      await sleep(10_000);
+      const final = await Promise.all(workers.map((worker) => worker.stop()));
+      const counters = await oidc.counters();
+      report('oidc-provider: default store, 4 processes, stagger 1000 ms', {
+        tokenCalls: counters.tokenCalls,
+        invalidGrant: counters.invalidGrant,
+        requests: final.reduce((sum, status) => sum + status.requests, 0),
+        failures: final.reduce((sum, status) => sum + status.failures, 0),
+      });
+      for (const status of final) expect(status).toMatchObject({ failures: 0, errors: [] });
+      expect(counters).toMatchObject({ invalidGrant: 0, grantsRevoked: 0 });
+      expect(counters.tokenCalls).toBe(counters.tokenIssued);
+      expect(counters.tokenCalls).toBeGreaterThanOrEqual(6);
+    }, 120_000);
+
+    it('Redis without persistence restarted empty, a fresh instance joining: 0 invalid_grant', async () => {
+      oidc = await OidcServer.start(8, TOKEN_LATENCY_MS);
+      redis = await startRedis();
+      const env = { ...oidc.workerEnv(), STORE: 'redis', REDIS_PORT: String(redis.port) };
+      await Promise.all([start(env), start(env), start(env)]);
+      await waitFor(async () => ((await oidc.counters()).tokenIssued >= 2 || undefined), 20_000, 20);
+      await sleep(TOKEN_LATENCY_MS / 2);
+      await redis.restart(700);
+      await start(env);
+      await sleep(20_000);
+      const final = await Promise.all(alive().map((worker) => worker.stop()));
+      const counters = await oidc.counters();
+      report('oidc-provider: Redis without persistence restarted empty', {
+        tokenCalls: counters.tokenCalls,
+        invalidGrant: counters.invalidGrant,
+        failures: final.reduce((sum, status) => sum + status.failures, 0),
+      });
+      expect(counters).toMatchObject({ invalidGrant: 0, grantsRevoked: 0 });
+      expect(counters.tokenIssued).toBeGreaterThanOrEqual(4);
+      for (const status of final) expect(blnkState(status)).toBe('valid');
+    }, 120_000);
+
+    it('the lease holder killed after the server rotated: one invalid_grant, every instance latched, no further token calls', async () => {
+      oidc = await OidcServer.start(6, TOKEN_LATENCY_MS);
+      const env = { ...oidc.workerEnv(), STORE: 'file', STORE_DIR: path.join(tempDir(), 'store') };
+      await Promise.all([start(env), start(env), start(env)]);
+      await waitFor(async () => ((await oidc.counters()).tokenIssued >= 1 || undefined), 20_000, 50);
+      await oidc.loseNextAnswer();
+      const issued = (await oidc.counters()).tokenIssued + 1;
+      await waitFor(async () => ((await oidc.counters()).tokenIssued >= issued || undefined), 20_000, 20);
+      const port = await waitFor(async () => (await oidc.counters()).pendingTokenClients[0], 5_000, 20);
+      const holder = await waitFor(() => workerOwningPort(alive(), port), 2_000);
+      await holder.kill();
+      await waitFor(async () => ((await oidc.counters()).invalidGrant >= 1 || undefined), 20_000, 50);
+      await waitFor(async () => (await statuses()).every((status) => blnkState(status) === 'reauthorization-required') || undefined, 15_000, 200);
+      const callsAfterLoss = (await oidc.counters()).tokenCalls;
+      await sleep(6_000);
+      const counters = await oidc.counters();
+      const reported = await statuses();
+      report('oidc-provider: lease holder killed after the server rotated', {
+        invalidGrant: counters.invalidGrant,
+        grantsRevoked: counters.grantsRevoked,
+        tokenCallsAfterLoss: counters.tokenCalls - callsAfterLoss,
+        reauthorizationEventsPerInstance: reported.map((status) => status.reauthorizationEvents),
+      });
+      expect(counters).toMatchObject({ invalidGrant: 1, grantsRevoked: 1, tokenCalls: callsAfterLoss });
+      for (const status of reported) expect(status.reauthorizationEvents).toBe(1);
     }, 120_000);
   });
 });

@@ -5,6 +5,7 @@
  *   { type: 'exchange', code, redirectUri } -> exchangeAuthorizationCode (re-authorization)
  *   { type: 'stop' }                        -> closes the app (as on SIGTERM) and exits
  * Store: STORE=redis (REDIS_PORT) or STORE=file (STORE_DIR); with neither, the default store in the cwd.
+ * OAuth server: BLNK_URL, and BLNK_CLIENT_ID / BLNK_CLIENT_SECRET / BLNK_SEED_REFRESH_TOKEN unless the sandbox's.
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -43,9 +44,9 @@ const store = storeFromEnv();
       tenants: {
         acme: {
           blnk: {
-            clientId: DEFAULT_BLNK_CLIENT.clientId,
-            clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
-            refreshToken: DEFAULT_BLNK_SEED_REFRESH_TOKEN,
+            clientId: process.env.BLNK_CLIENT_ID ?? DEFAULT_BLNK_CLIENT.clientId,
+            clientSecret: process.env.BLNK_CLIENT_SECRET ?? DEFAULT_BLNK_CLIENT.clientSecret,
+            refreshToken: process.env.BLNK_SEED_REFRESH_TOKEN ?? DEFAULT_BLNK_SEED_REFRESH_TOKEN,
             baseUrl: env('BLNK_URL'),
           },
         },
