@@ -8,6 +8,8 @@ import { PaymentsAuthFixture, acmeTenant, sleep } from './support/payments-auth.
 import { RedisServer, startRedis } from './support/redis.server';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
+/** Rotating refreshes wait max(4 s, tokenRequestTimeoutMs + 1 s) after a store loss or on a new store: keep it 4 s. */
+const FAST_RECOVERY_TIMEOUT_MS = 3_000;
 
 interface WorkerResult {
   failures: number;
@@ -184,7 +186,7 @@ describe('several instances on Redis', () => {
     await sandbox.close();
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
     const apps = await Promise.all(
-      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore() }))),
+      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))),
     );
     try {
       const tokens = await Promise.all(apps.flatMap((app) => Array.from({ length: 100 }, () => [app.blink.getToken(), app.blnk.getToken()]).flat()));
@@ -200,7 +202,7 @@ describe('several instances on Redis', () => {
     await sandbox.close();
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 30 }, blnk: { tokenLifetimeSeconds: 30 } });
     const apps = await Promise.all(
-      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore() }))),
+      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))),
     );
     try {
       await Promise.all(apps.map((app) => Promise.all([app.blink.getToken(), app.blnk.getToken()])));
@@ -231,7 +233,7 @@ describe('several instances on Redis', () => {
   it('Redis emptied behind two instances holding different versions: the newest is put back and used, 0 invalid_grant', async () => {
     await sandbox.close();
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
-    const apps = await Promise.all([0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore() }))));
+    const apps = await Promise.all([0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))));
     try {
       await Promise.all(apps.map((app) => app.blnk.getToken())); // both hold version 1
       await apps[0].blnk.refresh(); // the first holds version 2 now; the second still 1
@@ -242,7 +244,7 @@ describe('several instances on Redis', () => {
       expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
       // A new instance with nothing in memory joins the emptied store: it uses the stored token, not the seed.
       await raw.flushall();
-      const fresh = await PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore() }));
+      const fresh = await PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }));
       apps.push(fresh);
       await expect(fresh.blnk.refresh()).resolves.toEqual(expect.any(String));
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 4, invalidGrant: 0 });
@@ -259,6 +261,7 @@ describe('several instances on Redis', () => {
       BLINK_URL: sandbox.blink.url,
       BLNK_URL: sandbox.blnk.url,
       CONCURRENCY: '200',
+      TOKEN_TIMEOUT_MS: String(FAST_RECOVERY_TIMEOUT_MS),
       START_AT: String(startAt),
       DURATION_MS: '9500',
     };

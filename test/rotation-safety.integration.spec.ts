@@ -45,6 +45,20 @@ class FailingWritesStore implements TokenStore {
   }
 }
 
+/** A file store that, once closed, refuses writes, as a disconnected Redis client does. */
+class ClosingFileStore extends FileTokenStore {
+  private closed = false;
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  override compareAndSet(key: string, value: StoredToken): Promise<boolean> {
+    if (this.closed) return Promise.reject(Object.assign(new Error('store closed'), { code: 'ECLOSED' }));
+    return super.compareAndSet(key, value);
+  }
+}
+
 describe('rotation safety between instances sharing a store', () => {
   let sandbox: Sandbox;
   let directory: string;
@@ -61,8 +75,12 @@ describe('rotation safety between instances sharing a store', () => {
     await fs.rm(directory, { recursive: true, force: true });
   });
 
-  const instance = async (store: TokenStore = new FileTokenStore({ directory })) => {
-    const app = await PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store }));
+  const instance = async (store: TokenStore = new FileTokenStore({ directory }), clientSecret?: string) => {
+    const app = await PaymentsAuthFixture.startOn(sandbox, (s) => {
+      const tenant = acmeTenant(s);
+      if (clientSecret !== undefined) tenant.blnk = { ...tenant.blnk, clientSecret } as typeof tenant.blnk;
+      return { tenants: { acme: tenant }, store };
+    });
     apps.push(app);
     return app;
   };
@@ -136,5 +154,31 @@ describe('rotation safety between instances sharing a store', () => {
     apps.splice(apps.indexOf(app), 1);
     expect(store.writeAttempts).toBe(attempts + 1);
     expect([...store.records.values()][0]).toMatchObject({ accessToken: token });
+  });
+
+  it('refused client credentials at one instance (a stale secret) latch only that instance', async () => {
+    const healthy = await instance();
+    await healthy.blnk.getToken();
+    const stale = await instance(new FileTokenStore({ directory }), 'an-old-client-secret');
+    await stale.blnk.refresh().catch(() => undefined);
+    await expect(stale.blnk.refresh()).rejects.toMatchObject({ providerErrorCode: 'invalid_client' });
+    await healthy.blnk.invalidate();
+    await expect(healthy.blnk.getToken()).resolves.toEqual(expect.any(String));
+    expect(healthy.blnk.states()).toEqual([expect.objectContaining({ state: 'valid' })]);
+    expect(sandbox.blnk.counters.invalidGrant).toBe(0);
+  });
+
+  it('shutdown waits for a token call under way and stores its rotated refresh token', async () => {
+    const first = await instance(new ClosingFileStore({ directory }));
+    sandbox.blnk.faults.inject({ kind: 'delay', ms: 500 });
+    const pending = first.blnk.getToken();
+    await sleep(100); // the call has left
+    await first.close();
+    apps.splice(apps.indexOf(first), 1);
+    await pending;
+    const restarted = await instance();
+    await restarted.blnk.getToken();
+    await restarted.blnk.refresh(); // with the rotated token from the store, not the spent seed
+    expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 0 });
   });
 });

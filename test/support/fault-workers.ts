@@ -8,7 +8,7 @@ const WORKER = path.join(REPO_ROOT, 'test/support/fault-worker.ts');
 export interface WorkerHealth {
   status: 'up' | 'down';
   tenants: Array<{ provider: string; tenant: string; state: string }>;
-  store: { state: string; pendingWrites: number; survivesRestart?: boolean; recovering: boolean; lossesDetected: number };
+  store: { state: string; pendingWrites: number; survivesRestart?: boolean; recovering: boolean; recoveries: number };
 }
 
 export interface WorkerStatus {

@@ -81,9 +81,12 @@ export class PaymentsAuthModule extends PaymentsAuthConfigurableModule implement
     super();
   }
 
-  /** After the refresher has stopped (beforeApplicationShutdown): a last attempt at writes the store refused. */
+  /**
+   * After the refresher has stopped (beforeApplicationShutdown): token calls under way finish and are written,
+   * and writes the store refused get a last attempt, before the store is closed.
+   */
   async onApplicationShutdown(): Promise<void> {
-    await this.engines.flushPendingWrites();
+    await this.engines.drain();
     await this.options.store.close?.();
   }
 }

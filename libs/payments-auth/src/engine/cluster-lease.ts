@@ -22,7 +22,7 @@ const EXTENSIONS_PER_TTL = 4;
  */
 export class HeldLease {
   private lost = false;
-  private extendedAt = Date.now();
+  private extendedAt: number;
   private timer: NodeJS.Timeout | undefined;
   private extending: Promise<boolean> | undefined;
 
@@ -30,14 +30,18 @@ export class HeldLease {
     private readonly store: LeasingStore,
     readonly key: string,
     private readonly owner: string,
+    /** When the acquiring command was sent: the lease's TTL runs from then. */
+    takenAt: number,
   ) {
+    this.extendedAt = takenAt;
     this.keepAlive();
   }
 
   /** Takes the lease, or returns undefined when another process holds it. Store errors propagate. */
   static async acquire(store: LeasingStore, key: string): Promise<HeldLease | undefined> {
+    const requestedAt = Date.now();
     const owner = await store.acquireLock(key, LEASE_TTL_MS);
-    return owner === undefined ? undefined : new HeldLease(store, key, owner);
+    return owner === undefined ? undefined : new HeldLease(store, key, owner, requestedAt);
   }
 
   get isLost(): boolean {
@@ -79,6 +83,12 @@ export class HeldLease {
       return Promise.resolve(!this.lost);
     }
     const startedAt = Date.now();
+    // Past its TTL on our own clock the lease may have been taken, used and released by another process while
+    // this one stalled: the store re-taking a vanished lease must not make that look like continuity.
+    if (startedAt - this.extendedAt > LEASE_TTL_MS) {
+      this.markLost();
+      return Promise.resolve(false);
+    }
     this.extending ??= extendLock(this.key, this.owner, LEASE_TTL_MS).then(
       (held) => {
         this.extending = undefined;

@@ -1,14 +1,9 @@
 import type { StoredToken } from '../stores/token-store.interface';
-import type { HeldLease } from './cluster-lease';
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5_000;
 
-/**
- * A record the store refused (disk full, store down), retried in the background with backoff until it lands.
- * While it is pending, this process holds the key's renewal lease (when it has one), so no other process
- * renews from the older record the store still has: for a rotating grant that record's refresh token is spent.
- */
+/** A record the store refused (disk full, store down), retried in the background with backoff until it lands. */
 export class PendingWrite {
   private timer: NodeJS.Timeout | undefined;
   private delayMs = FIRST_RETRY_MS;
@@ -16,42 +11,42 @@ export class PendingWrite {
   private done = false;
 
   constructor(
-    private record: StoredToken,
-    readonly lease: HeldLease | undefined,
-    /** Writes the record; resolves once the store has it (or a newer one), rejects while the store fails. */
-    private readonly write: (record: StoredToken) => Promise<void>,
-    private readonly onLanded: (pending: PendingWrite) => void,
+    private pending: { record: StoredToken; spentRefreshToken: string | undefined },
+    /** Writes the record; resolves once the store has it (or a record that supersedes it), rejects while the store fails. */
+    private readonly write: (record: StoredToken, spentRefreshToken: string | undefined) => Promise<unknown>,
+    private readonly onLanded: () => void,
   ) {
     this.scheduleRetry();
   }
 
-  get settled(): boolean {
-    return this.done;
+  get record(): StoredToken {
+    return this.pending.record;
   }
 
   /** A newer record replaces the one waiting: only the newest refresh token matters. */
-  replace(record: StoredToken): void {
-    this.record = record;
+  replace(record: StoredToken, spentRefreshToken: string | undefined): void {
+    this.pending = { record, spentRefreshToken: spentRefreshToken ?? this.pending.spentRefreshToken };
   }
 
   /** One attempt now (shutdown makes a last one); true when the record is in the store. */
   flush(): Promise<boolean> {
     if (this.done) return Promise.resolve(true);
-    this.attempt ??= this.write(this.record).then(
-      () => {
-        this.finish();
-        return true;
-      },
-      () => false,
-    ).finally(() => (this.attempt = undefined));
+    this.attempt ??= this.write(this.pending.record, this.pending.spentRefreshToken)
+      .then(
+        () => {
+          this.finish();
+          return true;
+        },
+        () => false,
+      )
+      .finally(() => (this.attempt = undefined));
     return this.attempt;
   }
 
-  /** Gives up retrying (shutdown after the last attempt); the lease is released. */
-  async abandon(): Promise<void> {
+  /** Stops retrying (the record was superseded, or shutdown gave up). */
+  cancel(): void {
     clearTimeout(this.timer);
     this.done = true;
-    await this.lease?.release();
   }
 
   private scheduleRetry(): void {
@@ -69,7 +64,6 @@ export class PendingWrite {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
-    void this.lease?.release();
-    this.onLanded(this);
+    this.onLanded();
   }
 }

@@ -12,11 +12,14 @@ export interface RecoveryParticipant {
 /** How often every instance looks at the store's generation marker, so each notices a loss within this. */
 export const GENERATION_CHECK_INTERVAL_MS = 1_000;
 /**
- * After a loss (or on a store that has never been used), rotating refreshes wait this long, so that every live
- * instance has noticed and put back what it holds before anyone picks the refresh token to use. It covers a
- * few check intervals plus the owned Redis client's reconnection delay.
+ * After a loss (or on a store that has never been used), rotating refreshes wait at least this long, so that
+ * every live instance has noticed and put back what it holds before anyone picks the refresh token to use. It
+ * covers a few check intervals plus the owned Redis client's reconnection delay. The wait is longer when a
+ * token call can take longer: a call under way when the store lost its lease must answer (and be written)
+ * or time out before anyone else may send that refresh token.
  */
 export const RECOVERY_WINDOW_MS = 4_000;
+const CALL_SLACK_MS = 1_000;
 
 export interface StoreStatus {
   /** From the store's own report; undefined when it cannot tell (or does not say). */
@@ -24,8 +27,11 @@ export interface StoreStatus {
   detail?: string;
   /** True while rotating refreshes wait for live instances to put their records back. */
   recovering: boolean;
-  /** How many times this instance saw the store come back without its data. */
-  lossesDetected: number;
+  /**
+   * How many times this instance saw the store come back without its data, or from a restart or failover
+   * (which may miss the last writes), and put its records back.
+   */
+  recoveries: number;
 }
 
 /**
@@ -44,14 +50,18 @@ export class StoreLossGuard implements OnApplicationBootstrap, BeforeApplication
   private readonly participants: RecoveryParticipant[] = [];
   private known: StoreGeneration | undefined;
   private recoveringUntil = 0;
-  private lossesDetected = 0;
+  private recoveries = 0;
   private durability: StoreDurability | undefined;
   private checking: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
+  /** How long rotating refreshes wait after a loss: max(RECOVERY_WINDOW_MS, tokenRequestTimeoutMs + 1 s). */
+  readonly recoveryWindowMs: number;
+
   constructor(@Inject(VALIDATED_OPTIONS) options: ValidatedOptions) {
     this.store = options.store;
+    this.recoveryWindowMs = Math.max(RECOVERY_WINDOW_MS, options.tokenRequestTimeoutMs + CALL_SLACK_MS);
   }
 
   get watchesGenerations(): boolean {
@@ -90,7 +100,7 @@ export class StoreLossGuard implements OnApplicationBootstrap, BeforeApplication
       survivesRestart: this.durability?.survivesRestart,
       detail: this.durability?.detail,
       recovering: Date.now() < this.recoveringUntil,
-      lossesDetected: this.lossesDetected,
+      recoveries: this.recoveries,
     };
   }
 
@@ -126,14 +136,14 @@ export class StoreLossGuard implements OnApplicationBootstrap, BeforeApplication
     const firstLook = this.known === undefined;
     this.known = stored;
     // Bounded by our own clock, so a creator whose clock runs ahead cannot stall us for longer than one window.
-    const windowEnd = Math.min(stored.createdAt + RECOVERY_WINDOW_MS, Date.now() + RECOVERY_WINDOW_MS);
+    const windowEnd = Math.min(stored.createdAt + this.recoveryWindowMs, Date.now() + this.recoveryWindowMs);
     if (firstLook) {
       this.recoveringUntil = Math.max(this.recoveringUntil, windowEnd);
       return;
     }
-    this.lossesDetected += 1;
-    this.recoveringUntil = Date.now() + RECOVERY_WINDOW_MS;
-    this.logger.error('The token store came back without its data; putting back the tokens this instance holds before any refresh');
+    this.recoveries += 1;
+    this.recoveringUntil = Date.now() + this.recoveryWindowMs;
+    this.logger.error('The token store came back from a restart or without its data; putting back the tokens this instance holds before any refresh');
     await Promise.all(this.participants.map((participant) => participant.putBack().catch(() => undefined)));
   }
 }

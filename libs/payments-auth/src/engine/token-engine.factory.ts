@@ -37,8 +37,8 @@ export class TokenEngineFactory {
     return this.engines.reduce((sum, engine) => sum + engine.pendingWrites(), 0);
   }
 
-  /** Shutdown: a last attempt at every pending write, before the store is closed. */
-  async flushPendingWrites(): Promise<void> {
-    await Promise.all(this.engines.map((engine) => engine.flushPendingWrites()));
+  /** Shutdown, before the store is closed: token calls under way finish, then a last attempt at every pending write. */
+  async drain(): Promise<void> {
+    await Promise.all(this.engines.map((engine) => engine.drain()));
   }
 }

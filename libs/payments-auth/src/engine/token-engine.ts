@@ -10,10 +10,10 @@ import type { RefresherOptions, ResilienceOptions } from '../options/payments-au
 import type { RenewalScheduler, RenewalTarget, ScheduledRenewal } from '../refresh/renewal-scheduler.interface';
 import { RetryGate } from '../refresh/retry-gate';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface';
-import { HeldLease, LEASE_TTL_MS, isLeasingStore } from './cluster-lease';
+import { type HeldLease, LEASE_TTL_MS, isLeasingStore } from './cluster-lease';
 import { storeKeyFor } from './credential-fingerprint';
-import { PendingWrite } from './pending-write';
-import { RECOVERY_WINDOW_MS, type RecoveryParticipant, type StoreLossGuard } from './store-loss-guard';
+import { SharedRecords } from './shared-records';
+import type { RecoveryParticipant, StoreLossGuard } from './store-loss-guard';
 import { sharedDetails } from './shared-details';
 import { RefreshTimingOptions, refreshAtFor } from './refresh-timing';
 import type { IssuedToken, TokenProtocol } from './token-protocol.interface';
@@ -66,8 +66,8 @@ interface TokenEntry<TConfig> {
   /** The record version the latch belongs to, and when the store was last asked for a newer one. */
   latchedVersion: number;
   latchCheckedAt: number;
-  /** A record the store refused, retried in the background (with the renewal lease held) until it lands. */
-  pendingWrite?: PendingWrite;
+  /** An invalidation writing to the store: acquisitions wait for it rather than race its write. */
+  invalidating?: Promise<unknown>;
 }
 
 /** The renewal point is spread over at most this fraction of the lifetime before it. */
@@ -88,6 +88,7 @@ const LATCH_RECHECK_MS = 1_000;
 export class TokenEngine<TConfig extends object> implements RenewalTarget, RecoveryParticipant {
   private readonly entries = new Map<string, TokenEntry<TConfig>>();
   private readonly logger = new Logger('PaymentsAuth');
+  private readonly records: SharedRecords;
 
   constructor(
     private readonly protocol: TokenProtocol<TConfig>,
@@ -95,6 +96,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     private readonly settings: TokenEngineSettings,
     private readonly observers: TokenEngineObservers,
   ) {
+    this.records = new SharedRecords(store, protocol.provider, protocol.rotatesRefreshTokens, this.logger);
     observers.lossGuard?.register(this);
   }
 
@@ -158,33 +160,40 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     const entry = this.entryFor(tenant, config);
     // A renewal under way replaces the token anyway; writing an invalidated copy now could land after the
     // renewal's record and put a spent refresh token back in the store.
-    if (entry.inFlight !== undefined) return false;
+    if (entry.inFlight !== undefined || entry.invalidating !== undefined) return false;
     const current = entry.token ?? (await this.store.get(entry.storeKey).catch(() => undefined));
     if (current === undefined || current.expiresAt === 0) return false;
     if (token !== undefined && current.accessToken !== token) return false;
-    const invalidated: StoredToken = { ...current, expiresAt: 0, version: current.version + 1 };
-    const kept = await this.writeInvalidated(entry, current, invalidated);
-    // Meanwhile this process may have renewed (a newer token): that one stays.
-    if (entry.token === undefined || entry.token === current) this.adopt(entry, kept);
+    const invalidating = this.writeInvalidated(entry, current);
+    entry.invalidating = invalidating;
+    try {
+      const kept = await invalidating;
+      // Meanwhile this process may have adopted a newer token: that one stays.
+      if (entry.token === undefined || entry.token === current) this.adopt(entry, kept);
+    } finally {
+      entry.invalidating = undefined;
+    }
     return true;
   }
 
   /**
-   * Every write of a shared record happens under the key's lease, invalidations too: one landing between a
-   * renewer's read and its write would make the renewer's compare-and-set fail and cost its new refresh token.
-   * When another process holds the lease it is renewing, and its record replaces this one: nothing is written.
+   * Shared records are written under the key's lease, invalidations too: one landing between a renewer's read
+   * and its write would otherwise race the renewer. Without the lease (another process is renewing and its
+   * record will replace this one) the token is only dropped here, under the same version: a version that was
+   * never stored must not exist anywhere, or a put-back could make it collide with the real one.
    */
-  private async writeInvalidated(entry: TokenEntry<TConfig>, current: StoredToken, invalidated: StoredToken): Promise<StoredToken> {
-    const held = entry.pendingWrite?.lease;
-    if (!isLeasingStore(this.store)) return this.persist(entry, invalidated, held);
-    const lease = held !== undefined && !held.isLost ? held : await HeldLease.acquire(this.store, entry.storeKey).catch(() => undefined);
-    if (lease === undefined) return invalidated;
+  private async writeInvalidated(entry: TokenEntry<TConfig>, current: StoredToken): Promise<StoredToken> {
+    const droppedHere: StoredToken = { ...current, expiresAt: 0 };
+    const invalidated: StoredToken = { ...current, expiresAt: 0, version: current.version + 1 };
+    if (!isLeasingStore(this.store)) return this.persist(entry, invalidated);
+    const lease = await this.records.takeLease(entry.storeKey, entry.tenant).catch(() => undefined);
+    if (lease === undefined) return droppedHere;
     try {
       const stored = await this.store.get(entry.storeKey).catch(() => undefined);
       if (stored !== undefined && stored.version > current.version) return stored; // renewed elsewhere already
-      return await this.persist(entry, invalidated, lease);
+      return await this.persist(entry, invalidated);
     } finally {
-      if (entry.pendingWrite?.lease !== lease) await lease.release();
+      await this.records.dropLease(entry.storeKey);
     }
   }
 
@@ -226,34 +235,29 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   async putBack(): Promise<void> {
     const writes = [...this.entries.values()]
       .filter((entry) => entry.token !== undefined)
-      .map((entry) => this.writeRecord(entry, entry.token as StoredToken).catch(() => undefined));
+      .map((entry) => this.records.putBack(entry.storeKey, entry.token as StoredToken));
     await Promise.all(writes);
   }
 
   /** Records still waiting for the store to accept them (health shows the store as degraded meanwhile). */
   pendingWrites(): number {
-    let count = 0;
-    for (const entry of this.entries.values()) if (entry.pendingWrite !== undefined) count += 1;
-    return count;
+    return this.records.pendingWrites();
   }
 
-  /** Shutdown: one last attempt for every pending write; returns how many are still not in the store. */
-  async flushPendingWrites(): Promise<number> {
-    const pending = [...this.entries.values()].filter((entry) => entry.pendingWrite !== undefined);
-    const landed = await Promise.all(
-      pending.map(async (entry) => {
-        const write = entry.pendingWrite as PendingWrite;
-        if (await write.flush()) return true;
-        await write.abandon();
-        if (entry.pendingWrite === write) entry.pendingWrite = undefined;
-        this.logger.error(`${this.name} tenant '${entry.tenant}': shutting down with a token the store never accepted; ${this.lossConsequence()}`);
-        return false;
-      }),
-    );
-    return landed.filter((ok) => !ok).length;
+  /**
+   * Shutdown: waits for token calls under way (their answers must be written), then makes one last attempt at
+   * every pending write; returns how many never landed.
+   */
+  async drain(): Promise<number> {
+    const flights = [...this.entries.values()].flatMap((entry) => [entry.inFlight, entry.invalidating]).filter((flight) => flight !== undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise((resolve) => (timer = setTimeout(resolve, this.settings.tokenRequestTimeoutMs + LEASE_TTL_MS)));
+    await Promise.race([Promise.allSettled(flights), bound]).finally(() => clearTimeout(timer));
+    return this.records.flush();
   }
 
   private acquire(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
+    if (entry.invalidating !== undefined) return entry.invalidating.then(() => this.acquire(entry, mode));
     if (entry.inFlight !== undefined) {
       // A code exchange must really happen, so it queues behind the flight; everything else joins it.
       if (mode.via === undefined) return entry.inFlight;
@@ -307,10 +311,11 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
    * so a holder that died (SIGKILL) frees it within LEASE_TTL_MS and a waiter takes over.
    */
   private async loadUnderLease(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
-    const store = this.store as TokenStore & Required<Pick<TokenStore, 'acquireLock' | 'releaseLock'>>;
+    const store = this.store;
     const seenVersion = entry.token?.version ?? 0;
     // A live holder's lease outlasts its token call and any recovery wait; waiting longer means it is stuck.
-    const deadline = Date.now() + this.settings.tokenRequestTimeoutMs + RECOVERY_WINDOW_MS + 2 * LEASE_TTL_MS;
+    const recoveryMs = this.observers.lossGuard?.recoveryWindowMs ?? 0;
+    const deadline = Date.now() + this.settings.tokenRequestTimeoutMs + recoveryMs + 2 * LEASE_TTL_MS;
     const renewedElsewhere = (stored: StoredToken | undefined): stored is StoredToken =>
       mode.via === undefined &&
       stored !== undefined &&
@@ -320,9 +325,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     for (let attempt = 0; Date.now() <= deadline || attempt === 0; attempt += 1) {
       let lease: HeldLease | undefined;
       try {
-        // A pending write already holds the lease: renewing under it keeps the newest record in this process.
-        const held = entry.pendingWrite?.lease;
-        lease = held !== undefined && !held.isLost ? held : await HeldLease.acquire(store, entry.storeKey);
+        lease = await this.records.takeLease(entry.storeKey, entry.tenant);
       } catch (error) {
         return this.renewWithoutCluster(entry, mode, error);
       }
@@ -339,7 +342,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
           if (renewedElsewhere(stored)) return this.adoptOrLatch(entry, stored);
           return await this.renewWith(entry, mode, stored, lease);
         } finally {
-          if (entry.pendingWrite?.lease !== lease) await lease.release();
+          await this.records.dropLease(entry.storeKey);
         }
       }
       const stored = await store.get(entry.storeKey).catch(() => undefined);
@@ -403,7 +406,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       issued = await acquisition(current);
     } catch (error) {
       this.recordFailure(entry, error, startedAt);
-      if (error instanceof ReauthorizationRequiredError && mode.via === undefined) await this.markRefused(entry, current, error, lease);
+      if (error instanceof ReauthorizationRequiredError && mode.via === undefined) await this.markRefused(entry, current, error);
       throw error;
     }
     const record: StoredToken = {
@@ -415,22 +418,22 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       version: (current?.version ?? 0) + 1,
       details: issued.details && sharedDetails(issued.details),
     };
-    const kept = await this.persist(entry, record, lease);
+    // The provider spent `current`'s refresh token: a stored record still carrying it never wins over ours.
+    const spent = this.protocol.rotatesRefreshTokens && issued.refreshToken !== undefined ? current?.refreshToken : undefined;
+    const kept = await this.persist(entry, record, spent);
     this.adopt(entry, kept);
     this.recordSuccess(entry, record, current, startedAt);
     return kept;
   }
 
   /**
-   * The provider refused the grant (or the keys): the store learns it, so every other instance latches when
-   * it next reads the record instead of trying its own copy of a refresh token that cannot work.
+   * The provider refused the grant itself (`invalid_grant`): the store learns it, so every other instance
+   * latches when it next reads the record instead of trying its own copy of a refresh token that cannot work.
+   * Refused client credentials (`invalid_client`, a 401) latch only this instance: one process deployed with a
+   * stale secret must not stop the others, whose store key does not include the secret.
    */
-  private async markRefused(
-    entry: TokenEntry<TConfig>,
-    current: StoredToken | undefined,
-    error: ReauthorizationRequiredError,
-    lease: HeldLease | undefined,
-  ): Promise<void> {
+  private async markRefused(entry: TokenEntry<TConfig>, current: StoredToken | undefined, error: ReauthorizationRequiredError): Promise<void> {
+    if (error.providerErrorCode !== 'invalid_grant') return;
     // The access token goes too: providers revoke a grant's access tokens with it (RFC 9700 §4.14.2).
     const marked: StoredToken = {
       ...(current ?? { accessToken: '', issuedAt: Date.now() }),
@@ -439,7 +442,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       reauthorizationRequired: { at: Date.now(), providerErrorCode: error.providerErrorCode },
     };
     entry.latchedVersion = marked.version;
-    this.adopt(entry, await this.persist(entry, marked, lease));
+    this.adopt(entry, await this.persist(entry, marked));
   }
 
   /** A record marked refused latches this process once per mark: one event, one warning, no token calls. */
@@ -510,48 +513,20 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   }
 
   /**
-   * Writes the record (compare-and-set on its version where the store supports it) and returns the record to
-   * use: ours, or a newer one another instance stored first. A failed write does not fail the caller: the new
-   * token works, the newest refresh token stays in memory, and the write is retried in the background with
-   * this process holding the renewal lease, so no other process renews from the older stored record meanwhile.
+   * Writes the record (compare-and-set where the store supports it) and returns the record to use: ours, or
+   * one another instance stored that supersedes it. A failed write does not fail the caller: the new token
+   * works (withholding it would protect nothing), and SharedRecords retries the write in the background.
    */
-  private async persist(entry: TokenEntry<TConfig>, record: StoredToken, lease: HeldLease | undefined): Promise<StoredToken> {
+  private async persist(entry: TokenEntry<TConfig>, record: StoredToken, spentRefreshToken?: string): Promise<StoredToken> {
     try {
-      const newer = await this.writeRecord(entry, record);
-      if (entry.pendingWrite !== undefined) this.settlePendingWrite(entry, entry.pendingWrite);
-      if (newer === undefined) return record;
-      this.logger.warn(`${this.name} tenant '${entry.tenant}': a newer token was already stored; using it`);
-      return newer;
+      const kept = await this.records.write(entry.storeKey, entry.tenant, record, spentRefreshToken);
+      if (kept !== record) this.logger.warn(`${this.name} tenant '${entry.tenant}': a newer token was already stored; using it`);
+      return kept;
     } catch (error) {
-      this.logger.error(`${new TokenStoreError(this.details(entry), 'write', describe(error)).message}; retrying in the background (${this.lossConsequence()})`);
-      if (entry.pendingWrite !== undefined) entry.pendingWrite.replace(record);
-      else entry.pendingWrite = new PendingWrite(record, lease, (pending) => this.writeRecord(entry, pending).then(() => undefined), (done) => this.settlePendingWrite(entry, done));
+      const message = new TokenStoreError(this.details(entry), 'write', describe(error)).message;
+      this.logger.error(`${message}; retrying in the background (until then ${this.records.lossConsequence()})`);
       return record;
     }
-  }
-
-  /** Resolves undefined when `record` was written, or with the newer record already stored instead. */
-  private async writeRecord(entry: TokenEntry<TConfig>, record: StoredToken): Promise<StoredToken | undefined> {
-    if (this.store.compareAndSet === undefined) {
-      await this.store.set(entry.storeKey, record);
-      return undefined;
-    }
-    if (await this.store.compareAndSet(entry.storeKey, record)) return undefined;
-    // Refused: the store holds this version or a later one, written by someone else; that one wins.
-    return this.store.get(entry.storeKey);
-  }
-
-  private settlePendingWrite(entry: TokenEntry<TConfig>, pending: PendingWrite): void {
-    if (entry.pendingWrite !== pending) return;
-    entry.pendingWrite = undefined;
-    if (!pending.settled) void pending.abandon();
-    this.logger.log(`${this.name} tenant '${entry.tenant}': the token store accepted the held token again`);
-  }
-
-  private lossConsequence(): string {
-    return this.protocol.rotatesRefreshTokens
-      ? 'until then the rotated refresh token exists only in this process: a restart would lose it'
-      : 'until then the token exists only in this process';
   }
 
   /** Failures are recorded, evented and logged where the token call fails; a blocked attempt costs nothing. */
@@ -595,7 +570,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       reauthorizationError: undefined,
       latchedVersion: 0,
       latchCheckedAt: 0,
-      pendingWrite: undefined,
+      invalidating: undefined,
     };
     this.entries.set(tenant, entry);
     return entry;

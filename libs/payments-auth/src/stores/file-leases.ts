@@ -17,8 +17,9 @@ export async function withFileMutex<T>(mutexPath: string, work: () => Promise<T>
     realpath: false,
     stale: MUTEX_STALE_MS,
     retries: MUTEX_RETRIES,
-    // A section that outlives the stale time lost the mutex; its write is still compare-and-set, so nothing
-    // is overwritten blindly. Swallowed rather than thrown from a timer, which would crash the process.
+    // Only a section stalled for longer than the stale time (seconds, where sections take milliseconds) loses
+    // the mutex; the default handler would throw from a timer and crash the process. Such a stall can let two
+    // sections interleave: the README lists a stalled process among the faults that are not survivable.
     onCompromised: () => undefined,
   });
   try {

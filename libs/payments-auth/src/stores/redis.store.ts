@@ -35,6 +35,20 @@ if current ~= false and current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`;
 
+/**
+ * Keep the generation marker if it was written while this server process (its run_id) was running; otherwise
+ * (the server restarted, from an AOF or RDB file that may miss the last writes, or a replica took over) write a
+ * new one, so every instance sees a new generation and puts back what it holds.
+ */
+const CLAIM_GENERATION = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, marker = pcall(cjson.decode, current)
+  if ok and type(marker) == 'table' and (ARGV[2] == '' or marker.runId == ARGV[2]) then return current end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]`;
+
 /** Delete the lock only if we still own it (it may have expired and been taken by another instance). */
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -115,14 +129,27 @@ export class RedisTokenStore implements TokenStore {
     await this.command(() => this.redis.eval(RELEASE_LOCK, 1, this.lockOf(key), owner));
   }
 
+  /** The marker, unless it was written under an earlier run of the server (see CLAIM_GENERATION). */
   async readGeneration(): Promise<StoreGeneration | undefined> {
-    return parseGeneration(await this.command(() => this.redis.get(this.generationKey())));
+    const [text, runId] = await Promise.all([this.command(() => this.redis.get(this.generationKey())), this.serverRunId()]);
+    const marker = parseGeneration(text);
+    return marker !== undefined && (runId === '' || marker.runId === runId) ? { id: marker.id, createdAt: marker.createdAt } : undefined;
   }
 
   async claimGeneration(candidate: StoreGeneration): Promise<StoreGeneration> {
+    const runId = await this.serverRunId();
     // No TTL: the marker lives exactly as long as the data set it vouches for.
-    await this.command(() => this.redis.set(this.generationKey(), JSON.stringify(candidate), 'NX'));
-    return (await this.readGeneration()) ?? candidate;
+    const stored = await this.command(() =>
+      this.redis.eval(CLAIM_GENERATION, 1, this.generationKey(), JSON.stringify({ ...candidate, runId }), runId),
+    );
+    const marker = parseGeneration(typeof stored === 'string' ? stored : null) ?? candidate;
+    return { id: marker.id, createdAt: marker.createdAt };
+  }
+
+  /** The server process's run_id (a new one after every restart and on a promoted replica); '' when INFO is refused. */
+  private async serverRunId(): Promise<string> {
+    const info = await this.command(() => this.redis.info('server')).catch(() => '');
+    return /^run_id:([0-9a-f]+)/m.exec(info)?.[1] ?? '';
   }
 
   /**
@@ -167,9 +194,11 @@ export class RedisTokenStore implements TokenStore {
     return this.cipher ? this.cipher.seal(json, key) : json;
   }
 
+  /** A refresh token, or the mark that a grant was refused, must outlive the access token (retention). */
   private ttlOf(value: StoredToken): number {
     const accessTtl = value.expiresAt - Date.now();
-    return Math.max(MIN_TTL_MS, value.refreshToken !== undefined ? accessTtl + this.retentionMs : accessTtl);
+    const retained = value.refreshToken !== undefined || value.reauthorizationRequired !== undefined;
+    return Math.max(MIN_TTL_MS, retained ? Math.max(accessTtl, 0) + this.retentionMs : accessTtl);
   }
 
   /**
@@ -204,16 +233,15 @@ export class RedisTokenStore implements TokenStore {
   }
 }
 
-function parseGeneration(text: string | null): StoreGeneration | undefined {
+function parseGeneration(text: string | null): (StoreGeneration & { runId?: string }) | undefined {
   if (text === null) return undefined;
   try {
-    const parsed = JSON.parse(text) as Partial<StoreGeneration>;
-    if (typeof parsed.id === 'string' && typeof parsed.createdAt === 'number') return { id: parsed.id, createdAt: parsed.createdAt };
+    const parsed = JSON.parse(text) as Partial<StoreGeneration & { runId: string }>;
+    if (typeof parsed.id === 'string' && typeof parsed.createdAt === 'number') return { id: parsed.id, createdAt: parsed.createdAt, runId: parsed.runId };
   } catch {
     // fall through
   }
-  // Someone else's value under our key: treat it as a generation of its own, so it is never mistaken for ours.
-  return { id: `foreign:${text.length}`, createdAt: 0 };
+  return undefined; // not a marker of ours: claimed over
 }
 
 function timedOut(): Error {

@@ -1,0 +1,42 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FileTokenStore } from '../stores/file.store';
+import { HeldLease, LEASE_TTL_MS } from './cluster-lease';
+
+/** Blocks the event loop, as a long GC pause or synchronous work would: no timer of ours can run. */
+function stall(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+describe('HeldLease', () => {
+  let directory: string;
+
+  beforeEach(async () => {
+    directory = await fs.mkdtemp(path.join(os.tmpdir(), 'held-lease-'));
+  });
+
+  afterEach(async () => {
+    await fs.rm(directory, { recursive: true, force: true });
+  });
+
+  it('stays held past its TTL while alive, and another process gets it once released', async () => {
+    const store = new FileTokenStore({ directory });
+    const lease = (await HeldLease.acquire(store, 'k')) as HeldLease;
+    await new Promise((resolve) => setTimeout(resolve, LEASE_TTL_MS + 500));
+    expect(await HeldLease.acquire(new FileTokenStore({ directory }), 'k')).toBeUndefined();
+    await expect(lease.confirm()).resolves.toBe(true);
+    await lease.release();
+    const other = await HeldLease.acquire(new FileTokenStore({ directory }), 'k');
+    expect(other).toBeDefined();
+    await other?.release();
+  });
+
+  it('after a stall longer than its TTL it counts as lost, even where nobody took it meanwhile', async () => {
+    const lease = (await HeldLease.acquire(new FileTokenStore({ directory }), 'k')) as HeldLease;
+    stall(LEASE_TTL_MS + 200);
+    await expect(lease.confirm()).resolves.toBe(false);
+    expect(lease.isLost).toBe(true);
+    await lease.release();
+  });
+});
