@@ -13,8 +13,13 @@ export function isLeasingStore(store: TokenStore): store is LeasingStore {
  * this long plus one waiter poll.
  */
 export const LEASE_TTL_MS = 2_000;
-/** Extensions per lease lifetime: a holder survives an event-loop stall of three quarters of the TTL. */
+/** Extensions per lease lifetime: a holder survives an event-loop stall of half the TTL. */
 const EXTENSIONS_PER_TTL = 4;
+/**
+ * A holder extends only while its lease has at least this much left on its own clock, so an extension can
+ * never land on a lease another process has just taken over as expired.
+ */
+const EXTENSION_SAFETY_MS = 500;
 
 /**
  * One held lease on a store key. It extends itself in the background until released; `confirm()` extends it
@@ -22,6 +27,7 @@ const EXTENSIONS_PER_TTL = 4;
  */
 export class HeldLease {
   private lost = false;
+  private released = false;
   private extendedAt: number;
   private timer: NodeJS.Timeout | undefined;
   private extending: Promise<boolean> | undefined;
@@ -54,11 +60,13 @@ export class HeldLease {
     return this.extend();
   }
 
+  /** Also for a lease counted as lost: the owner-checked release frees it at once if it is still ours. */
   async release(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.lost) return;
     this.lost = true;
+    if (this.released) return;
+    this.released = true;
     await this.store.releaseLock(this.key, this.owner).catch(() => undefined);
   }
 
@@ -85,7 +93,7 @@ export class HeldLease {
     const startedAt = Date.now();
     // Past its TTL on our own clock the lease may have been taken, used and released by another process while
     // this one stalled: the store re-taking a vanished lease must not make that look like continuity.
-    if (startedAt - this.extendedAt > LEASE_TTL_MS) {
+    if (startedAt - this.extendedAt > LEASE_TTL_MS - EXTENSION_SAFETY_MS) {
       this.markLost();
       return Promise.resolve(false);
     }

@@ -1,7 +1,8 @@
 import type { StoredToken } from '../stores/token-store.interface';
 
 const FIRST_RETRY_MS = 250;
-const MAX_RETRY_MS = 5_000;
+/** Short: while a rotated refresh token waits here, it exists nowhere else. */
+const MAX_RETRY_MS = 1_000;
 
 /** A record the store refused (disk full, store down), retried in the background with backoff until it lands. */
 export class PendingWrite {
@@ -28,19 +29,27 @@ export class PendingWrite {
     this.pending = { record, spentRefreshToken: spentRefreshToken ?? this.pending.spentRefreshToken };
   }
 
-  /** One attempt now (shutdown makes a last one); true when the record is in the store. */
+  /** One attempt now (shutdown makes a last one); true when the newest record handed over is in the store. */
   flush(): Promise<boolean> {
     if (this.done) return Promise.resolve(true);
-    this.attempt ??= this.write(this.pending.record, this.pending.spentRefreshToken)
-      .then(
-        () => {
-          this.finish();
-          return true;
-        },
-        () => false,
-      )
-      .finally(() => (this.attempt = undefined));
+    this.attempt ??= this.attemptNewest().finally(() => (this.attempt = undefined));
     return this.attempt;
+  }
+
+  /** A record replaced while its predecessor was being written is written next, before anything counts as landed. */
+  private async attemptNewest(): Promise<boolean> {
+    for (;;) {
+      const sent = this.pending;
+      try {
+        await this.write(sent.record, sent.spentRefreshToken);
+      } catch {
+        return false;
+      }
+      if (this.pending === sent) {
+        this.finish();
+        return true;
+      }
+    }
   }
 
   /** Stops retrying (the record was superseded, or shutdown gave up). */

@@ -44,9 +44,9 @@ describe('SharedRecords', () => {
 
   it('a put-back never lowers the version', async () => {
     await store.set('k', record(3, 'rt-3'));
-    await records.putBack('k', record(2, 'rt-2'));
+    await records.putBack('k', 'acme', record(2, 'rt-2'));
     expect(await store.get('k')).toMatchObject({ version: 3 });
-    await records.putBack('k', record(4, 'rt-4'));
+    await records.putBack('k', 'acme', record(4, 'rt-4'));
     expect(await store.get('k')).toMatchObject({ version: 4 });
   });
 

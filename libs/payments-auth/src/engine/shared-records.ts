@@ -75,9 +75,12 @@ export class SharedRecords {
     }
   }
 
-  /** After a store loss: writes back a record this process holds; the highest version wins. */
-  async putBack(key: string, record: StoredToken): Promise<void> {
-    await this.writeOnce(key, record, undefined).catch(() => undefined);
+  /**
+   * After a store loss: writes back a record this process holds; the highest version wins. A put-back the store
+   * refuses is retried in the background like any write: this process may hold the only newest copy.
+   */
+  async putBack(key: string, tenant: string, record: StoredToken): Promise<void> {
+    await this.writeOnce(key, record, undefined).catch(() => this.holdPending(key, tenant, record, undefined));
   }
 
   pendingWrites(): number {
@@ -93,6 +96,7 @@ export class SharedRecords {
         const pending = activity.pending;
         if (pending === undefined || (await pending.flush())) return true;
         pending.cancel();
+        if (activity.pending !== pending) return true; // superseded meanwhile by a write that landed
         this.logger.error(`${this.provider} tenant '${activity.tenant}': shutting down with a token the store never accepted; ${this.lossConsequence()}`);
         this.clearPending(activity);
         await this.settle(key, activity);
@@ -121,7 +125,8 @@ export class SharedRecords {
         record.version = stored.version + 1; // ours rotated past it
         continue;
       }
-      if (stored.accessToken === record.accessToken && stored.refreshToken === record.refreshToken) return undefined; // put back already
+      const same = stored.accessToken === record.accessToken && stored.refreshToken === record.refreshToken && stored.expiresAt === record.expiresAt;
+      if (same) return undefined; // put back already
       return stored;
     }
     throw Object.assign(new Error('compare-and-set kept being refused'), { code: 'ECONFLICT' });

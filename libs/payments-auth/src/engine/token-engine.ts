@@ -76,6 +76,8 @@ const MAX_JITTER_RATIO = 0.1;
 const LOCK_POLL_MS = 50;
 /** A tenant latched for re-authorization asks the store this often whether another instance re-authorized it. */
 const LATCH_RECHECK_MS = 1_000;
+/** Shutdown waits for a token call's answer and its store writes (a few commands of at most 1 s each) too. */
+const DRAIN_SLACK_MS = 5_000;
 
 /**
  * The provider-agnostic token lifecycle: in-memory cache per provider + tenant + credential fingerprint,
@@ -89,6 +91,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   private readonly entries = new Map<string, TokenEntry<TConfig>>();
   private readonly logger = new Logger('PaymentsAuth');
   private readonly records: SharedRecords;
+  private stopping = false;
 
   constructor(
     private readonly protocol: TokenProtocol<TConfig>,
@@ -164,12 +167,15 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     const current = entry.token ?? (await this.store.get(entry.storeKey).catch(() => undefined));
     if (current === undefined || current.expiresAt === 0) return false;
     if (token !== undefined && current.accessToken !== token) return false;
-    const invalidating = this.writeInvalidated(entry, current);
+    // Dropped here at once, so nobody is handed the refused token while the store write runs.
+    const droppedHere: StoredToken = { ...current, expiresAt: 0 };
+    this.adopt(entry, droppedHere);
+    const invalidating = this.writeInvalidated(entry, current, droppedHere);
     entry.invalidating = invalidating;
     try {
       const kept = await invalidating;
       // Meanwhile this process may have adopted a newer token: that one stays.
-      if (entry.token === undefined || entry.token === current) this.adopt(entry, kept);
+      if (entry.token === droppedHere) this.adopt(entry, kept);
     } finally {
       entry.invalidating = undefined;
     }
@@ -182,8 +188,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
    * record will replace this one) the token is only dropped here, under the same version: a version that was
    * never stored must not exist anywhere, or a put-back could make it collide with the real one.
    */
-  private async writeInvalidated(entry: TokenEntry<TConfig>, current: StoredToken): Promise<StoredToken> {
-    const droppedHere: StoredToken = { ...current, expiresAt: 0 };
+  private async writeInvalidated(entry: TokenEntry<TConfig>, current: StoredToken, droppedHere: StoredToken): Promise<StoredToken> {
     const invalidated: StoredToken = { ...current, expiresAt: 0, version: current.version + 1 };
     if (!isLeasingStore(this.store)) return this.persist(entry, invalidated);
     const lease = await this.records.takeLease(entry.storeKey, entry.tenant).catch(() => undefined);
@@ -235,7 +240,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   async putBack(): Promise<void> {
     const writes = [...this.entries.values()]
       .filter((entry) => entry.token !== undefined)
-      .map((entry) => this.records.putBack(entry.storeKey, entry.token as StoredToken));
+      .map((entry) => this.records.putBack(entry.storeKey, entry.tenant, entry.token as StoredToken));
     await Promise.all(writes);
   }
 
@@ -249,10 +254,16 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
    * every pending write; returns how many never landed.
    */
   async drain(): Promise<number> {
-    const flights = [...this.entries.values()].flatMap((entry) => [entry.inFlight, entry.invalidating]).filter((flight) => flight !== undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise((resolve) => (timer = setTimeout(resolve, this.settings.tokenRequestTimeoutMs + LEASE_TTL_MS)));
-    await Promise.race([Promise.allSettled(flights), bound]).finally(() => clearTimeout(timer));
+    this.stopping = true; // no rotating refresh is sent from now on; those already sent are waited for
+    const deadline = Date.now() + this.settings.tokenRequestTimeoutMs + (this.observers.lossGuard?.recoveryWindowMs ?? 0) + DRAIN_SLACK_MS;
+    for (let round = 0; round < 100; round += 1) {
+      const flights = [...this.entries.values()].flatMap((entry) => [entry.inFlight, entry.invalidating]).filter((flight) => flight !== undefined);
+      const remainingMs = deadline - Date.now();
+      if (flights.length === 0 || remainingMs <= 0) break;
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise((resolve) => (timer = setTimeout(resolve, remainingMs)));
+      await Promise.race([Promise.allSettled(flights), bound]).finally(() => clearTimeout(timer));
+    }
     return this.records.flush();
   }
 
@@ -395,7 +406,11 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       this.adopt(entry, current); // after a restart, or another process renewed it
       return current;
     }
-    // Sending a rotating refresh token is irrevocable: only while the lease is provably still ours.
+    // Sending a rotating refresh token is irrevocable: not while shutting down (its answer might never be
+    // written), and only while the lease is provably still ours.
+    if (this.stopping && this.protocol.rotatesRefreshTokens && mode.via === undefined) {
+      throw new TokenStoreError(this.details(entry), 'lock', 'the application is shutting down; no new refresh of a rotating grant');
+    }
     if (lease !== undefined && this.protocol.rotatesRefreshTokens && !(await lease.confirm())) {
       throw new TokenStoreError(this.details(entry), 'lock', 'the renewal lease was lost before the token call; another instance renews');
     }
@@ -598,10 +613,14 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   }
 }
 
-function newest(a: StoredToken | undefined, b: StoredToken | undefined): StoredToken | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return b.version > a.version ? b : a;
+/**
+ * The newer of a stored record and this process's own. On equal versions our own wins: it can differ from the
+ * stored one only by having been dropped here (an invalidation without the lease), which must stick.
+ */
+function newest(stored: StoredToken | undefined, own: StoredToken | undefined): StoredToken | undefined {
+  if (stored === undefined) return own;
+  if (own === undefined) return stored;
+  return stored.version > own.version ? stored : own;
 }
 
 /** Error text safe to log: our own errors are composed safely; for anything else only its class and code. */

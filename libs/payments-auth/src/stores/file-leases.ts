@@ -56,15 +56,17 @@ export class FileLeases {
     });
   }
 
-  /** Extends by the TTL the lease was taken with. */
-  async extend(leasePath: string, mutexPath: string, owner: string): Promise<boolean> {
-    return withFileMutex(mutexPath, async () => {
-      const current = await readLease(leasePath);
-      if (current === undefined || current.owner !== owner) return false;
-      const now = new Date();
-      await fs.utimes(leasePath, now, now);
-      return true;
-    });
+  /**
+   * Extends by the TTL the lease was taken with. Outside the mutex on purpose: the mutex is a directory, and on a
+   * full disk creating one fails, which must not cost the live holder its lease. It cannot race a takeover: the
+   * holder extends only while its lease is well within its TTL (HeldLease), and a takeover needs it expired.
+   */
+  async extend(leasePath: string, owner: string): Promise<boolean> {
+    const current = await readLease(leasePath);
+    if (current === undefined || current.owner !== owner || current.expired) return false;
+    const now = new Date();
+    await fs.utimes(leasePath, now, now);
+    return true;
   }
 
   async release(leasePath: string, mutexPath: string, owner: string): Promise<void> {

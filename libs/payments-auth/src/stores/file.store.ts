@@ -87,7 +87,7 @@ export class FileTokenStore implements TokenStore {
   }
 
   extendLock(key: string, owner: string): Promise<boolean> {
-    return this.leases.extend(this.leaseFor(key), this.mutexFor(key), owner);
+    return this.leases.extend(this.leaseFor(key), owner);
   }
 
   releaseLock(key: string, owner: string): Promise<void> {

@@ -146,9 +146,19 @@ export class RedisTokenStore implements TokenStore {
     return { id: marker.id, createdAt: marker.createdAt };
   }
 
-  /** The server process's run_id (a new one after every restart and on a promoted replica); '' when INFO is refused. */
+  /**
+   * The server process's run_id (a new one after every restart and on a promoted replica); '' when the server
+   * refuses INFO (then only an emptied store is detected). Any other failure fails the check: a timed-out INFO
+   * must not pass a marker from before a restart.
+   */
   private async serverRunId(): Promise<string> {
-    const info = await this.command(() => this.redis.info('server')).catch(() => '');
+    let info: string;
+    try {
+      info = await this.command(() => this.redis.info('server'));
+    } catch (error) {
+      if (/NOPERM|unknown command|disabled/i.test((error as Error).message ?? '')) return '';
+      throw error;
+    }
     return /^run_id:([0-9a-f]+)/m.exec(info)?.[1] ?? '';
   }
 
