@@ -1,30 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { StoredToken, TokenStore, TokenStoreError } from '@app/payments-auth';
+import { TokenStoreError } from '@app/payments-auth';
 import { DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
+import { FlakyStore } from './support/flaky.store';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
-
-/** A store whose reads or writes can be made to fail, standing in for a full disk or an unreachable Redis. */
-class FlakyStore implements TokenStore {
-  readonly records = new Map<string, StoredToken>();
-  failReads = false;
-  failWrites = false;
-
-  async get(key: string): Promise<StoredToken | undefined> {
-    if (this.failReads) throw Object.assign(new Error('read failed'), { code: 'EIO' });
-    return this.records.get(key);
-  }
-
-  async set(key: string, value: StoredToken): Promise<void> {
-    if (this.failWrites) throw Object.assign(new Error('write failed'), { code: 'ENOSPC' });
-    this.records.set(key, { ...value });
-  }
-
-  async delete(key: string): Promise<void> {
-    this.records.delete(key);
-  }
-}
 
 describe('durable token store', () => {
   let sandbox: Sandbox;

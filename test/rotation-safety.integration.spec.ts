@@ -11,6 +11,7 @@ import {
   TokenStore,
 } from '@app/payments-auth';
 import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
+import { FlakyStore } from './support/flaky.store';
 import { PaymentsAuthFixture, acmeTenant, sleep } from './support/payments-auth.fixture';
 
 /** Replays the spent seed at the sandbox: its reuse detection revokes the grant, as a leaked token would. */
@@ -21,28 +22,6 @@ async function revokeSeedGrant(sandbox: Sandbox): Promise<void> {
     headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: DEFAULT_BLNK_SEED_REFRESH_TOKEN }).toString(),
   });
-}
-
-/** A store (memory) whose writes can be made to fail, standing in for a full disk. */
-class FailingWritesStore implements TokenStore {
-  readonly records = new Map<string, StoredToken>();
-  failWrites = false;
-  writeAttempts = 0;
-
-  async get(key: string): Promise<StoredToken | undefined> {
-    const record = this.records.get(key);
-    return record && { ...record };
-  }
-
-  async set(key: string, value: StoredToken): Promise<void> {
-    this.writeAttempts += 1;
-    if (this.failWrites) throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
-    this.records.set(key, { ...value });
-  }
-
-  async delete(key: string): Promise<void> {
-    this.records.delete(key);
-  }
 }
 
 /** A file store that, once closed, refuses writes, as a disconnected Redis client does. */
@@ -129,7 +108,7 @@ describe('rotation safety between instances sharing a store', () => {
   });
 
   it('a failed write is retried in the background until it lands; health says degraded meanwhile', async () => {
-    const store = new FailingWritesStore();
+    const store = new FlakyStore();
     const app = await instance(store);
     store.failWrites = true;
     const token = await app.blnk.getToken(); // the token works although the store refused it
@@ -143,7 +122,7 @@ describe('rotation safety between instances sharing a store', () => {
   });
 
   it('shutdown makes a last attempt at a pending write', async () => {
-    const store = new FailingWritesStore();
+    const store = new FlakyStore();
     const app = await instance(store);
     store.failWrites = true;
     const token = await app.blnk.getToken();

@@ -1,0 +1,25 @@
+import type { StoredToken, TokenStore } from '@app/payments-auth';
+
+/** A store whose reads or writes can be made to fail, standing in for a full disk or an unreachable Redis. */
+export class FlakyStore implements TokenStore {
+  readonly records = new Map<string, StoredToken>();
+  failReads = false;
+  failWrites = false;
+  writeAttempts = 0;
+
+  async get(key: string): Promise<StoredToken | undefined> {
+    if (this.failReads) throw Object.assign(new Error('read failed'), { code: 'EIO' });
+    const record = this.records.get(key);
+    return record && { ...record };
+  }
+
+  async set(key: string, value: StoredToken): Promise<void> {
+    this.writeAttempts += 1;
+    if (this.failWrites) throw Object.assign(new Error('write failed'), { code: 'ENOSPC' });
+    this.records.set(key, { ...value });
+  }
+
+  async delete(key: string): Promise<void> {
+    this.records.delete(key);
+  }
+}
