@@ -62,7 +62,7 @@ export class SharedRecords {
 
   /**
    * Writes `record` and returns the record to use: ours, or one stored by another process that supersedes it.
-   * A refused write does not fail: the record is retried in the background and returned as it is.
+   * A refused write is held and retried in the background; the error is rethrown for the caller to report.
    */
   async write(key: string, tenant: string, record: StoredToken, spentRefreshToken?: string): Promise<StoredToken> {
     try {
