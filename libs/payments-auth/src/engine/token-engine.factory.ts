@@ -14,7 +14,7 @@ import type { TokenProtocol } from './token-protocol.interface';
  */
 @Injectable()
 export class TokenEngineFactory {
-  private readonly engines: Array<TokenEngine<object>> = [];
+  private readonly engines: Array<Pick<TokenEngine<object>, 'pendingWrites' | 'drain'>> = [];
 
   constructor(
     @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
@@ -28,7 +28,7 @@ export class TokenEngineFactory {
     const scheduler = this.options.refresher.enabled ? this.scheduler : undefined;
     const lossGuard = this.lossGuard.watchesGenerations ? this.lossGuard : undefined;
     const engine = new TokenEngine(protocol, this.options.store, this.options, { events: this.events, metrics: this.metrics, scheduler, lossGuard });
-    this.engines.push(engine as unknown as TokenEngine<object>);
+    this.engines.push(engine);
     return engine;
   }
 

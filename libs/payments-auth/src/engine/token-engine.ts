@@ -322,7 +322,6 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
    * so a holder that died (SIGKILL) frees it within LEASE_TTL_MS and a waiter takes over.
    */
   private async loadUnderLease(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
-    const store = this.store;
     const seenVersion = entry.token?.version ?? 0;
     // A live holder's lease outlasts its token call and any recovery wait; waiting longer means it is stuck.
     const recoveryMs = this.observers.lossGuard?.recoveryWindowMs ?? 0;
@@ -347,7 +346,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
               throw new TokenStoreError(this.details(entry), 'read', `generation check: ${describe(error)}`);
             });
           }
-          const stored = await store.get(entry.storeKey).catch((error: unknown) => {
+          const stored = await this.store.get(entry.storeKey).catch((error: unknown) => {
             throw new TokenStoreError(this.details(entry), 'read', describe(error));
           });
           if (renewedElsewhere(stored)) return this.adoptOrLatch(entry, stored);
@@ -356,7 +355,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
           await this.records.dropLease(entry.storeKey);
         }
       }
-      const stored = await store.get(entry.storeKey).catch(() => undefined);
+      const stored = await this.store.get(entry.storeKey).catch(() => undefined);
       if (renewedElsewhere(stored)) return this.adoptOrLatch(entry, stored);
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS + Math.random() * LOCK_POLL_MS));
     }
