@@ -105,6 +105,41 @@ describe('validateModuleOptions', () => {
     expect(pathsOf(options)).toEqual(expect.arrayContaining(expectedPaths));
   });
 
+  const blink = { apiKey: 'k', secretKey: SECRET };
+  it.each(['.', '..', '.hidden', '-leading-dash', '_leading_underscore', '__proto__', 'x'.repeat(129)])('rejects the tenant id %j', (tenantId) => {
+    // JSON.parse makes `__proto__` an own key, as a config file or a database row would.
+    const tenants = JSON.parse(JSON.stringify({ [tenantId]: { blink } })) as Record<string, unknown>;
+    expect(Object.keys(tenants)).toEqual([tenantId]);
+    expect(pathsOf({ store, tenants })).toEqual([`tenants.${tenantId}`]);
+  });
+
+  it.each(['a', '0', 'acme.eu-1_x', 'constructor', 'x'.repeat(128)])('accepts the tenant id %j', (tenantId) => {
+    const options = validateModuleOptions({ store, tenants: { [tenantId]: { blink } }, defaultTenant: tenantId });
+    expect(options.tenants.get(tenantId)?.blink?.apiKey).toBe('k');
+  });
+
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('rejects defaultTenant %j, which only the prototype has', (defaultTenant) => {
+    expect(pathsOf({ store, tenants: { acme: { blink } }, defaultTenant })).toEqual(['defaultTenant']);
+  });
+
+  it('rejects a defaultTenant left to resolveTenant that no tenant id could be', () => {
+    expect(pathsOf({ store, tenants: {}, defaultTenant: '..', resolveTenant: async () => undefined })).toEqual(['defaultTenant']);
+  });
+
+  it.each(['http://127.evil.example.com', 'http://127.0.0.1.nip.io', 'http://localhost.evil.example', 'http://[::2]', 'http://10.0.0.1', 'http://0.0.0.0'])(
+    'refuses plain http to %s, which is not loopback',
+    (baseUrl) => {
+      expect(pathsOf({ store, tenants: { a: { blink: { ...blink, baseUrl } } } })).toEqual(['tenants.a.blink.baseUrl']);
+    },
+  );
+
+  it.each(['http://localhost:4010', 'http://127.0.0.1:4010', 'http://127.1.2.3', 'http://127.1', 'http://[::1]:4010', 'http://[0:0:0:0:0:0:0:1]'])(
+    'allows plain http to the loopback address %s',
+    (baseUrl) => {
+      expect(() => validateModuleOptions({ store, tenants: { a: { blink: { ...blink, baseUrl } } } })).not.toThrow();
+    },
+  );
+
   it('rejects a non-object', () => {
     expect(pathsOf(null)).toEqual(['options']);
   });

@@ -41,9 +41,7 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
   }
   if (isPlainObject(raw.refresher)) issues.push(...collectIssues(RefresherOptionsSchema, raw.refresher, 'refresher'));
   if (isPlainObject(raw.resilience)) issues.push(...collectIssues(ResilienceOptionsSchema, raw.resilience, 'resilience'));
-  if (raw.defaultTenant !== undefined && !(raw.defaultTenant in rawTenants) && raw.resolveTenant === undefined) {
-    issues.push({ path: 'defaultTenant', problem: 'names a tenant that is not in tenants' });
-  }
+  issues.push(...defaultTenantIssues(raw, rawTenants));
   if (issues.length > 0) throw new PaymentsAuthConfigError(issues);
 
   return {
@@ -68,6 +66,18 @@ function collectModuleIssues(raw: PaymentsAuthModuleOptions): ConfigIssue[] {
     ...issue,
     path: issue.path.slice(1),
   }));
+}
+
+/** An own property only: `in` would accept `constructor` or `toString` as a configured tenant. */
+function defaultTenantIssues(raw: PaymentsAuthModuleOptions, rawTenants: Record<string, unknown>): ConfigIssue[] {
+  const { defaultTenant } = raw;
+  if (typeof defaultTenant !== 'string') return []; // absent, or reported by the schema
+  const idProblem = tenantIdProblem(defaultTenant);
+  if (idProblem !== undefined) return [{ path: 'defaultTenant', problem: idProblem }];
+  if (!Object.hasOwn(rawTenants, defaultTenant) && raw.resolveTenant === undefined) {
+    return [{ path: 'defaultTenant', problem: 'names a tenant that is not in tenants' }];
+  }
+  return [];
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>

@@ -1,6 +1,15 @@
+import { isIPv4 } from 'node:net';
 import { ValidationOptions, registerDecorator } from 'class-validator';
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/**
+ * Whether a parsed URL's host is this machine: `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8. The
+ * WHATWG parser has already turned every IPv4 spelling (`127.1`, `0x7f.0.0.1`) into dotted decimal, so a
+ * name that merely starts with `127.` (`127.0.0.1.nip.io`) stays a name and is refused.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true;
+  return isIPv4(hostname) && hostname.startsWith('127.');
+}
 
 /**
  * Returns why a provider base URL is unusable, or undefined when it is fine. Credentials travel to this
@@ -16,7 +25,7 @@ export function describeBaseUrlProblem(value: unknown): string | undefined {
     return 'must be an absolute URL such as https://host';
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use https';
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname) && !url.hostname.startsWith('127.')) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     return 'must use https (plain http is allowed only for loopback hosts)';
   }
   if (url.username || url.password) return 'must not contain user info';

@@ -11,8 +11,12 @@ import {
 import { BLNK_MODES, BLNK_SCHEMA_BY_MODE, BlinkTenantConfigSchema } from './tenant-config.schema';
 import { collectIssues } from './validation-issues';
 
-/** Tenant ids end up in store keys and file names, so they are restricted to a safe alphabet. */
-export const TENANT_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+/**
+ * Tenant ids end up in store keys, log lines and (hashed) file names, and arrive from request headers, so they
+ * are restricted to a safe alphabet that starts with a letter or digit: that rules out `.`, `..`, hidden-file
+ * names and `__proto__`.
+ */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export type NormalizedBlinkConfig = BlinkTenantConfig & { baseUrl: string };
 export type NormalizedBlnkConfig =
@@ -77,7 +81,7 @@ function normalizeBlnk(blnk: NormalizedBlnkConfig): NormalizedBlnkConfig {
 
 export function tenantIdProblem(tenantId: unknown): string | undefined {
   if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId)) {
-    return 'tenant ids must be 1-128 characters of A-Z a-z 0-9 . _ -';
+    return 'tenant ids must be 1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit';
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PaymentsAuthConfigError } from '../errors/config.error';
 import { FileTokenStore } from './file.store';
 import type { StoredToken } from './token-store.interface';
 
@@ -28,6 +29,35 @@ describe('FileTokenStore', () => {
     await new FileTokenStore({ directory }).set('blnk:acme:abc', record(3));
     expect(await new FileTokenStore({ directory }).get('blnk:acme:abc')).toEqual(record(3));
     expect(await new FileTokenStore({ directory }).get('blnk:other:abc')).toBeUndefined();
+  });
+
+  it('tightens an existing directory of ours that others can enter to 0700', async () => {
+    await fs.mkdir(directory, { mode: 0o777 });
+    await fs.chmod(directory, 0o777); // past the umask
+    const store = new FileTokenStore({ directory });
+    expect((await fs.stat(directory)).mode & 0o777).toBe(0o700);
+    await store.set('k', record(1));
+    expect(await store.get('k')).toEqual(record(1));
+  });
+
+  it('refuses, naming the directory, an open directory that belongs to another user', async () => {
+    await fs.mkdir(directory, { mode: 0o777 });
+    await fs.chmod(directory, 0o777);
+    const otherUser = 65_534; // nobody
+    try {
+      await fs.chown(directory, otherUser, otherUser);
+    } catch {
+      return expect(process.getuid?.()).not.toBe(0); // only root can hand a directory to someone else
+    }
+    expect(() => new FileTokenStore({ directory })).toThrow(PaymentsAuthConfigError);
+    expect(() => new FileTokenStore({ directory })).toThrow(/store\.directory: .*tokens is accessible to other users \(mode 0777\) and belongs to another user/);
+    expect((await fs.stat(directory)).mode & 0o777).toBe(0o777);
+  });
+
+  it('refuses a path that is a file', async () => {
+    await fs.mkdir(path.dirname(directory), { recursive: true });
+    await fs.writeFile(directory, 'x');
+    expect(() => new FileTokenStore({ directory })).toThrow(/exists and is not a directory/);
   });
 
   it('keeps files owner-only', async () => {

@@ -5,9 +5,13 @@ import { FileLeases, withFileMutex } from './file-leases';
 import { TokenCipher, TokenEncryptionOptions } from './token-cipher';
 import type { StoreDurability, StoredToken, TokenStore } from './token-store.interface';
 import { openSealedRecord } from './sealed-record';
+import { secureExistingDirectory } from './store-directory';
 
 export interface FileTokenStoreOptions {
-  /** Directory for the token files; created with mode 0700 if missing. Relative paths start at the cwd. */
+  /**
+   * Directory for the token files; created with mode 0700 if missing. An existing one open to other users is
+   * tightened to 0700 if it is ours, and refused (PaymentsAuthConfigError) if not. Relative paths start at the cwd.
+   */
   directory: string;
   /** AES-256-GCM encryption at rest, keys newest first (older keys still decrypt). */
   encryption?: TokenEncryptionOptions;
@@ -39,6 +43,7 @@ export class FileTokenStore implements TokenStore {
 
   constructor(options: FileTokenStoreOptions) {
     this.directory = path.resolve(options.directory);
+    secureExistingDirectory(this.directory);
     this.cipher = options.encryption ? new TokenCipher(options.encryption) : undefined;
   }
 
