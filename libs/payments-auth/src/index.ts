@@ -38,5 +38,7 @@ export { PaymentsAuthMetrics, type PaymentsAuthCounters } from './observability/
 export { PaymentsAuthHealthIndicator } from './observability/payments-auth.health';
 export { RefreshScheduler, REFRESH_TIMER_NAME } from './refresh/refresh-scheduler';
 export type { RefresherOptions, ResilienceOptions } from './options/payments-auth-options.interface';
+export { MAX_WAIT_MS } from './refresh/wait-bounds';
+export { MAX_TOKEN_LIFETIME_MS, MIN_TOKEN_CALL_INTERVAL_MS } from './engine/token-lifetime';
 export type { TokenState } from './engine/token-snapshot.interface';
 export * from './errors';

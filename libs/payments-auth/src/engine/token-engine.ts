@@ -15,6 +15,7 @@ import { storeKeyFor } from './credential-fingerprint';
 import { SharedRecords } from './shared-records';
 import type { RecoveryParticipant, StoreLossGuard } from './store-loss-guard';
 import { sharedDetails } from './shared-details';
+import { MAX_TOKEN_LIFETIME_MS, MIN_TOKEN_CALL_INTERVAL_MS } from './token-lifetime';
 import { RefreshTimingOptions, refreshAtFor } from './refresh-timing';
 import type { IssuedToken, TokenProtocol } from './token-protocol.interface';
 import type { TokenSnapshot, TokenState } from './token-snapshot.interface';
@@ -68,6 +69,8 @@ interface TokenEntry<TConfig> {
   latchCheckedAt: number;
   /** An invalidation writing to the store: acquisitions wait for it rather than race its write. */
   invalidating?: Promise<unknown>;
+  /** When this process last sent a token request that was answered with a token (MIN_TOKEN_CALL_INTERVAL_MS apart). */
+  lastTokenCallAt: number;
 }
 
 /** The renewal point is spread over at most this fraction of the lifetime before it. */
@@ -311,8 +314,20 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   }
 
   private async load(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
+    await this.spaceTokenCalls(entry, mode);
     if (!isLeasingStore(this.store)) return this.renewWith(entry, mode, await this.readStoreForRenewal(entry), undefined);
     return this.loadUnderLease(entry, mode);
+  }
+
+  /**
+   * A token call for one entry comes at least MIN_TOKEN_CALL_INTERVAL_MS after the last one that succeeded,
+   * whatever lifetime the provider states or how often its tokens are refused with a 401: the flight waits out
+   * the rest, and its callers with it. Failed calls are spaced by the backoff. A code exchange is the user's own
+   * deliberate call and is never held back.
+   */
+  private async spaceTokenCalls(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<void> {
+    const waitMs = entry.lastTokenCallAt + MIN_TOKEN_CALL_INTERVAL_MS - Date.now();
+    if (mode.via === undefined && waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
   /**
@@ -423,6 +438,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       if (error instanceof ReauthorizationRequiredError && mode.via === undefined) await this.markRefused(entry, current, error);
       throw error;
     }
+    entry.lastTokenCallAt = startedAt; // failures are spaced by the backoff instead
     const record: StoredToken = {
       accessToken: issued.accessToken,
       expiresAt: issued.expiresAt,
@@ -436,7 +452,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     const spent = this.protocol.rotatesRefreshTokens && issued.refreshToken !== undefined ? current?.refreshToken : undefined;
     const kept = await this.persist(entry, record, spent);
     this.adopt(entry, kept);
-    this.recordSuccess(entry, record, current, startedAt);
+    this.recordSuccess(entry, issued, record, current, startedAt);
     return kept;
   }
 
@@ -475,7 +491,13 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     this.logger.warn(`${error.message}; no automatic retries until refresh() or a new authorization`);
   }
 
-  private recordSuccess(entry: TokenEntry<TConfig>, record: StoredToken, previous: StoredToken | undefined, startedAt: number): void {
+  private recordSuccess(
+    entry: TokenEntry<TConfig>,
+    issued: IssuedToken,
+    record: StoredToken,
+    previous: StoredToken | undefined,
+    startedAt: number,
+  ): void {
     entry.reauthorizationError = undefined;
     if (entry.gate?.succeeded() === 'closed') this.emit(entry, 'circuit.closed');
     entry.gate = undefined;
@@ -487,6 +509,9 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       this.emit(entry, 'refresh_token.rotated', { durationMs });
     }
     this.logger.debug(`${this.name} token acquired for tenant '${entry.tenant}', valid ${Math.round((record.expiresAt - record.issuedAt) / 1000)} s`);
+    if (issued.lifetimeClamped) {
+      this.logger.warn(`${this.name} tenant '${entry.tenant}': the provider stated a lifetime beyond ${MAX_TOKEN_LIFETIME_MS / 3_600_000} h; renewing as if it were ${MAX_TOKEN_LIFETIME_MS / 3_600_000} h`);
+    }
   }
 
   private recordFailure(entry: TokenEntry<TConfig>, error: unknown, startedAt: number): void {
@@ -585,6 +610,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       latchedVersion: 0,
       latchCheckedAt: 0,
       invalidating: undefined,
+      lastTokenCallAt: 0,
     };
     this.entries.set(tenant, entry);
     return entry;

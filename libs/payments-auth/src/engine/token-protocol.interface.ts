@@ -10,6 +10,8 @@ export interface IssuedToken {
   issuedAt: number;
   refreshToken?: string;
   details?: Record<string, unknown>;
+  /** Set when the stated lifetime exceeded MAX_TOKEN_LIFETIME_MS and `expiresAt` was moved in (the engine warns). */
+  lifetimeClamped?: boolean;
 }
 
 /**

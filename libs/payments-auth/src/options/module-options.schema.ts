@@ -1,4 +1,5 @@
 import { IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { MAX_WAIT_MS } from '../refresh/wait-bounds';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 const isTokenStore = (value: unknown): boolean =>
@@ -41,9 +42,10 @@ export class RefresherOptionsSchema {
   @IsOptional() @IsInt() @Min(1) @Max(1_000) maxConcurrentRefreshes?: number;
 }
 
+/** Every wait is at most MAX_WAIT_MS (5 minutes), whatever is configured or a provider says. */
 export class ResilienceOptionsSchema {
-  @IsOptional() @IsInt() @Min(1) backoffBaseMs?: number;
-  @IsOptional() @IsInt() @Min(1) backoffMaxMs?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_WAIT_MS) backoffBaseMs?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_WAIT_MS) backoffMaxMs?: number;
   @IsOptional() @IsInt() @Min(1) circuitFailureThreshold?: number;
-  @IsOptional() @IsInt() @Min(1) circuitCooldownMs?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_WAIT_MS) circuitCooldownMs?: number;
 }

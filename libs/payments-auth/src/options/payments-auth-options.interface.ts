@@ -103,6 +103,7 @@ export interface RefresherOptions {
   maxConcurrentRefreshes: number;
 }
 
+/** No wait (backoff step, open circuit, provider `Retry-After`) lasts longer than 5 minutes; larger values are refused. */
 export interface ResilienceOptions {
   /** First backoff step after a failed token call; doubles per consecutive failure, full jitter. Default 500 ms. */
   backoffBaseMs: number;

@@ -1,4 +1,5 @@
 import { parseRetryAfter } from './retry-after';
+import { MAX_WAIT_MS } from '../refresh/wait-bounds';
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
@@ -10,4 +11,12 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
+});
+
+describe('parseRetryAfter bounds', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  it.each(['9000000000000', '9'.repeat(400), String(365 * 24 * 3600), 'Fri, 01 Jan 2027 00:00:00 GMT'])('never waits longer than MAX_WAIT_MS for %s', (header) => {
+    expect(parseRetryAfter(header, now)).toBe(MAX_WAIT_MS);
+  });
+  it('keeps an ordinary value', () => expect(parseRetryAfter('120', now)).toBe(120_000));
 });

@@ -2,7 +2,7 @@ import { CircuitOpenError } from '../errors/circuit-open.error';
 import type { PaymentsAuthError } from '../errors/payments-auth.error';
 import { RateLimitedError } from '../errors/rate-limited.error';
 import type { ResilienceOptions } from '../options/payments-auth-options.interface';
-
+import { boundedWait } from './wait-bounds';
 
 export type GateTransition = 'opened' | 'closed' | undefined;
 
@@ -10,7 +10,7 @@ export type GateTransition = 'opened' | 'closed' | undefined;
  * Backoff and circuit breaker for one provider + tenant's token endpoint. Exponential backoff with full jitter
  * (delay uniform in [0, min(max, base·2^n)]), never shorter than a 429's Retry-After. After
  * `circuitFailureThreshold` consecutive failures the circuit opens: calls are refused at once, so one broken
- * tenant neither hammers the endpoint nor makes its callers wait on timeouts.
+ * tenant neither hammers the endpoint nor makes its callers wait on timeouts. No wait exceeds MAX_WAIT_MS.
  */
 export class RetryGate {
   private consecutiveFailures = 0;
@@ -52,11 +52,12 @@ export class RetryGate {
     this.consecutiveFailures += 1;
     this.lastError = error;
     const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (this.consecutiveFailures - 1));
-    const retryAfterMs = error instanceof RateLimitedError ? error.retryAfterMs ?? 0 : 0;
-    this.nextAttemptAt = now + Math.max(retryAfterMs, Math.floor(this.random() * ceiling));
+    // Bounded again here: a RateLimitedError may come from a custom protocol that did not bound its header.
+    const retryAfterMs = boundedWait(error instanceof RateLimitedError ? error.retryAfterMs ?? 0 : 0);
+    this.nextAttemptAt = now + boundedWait(Math.max(retryAfterMs, Math.floor(this.random() * ceiling)));
     if (this.consecutiveFailures < this.options.circuitFailureThreshold) return undefined;
     const wasOpen = this.openUntil > 0;
-    this.openUntil = now + Math.max(this.options.circuitCooldownMs, retryAfterMs);
+    this.openUntil = now + boundedWait(Math.max(this.options.circuitCooldownMs, retryAfterMs));
     return wasOpen ? undefined : 'opened';
   }
 }

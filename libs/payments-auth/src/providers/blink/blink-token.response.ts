@@ -1,6 +1,7 @@
 import { jwtDecode } from 'jwt-decode';
 import { MalformedResponseError } from '../../errors/malformed-response.error';
 import type { PaymentsAuthErrorDetails } from '../../errors/payments-auth.error';
+import { boundedExpiry } from '../../engine/token-lifetime';
 import type { IssuedToken } from '../../engine/token-protocol.interface';
 
 /** Blink documents 30-minute tokens; used only when the response states no expiry at all. */
@@ -9,7 +10,7 @@ export const BLINK_DOCUMENTED_LIFETIME_MS = 30 * 60 * 1000;
 /**
  * Maps a successful `POST /api/pay/v1/tokens` body to a token. Expiry is the earlier of `expired_on` and the
  * JWT `exp` claim (decoded, not verified: we are not the audience), falling back to the documented 30 minutes
- * after the request was sent. Anything unusable throws and is never cached.
+ * after the request was sent, and bounded (token-lifetime.ts). Anything unusable throws and is never cached.
  */
 export function parseBlinkTokenResponse(json: unknown, sentAt: number, details: PaymentsAuthErrorDetails): IssuedToken {
   const malformed = (problem: string) => new MalformedResponseError(details, problem);
@@ -25,13 +26,15 @@ export function parseBlinkTokenResponse(json: unknown, sentAt: number, details: 
   }
   const jwtExpiry = jwtExpiryMs(body.access_token);
   if (jwtExpiry !== undefined) candidates.push(jwtExpiry);
-  const expiresAt = candidates.length > 0 ? Math.min(...candidates) : sentAt + BLINK_DOCUMENTED_LIFETIME_MS;
-  if (expiresAt <= Date.now()) throw malformed('the token is already expired');
+  const stated = candidates.length > 0 ? Math.min(...candidates) : sentAt + BLINK_DOCUMENTED_LIFETIME_MS;
+  if (stated <= Date.now()) throw malformed('the token is already expired');
+  const { expiresAt, clamped } = boundedExpiry(sentAt, stated);
 
   return {
     accessToken: body.access_token,
     issuedAt: sentAt,
     expiresAt,
+    ...(clamped && { lifetimeClamped: true }),
     details: {
       paymentTypes: stringArray(body.payment_types),
       currencies: stringArray(body.currencies),

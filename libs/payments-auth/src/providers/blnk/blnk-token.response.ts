@@ -1,10 +1,12 @@
 import { MalformedResponseError } from '../../errors/malformed-response.error';
 import type { PaymentsAuthErrorDetails } from '../../errors/payments-auth.error';
+import { boundedExpiry } from '../../engine/token-lifetime';
 import type { IssuedToken } from '../../engine/token-protocol.interface';
 
 /**
  * Maps a successful `POST /oauth/token` body. Expiry is counted from when the request was sent, so time spent
- * in flight can only make us renew early, never late. Anything unusable throws and is never cached.
+ * in flight can only make us renew early, never late; lifetimes are bounded (token-lifetime.ts). Anything
+ * unusable throws and is never cached.
  */
 export function parseBlnkTokenResponse(json: unknown, sentAt: number, details: PaymentsAuthErrorDetails): IssuedToken {
   const malformed = (problem: string) => new MalformedResponseError(details, problem);
@@ -20,11 +22,13 @@ export function parseBlnkTokenResponse(json: unknown, sentAt: number, details: P
   if (body.refresh_token !== undefined && (typeof body.refresh_token !== 'string' || body.refresh_token.length === 0)) {
     throw malformed('refresh_token is not a string');
   }
+  const { expiresAt, clamped } = boundedExpiry(sentAt, sentAt + body.expires_in * 1000);
   return {
     accessToken: body.access_token,
     issuedAt: sentAt,
-    expiresAt: sentAt + body.expires_in * 1000,
+    expiresAt,
     refreshToken: body.refresh_token as string | undefined,
     details: { scope: typeof body.scope === 'string' ? body.scope : undefined, tokenType: 'Bearer' },
+    ...(clamped && { lifetimeClamped: true }),
   };
 }

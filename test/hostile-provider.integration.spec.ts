@@ -1,0 +1,114 @@
+import {
+  CircuitOpenError,
+  MAX_TOKEN_LIFETIME_MS,
+  MAX_WAIT_MS,
+  PaymentsAuthError,
+  PaymentsAuthEvent,
+  PaymentsAuthEvents,
+  RateLimitedError,
+} from '@app/payments-auth';
+import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
+
+async function rejectionOf(promise: Promise<unknown>): Promise<PaymentsAuthError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(PaymentsAuthError);
+    return error as PaymentsAuthError;
+  }
+  throw new Error('expected a rejection');
+}
+
+const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+const jwtWith = (payload: unknown): string => `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url(payload)}.c2ln`;
+
+/** A token endpoint that answers with whatever a broken or hostile provider might say; the sandbox plays it. */
+describe('hostile token endpoint answers', () => {
+  let fixture: PaymentsAuthFixture;
+
+  afterEach(async () => {
+    await fixture?.close();
+  });
+
+  describe('absurd Retry-After', () => {
+    it.each([
+      ['9000000000000 seconds', '9000000000000'],
+      ['one year in seconds', String(365 * 24 * 3600)],
+      ['a date a year ahead', new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString()],
+      ['more digits than a number holds', '9'.repeat(400)],
+    ])('%s: typed errors, and every wait at most MAX_WAIT_MS', async (_name, retryAfter) => {
+      fixture = await PaymentsAuthFixture.start(() => ({ resilience: { circuitFailureThreshold: 2 } }));
+      const events: PaymentsAuthEvent[] = [];
+      fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => events.push(event));
+      fixture.sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter });
+
+      const first = await rejectionOf(fixture.blink.getToken());
+      expect(first).toBeInstanceOf(RateLimitedError);
+      expect((first as RateLimitedError).retryAfterMs).toBe(MAX_WAIT_MS);
+      // Blocked by the backoff: the same typed error again, without a token call (and no RangeError).
+      const calls = fixture.sandbox.blink.counters.tokenCalls;
+      expect(await rejectionOf(fixture.blink.refresh())).toBeInstanceOf(RateLimitedError);
+      expect(fixture.sandbox.blink.counters.tokenCalls).toBe(calls);
+
+      const failed = events.find((event) => event.type === 'token.refresh_failed') as PaymentsAuthEvent & { retryAt: Date };
+      expect(failed.retryAt.getTime()).toBeLessThanOrEqual(Date.now() + MAX_WAIT_MS);
+    });
+
+    it('an open circuit never stays open longer than MAX_WAIT_MS, whatever Retry-After says', async () => {
+      fixture = await PaymentsAuthFixture.start(() => ({ resilience: { circuitFailureThreshold: 1 } }));
+      fixture.sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: String(365 * 24 * 3600) });
+      expect(await rejectionOf(fixture.blink.getToken())).toBeInstanceOf(RateLimitedError);
+      const open = await rejectionOf(fixture.blink.getToken());
+      expect(open).toBeInstanceOf(CircuitOpenError);
+      expect((open as CircuitOpenError).retryAfterMs).toBeGreaterThan(MAX_WAIT_MS - 1_000);
+      expect((open as CircuitOpenError).retryAfterMs).toBeLessThanOrEqual(MAX_WAIT_MS);
+    });
+
+    it('refuses resilience options that would wait longer than MAX_WAIT_MS, at bootstrap', async () => {
+      const started = PaymentsAuthFixture.start(() => ({
+        resilience: { backoffMaxMs: MAX_WAIT_MS + 1, circuitCooldownMs: 365 * 24 * 3600 * 1000 },
+      }));
+      await expect(started).rejects.toThrow(/resilience\.backoffMaxMs[\s\S]*resilience\.circuitCooldownMs/);
+    });
+  });
+
+  describe('implausible lifetimes', () => {
+    it('Blnk expires_in 1e300 is clamped to MAX_TOKEN_LIFETIME_MS, so it is renewed within a day', async () => {
+      fixture = await PaymentsAuthFixture.start();
+      fixture.sandbox.blnk.faults.inject({ kind: 'malformed', body: JSON.stringify({ access_token: 'at-forever', token_type: 'Bearer', expires_in: 1e300 }) });
+      const before = Date.now();
+      const info = await fixture.blnk.getTokenInfo();
+      expect(info.expiresAt.getTime()).toBeGreaterThanOrEqual(before + MAX_TOKEN_LIFETIME_MS);
+      expect(info.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + MAX_TOKEN_LIFETIME_MS);
+      expect(info.refreshAt.getTime()).toBeLessThan(info.expiresAt.getTime());
+    });
+
+    it('a Blink JWT exp of 1e20 is clamped, not taken as "never expires"', async () => {
+      fixture = await PaymentsAuthFixture.start();
+      const accessToken = jwtWith({ exp: 1e20, sub: 'merchant' });
+      fixture.sandbox.blink.faults.inject({ kind: 'malformed', body: JSON.stringify({ access_token: accessToken }) });
+      const info = await fixture.blink.getTokenInfo();
+      expect(Number.isFinite(info.expiresAt.getTime())).toBe(true);
+      expect(info.expiresAt.getTime() - info.issuedAt.getTime()).toBe(MAX_TOKEN_LIFETIME_MS);
+    });
+
+    it('expires_in 0.05: token calls stay at least 500 ms apart while callers keep asking for 3 s', async () => {
+      fixture = await PaymentsAuthFixture.start();
+      const body = JSON.stringify({ access_token: 'at-brief', token_type: 'Bearer', expires_in: 0.05 });
+      fixture.sandbox.blnk.faults.inject({ kind: 'malformed', body }, Infinity);
+      const calls = fixture.sandbox.blnk.counters.tokenCalls;
+      const until = Date.now() + 3_000;
+      let served = 0;
+      for (let round = 0; round < 1_000 && Date.now() < until; round += 1) {
+        expect(await fixture.blnk.getToken()).toBe('at-brief');
+        served += 1;
+        await sleep(5);
+      }
+      const made = fixture.sandbox.blnk.counters.tokenCalls - calls;
+      expect(served).toBeGreaterThan(5);
+      // 3 s at one call per 500 ms, plus the first (the unbounded engine made ~125 here).
+      expect(made).toBeGreaterThanOrEqual(3);
+      expect(made).toBeLessThanOrEqual(8);
+    });
+  });
+});
