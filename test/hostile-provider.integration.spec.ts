@@ -7,7 +7,9 @@ import {
   PaymentsAuthEvents,
   RateLimitedError,
 } from '@app/payments-auth';
+import { startEchoingTokenServer } from './support/echoing-token.server';
 import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
+import { renderingsOf } from './support/secrets';
 
 async function rejectionOf(promise: Promise<unknown>): Promise<PaymentsAuthError> {
   try {
@@ -69,6 +71,51 @@ describe('hostile token endpoint answers', () => {
         resilience: { backoffMaxMs: MAX_WAIT_MS + 1, circuitCooldownMs: 365 * 24 * 3600 * 1000 },
       }));
       await expect(started).rejects.toThrow(/resilience\.backoffMaxMs[\s\S]*resilience\.circuitCooldownMs/);
+    });
+  });
+
+  describe('a token endpoint that echoes the request in its error text', () => {
+    // Characters that every encoding spells differently: '/', '+', '=', '&', ' '.
+    const clientSecret = 'TOPSECRET-client/secret+value= &x';
+    const refreshToken = 'RT-seed/with+specials=&TOPSECRET';
+    const apiKey = 'TOPSECRET-api/key+1=';
+    const secretKey = 'TOPSECRET-secret/key+2=';
+
+    /** Every spelling the echo uses, for the secrets and for the Basic header value. */
+    function spellings(secret: string): string[] {
+      const encoded = encodeURIComponent(secret);
+      return [secret, encoded, encoded.toLowerCase(), new URLSearchParams({ x: secret }).toString().slice(2), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url')];
+    }
+
+    it('keeps no secret in any spelling in the typed error or the logs', async () => {
+      const echoing = await startEchoingTokenServer();
+      const printed: string[] = [];
+      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
+      try {
+        fixture = await PaymentsAuthFixture.start(() => ({
+          tenants: {
+            acme: {
+              blink: { apiKey, secretKey, baseUrl: echoing.url },
+              blnk: { clientId: 'cid', clientSecret, refreshToken, baseUrl: echoing.url },
+            },
+          },
+        }));
+        const blnkError = await rejectionOf(fixture.blnk.getToken());
+        const blinkError = await rejectionOf(fixture.blink.getToken());
+        expect(blnkError.message).toContain('invalid_request: auth Basic [REDACTED]');
+        expect(blinkError.message).toContain('[REDACTED]');
+        const shown = [renderingsOf(blnkError), renderingsOf(blinkError), printed.join('')].join('\n');
+        expect(printed.join('')).toContain('invalid_request'); // the warn lines were really captured
+        const basic = Buffer.from(`cid:${clientSecret}`).toString('base64');
+        for (const spelling of [basic, ...[clientSecret, refreshToken, apiKey, secretKey].flatMap(spellings)]) {
+          expect({ spelling, found: shown.includes(spelling) }).toEqual({ spelling, found: false });
+        }
+        expect(blnkError.message.length).toBeLessThan(400); // provider text is bounded
+      } finally {
+        write.mockRestore();
+        await fixture?.close();
+        await echoing.close();
+      }
     });
   });
 

@@ -21,12 +21,16 @@ export function newCaptureFile(): string {
 
 /**
  * What must never appear in anything the suite printed: tokens by their shape (Blink JWTs, Blnk access and
- * refresh tokens, Blnk API keys) and every fixture secret, all of which carry the TOPSECRET marker.
+ * refresh tokens, Blnk API keys) and every fixture secret, all of which carry the TOPSECRET marker, also encoded.
  */
 export const LEAK_PATTERNS: readonly RegExp[] = [
   /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/,
   /blnk_(?:at|rt)_[A-Za-z0-9_-]{6,}/,
   /TOPSECRET/,
+  // The marker in base64 / base64url at each of its three alignments inside a longer encoded text (a Basic
+  // header value, say), and in hex: an echoed, encoded secret must not slip past the scan.
+  /VE9QU0VDUkVU|RPUFNFQ1JFV|UT1BTRUNSRV/,
+  /544f50534543524554/i,
   ...[
     DEFAULT_BLINK_ACCOUNT.apiKey,
     DEFAULT_BLINK_ACCOUNT.secretKey,

@@ -9,6 +9,7 @@ import { safeProviderCode, safeProviderText } from '../../observability/redact';
 import type { ValidatedOptions } from '../../options/module-options.validator';
 import type { NormalizedBlinkConfig } from '../../options/tenant-config.validator';
 import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from '../../payments-auth.constants.internal';
+import type { StoredToken } from '../../stores/token-store.interface';
 import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client';
 import { parseBlinkTokenResponse } from './blink-token.response';
 
@@ -29,7 +30,7 @@ export class BlinkProtocol implements TokenProtocol<NormalizedBlinkConfig> {
     return `${config.baseUrl}\n${config.apiKey}`;
   }
 
-  async acquire(config: NormalizedBlinkConfig, tenant: string): Promise<IssuedToken> {
+  async acquire(config: NormalizedBlinkConfig, tenant: string, previous?: StoredToken): Promise<IssuedToken> {
     const details = { provider: this.provider, tenant };
     const sentAt = Date.now();
     const response = await postTokenRequest(this.http, {
@@ -42,7 +43,7 @@ export class BlinkProtocol implements TokenProtocol<NormalizedBlinkConfig> {
     if (response.status === 201 || response.status === 200) {
       return parseBlinkTokenResponse(response.json, sentAt, { ...details, status: response.status });
     }
-    throw failureOf(response, details, config);
+    throw failureOf(response, details, [config.apiKey, config.secretKey, ...(previous ? [previous.accessToken] : [])]);
   }
 }
 
@@ -61,12 +62,12 @@ function requestBody(config: NormalizedBlinkConfig): Record<string, unknown> {
 }
 
 /** Blink errors come as `{ success: false, error, message }`. */
-function failureOf(response: TokenEndpointResponse, base: PaymentsAuthErrorDetails, config: NormalizedBlinkConfig): PaymentsAuthError {
+function failureOf(response: TokenEndpointResponse, base: PaymentsAuthErrorDetails, secrets: string[]): PaymentsAuthError {
   const common = commonFailure(response, base);
   if (common !== undefined) return common;
   const body = (typeof response.json === 'object' && response.json !== null ? response.json : {}) as Record<string, unknown>;
   const details = { ...base, status: response.status, providerErrorCode: safeProviderCode(body.error) };
-  const reason = safeProviderText(body.message, [config.apiKey, config.secretKey]) ?? `HTTP ${response.status}`;
+  const reason = safeProviderText(body.message, secrets) ?? `HTTP ${response.status}`;
   if (response.status === 401 || response.status === 403) return new ReauthorizationRequiredError(details, reason);
   if (response.status >= 400) return new ProviderRejectedError(details, reason);
   return new MalformedResponseError(details, `unexpected HTTP ${response.status}`);

@@ -46,14 +46,16 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
         ),
       );
     }
-    return this.grant(config, tenant, { grant_type: 'refresh_token', refresh_token: refreshToken });
+    const held = [refreshToken, previous?.accessToken].filter((token) => token !== undefined);
+    return this.grant(config, tenant, { grant_type: 'refresh_token', refresh_token: refreshToken }, held);
   }
 
   exchangeAuthorizationCode(config: BlnkOAuthConfig, tenant: string, code: string, redirectUri: string): Promise<IssuedToken> {
-    return this.grant(config, tenant, { grant_type: 'authorization_code', code, redirect_uri: redirectUri });
+    return this.grant(config, tenant, { grant_type: 'authorization_code', code, redirect_uri: redirectUri }, [code]);
   }
 
-  private async grant(config: BlnkOAuthConfig, tenant: string, form: Record<string, string>): Promise<IssuedToken> {
+  /** `sentSecrets`: the grant's own secrets (refresh token or code) and tokens of the tenant, for redaction. */
+  private async grant(config: BlnkOAuthConfig, tenant: string, form: Record<string, string>, sentSecrets: string[]): Promise<IssuedToken> {
     const details = { provider: this.provider, tenant };
     const sentAt = Date.now();
     const response = await postTokenRequest(this.http, {
@@ -67,7 +69,8 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
       timeoutMs: this.options.tokenRequestTimeoutMs,
     });
     if (response.status === 200) return parseBlnkTokenResponse(response.json, sentAt, { ...details, status: 200 });
-    throw failureOf(response, details, [config.clientSecret, ...Object.values(form)]);
+    // The Basic pair too: its base64 is the header value, which a server echoing the request would print.
+    throw failureOf(response, details, [config.clientSecret, `${config.clientId}:${config.clientSecret}`, ...sentSecrets]);
   }
 }
 
