@@ -15,7 +15,7 @@ export interface EchoServer {
 
 /**
  * A local server that is not a provider: records every request (to prove what did or did not reach it) and
- * answers `GET /redirect?to=URL` with a 302, for redirect tests. Listens on 127.0.0.1, a random port.
+ * answers `GET <any path>/redirect?to=URL` with a 302, for redirect tests. Listens on 127.0.0.1, a random port.
  */
 export async function startEchoServer(): Promise<EchoServer> {
   const requests: RecordedRequest[] = [];
@@ -23,7 +23,7 @@ export async function startEchoServer(): Promise<EchoServer> {
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/redirect' && url.searchParams.has('to')) {
+    if (url.pathname.endsWith('/redirect') && url.searchParams.has('to')) {
       res.writeHead(302, { Location: url.searchParams.get('to') as string }).end();
       return;
     }

@@ -62,13 +62,19 @@ function isPath(url: URL, baseUrl: string, path: string): boolean {
   return url.pathname.replace(/\/+$/, '') === `${parsedBase(baseUrl).path}${path}`;
 }
 
-/** The absolute URL Axios will request: `url` alone when absolute, else joined to `baseURL`. */
-export function requestUrlOf(config: { url?: string; baseURL?: string }): URL | undefined {
-  const { url = '', baseURL } = config;
-  const absolute = /^[a-z][a-z\d+.-]*:\/\//i.test(url);
-  const joined = absolute || !baseURL ? url : `${baseURL.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}`;
+/** Whether the base URL is a path on its host (`https://h/api`), not the whole host: redirects must stay under it. */
+export function hasBasePath(baseUrl: string): boolean {
+  return parsedBase(baseUrl).path !== '';
+}
+
+/**
+ * The absolute URL this Axios instance will request for `config`, built by Axios itself (`getUri`: baseURL,
+ * `allowAbsoluteUrls`, params and every option Axios adds later), or undefined when it is no absolute URL
+ * (Axios then fails the request itself, before it is sent).
+ */
+export function requestUrlOf(instance: { getUri(config: object): string }, config: object): URL | undefined {
   try {
-    return new URL(joined);
+    return new URL(instance.getUri(config));
   } catch {
     return undefined;
   }

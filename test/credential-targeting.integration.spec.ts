@@ -1,0 +1,130 @@
+import { firstValueFrom } from 'rxjs';
+import { PaymentsAuthMetrics, PaymentsHttpService, UnknownTenantError, runWithTenant } from '@app/payments-auth';
+import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CORE_KEY } from '@app/sandbox';
+import { EchoServer, startEchoServer } from './support/echo.server';
+import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
+
+/** Where a credential may go, decided from the URL Axios really requests, and what no tenant context can break. */
+describe('credential targeting', () => {
+  let fixture: PaymentsAuthFixture;
+  let provider: EchoServer;
+  let other: EchoServer;
+
+  beforeEach(async () => {
+    provider = await startEchoServer();
+    other = await startEchoServer();
+  });
+
+  afterEach(async () => {
+    await fixture?.close();
+    await provider.close();
+    await other.close();
+  });
+
+  const http = () => fixture.app.get(PaymentsHttpService);
+  const start = (extra: object = {}) =>
+    PaymentsAuthFixture.start((sandbox) => ({
+      tenants: {
+        acme: acmeTenant(sandbox),
+        core: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: `${provider.url}/core` } },
+        cloud: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: `${provider.url}/cloud` } },
+      },
+      defaultTenant: 'acme',
+      ...extra,
+    }));
+
+  describe('allowAbsoluteUrls: false, where Axios joins even an absolute URL to baseURL', () => {
+    it('sends no Blink token when the module http option sends the provider URL to another host', async () => {
+      fixture = await start({ http: { allowAbsoluteUrls: false, baseURL: other.url } });
+      const response = await firstValueFrom(http().get(`${fixture.sandbox.blink.url}/api/pay/v1/intents`));
+      expect(response.status).toBe(200); // the other host answered
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0].url).toContain('/api/pay/v1/intents');
+      expect(other.requests[0].headers.authorization).toBeUndefined();
+      expect(fixture.sandbox.blink.counters.tokenCalls).toBe(0);
+    });
+
+    it('sends no X-Blnk-Key when a per-request option sends the provider URL to another host', async () => {
+      fixture = await start();
+      const config = { allowAbsoluteUrls: false, baseURL: other.url, paymentsAuth: { tenant: 'core' } };
+      await firstValueFrom(http().get(`${provider.url}/core/ledgers`, config));
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0].headers['x-blnk-key']).toBeUndefined();
+      expect(provider.requests).toHaveLength(0);
+    });
+
+    it('still sends it when the joined URL is the provider', async () => {
+      fixture = await start({ http: { allowAbsoluteUrls: false, baseURL: `${provider.url}/core` } });
+      await firstValueFrom(http().get('/ledgers', { paymentsAuth: { tenant: 'core' } }));
+      expect(provider.requests[0].url).toBe('/core/ledgers');
+      expect(provider.requests[0].headers['x-blnk-key']).toBe(DEFAULT_BLNK_CORE_KEY);
+    });
+  });
+
+  it('a redirect out of a base path on the same origin drops Authorization and X-Blnk-Key', async () => {
+    fixture = await start();
+    const away = encodeURIComponent(`${provider.url}/elsewhere`);
+    await firstValueFrom(http().get(`${provider.url}/core/redirect?to=${away}`, { paymentsAuth: { tenant: 'core' } }));
+    await firstValueFrom(http().get(`${provider.url}/cloud/redirect?to=${away}`, { paymentsAuth: { tenant: 'cloud' } }));
+    const [coreHop, coreLanding, cloudHop, cloudLanding] = provider.requests;
+    expect(coreHop.headers['x-blnk-key']).toBe(DEFAULT_BLNK_CORE_KEY);
+    expect(coreLanding).toMatchObject({ url: '/elsewhere' });
+    expect(coreLanding.headers['x-blnk-key']).toBeUndefined();
+    expect(cloudHop.headers.authorization).toBe(`Bearer ${DEFAULT_BLNK_API_KEY}`);
+    expect(cloudLanding.headers.authorization).toBeUndefined();
+    // Staying under the base path keeps it.
+    await firstValueFrom(http().get(`${provider.url}/cloud/redirect?to=${encodeURIComponent(`${provider.url}/cloud/x`)}`, { paymentsAuth: { tenant: 'cloud' } }));
+    expect(provider.requests[5]).toMatchObject({ url: '/cloud/x' });
+    expect(provider.requests[5].headers.authorization).toBe(`Bearer ${DEFAULT_BLNK_API_KEY}`);
+  });
+
+  it('renews and replays a 401 once even when the caller’s validateStatus accepts it', async () => {
+    fixture = await start();
+    const intent = () =>
+      firstValueFrom(http().post(`${fixture.sandbox.blink.url}/api/pay/v1/intents`, { amount: 5, currency: 'GBP' }, { validateStatus: () => true }));
+    expect((await intent()).status).toBe(201);
+    fixture.sandbox.blink.revokeAccessTokens();
+    expect((await intent()).status).toBe(201);
+    expect(fixture.sandbox.blink.counters).toMatchObject({ tokenCalls: 2, apiUnauthorized: 1 });
+    expect(fixture.app.get(PaymentsAuthMetrics).snapshot().replays).toBe(1);
+
+    // A second 401 comes back to the caller as the response its validateStatus asked for, without a loop.
+    const revokeEachNewToken = setInterval(() => fixture.sandbox.blink.revokeAccessTokens(), 1);
+    fixture.sandbox.blink.revokeAccessTokens();
+    try {
+      expect((await intent()).status).toBe(401);
+    } finally {
+      clearInterval(revokeEachNewToken);
+    }
+    expect(fixture.sandbox.blink.counters.apiUnauthorized).toBe(3);
+  });
+
+  describe('a tenant context naming an unknown tenant', () => {
+    it('leaves requests to other hosts untouched and fails provider requests with UnknownTenantError', async () => {
+      fixture = await start();
+      const response = await runWithTenant('nosuch', () => firstValueFrom(http().get(`${other.url}/public`)));
+      expect(response.status).toBe(200);
+      expect(other.requests[0].headers.authorization).toBeUndefined();
+      await expect(runWithTenant('nosuch', () => firstValueFrom(http().get(`${fixture.sandbox.blink.url}/api/pay/v1/intents`)))).rejects.toBeInstanceOf(
+        UnknownTenantError,
+      );
+      expect(fixture.sandbox.blink.counters.apiCalls).toBe(0);
+    });
+
+    it('also when the tenant resolver fails or finds nothing', async () => {
+      let lookups = 0;
+      const resolveTenant = async (tenant: string) => {
+        lookups += 1;
+        if (tenant === 'db-down') throw new Error('database unavailable');
+        return undefined;
+      };
+      fixture = await start({ resolveTenant });
+      for (const tenant of ['nosuch', 'db-down']) {
+        const response = await runWithTenant(tenant, () => firstValueFrom(http().get(`${other.url}/public`)));
+        expect(response.status).toBe(200);
+      }
+      expect(lookups).toBe(2);
+      await expect(runWithTenant('db-down', () => firstValueFrom(http().get(`${fixture.sandbox.blink.url}/x`)))).rejects.toThrow('database unavailable');
+    });
+  });
+});
