@@ -22,7 +22,7 @@ export async function startEchoServer(): Promise<EchoServer> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = new URL(`http://127.0.0.1${req.url ?? '/'}`); // concatenated: a path may start with '//'
     if (url.pathname.endsWith('/redirect') && url.searchParams.has('to')) {
       res.writeHead(302, { Location: url.searchParams.get('to') as string }).end();
       return;

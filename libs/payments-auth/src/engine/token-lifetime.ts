@@ -14,9 +14,21 @@ export const MAX_TOKEN_LIFETIME_MS = 24 * 60 * 60_000;
  */
 export const MIN_TOKEN_CALL_INTERVAL_MS = 500;
 
-/** An expiry within (issuedAt, issuedAt + MAX_TOKEN_LIFETIME_MS]; `clamped` says whether it had to be moved. */
-export function boundedExpiry(issuedAt: number, expiresAt: number): { expiresAt: number; clamped: boolean } {
+/**
+ * An expiry within (issuedAt, issuedAt + MAX_TOKEN_LIFETIME_MS]; `clamped` says whether it had to be moved in.
+ * Undefined when the token would expire the moment it was issued (e.g. `expires_in: 1e-300`): that is no token.
+ */
+export function boundedExpiry(issuedAt: number, expiresAt: number): { expiresAt: number; clamped: boolean } | undefined {
   const latest = issuedAt + MAX_TOKEN_LIFETIME_MS;
   if (Number.isNaN(expiresAt) || expiresAt > latest) return { expiresAt: latest, clamped: true };
+  if (!(expiresAt > issuedAt)) return undefined;
   return { expiresAt, clamped: false };
+}
+
+/**
+ * Tokens go into a header as `Bearer <token>`: visible ASCII only (RFC 6750's b64token is narrower still). A
+ * space, a control character or a line break would break the header or be refused by Node at request time.
+ */
+export function isUsableToken(value: unknown): value is string {
+  return typeof value === 'string' && /^[\x21-\x7e]{1,16384}$/.test(value);
 }

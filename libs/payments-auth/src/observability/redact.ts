@@ -17,14 +17,20 @@ const MAX_PROVIDER_TEXT_OUTPUT = 200;
 
 /**
  * Replaces every known secret value, in every spelling a server echoing a request could use, and anything
- * shaped like a credential. Percent-escapes are upper-cased first, so `%2f` and `%2F` are one spelling.
+ * shaped like a credential.
  */
 export function redact(text: string, secrets: readonly string[] = []): string {
   return redactSpellings(text, spellingsOf(secrets));
 }
 
+/**
+ * Two passes: as written, then with percent-escapes upper-cased (so `%2f` and `%2F` are one spelling). The
+ * first pass matters too: upper-casing would also change hex text that merely follows a `%`.
+ */
 function redactSpellings(text: string, spellings: readonly string[]): string {
-  let result = text.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase());
+  let result = text;
+  for (const spelling of spellings) result = result.split(spelling).join(REDACTED);
+  result = result.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase());
   for (const spelling of spellings) result = result.split(spelling).join(REDACTED);
   for (const pattern of CREDENTIAL_PATTERNS) result = result.replace(pattern, REDACTED);
   return result;
@@ -66,7 +72,8 @@ function spellingsOf(secrets: readonly string[]): string[] {
  * secret alone.
  */
 function spellingsOfOne(secret: string): string[] {
-  const spellings = [secret, JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString('hex')];
+  const hex = Buffer.from(secret).toString('hex');
+  const spellings = [secret, JSON.stringify(secret).slice(1, -1), hex, hex.toUpperCase()];
   try {
     spellings.push(encodeURIComponent(secret), new URLSearchParams([['', secret]]).toString().slice(1));
   } catch {
@@ -82,5 +89,6 @@ function spellingsOfOne(secret: string): string[] {
     if (fragment.length < MIN_ENCODED_FRAGMENT_LENGTH) continue;
     spellings.push(fragment, fragment.replace(/\+/g, '-').replace(/\//g, '_'));
   }
-  return spellings.map((spelling) => spelling.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase()));
+  // Each also with upper-cased escapes, for the second pass of redactSpellings.
+  return spellings.flatMap((spelling) => [spelling, spelling.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase())]);
 }

@@ -1,7 +1,7 @@
 import { jwtDecode } from 'jwt-decode';
 import { MalformedResponseError } from '../../errors/malformed-response.error';
 import type { PaymentsAuthErrorDetails } from '../../errors/payments-auth.error';
-import { boundedExpiry } from '../../engine/token-lifetime';
+import { boundedExpiry, isUsableToken } from '../../engine/token-lifetime';
 import type { IssuedToken } from '../../engine/token-protocol.interface';
 
 /** Blink documents 30-minute tokens; used only when the response states no expiry at all. */
@@ -16,7 +16,8 @@ export function parseBlinkTokenResponse(json: unknown, sentAt: number, details: 
   const malformed = (problem: string) => new MalformedResponseError(details, problem);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw malformed('body is not a JSON object');
   const body = json as Record<string, unknown>;
-  if (typeof body.access_token !== 'string' || body.access_token.length === 0) throw malformed('access_token is missing');
+  if (body.access_token === undefined || body.access_token === '') throw malformed('access_token is missing');
+  if (!isUsableToken(body.access_token)) throw malformed('access_token is not a usable header value');
 
   const candidates: number[] = [];
   if (body.expired_on !== undefined && body.expired_on !== null) {
@@ -28,7 +29,9 @@ export function parseBlinkTokenResponse(json: unknown, sentAt: number, details: 
   if (jwtExpiry !== undefined) candidates.push(jwtExpiry);
   const stated = candidates.length > 0 ? Math.min(...candidates) : sentAt + BLINK_DOCUMENTED_LIFETIME_MS;
   if (stated <= Date.now()) throw malformed('the token is already expired');
-  const { expiresAt, clamped } = boundedExpiry(sentAt, stated);
+  const bounded = boundedExpiry(sentAt, stated);
+  if (bounded === undefined) throw malformed('the token expires the moment it is issued');
+  const { expiresAt, clamped } = bounded;
 
   return {
     accessToken: body.access_token,

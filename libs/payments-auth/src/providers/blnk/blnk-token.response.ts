@@ -1,6 +1,6 @@
 import { MalformedResponseError } from '../../errors/malformed-response.error';
 import type { PaymentsAuthErrorDetails } from '../../errors/payments-auth.error';
-import { boundedExpiry } from '../../engine/token-lifetime';
+import { boundedExpiry, isUsableToken } from '../../engine/token-lifetime';
 import type { IssuedToken } from '../../engine/token-protocol.interface';
 
 /**
@@ -12,7 +12,8 @@ export function parseBlnkTokenResponse(json: unknown, sentAt: number, details: P
   const malformed = (problem: string) => new MalformedResponseError(details, problem);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw malformed('body is not a JSON object');
   const body = json as Record<string, unknown>;
-  if (typeof body.access_token !== 'string' || body.access_token.length === 0) throw malformed('access_token is missing');
+  if (body.access_token === undefined || body.access_token === '') throw malformed('access_token is missing');
+  if (!isUsableToken(body.access_token)) throw malformed('access_token is not a usable header value');
   if (typeof body.expires_in !== 'number' || !Number.isFinite(body.expires_in) || body.expires_in <= 0) {
     throw malformed('expires_in is not a positive number');
   }
@@ -22,7 +23,9 @@ export function parseBlnkTokenResponse(json: unknown, sentAt: number, details: P
   if (body.refresh_token !== undefined && (typeof body.refresh_token !== 'string' || body.refresh_token.length === 0)) {
     throw malformed('refresh_token is not a string');
   }
-  const { expiresAt, clamped } = boundedExpiry(sentAt, sentAt + body.expires_in * 1000);
+  const bounded = boundedExpiry(sentAt, sentAt + body.expires_in * 1000);
+  if (bounded === undefined) throw malformed('expires_in is too small to use');
+  const { expiresAt, clamped } = bounded;
   return {
     accessToken: body.access_token,
     issuedAt: sentAt,
