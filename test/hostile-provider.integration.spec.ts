@@ -1,7 +1,9 @@
 import {
   CircuitOpenError,
+  MalformedResponseError,
   MAX_TOKEN_LIFETIME_MS,
   MAX_WAIT_MS,
+  MemoryTokenStore,
   PaymentsAuthError,
   PaymentsAuthEvent,
   PaymentsAuthEvents,
@@ -116,6 +118,32 @@ describe('hostile token endpoint answers', () => {
         await fixture?.close();
         await echoing.close();
       }
+    });
+  });
+
+  describe('a new refresh token inside an unusable answer', () => {
+    it.each([
+      ['no access token', { access_token: undefined }],
+      ['a bad expires_in', { expires_in: 'soon' }],
+      ['an access token that is no header value', { access_token: 'two words' }],
+    ])('%s: the answer is refused, the rotated refresh token is kept, the grant survives (also in the next instance)', async (_name, replace) => {
+      const store = new MemoryTokenStore();
+      fixture = await PaymentsAuthFixture.start(() => ({ store, resilience: { backoffBaseMs: 1 } }));
+      fixture.sandbox.blnk.faults.inject({ kind: 'corrupt-answer', replace });
+      const refused = await rejectionOf(fixture.blnk.getToken());
+      expect(refused).toBeInstanceOf(MalformedResponseError);
+      expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenIssued: 1, invalidGrant: 0 });
+
+      await sleep(5); // past the 1 ms backoff step
+      expect(await fixture.blnk.getToken()).toMatch(/^blnk_at_/);
+      // A second instance on the same store sends the newest refresh token too.
+      const second = await PaymentsAuthFixture.startOn(fixture.sandbox, () => ({ store }));
+      try {
+        await second.blnk.refresh();
+      } finally {
+        await second.close();
+      }
+      expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenIssued: 3, invalidGrant: 0 });
     });
   });
 

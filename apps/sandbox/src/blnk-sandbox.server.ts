@@ -167,6 +167,7 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
       expires_in: outcome.tokens.expiresIn,
       refresh_token: outcome.tokens.refreshToken,
       scope: SCOPE,
+      ...(fault?.kind === 'corrupt-answer' && fault.replace),
     });
   };
 

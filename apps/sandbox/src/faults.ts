@@ -6,6 +6,8 @@ import type { HeaderMap } from './http.util';
  * Failure modes a token client must survive; each one replaces (or, for delay, precedes) a normal answer.
  * `lose-answer` (Blnk only) lets the server do its work, rotation included, and then never answers: the
  * connection stays open until the client gives up or dies, as when a process is killed mid-call.
+ * `corrupt-answer` (Blnk only) also does the work, rotation included, and then answers with `replace` merged
+ * over the real body: a provider bug that hands out a new refresh token inside an unusable answer.
  */
 export type Fault =
   | { kind: 'status'; status: number; body?: unknown }
@@ -13,7 +15,8 @@ export type Fault =
   | { kind: 'delay'; ms: number }
   | { kind: 'malformed'; body: string; contentType?: string; status?: number }
   | { kind: 'reset' }
-  | { kind: 'lose-answer' };
+  | { kind: 'lose-answer' }
+  | { kind: 'corrupt-answer'; replace: Record<string, unknown> };
 
 export interface FaultInjector {
   /** Queues a fault for the next `times` token requests (default 1; Infinity keeps it until clear()). */
@@ -72,6 +75,9 @@ function validateFault(fault: Fault): void {
     case 'delay':
       if (!(Number.isFinite(fault.ms) && fault.ms >= 0)) throw new RangeError('delay ms must be >= 0');
       return;
+    case 'corrupt-answer':
+      if (typeof fault.replace !== 'object' || fault.replace === null) throw new RangeError('corrupt-answer needs a replace object');
+      return;
     case 'rate-limit':
     case 'reset':
     case 'lose-answer':
@@ -115,6 +121,7 @@ export async function applyFault(fault: Fault, ctx: FaultContext): Promise<'answ
     case 'delay':
       return (await pause(fault.ms, ctx)) ? 'continue' : 'answered';
     case 'lose-answer':
+    case 'corrupt-answer':
       return 'continue'; // the server handles it after doing its work
   }
 }

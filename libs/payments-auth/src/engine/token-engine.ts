@@ -12,6 +12,7 @@ import { RetryGate } from '../refresh/retry-gate';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface';
 import { type HeldLease, LEASE_TTL_MS, isLeasingStore } from './cluster-lease';
 import { storeKeyFor } from './credential-fingerprint';
+import { salvagedRefreshTokenOf } from './salvaged-refresh-token';
 import { SharedRecords } from './shared-records';
 import type { RecoveryParticipant, StoreLossGuard } from './store-loss-guard';
 import { sharedDetails } from './shared-details';
@@ -434,6 +435,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     try {
       issued = await acquisition(current);
     } catch (error) {
+      await this.keepSalvagedRefreshToken(entry, current, error);
       this.recordFailure(entry, error, startedAt);
       if (error instanceof ReauthorizationRequiredError && mode.via === undefined) await this.markRefused(entry, current, error);
       throw error;
@@ -473,6 +475,20 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     };
     entry.latchedVersion = marked.version;
     this.adopt(entry, await this.persist(entry, marked));
+  }
+
+  /**
+   * The provider rotated the grant but its answer was unusable (salvaged-refresh-token.ts): the new refresh
+   * token is stored, under the lease this renewal holds, so the next attempt here or in any other process sends
+   * it rather than the spent one. The access token this process holds stays as it was.
+   */
+  private async keepSalvagedRefreshToken(entry: TokenEntry<TConfig>, current: StoredToken | undefined, error: unknown): Promise<void> {
+    const refreshToken = salvagedRefreshTokenOf(error);
+    if (!this.protocol.rotatesRefreshTokens || refreshToken === undefined || refreshToken === current?.refreshToken) return;
+    const { reauthorizationRequired: _mark, ...held } = current ?? { accessToken: '', issuedAt: Date.now(), expiresAt: 0, version: 0 };
+    const record: StoredToken = { ...held, refreshToken, version: held.version + 1 };
+    this.logger.warn(`${this.name} tenant '${entry.tenant}': an unusable token answer carried a new refresh token; it is kept for the next attempt`);
+    this.adopt(entry, await this.persist(entry, record, current?.refreshToken));
   }
 
   /** A record marked refused latches this process once per mark: one event, one warning, no token calls. */
