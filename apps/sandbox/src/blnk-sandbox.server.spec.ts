@@ -288,6 +288,17 @@ describe('Blnk sandbox', () => {
       expect(blnk.counters).toMatchObject({ tokenCalls: 2, tokenIssued: 1, rejectedTokenCalls: 1 });
     });
 
+    it('corrupt-answer rotates for real, then merges its replacement over the answer', async () => {
+      blnk.faults.inject({ kind: 'corrupt-answer', replace: { access_token: undefined, expires_in: 'soon' } });
+      const corrupted = (await (await refresh(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).json()) as Partial<TokenResponse>;
+      expect(corrupted).not.toHaveProperty('access_token');
+      expect(corrupted.expires_in).toBe('soon');
+      expect(corrupted.refresh_token).toMatch(/^blnk_rt_/);
+      // The seed was spent by that call; the refresh token in the corrupted answer is the live one.
+      expect((await refresh(corrupted.refresh_token as string)).status).toBe(200);
+      expect(blnk.counters).toMatchObject({ tokenIssued: 2, invalidGrant: 0 });
+    });
+
     it('answers a rate-limit fault with an HTTP-date Retry-After', async () => {
       const retryAfter = new Date(Date.now() + 5_000).toUTCString();
       blnk.faults.inject({ kind: 'rate-limit', retryAfter });
