@@ -147,6 +147,15 @@ describe('hostile token endpoint answers', () => {
     });
   });
 
+  it('an answer over 256 KiB is refused with a typed error, however valid it is otherwise', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    const body = JSON.stringify({ access_token: 'at-padded', token_type: 'Bearer', expires_in: 3600, padding: 'x'.repeat(300 * 1024) });
+    fixture.sandbox.blnk.faults.inject({ kind: 'malformed', body });
+    const refused = await rejectionOf(fixture.blnk.getToken());
+    expect(refused.message.length).toBeLessThan(300);
+    expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
+  });
+
   describe('implausible lifetimes', () => {
     it('Blnk expires_in 1e300 is clamped to MAX_TOKEN_LIFETIME_MS, so it is renewed within a day', async () => {
       fixture = await PaymentsAuthFixture.start();
