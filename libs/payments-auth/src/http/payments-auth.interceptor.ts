@@ -44,7 +44,7 @@ export class PaymentsAuthInterceptor {
 
   /** Installs the interceptor on `instance`; returns a function that removes it again. */
   attach(instance: AxiosInstance): () => void {
-    const requestId = instance.interceptors.request.use((config) => this.authorize(instance, config));
+    const requestId = instance.interceptors.request.use((config) => this.authorize(config));
     const responseId = instance.interceptors.response.use(
       // A 401 the caller's validateStatus accepts arrives here, not as an error: it is recovered all the same.
       (response) => (response.status === 401 ? this.recoverResponse(instance, response) : response),
@@ -56,8 +56,8 @@ export class PaymentsAuthInterceptor {
     };
   }
 
-  private async authorize(instance: AxiosInstance, config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
-    const url = requestUrlOf(instance, config);
+  private async authorize(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
+    const url = requestUrlOf(config);
     if (url === undefined) return config;
     const tenant = config.paymentsAuth?.tenant ?? currentTenant() ?? this.registry.defaultTenant;
     if (tenant === undefined) {

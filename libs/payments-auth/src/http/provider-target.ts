@@ -1,3 +1,4 @@
+import { Axios, type AxiosRequestConfig } from 'axios';
 import type { ProviderName } from '../errors/payments-auth.error';
 import type { NormalizedTenantConfig } from '../options/tenant-config.validator';
 import { BLINK_TOKEN_PATH } from '../providers/blink/blink.protocol';
@@ -68,13 +69,20 @@ export function hasBasePath(baseUrl: string): boolean {
 }
 
 /**
- * The absolute URL this Axios instance will request for `config`, built by Axios itself (`getUri`: baseURL,
- * `allowAbsoluteUrls`, params and every option Axios adds later), or undefined when it is no absolute URL
- * (Axios then fails the request itself, before it is sent).
+ * An Axios without defaults, used only to build URLs: the config a request interceptor sees already has the
+ * instance's defaults merged in, so merging them again (what `instance.getUri` does, about 20 µs a request,
+ * most of it copying default headers) would add nothing.
  */
-export function requestUrlOf(instance: { getUri(config: object): string }, config: object): URL | undefined {
+const urlBuilder = new Axios({});
+
+/**
+ * The absolute URL Axios will request for `config`, built by Axios itself (`getUri`: baseURL,
+ * `allowAbsoluteUrls`, params and every option Axios adds later), or undefined when it is no absolute URL
+ * (Axios then fails the request itself, before it is sent). Headers play no part in a URL and are left out.
+ */
+export function requestUrlOf(config: AxiosRequestConfig): URL | undefined {
   try {
-    return new URL(instance.getUri(config));
+    return new URL(urlBuilder.getUri({ ...config, headers: undefined }));
   } catch {
     return undefined;
   }
