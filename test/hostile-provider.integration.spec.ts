@@ -7,6 +7,7 @@ import {
   PaymentsAuthError,
   PaymentsAuthEvent,
   PaymentsAuthEvents,
+  ProviderRejectedError,
   RateLimitedError,
 } from '@app/payments-auth';
 import { startEchoingTokenServer } from './support/echoing-token.server';
@@ -121,17 +122,50 @@ describe('hostile token endpoint answers', () => {
     });
   });
 
+  it('an error code that is a secret is dropped, not reported (a server may echo what it was sent as `error`)', async () => {
+    const secrets = { clientSecret: 'TOPSECRET-plain-client-secret', refreshToken: 'TOPSECRET-plain-refresh', secretKey: 'TOPSECRET-plain-key' };
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      tenants: {
+        acme: {
+          blink: { apiKey: 'api-key', secretKey: secrets.secretKey, baseUrl: sandbox.blink.url },
+          blnk: { clientId: 'cid', clientSecret: secrets.clientSecret, refreshToken: secrets.refreshToken, baseUrl: sandbox.blnk.url },
+        },
+      },
+      resilience: { backoffBaseMs: 1 },
+    }));
+    const errors: PaymentsAuthError[] = [];
+    for (const echoed of [secrets.clientSecret, secrets.refreshToken]) {
+      fixture.sandbox.blnk.faults.inject({ kind: 'status', status: 400, body: { error: echoed } });
+      errors.push(await rejectionOf(fixture.blnk.getToken()));
+      await sleep(5);
+    }
+    fixture.sandbox.blink.faults.inject({ kind: 'status', status: 400, body: { error: secrets.secretKey, message: 'no' } });
+    errors.push(await rejectionOf(fixture.blink.getToken()));
+    for (const error of errors) {
+      expect(error.providerErrorCode).toBeUndefined();
+      const shown = renderingsOf(error);
+      for (const secret of Object.values(secrets)) expect(shown).not.toContain(secret);
+    }
+    // An ordinary code is still reported.
+    await sleep(5);
+    fixture.sandbox.blnk.faults.inject({ kind: 'status', status: 400, body: { error: 'invalid_scope' } });
+    expect((await rejectionOf(fixture.blnk.getToken())).providerErrorCode).toBe('invalid_scope');
+  });
+
   describe('a new refresh token inside an unusable answer', () => {
     it.each([
-      ['no access token', { access_token: undefined }],
-      ['a bad expires_in', { expires_in: 'soon' }],
-      ['an access token that is no header value', { access_token: 'two words' }],
-    ])('%s: the answer is refused, the rotated refresh token is kept, the grant survives (also in the next instance)', async (_name, replace) => {
+      // Every row has a status: Jest would take a missing third argument for a `done` callback.
+      ['no access token', { access_token: undefined }, 200],
+      ['a bad expires_in', { expires_in: 'soon' }, 200],
+      ['an access token that is no header value', { access_token: 'two words' }, 200],
+      ['a perfect body with HTTP 201 instead of 200', {}, 201],
+      ['an error status with the new refresh token in its body', { error: 'temporarily_unavailable' }, 400],
+    ])('%s: the answer is refused, the rotated refresh token is kept, the grant survives (also in the next instance)', async (_name, replace, status) => {
       const store = new MemoryTokenStore();
       fixture = await PaymentsAuthFixture.start(() => ({ store, resilience: { backoffBaseMs: 1 } }));
-      fixture.sandbox.blnk.faults.inject({ kind: 'corrupt-answer', replace });
+      fixture.sandbox.blnk.faults.inject({ kind: 'corrupt-answer', replace, status });
       const refused = await rejectionOf(fixture.blnk.getToken());
-      expect(refused).toBeInstanceOf(MalformedResponseError);
+      expect(refused).toBeInstanceOf(status === 400 ? ProviderRejectedError : MalformedResponseError);
       expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenIssued: 1, invalidGrant: 0 });
 
       await sleep(5); // past the 1 ms backoff step

@@ -161,7 +161,7 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
       await holdWithoutAnswer(req, closing);
       return;
     }
-    replyJson(200, {
+    replyJson(fault?.kind === 'corrupt-answer' ? (fault.status ?? 200) : 200, {
       access_token: outcome.tokens.accessToken,
       token_type: 'Bearer',
       expires_in: outcome.tokens.expiresIn,

@@ -7,7 +7,8 @@ import type { HeaderMap } from './http.util';
  * `lose-answer` (Blnk only) lets the server do its work, rotation included, and then never answers: the
  * connection stays open until the client gives up or dies, as when a process is killed mid-call.
  * `corrupt-answer` (Blnk only) also does the work, rotation included, and then answers with `replace` merged
- * over the real body: a provider bug that hands out a new refresh token inside an unusable answer.
+ * over the real body (and `status` instead of 200): a provider bug that hands out a new refresh token inside an
+ * unusable answer.
  */
 export type Fault =
   | { kind: 'status'; status: number; body?: unknown }
@@ -16,7 +17,7 @@ export type Fault =
   | { kind: 'malformed'; body: string; contentType?: string; status?: number }
   | { kind: 'reset' }
   | { kind: 'lose-answer' }
-  | { kind: 'corrupt-answer'; replace: Record<string, unknown> };
+  | { kind: 'corrupt-answer'; replace: Record<string, unknown>; status?: number };
 
 export interface FaultInjector {
   /** Queues a fault for the next `times` token requests (default 1; Infinity keeps it until clear()). */
@@ -77,6 +78,7 @@ function validateFault(fault: Fault): void {
       return;
     case 'corrupt-answer':
       if (typeof fault.replace !== 'object' || fault.replace === null) throw new RangeError('corrupt-answer needs a replace object');
+      if (fault.status !== undefined && !isStatus(fault.status)) throw new RangeError('corrupt-answer status must be between 100 and 599');
       return;
     case 'rate-limit':
     case 'reset':

@@ -485,6 +485,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   private async keepSalvagedRefreshToken(entry: TokenEntry<TConfig>, current: StoredToken | undefined, error: unknown): Promise<void> {
     const refreshToken = salvagedRefreshTokenOf(error);
     if (!this.protocol.rotatesRefreshTokens || refreshToken === undefined || refreshToken === current?.refreshToken) return;
+    if (error instanceof ReauthorizationRequiredError) return; // a refused grant hands out nothing usable
     const { reauthorizationRequired: _mark, ...held } = current ?? { accessToken: '', issuedAt: Date.now(), expiresAt: 0, version: 0 };
     const record: StoredToken = { ...held, refreshToken, version: held.version + 1 };
     this.logger.warn(`${this.name} tenant '${entry.tenant}': an unusable token answer carried a new refresh token; it is kept for the next attempt`);

@@ -50,9 +50,13 @@ export function safeProviderText(value: unknown, secrets: readonly string[] = []
   return clean.length > MAX_PROVIDER_TEXT_OUTPUT ? `${clean.slice(0, MAX_PROVIDER_TEXT_OUTPUT)}…` : clean;
 }
 
-/** A provider error code worth reporting: short and plain, or nothing. */
-export function safeProviderCode(value: unknown): string | undefined {
-  return typeof value === 'string' && /^[A-Za-z0-9_. -]{1,64}$/.test(value) ? value : undefined;
+/**
+ * A provider error code worth reporting: short, plain, and none of the tenant's secrets or anything shaped
+ * like a credential (a server may echo a refresh token as its `error`), or nothing.
+ */
+export function safeProviderCode(value: unknown, secrets: readonly string[] = []): string | undefined {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_. -]{1,64}$/.test(value)) return undefined;
+  return redact(value, secrets) === value ? value : undefined;
 }
 
 /** Every spelling of every secret, longest first, so a spelling containing another is replaced whole. */

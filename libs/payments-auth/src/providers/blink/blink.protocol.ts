@@ -66,7 +66,7 @@ function failureOf(response: TokenEndpointResponse, base: PaymentsAuthErrorDetai
   const common = commonFailure(response, base);
   if (common !== undefined) return common;
   const body = (typeof response.json === 'object' && response.json !== null ? response.json : {}) as Record<string, unknown>;
-  const details = { ...base, status: response.status, providerErrorCode: safeProviderCode(body.error) };
+  const details = { ...base, status: response.status, providerErrorCode: safeProviderCode(body.error, secrets) };
   const reason = safeProviderText(body.message, secrets) ?? `HTTP ${response.status}`;
   if (response.status === 401 || response.status === 403) return new ReauthorizationRequiredError(details, reason);
   if (response.status >= 400) return new ProviderRejectedError(details, reason);

@@ -9,6 +9,7 @@ import { safeProviderCode, safeProviderText } from '../../observability/redact';
 import type { ValidatedOptions } from '../../options/module-options.validator';
 import type { BlnkOAuthTenantConfig } from '../../options/payments-auth-options.interface';
 import { VALIDATED_OPTIONS, TOKEN_HTTP_CLIENT } from '../../payments-auth.constants.internal';
+import { withSalvagedRefreshToken } from '../../engine/salvaged-refresh-token';
 import type { StoredToken } from '../../stores/token-store.interface';
 import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client';
 import { parseBlnkTokenResponse } from './blnk-token.response';
@@ -69,9 +70,20 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
       timeoutMs: this.options.tokenRequestTimeoutMs,
     });
     if (response.status === 200) return parseBlnkTokenResponse(response.json, sentAt, { ...details, status: 200 });
-    // The Basic pair too: its base64 is the header value, which a server echoing the request would print.
-    throw failureOf(response, details, [config.clientSecret, `${config.clientId}:${config.clientSecret}`, ...sentSecrets]);
+    const failure = failureOf(response, details, [...basicPairs(config), ...sentSecrets]);
+    const rotated = (response.json as { refresh_token?: unknown } | undefined)?.refresh_token;
+    // Any answer may have spent the refresh token sent; one it carries back must not be lost with the answer.
+    throw typeof rotated === 'string' && rotated.length > 0 ? withSalvagedRefreshToken(failure, rotated) : failure;
   }
+}
+
+/**
+ * The client secret and the Basic pairs it is sent in: as sent, and form-encoded first as RFC 6749 §2.3.1
+ * prescribes (a server may echo either), since the base64 of a pair is the header value itself.
+ */
+function basicPairs(config: BlnkOAuthConfig): string[] {
+  const formEncoded = (value: string) => new URLSearchParams([['', value]]).toString().slice(1);
+  return [config.clientSecret, `${config.clientId}:${config.clientSecret}`, `${formEncoded(config.clientId)}:${formEncoded(config.clientSecret)}`];
 }
 
 /** OAuth errors come as `{ error, error_description }` (RFC 6749 §5.2). */
@@ -79,7 +91,7 @@ function failureOf(response: TokenEndpointResponse, base: PaymentsAuthErrorDetai
   const common = commonFailure(response, base);
   if (common !== undefined) return common;
   const body = (typeof response.json === 'object' && response.json !== null ? response.json : {}) as Record<string, unknown>;
-  const code = safeProviderCode(body.error);
+  const code = safeProviderCode(body.error, secrets);
   const details = { ...base, status: response.status, providerErrorCode: code };
   const reason = [code, safeProviderText(body.error_description, secrets)].filter(Boolean).join(': ') || `HTTP ${response.status}`;
   if ((code !== undefined && REAUTHORIZATION_CODES.has(code)) || response.status === 401) {
