@@ -1,8 +1,11 @@
+import { inspect } from 'node:util';
+import { isAxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { PaymentsAuthMetrics, PaymentsHttpService, UnknownTenantError, runWithTenant } from '@app/payments-auth';
 import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CORE_KEY } from '@app/sandbox';
 import { EchoServer, startEchoServer } from './support/echo.server';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
+import { renderingsOf } from './support/secrets';
 
 /** Where a credential may go, decided from the URL Axios really requests, and what no tenant context can break. */
 describe('credential targeting', () => {
@@ -76,6 +79,29 @@ describe('credential targeting', () => {
     await firstValueFrom(http().get(`${provider.url}/cloud/redirect?to=${encodeURIComponent(`${provider.url}/cloud/x`)}`, { paymentsAuth: { tenant: 'cloud' } }));
     expect(provider.requests[5]).toMatchObject({ url: '/cloud/x' });
     expect(provider.requests[5].headers.authorization).toBe(`Bearer ${DEFAULT_BLNK_API_KEY}`);
+  });
+
+  describe("Axios's fetch adapter, which runs no redirect hooks", () => {
+    it('does not follow redirects of a credentialed request, and scrubs the Request it leaves on the error', async () => {
+      fixture = await start({ http: { adapter: 'fetch' } });
+      const away = encodeURIComponent(`${other.url}/landing`);
+      const error = await firstValueFrom(http().get(`${provider.url}/core/redirect?to=${away}`, { paymentsAuth: { tenant: 'core' } })).catch(
+        (caught: unknown) => caught,
+      );
+      expect(isAxiosError(error) && error.response?.status).toBe(302);
+      expect(provider.requests[0].headers['x-blnk-key']).toBe(DEFAULT_BLNK_CORE_KEY);
+      expect(other.requests).toHaveLength(0);
+      expect(isAxiosError(error) && error.request).toBeDefined();
+      expect(renderingsOf(error)).not.toContain(DEFAULT_BLNK_CORE_KEY);
+      expect(inspect(error, { depth: 8, showHidden: true })).not.toContain(DEFAULT_BLNK_CORE_KEY);
+    });
+
+    it('follows redirects of requests without a credential as usual', async () => {
+      fixture = await start({ http: { adapter: 'fetch' } });
+      const response = await firstValueFrom(http().get(`${other.url}/redirect?to=${encodeURIComponent(`${other.url}/landing`)}`));
+      expect(response.status).toBe(200);
+      expect(other.requests.map((request) => request.url)).toEqual([expect.stringContaining('/redirect'), '/landing']);
+    });
   });
 
   it('renews and replays a 401 once even when the caller’s validateStatus accepts it', async () => {

@@ -23,8 +23,26 @@ export function scrubCredentials(error: unknown): unknown {
     if (config?.headers) config.headers = redactAxiosHeaders(config.headers);
   }
   const visited = new Set<object>();
-  for (const request of [error.request, error.response?.request]) scrubRequest(request, 0, visited);
+  for (const request of [error.request, error.response?.request]) {
+    if (isFetchRequest(request)) scrubFetchRequest(error, request);
+    else scrubRequest(request, 0, visited);
+  }
   return error;
+}
+
+const isFetchRequest = (value: unknown): value is Request => typeof Request === 'function' && value instanceof Request;
+
+/**
+ * Axios's fetch adapter leaves the WHATWG Request it sent on the error, headers and all. Its headers are
+ * redacted in place; should the platform refuse that, the request is taken off the error instead.
+ */
+function scrubFetchRequest(error: { request?: unknown; response?: { request?: unknown } }, request: Request): void {
+  try {
+    for (const name of CREDENTIAL_HEADERS) if (request.headers.has(name)) request.headers.set(name, REDACTED);
+  } catch {
+    if (error.request === request) error.request = undefined;
+    if (error.response?.request === request) error.response.request = undefined;
+  }
 }
 
 function scrubRequest(holder: unknown, depth: number, visited: Set<object>): void {

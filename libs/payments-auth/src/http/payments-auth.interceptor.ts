@@ -9,7 +9,7 @@ import { BlnkTokenService } from '../providers/blnk/blnk-token.service';
 import './axios-augmentation';
 import { scrubCredentials } from './credential-scrubber';
 import { ProviderTarget, hasBasePath, providerTargetOf, requestUrlOf } from './provider-target';
-import { Redirect, dropCredentialsLeaving } from './redirect-guard';
+import { Redirect, dropCredentialsLeaving, usesHttpAdapter } from './redirect-guard';
 import { currentTenant } from './tenant-context';
 
 /** What the interceptor put on one request, so a 401 can be traced back to the exact token sent. */
@@ -77,9 +77,11 @@ export class PaymentsAuthInterceptor {
     if (target.instanceId !== undefined && !url.searchParams.has('instance_id')) {
       config.params = { ...config.params, instance_id: target.instanceId };
     }
-    // The hook is added only where Axios's own redirect stripping falls short: on every request it costs ~10%
-    // throughput (bench 2).
-    if (header.name !== 'Authorization' || hasBasePath(target.baseUrl)) {
+    // Only Axios's http adapter runs redirect hooks; a credentialed request through any other (fetch, your own)
+    // does not follow redirects at all. The hook is added only where Axios's own redirect stripping falls
+    // short: on every request it costs ~10% throughput (bench 2).
+    if (!usesHttpAdapter(config)) config.maxRedirects = 0;
+    else if (header.name !== 'Authorization' || hasBasePath(target.baseUrl)) {
       config.beforeRedirect = dropCredentialsLeaving(target.baseUrl, header.name, config.beforeRedirect as Redirect | undefined);
     }
     this.attachments.set(config, { tenant, target, headerName: header.name, credential: header.value.replace(/^Bearer /, '') });

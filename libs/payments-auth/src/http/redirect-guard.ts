@@ -1,3 +1,4 @@
+import { type AxiosAdapter, type InternalAxiosRequestConfig, getAdapter } from 'axios';
 import { isUnder } from './provider-target';
 
 export type Redirect = (options: Record<string, unknown>, responseDetails: unknown, requestDetails: unknown) => void;
@@ -23,4 +24,28 @@ export function dropCredentialsLeaving(baseUrl: string, headerName: string, user
     }
     userHook?.(options, responseDetails, requestDetails);
   };
+}
+
+const HTTP_ADAPTER = getAdapter('http');
+/** Resolved per adapter setting; the instance default (one array for every request) is looked up once. */
+const resolvedAdapters = new WeakMap<object, boolean>();
+
+/**
+ * Whether the request goes through Axios's own Node http adapter, the one that runs `beforeRedirect` hooks.
+ * The fetch adapter, and any adapter of your own, follow redirects without asking us.
+ */
+export function usesHttpAdapter(config: InternalAxiosRequestConfig): boolean {
+  const setting = config.adapter;
+  const cacheable = typeof setting === 'object' || typeof setting === 'function';
+  const known = cacheable ? resolvedAdapters.get(setting as object) : undefined;
+  if (known !== undefined) return known;
+  let resolved: AxiosAdapter | undefined;
+  try {
+    resolved = getAdapter(setting, config);
+  } catch {
+    resolved = undefined; // no usable adapter: Axios fails the request itself
+  }
+  const isHttp = resolved === HTTP_ADAPTER;
+  if (cacheable) resolvedAdapters.set(setting as object, isHttp);
+  return isHttp;
 }
