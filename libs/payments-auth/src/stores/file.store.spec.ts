@@ -40,18 +40,48 @@ describe('FileTokenStore', () => {
     expect(await store.get('k')).toEqual(record(1));
   });
 
-  it('refuses, naming the directory, an open directory that belongs to another user', async () => {
-    await fs.mkdir(directory, { mode: 0o777 });
-    await fs.chmod(directory, 0o777);
-    const otherUser = 65_534; // nobody
+  /** Hands `target` to the user nobody; false where only root may do that (the test then proves nothing). */
+  async function giveAway(target: string): Promise<boolean> {
     try {
-      await fs.chown(directory, otherUser, otherUser);
+      await fs.chown(target, 65_534, 65_534);
+      return true;
     } catch {
-      return expect(process.getuid?.()).not.toBe(0); // only root can hand a directory to someone else
+      expect(process.getuid?.()).not.toBe(0);
+      return false;
     }
+  }
+
+  it.each([
+    ['0777', 0o777],
+    ['0700', 0o700],
+  ])('refuses, naming the directory, one that belongs to another user (mode %s)', async (_octal, mode) => {
+    await fs.mkdir(directory);
+    await fs.chmod(directory, mode);
+    if (!(await giveAway(directory))) return;
     expect(() => new FileTokenStore({ directory })).toThrow(PaymentsAuthConfigError);
-    expect(() => new FileTokenStore({ directory })).toThrow(/store\.directory: .*tokens is accessible to other users \(mode 0777\) and belongs to another user/);
-    expect((await fs.stat(directory)).mode & 0o777).toBe(0o777);
+    expect(() => new FileTokenStore({ directory })).toThrow(/store\.directory: .*tokens belongs to another user \(uid 65534/);
+    expect((await fs.stat(directory)).mode & 0o777).toBe(mode);
+  });
+
+  it('refuses a directory another user created after the store was constructed, before its first write', async () => {
+    const store = new FileTokenStore({ directory });
+    await fs.mkdir(directory);
+    await fs.chmod(directory, 0o777);
+    if (!(await giveAway(directory))) return;
+    await expect(store.set('k', record(1))).rejects.toThrow(/belongs to another user/);
+    expect(await fs.readdir(directory)).toEqual([]);
+  });
+
+  it('never serves a token file planted by another user or left open to others', async () => {
+    const store = new FileTokenStore({ directory });
+    await store.set('k', record(1));
+    const [file] = await fs.readdir(directory);
+    await fs.chmod(path.join(directory, file), 0o644);
+    await expect(store.get('k')).rejects.toMatchObject({ code: 'ETOKENFILE' });
+    await fs.chmod(path.join(directory, file), 0o600);
+    expect(await store.get('k')).toEqual(record(1));
+    if (!(await giveAway(path.join(directory, file)))) return;
+    await expect(store.get('k')).rejects.toMatchObject({ code: 'ETOKENFILE' });
   });
 
   it('refuses a path that is a file', async () => {

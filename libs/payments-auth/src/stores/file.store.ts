@@ -5,7 +5,7 @@ import { FileLeases, withFileMutex } from './file-leases';
 import { TokenCipher, TokenEncryptionOptions } from './token-cipher';
 import type { StoreDurability, StoredToken, TokenStore } from './token-store.interface';
 import { openSealedRecord } from './sealed-record';
-import { secureExistingDirectory } from './store-directory';
+import { isOwnPrivateFile, secureDirectory, secureExistingDirectory } from './store-directory';
 
 export interface FileTokenStoreOptions {
   /**
@@ -50,7 +50,7 @@ export class FileTokenStore implements TokenStore {
   async get(key: string): Promise<StoredToken | undefined> {
     let text: string;
     try {
-      text = await fs.readFile(this.fileFor(key), 'utf8');
+      text = await this.readOwnFile(this.fileFor(key));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -108,6 +108,19 @@ export class FileTokenStore implements TokenStore {
     return { type: 'FileTokenStore', directory: this.directory, encrypted: this.cipher !== undefined };
   }
 
+  /** Reads a token file only if this process's user owns it and nobody else can read it (see store-directory.ts). */
+  private async readOwnFile(file: string): Promise<string> {
+    const handle = await fs.open(file, 'r');
+    try {
+      if (!isOwnPrivateFile(await handle.stat())) {
+        throw Object.assign(new Error('token file belongs to another user or is open to others'), { code: 'ETOKENFILE' });
+      }
+      return await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  }
+
   private recordOf(key: string, value: StoredToken): FileRecord {
     return this.cipher ? { key, sealed: this.cipher.seal(JSON.stringify(value), key) } : { key, token: value };
   }
@@ -160,7 +173,7 @@ export class FileTokenStore implements TokenStore {
 
   private ensureDirectory(): Promise<void> {
     this.ready ??= fs.mkdir(this.directory, { recursive: true, mode: 0o700 }).then(
-      () => undefined,
+      () => secureDirectory(this.directory),
       (error: unknown) => {
         this.ready = undefined; // let the next write try again, e.g. after the volume is mounted
         throw error;
