@@ -152,5 +152,16 @@ describe('credential targeting', () => {
       expect(lookups).toBe(2);
       await expect(runWithTenant('db-down', () => firstValueFrom(http().get(`${fixture.sandbox.blink.url}/x`)))).rejects.toThrow('database unavailable');
     });
+
+    it('also when the resolver never answers: a request to another host waits for it at most a second', async () => {
+      let answer: (value: undefined) => void = () => undefined;
+      const hanging = new Promise<undefined>((resolve) => (answer = resolve));
+      fixture = await start({ resolveTenant: () => hanging });
+      const startedAt = Date.now();
+      const response = await runWithTenant('slow', () => firstValueFrom(http().get(`${other.url}/public`)));
+      expect(response.status).toBe(200);
+      expect(Date.now() - startedAt).toBeLessThan(2_500);
+      answer(undefined); // let the lookup settle before the app closes
+    });
   });
 });

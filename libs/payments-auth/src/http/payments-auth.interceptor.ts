@@ -12,6 +12,9 @@ import { ProviderTarget, hasBasePath, providerTargetOf, requestUrlOf } from './p
 import { Redirect, dropCredentialsLeaving, usesHttpAdapter } from './redirect-guard';
 import { currentTenant } from './tenant-context';
 
+/** How long a request to a host of no known tenant waits for an unknown tenant's `resolveTenant` lookup. */
+const OTHER_HOST_LOOKUP_WAIT_MS = 1_000;
+
 /** What the interceptor put on one request, so a 401 can be traced back to the exact token sent. */
 interface Attachment {
   tenant: string;
@@ -90,14 +93,23 @@ export class PaymentsAuthInterceptor {
 
   /**
    * A tenant not known yet. Its lookup failing (unknown id, invalid config, resolver error) fails only requests
-   * that could be meant for a provider; anyone able to set `x-tenant-id` must not break every other outbound call.
+   * that could be meant for a provider; anyone able to set `x-tenant-id` must not break every other outbound
+   * call. Nor stall it: a request to a host no known tenant uses waits for the lookup (the tenant may turn out
+   * to have its own Blnk Core host) at most OTHER_HOST_LOOKUP_WAIT_MS, then goes out untouched while the
+   * lookup finishes for later requests.
    */
   private async lookUp(tenant: string, url: URL): Promise<NormalizedTenantConfig | undefined> {
+    const lookup = this.registry.getOrThrow(tenant);
+    if (this.registry.isProviderUrl(url)) return lookup;
+    lookup.catch(() => undefined); // settles after we may have stopped waiting
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), OTHER_HOST_LOOKUP_WAIT_MS).unref()));
     try {
-      return await this.registry.getOrThrow(tenant);
-    } catch (error) {
-      if (this.registry.isProviderUrl(url)) throw error;
+      return await Promise.race([lookup, gaveUp]);
+    } catch {
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
