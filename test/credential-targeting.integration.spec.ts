@@ -31,6 +31,7 @@ describe('credential targeting', () => {
         acme: acmeTenant(sandbox),
         core: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: `${provider.url}/core` } },
         cloud: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: `${provider.url}/cloud` } },
+        oauth: { blnk: { clientId: 'cid', clientSecret: 'TOPSECRET-cs', refreshToken: 'rt-seed', baseUrl: `${provider.url}/oauth-tenant` } },
       },
       defaultTenant: 'acme',
       ...extra,
@@ -123,6 +124,37 @@ describe('credential targeting', () => {
       clearInterval(revokeEachNewToken);
     }
     expect(fixture.sandbox.blink.counters.apiUnauthorized).toBe(3);
+  });
+
+  describe('401s', () => {
+    const tokenCalls = () => provider.requests.filter((request) => request.url.endsWith('/oauth/token')).length;
+    const oauth = { paymentsAuth: { tenant: 'oauth' } };
+
+    it("a 401 from the provider renews and replays; one from wherever a redirect led does not touch the token", async () => {
+      fixture = await start();
+      await firstValueFrom(http().get(`${provider.url}/oauth-tenant/unauthorized`, oauth)).catch(() => undefined);
+      expect(tokenCalls()).toBe(2); // the first token, then the renewal for the replay
+      const away = encodeURIComponent(`${other.url}/unauthorized`);
+      const error = await firstValueFrom(http().get(`${provider.url}/oauth-tenant/redirect?to=${away}`, oauth)).catch((caught: unknown) => caught);
+      expect(isAxiosError(error) && error.response?.status).toBe(401);
+      expect(other.requests[0].headers.authorization).toBeUndefined();
+      expect(tokenCalls()).toBe(2); // no renewal: the refresh token was not rotated for a foreign 401
+      expect(fixture.app.get(PaymentsAuthMetrics).snapshot().replays).toBe(1);
+    });
+
+    it('an API error body that echoes the credential has it redacted in the thrown error', async () => {
+      fixture = await start();
+      const token = await fixture.blnk.getToken('oauth');
+      for (const [url, tenant, secret] of [
+        [`${provider.url}/oauth-tenant/echo-credential`, 'oauth', token],
+        [`${provider.url}/core/echo-credential`, 'core', DEFAULT_BLNK_CORE_KEY],
+      ]) {
+        const error = await firstValueFrom(http().get(url, { paymentsAuth: { tenant } })).catch((caught: unknown) => caught);
+        expect(isAxiosError(error) && error.response?.status).toBe(400);
+        expect(JSON.stringify(isAxiosError(error) && error.response?.data)).toContain('[REDACTED]');
+        expect(renderingsOf(error)).not.toContain(secret);
+      }
+    });
   });
 
   describe('a tenant context naming an unknown tenant', () => {

@@ -59,8 +59,10 @@ describe('token endpoint failures', () => {
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
   });
 
+  // No refresh_token: these faults answer without touching the grant, and a refresh token in an unusable answer
+  // would be kept as the new one (hostile-provider spec, where the sandbox really rotates first).
   const blnkBody = (overrides: Record<string, unknown>) =>
-    JSON.stringify({ access_token: 'blnk_at_injected', token_type: 'Bearer', expires_in: 3600, refresh_token: 'blnk_rt_injected', ...overrides });
+    JSON.stringify({ access_token: 'blnk_at_injected', token_type: 'Bearer', expires_in: 3600, ...overrides });
   const blnkMalformed: Array<[string, Fault]> = [
     ['a non-JSON body', { kind: 'malformed', status: 200, body: 'oops', contentType: 'text/plain' }],
     ['an HTML error page', { kind: 'malformed', status: 200, body: '<!doctype html><h1>502</h1>', contentType: 'text/html' }],

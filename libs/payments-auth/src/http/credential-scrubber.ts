@@ -1,5 +1,5 @@
 import { AxiosHeaders, isAxiosError } from 'axios';
-import { REDACTED } from '../observability/redact';
+import { REDACTED, redactSecrets } from '../observability/redact';
 
 /** Headers that carry credentials; their values never leave in an error. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'x-blnk-key', 'proxy-authorization', 'cookie']);
@@ -15,13 +15,15 @@ const MAX_DEPTH = 4;
 
 /**
  * Removes credentials from an Axios error before it reaches the caller. Loggers print whole error objects,
- * and `toJSON()` serialises the config, so every copy of the headers is redacted in place.
+ * and `toJSON()` serialises the config, so every copy of the headers is redacted in place. `sent` are the
+ * credentials this request carried: an API that echoes them in its error body has them redacted there too.
  */
-export function scrubCredentials(error: unknown): unknown {
+export function scrubCredentials(error: unknown, sent: readonly string[] = []): unknown {
   if (!isAxiosError(error)) return error;
   for (const config of [error.config, error.response?.config]) {
     if (config?.headers) config.headers = redactAxiosHeaders(config.headers);
   }
+  if (error.response !== undefined && sent.length > 0) error.response.data = redactBody(error.response.data, sent, 0);
   const visited = new Set<object>();
   for (const request of [error.request, error.response?.request]) {
     if (isFetchRequest(request)) scrubFetchRequest(error, request);
@@ -29,6 +31,26 @@ export function scrubCredentials(error: unknown): unknown {
   }
   return error;
 }
+
+/** Strings in a parsed body (bounded depth), or the body text itself; binary bodies are left as they are. */
+function redactBody(data: unknown, sent: readonly string[], depth: number): unknown {
+  if (typeof data === 'string') return redactSecrets(data, sent);
+  if (typeof data !== 'object' || data === null || depth > MAX_BODY_DEPTH || ArrayBuffer.isView(data) || data instanceof ArrayBuffer) return data;
+  if (typeof (data as { pipe?: unknown }).pipe === 'function') return data; // a stream: never read here
+  const record = data as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    const redacted = redactBody(value, sent, depth + 1);
+    if (redacted === value) continue;
+    try {
+      record[key] = redacted;
+    } catch {
+      return REDACTED; // a frozen body that holds the credential is not shown at all
+    }
+  }
+  return data;
+}
+const MAX_BODY_DEPTH = 8;
 
 const isFetchRequest = (value: unknown): value is Request => typeof Request === 'function' && value instanceof Request;
 

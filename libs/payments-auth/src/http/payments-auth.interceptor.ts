@@ -8,7 +8,7 @@ import { BlinkTokenService } from '../providers/blink/blink-token.service';
 import { BlnkTokenService } from '../providers/blnk/blnk-token.service';
 import './axios-augmentation';
 import { scrubCredentials } from './credential-scrubber';
-import { ProviderTarget, hasBasePath, providerTargetOf, requestUrlOf } from './provider-target';
+import { ProviderTarget, hasBasePath, isUnder, providerTargetOf, requestUrlOf } from './provider-target';
 import { Redirect, dropCredentialsLeaving, usesHttpAdapter } from './redirect-guard';
 import { currentTenant } from './tenant-context';
 
@@ -114,24 +114,32 @@ export class PaymentsAuthInterceptor {
   }
 
   private async recoverResponse(instance: AxiosInstance, response: AxiosResponse): Promise<AxiosResponse> {
-    const attachment = this.replayableAttachment(response.config);
+    const attachment = this.replayableAttachment(response.config, response);
     return attachment === undefined ? response : this.replay(instance, replayOf(response.config, attachment), attachment);
   }
 
   private async recoverError(instance: AxiosInstance, error: unknown): Promise<AxiosResponse> {
     if (!isAxiosError(error) || error.config === undefined) throw error;
-    const attachment = error.response?.status === 401 ? this.replayableAttachment(error.config) : undefined;
+    const response = error.response;
+    const attachment = response?.status === 401 ? this.replayableAttachment(error.config, response) : undefined;
     // Built before the scrub, which redacts the credential headers of this very config in place.
     const retry = attachment && replayOf(error.config, attachment);
-    scrubCredentials(error);
+    const sent = this.attachments.get(error.config);
+    scrubCredentials(error, sent && [sent.credential]);
     if (attachment === undefined || retry === undefined) throw error;
     return this.replay(instance, retry, attachment);
   }
 
-  private replayableAttachment(config: InternalAxiosRequestConfig): Attachment | undefined {
+  /**
+   * The attachment to renew and replay for, if any: a managed token, not replayed yet, a body that can be sent
+   * again, and a 401 from under the provider's base URL. One from wherever a redirect led (the credential was
+   * dropped on the way) says nothing about the token, and must not make us drop it and rotate the grant.
+   */
+  private replayableAttachment(config: InternalAxiosRequestConfig, response: AxiosResponse): Attachment | undefined {
     const attachment = this.attachments.get(config);
-    const replay = attachment?.target.renewable === true && config.paymentsAuth?.replayed !== true && isReplayable(config.data);
-    return replay ? attachment : undefined;
+    if (attachment?.target.renewable !== true || config.paymentsAuth?.replayed === true || !isReplayable(config.data)) return undefined;
+    const answeredBy = finalUrlOf(response);
+    return answeredBy === undefined || isUnder(answeredBy, attachment.target.baseUrl) ? attachment : undefined;
   }
 
   /**
@@ -144,6 +152,17 @@ export class PaymentsAuthInterceptor {
     this.metrics.increment('replays');
     await service.invalidate(attachment.tenant, attachment.credential);
     return instance.request(retry);
+  }
+}
+
+/** Where the response came from after redirects (follow-redirects records it on the http adapter's response). */
+function finalUrlOf(response: AxiosResponse): URL | undefined {
+  const responseUrl = (response.request as { res?: { responseUrl?: unknown } } | undefined)?.res?.responseUrl;
+  if (typeof responseUrl !== 'string') return undefined;
+  try {
+    return new URL(responseUrl);
+  } catch {
+    return undefined;
   }
 }
 

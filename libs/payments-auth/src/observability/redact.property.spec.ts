@@ -15,7 +15,10 @@ const ENCODINGS: Record<string, Encoding> = {
   uriComponent: (value) => encodeURIComponent(value),
   lowerCaseEscapes: (value) => encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
   form: (value) => new URLSearchParams({ refresh_token: value }).toString(),
+  twiceEncoded: (value) => encodeURIComponent(encodeURIComponent(value)),
+  everyBytePercentEncoded: (value) => Buffer.from(value).toString('hex').replace(/../g, (pair) => `%${pair}`),
   json: (value) => JSON.stringify({ client_secret: value }),
+  jsonWithEscapedSlashes: (value) => JSON.stringify({ client_secret: value }).replace(/\//g, '\\/'),
   hex: (value) => Buffer.from(value).toString('hex'),
   base64: (value) => Buffer.from(value).toString('base64'),
   base64url: (value) => Buffer.from(value).toString('base64url'),
@@ -26,8 +29,10 @@ const ENCODINGS: Record<string, Encoding> = {
 /** Every decoding of `text` an attacker reading a log could try, looking for the whole secret. */
 function reveals(text: string, value: string): boolean {
   const candidates = [text, text.replace(/\\(["\\/])/g, '$1')];
-  const percentDecoded = text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'));
-  candidates.push(percentDecoded, percentDecoded.replace(/\+/g, ' '));
+  const percentDecode = (encoded: string) =>
+    encoded.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'));
+  const percentDecoded = percentDecode(text);
+  candidates.push(percentDecoded, percentDecoded.replace(/\+/g, ' '), percentDecode(percentDecoded));
   for (const run of text.match(/[0-9A-Fa-f]{16,}/g) ?? []) {
     for (const start of [0, 1]) candidates.push(Buffer.from(run.slice(start), 'hex').toString('utf8'));
   }

@@ -27,13 +27,25 @@ export function redact(text: string, secrets: readonly string[] = []): string {
  * Two passes: as written, then with percent-escapes upper-cased (so `%2f` and `%2F` are one spelling). The
  * first pass matters too: upper-casing would also change hex text that merely follows a `%`.
  */
-function redactSpellings(text: string, spellings: readonly string[]): string {
+function redactSpellings(text: string, spellings: readonly string[], patterns = CREDENTIAL_PATTERNS): string {
   let result = text;
   for (const spelling of spellings) result = result.split(spelling).join(REDACTED);
-  result = result.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase());
-  for (const spelling of spellings) result = result.split(spelling).join(REDACTED);
-  for (const pattern of CREDENTIAL_PATTERNS) result = result.replace(pattern, REDACTED);
+  if (result.includes('%')) {
+    const normalized = result.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase());
+    let again = normalized;
+    for (const spelling of spellings) again = again.split(spelling).join(REDACTED);
+    if (again !== normalized) result = again; // text without a secret keeps its escapes as they were
+  }
+  for (const pattern of patterns) result = result.replace(pattern, REDACTED);
   return result;
+}
+
+/**
+ * Only the given secrets, in every spelling, and nothing merely shaped like a credential: for bodies of the
+ * caller's own API responses, whose hex ids and the like are theirs to read.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  return redactSpellings(text, spellingsOf(secrets), []);
 }
 
 /**
@@ -70,20 +82,24 @@ function spellingsOf(secrets: readonly string[]): string[] {
 }
 
 /**
- * As sent, URL-encoded (component and form style), JSON-escaped, hex, and base64 / base64url. A secret
+ * As sent, URL-encoded (component and form style, once or twice, or every byte), JSON-escaped (also with
+ * `\/`), hex, and base64 / base64url. A secret
  * inside a longer base64 text (a Basic header value, `base64(client_id:client_secret)`) is encoded differently
  * depending on its offset, so each of the three alignments contributes the characters that depend on the
  * secret alone.
  */
 function spellingsOfOne(secret: string): string[] {
-  const hex = Buffer.from(secret).toString('hex');
-  const spellings = [secret, JSON.stringify(secret).slice(1, -1), hex, hex.toUpperCase()];
+  const bytes = Buffer.from(secret);
+  const hex = bytes.toString('hex');
+  const json = JSON.stringify(secret).slice(1, -1);
+  const everyBytePercentEncoded = hex.replace(/../g, (pair) => `%${pair}`);
+  const spellings = [secret, json, json.replace(/\//g, '\\/'), hex, hex.toUpperCase(), everyBytePercentEncoded];
   try {
-    spellings.push(encodeURIComponent(secret), new URLSearchParams([['', secret]]).toString().slice(1));
+    const component = encodeURIComponent(secret);
+    spellings.push(component, encodeURIComponent(component), new URLSearchParams([['', secret]]).toString().slice(1));
   } catch {
     // a lone surrogate cannot be percent-encoded, so no server could have echoed it that way
   }
-  const bytes = Buffer.from(secret);
   for (let offset = 0; offset < 3; offset += 1) {
     const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
     // Characters 0..lead-1 mix in the unknown preceding bytes; those past `end` mix in the following ones.
