@@ -7,7 +7,9 @@ module.exports = {
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   moduleNameMapper: {
-    '^@app/payments-auth(|/.*)$': '<rootDir>/libs/payments-auth/src$1',
+    // The package name and its subpath entries, exactly as users import them.
+    '^nestjs-payments-auth$': '<rootDir>/libs/payments-auth/src/index.ts',
+    '^nestjs-payments-auth/(redis|terminus)$': '<rootDir>/libs/payments-auth/src/$1.ts',
     '^@app/sandbox(|/.*)$': '<rootDir>/apps/sandbox/src$1',
     '^@app/demo(|/.*)$': '<rootDir>/apps/demo/src$1',
   },

@@ -1,4 +1,4 @@
-import { BlinkTokenService } from '@app/payments-auth';
+import { BlinkTokenService } from 'nestjs-payments-auth';
 import { startSandbox } from '@app/sandbox';
 import { sandboxTenant, startBenchApp } from './support/bench-app';
 import type { BenchSection } from './support/report';

@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 import { firstValueFrom } from 'rxjs';
-import { BlinkTokenService, PaymentsHttpService } from '@app/payments-auth';
+import { BlinkTokenService, PaymentsHttpService } from 'nestjs-payments-auth';
 import { DEFAULT_BLINK_ACCOUNT } from '@app/sandbox';
 import { startBenchApp } from './support/bench-app';
 import { startSandboxProcess } from './support/sandbox-process';

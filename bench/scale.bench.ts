@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { BlinkTokenService, BlnkTokenService, PaymentsAuthMetrics, RefreshScheduler, TenantConfig } from '@app/payments-auth';
+import { BlinkTokenService, BlnkTokenService, PaymentsAuthMetrics, RefreshScheduler, TenantConfig } from 'nestjs-payments-auth';
 import { DEFAULT_BLNK_CLIENT } from '@app/sandbox';
 import { sandboxTenant, startBenchApp } from './support/bench-app';
 import type { BenchSection } from './support/report';

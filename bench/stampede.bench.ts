@@ -1,5 +1,5 @@
 import { ChildProcess } from 'node:child_process';
-import { TenantConfig } from '@app/payments-auth';
+import { TenantConfig } from 'nestjs-payments-auth';
 import { DEFAULT_BLNK_CLIENT } from '@app/sandbox';
 import { sandboxTenant } from './support/bench-app';
 import { startRedis } from '../test/support/redis.server';

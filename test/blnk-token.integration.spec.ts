@@ -1,4 +1,4 @@
-import { ReauthorizationRequiredError } from '@app/payments-auth';
+import { ReauthorizationRequiredError } from 'nestjs-payments-auth';
 import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
 import { PaymentsAuthFixture, defaultOptions, sleep } from './support/payments-auth.fixture';
 

@@ -3,7 +3,7 @@ import { createConnection } from 'node:net';
 import * as fc from 'fast-check';
 import { firstValueFrom } from 'rxjs';
 import type { AxiosRequestConfig } from 'axios';
-import { MemoryTokenStore, PaymentsHttpService } from '@app/payments-auth';
+import { MemoryTokenStore, PaymentsHttpService } from 'nestjs-payments-auth';
 import { EchoServer, RecordedRequest, startEchoServer } from './support/echo.server';
 import { PaymentsAuthFixture } from './support/payments-auth.fixture';
 import { propertyRuns } from './support/property-runs';

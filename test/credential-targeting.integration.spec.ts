@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { isAxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
-import { PaymentsAuthMetrics, PaymentsHttpService, UnknownTenantError, runWithTenant } from '@app/payments-auth';
+import { PaymentsAuthMetrics, PaymentsHttpService, UnknownTenantError, runWithTenant } from 'nestjs-payments-auth';
 import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CORE_KEY } from '@app/sandbox';
 import { EchoServer, startEchoServer } from './support/echo.server';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TokenStoreError } from '@app/payments-auth';
+import { TokenStoreError } from 'nestjs-payments-auth';
 import { DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
 import { FlakyStore } from './support/flaky.store';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';

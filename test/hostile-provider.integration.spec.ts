@@ -9,7 +9,7 @@ import {
   PaymentsAuthEvents,
   ProviderRejectedError,
   RateLimitedError,
-} from '@app/payments-auth';
+} from 'nestjs-payments-auth';
 import { startEchoingTokenServer } from './support/echoing-token.server';
 import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
 import { renderingsOf } from './support/secrets';

@@ -1,6 +1,6 @@
 import { firstValueFrom } from 'rxjs';
 import { isAxiosError } from 'axios';
-import { NoTenantError, PaymentsHttpService, runWithTenant } from '@app/payments-auth';
+import { NoTenantError, PaymentsHttpService, runWithTenant } from 'nestjs-payments-auth';
 import { BlinkSandboxAccount, DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CORE_KEY } from '@app/sandbox';
 import { EchoServer, startEchoServer } from './support/echo.server';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';

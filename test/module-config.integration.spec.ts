@@ -8,7 +8,7 @@ import {
   PaymentsAuthConfigError,
   PaymentsAuthModule,
   PaymentsAuthModuleOptions,
-} from '@app/payments-auth';
+} from 'nestjs-payments-auth';
 import { DEFAULT_BLINK_ACCOUNT, Sandbox, startSandbox } from '@app/sandbox';
 import { acmeTenant } from './support/payments-auth.fixture';
 

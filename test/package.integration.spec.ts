@@ -19,6 +19,8 @@ const LIB_DIR = path.join(REPO_ROOT, 'libs', 'payments-auth');
 const REPO_NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
 const TSC = path.join(REPO_NODE_MODULES, 'typescript', 'bin', 'tsc');
 const PACKAGE_NAME = 'nestjs-payments-auth';
+/** Left out of the consumer: the core must start without them. */
+const OPTIONAL_PEERS = ['ioredis', '@nestjs/terminus'];
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** Only what a child needs: no NODE_PATH, no NODE_OPTIONS (e.g. `-r tsconfig-paths/register`) leaks in. */
@@ -109,10 +111,20 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     const installed = path.join(nodeModules, PACKAGE_NAME);
     fs.mkdirSync(installed, { recursive: true });
     await run('tar', ['-xzf', tarball, '--strip-components=1', '-C', installed], { timeout: 10_000 });
-    // Peers (and their own dependencies) from the repo, as if `npm install` had put them there.
+    // Peers (and their own dependencies) from the repo, as if `npm install` had put them there; but not the
+    // optional peers, which this consumer never installed.
+    const link = (name: string) =>
+      fs.symlinkSync(path.join(REPO_NODE_MODULES, name), path.join(nodeModules, name), process.platform === 'win32' ? 'junction' : 'dir');
     for (const entry of fs.readdirSync(REPO_NODE_MODULES)) {
-      if (entry.startsWith('.') || entry === PACKAGE_NAME) continue;
-      fs.symlinkSync(path.join(REPO_NODE_MODULES, entry), path.join(nodeModules, entry), process.platform === 'win32' ? 'junction' : 'dir');
+      if (entry.startsWith('.') || entry === PACKAGE_NAME || OPTIONAL_PEERS.includes(entry)) continue;
+      if (!entry.startsWith('@')) {
+        link(entry);
+        continue;
+      }
+      fs.mkdirSync(path.join(nodeModules, entry));
+      for (const scoped of fs.readdirSync(path.join(REPO_NODE_MODULES, entry))) {
+        if (!OPTIONAL_PEERS.includes(`${entry}/${scoped}`)) link(`${entry}/${scoped}`);
+      }
     }
     fs.copyFileSync(path.join(__dirname, 'support', 'package-consumer', 'app.js'), path.join(consumerDir, 'app.js'));
     fs.writeFileSync(path.join(consumerDir, 'consumer.ts'), CONSUMER_TS);
@@ -183,6 +195,19 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     expect(new Date(result.expiresAt).getTime()).toBeGreaterThan(Date.now());
     expect(result.paymentTypes).toContain('credit-card');
     expect(sandbox!.blink.counters.tokenCalls).toBe(1);
+  });
+
+  it('starts without the optional peers; their entry points fail naming the package to install', async () => {
+    expect(fs.existsSync(path.join(consumerDir!, 'node_modules', 'ioredis'))).toBe(false);
+    expect(fs.existsSync(path.join(consumerDir!, 'node_modules', '@nestjs', 'terminus'))).toBe(false);
+    const load = (specifier: string) =>
+      run(process.execPath, ['-e', `require(${JSON.stringify(specifier)})`], { cwd: consumerDir, timeout: 10_000, env: childEnv() }).then(
+        () => 'loaded',
+        (error: { stderr?: string }) => error.stderr ?? '',
+      );
+    expect(await load(PACKAGE_NAME)).toBe('loaded');
+    expect(await load(`${PACKAGE_NAME}/redis`)).toMatch(/Cannot find module 'ioredis'/);
+    expect(await load(`${PACKAGE_NAME}/terminus`)).toMatch(/Cannot find module '@nestjs\/terminus'/);
   });
 
   it('type-checks a strict TypeScript consumer against the packed declarations', async () => {

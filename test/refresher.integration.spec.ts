@@ -3,12 +3,13 @@ import {
   CircuitOpenError,
   PaymentsAuthEvent,
   PaymentsAuthEvents,
-  PaymentsAuthHealthIndicator,
   PaymentsAuthMetrics,
   PaymentsAuthModuleOptions,
   REFRESH_TIMER_NAME,
   RefreshScheduler,
-} from '@app/payments-auth';
+} from 'nestjs-payments-auth';
+import { PaymentsAuthHealthIndicator } from 'nestjs-payments-auth/terminus';
+import { TerminusModule } from '@nestjs/terminus';
 import { DEFAULT_BLINK_ACCOUNT, Sandbox } from '@app/sandbox';
 import { PaymentsAuthFixture, acmeTenant, sleep } from './support/payments-auth.fixture';
 
@@ -171,10 +172,12 @@ describe('scheduled refresher and resilience', () => {
     expect(metrics().snapshot().refreshFailures).toBe(6);
   });
 
-  it('opens and closes the circuit, with events that carry no credential, and reports health', async () => {
-    fixture = await PaymentsAuthFixture.start(() => ({
-      resilience: { backoffBaseMs: 1, circuitFailureThreshold: 3, circuitCooldownMs: 500 },
-    }));
+  it('opens and closes the circuit, with events that carry no credential, and reports health (terminus entry)', async () => {
+    fixture = await PaymentsAuthFixture.start(
+      () => ({ resilience: { backoffBaseMs: 1, circuitFailureThreshold: 3, circuitCooldownMs: 500 } }),
+      {},
+      { imports: [TerminusModule], providers: [PaymentsAuthHealthIndicator] },
+    );
     const events: PaymentsAuthEvent[] = [];
     fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => events.push(event));
     const health = fixture.app.get(PaymentsAuthHealthIndicator);

@@ -261,7 +261,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       expect(sandbox.blnk.counters.invalidGrant).toBe(1);
       for (const status of reported) {
         expect(status.reauthorizationEvents).toBe(1);
-        expect(status.health.status).toBe('down');
+        expect(status.health.healthy).toBe(false);
       }
 
       // Re-authorization on one instance (the authorization-code flow) brings every instance back.

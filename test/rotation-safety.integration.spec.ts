@@ -5,11 +5,11 @@ import {
   FileTokenStore,
   PaymentsAuthEvent,
   PaymentsAuthEvents,
-  PaymentsAuthHealthIndicator,
+  PaymentsAuthStatus,
   ReauthorizationRequiredError,
   StoredToken,
   TokenStore,
-} from '@app/payments-auth';
+} from 'nestjs-payments-auth';
 import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
 import { FlakyStore } from './support/flaky.store';
 import { PaymentsAuthFixture, acmeTenant, sleep } from './support/payments-auth.fixture';
@@ -68,7 +68,7 @@ describe('rotation safety between instances sharing a store', () => {
     app.app.get(PaymentsAuthEvents).events$.subscribe((event) => seen.push(event));
     return seen;
   };
-  const health = (app: PaymentsAuthFixture) => app.app.get(PaymentsAuthHealthIndicator).isHealthy('payments-auth')['payments-auth'];
+  const health = (app: PaymentsAuthFixture) => app.app.get(PaymentsAuthStatus).report();
 
   it('refresh() on an instance that holds no token yet still forces a new one when the store has one', async () => {
     const first = await instance();
@@ -95,7 +95,7 @@ describe('rotation safety between instances sharing a store', () => {
     await expect(second.blnk.getToken()).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     expect(sandbox.blnk.counters.tokenCalls).toBe(calls);
     expect(secondEvents.filter((event) => event.type === 'reauthorization.required')).toHaveLength(1);
-    expect(health(second).status).toBe('down');
+    expect(health(second).healthy).toBe(false);
     expect(second.blnk.states()).toEqual([expect.objectContaining({ state: 'reauthorization-required' })]);
 
     // Re-authorized at the first instance: the second picks the new grant up from the store, with no token call.

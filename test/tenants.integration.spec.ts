@@ -1,4 +1,4 @@
-import { NoTenantError, PaymentsAuthConfigError, ReauthorizationRequiredError, TenantConfig, UnknownTenantError } from '@app/payments-auth';
+import { NoTenantError, PaymentsAuthConfigError, ReauthorizationRequiredError, TenantConfig, UnknownTenantError } from 'nestjs-payments-auth';
 import { BlinkSandboxAccount, DEFAULT_BLINK_ACCOUNT } from '@app/sandbox';
 import { jwtDecode } from 'jwt-decode';
 import { PaymentsAuthFixture, acmeTenant, blnkTenantWithNewGrant } from './support/payments-auth.fixture';

@@ -5,7 +5,7 @@ import {
   ProviderUnavailableError,
   RateLimitedError,
   ReauthorizationRequiredError,
-} from '@app/payments-auth';
+} from 'nestjs-payments-auth';
 import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Fault } from '@app/sandbox';
 import { PaymentsAuthFixture } from './support/payments-auth.fixture';
 import { expectNoSecrets } from './support/secrets';

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { INestApplicationContext } from '@nestjs/common';
-import { MemoryTokenStore, PaymentsAuthModule, PaymentsAuthModuleOptions, TenantConfig } from '@app/payments-auth';
+import { MemoryTokenStore, PaymentsAuthModule, PaymentsAuthModuleOptions, TenantConfig } from 'nestjs-payments-auth';
 import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
 
 /** The Blnk instance every benchmark's ledger requests name. */

@@ -9,7 +9,7 @@ import { OAuth2Client, OAuth2Fetch, OAuth2Token } from '@badgateway/oauth2-clien
 import axios, { AxiosError, AxiosInstance } from 'axios';
 import createAuthRefresh from 'axios-auth-refresh';
 import { firstValueFrom } from 'rxjs';
-import { PaymentsHttpService, TenantConfig } from '@app/payments-auth';
+import { PaymentsHttpService, TenantConfig } from 'nestjs-payments-auth';
 import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT } from '@app/sandbox';
 import { BLNK_INSTANCE, sandboxTenant, startBenchApp } from './bench-app';
 

@@ -8,7 +8,8 @@ import 'reflect-metadata';
 import * as http from 'node:http';
 import type { AxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
-import { PaymentsHttpService, RedisTokenStore, TenantConfig } from '@app/payments-auth';
+import { PaymentsHttpService, TenantConfig } from 'nestjs-payments-auth';
+import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { startBenchApp } from './bench-app';
 
 interface StampedeOrder {

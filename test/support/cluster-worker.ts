@@ -8,7 +8,8 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { BlinkTokenService, BlnkTokenService, PaymentsAuthModule, RedisTokenStore } from '@app/payments-auth';
+import { BlinkTokenService, BlnkTokenService, PaymentsAuthModule } from 'nestjs-payments-auth';
+import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
 
 const env = (name: string): string => {

@@ -16,11 +16,11 @@ import {
   FileTokenStore,
   PaymentsAuthError,
   PaymentsAuthEvents,
-  PaymentsAuthHealthIndicator,
   PaymentsAuthModule,
-  RedisTokenStore,
+  PaymentsAuthStatus,
   type TokenStore,
-} from '@app/payments-auth';
+} from 'nestjs-payments-auth';
+import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
 
 const env = (name: string): string => {
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(FaultWorkerModule, { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   const blnk = app.get(BlnkTokenService);
-  const health = app.get(PaymentsAuthHealthIndicator);
+  const authStatus = app.get(PaymentsAuthStatus);
   const counters = { requests: 0, failures: 0, errors: [] as string[], reauthorizationEvents: 0, tokens: new Set<string>() };
   app.get(PaymentsAuthEvents).events$.subscribe((event) => {
     if (event.type === 'reauthorization.required') counters.reauthorizationEvents += 1;
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     errors: counters.errors,
     reauthorizationEvents: counters.reauthorizationEvents,
     distinctTokens: counters.tokens.size,
-    health: health.isHealthy('payments-auth')['payments-auth'],
+    health: authStatus.report(),
   });
   process.on('message', (message: { type: string; code?: string; redirectUri?: string }) => {
     if (message.type === 'status') send(status());

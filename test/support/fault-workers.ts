@@ -5,8 +5,9 @@ import * as path from 'node:path';
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const WORKER = path.join(REPO_ROOT, 'test/support/fault-worker.ts');
 
+/** A worker's PaymentsAuthStatus report. */
 export interface WorkerHealth {
-  status: 'up' | 'down';
+  healthy: boolean;
   tenants: Array<{ provider: string; tenant: string; state: string }>;
   store: { state: string; pendingWrites: number; survivesRestart?: boolean; recovering: boolean; recoveries: number };
 }

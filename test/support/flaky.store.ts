@@ -1,4 +1,4 @@
-import type { StoredToken, TokenStore } from '@app/payments-auth';
+import type { StoredToken, TokenStore } from 'nestjs-payments-auth';
 
 /** A store whose reads or writes can be made to fail, standing in for a full disk or an unreachable Redis. */
 export class FlakyStore implements TokenStore {

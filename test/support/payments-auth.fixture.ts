@@ -1,4 +1,4 @@
-import { ConsoleLogger } from '@nestjs/common';
+import { ConsoleLogger, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test, TestingModule } from '@nestjs/testing';
 import {
@@ -8,7 +8,7 @@ import {
   PaymentsAuthModule,
   PaymentsAuthModuleOptions,
   TenantConfig,
-} from '@app/payments-auth';
+} from 'nestjs-payments-auth';
 import {
   DEFAULT_BLINK_ACCOUNT,
   DEFAULT_BLNK_CLIENT,
@@ -17,6 +17,12 @@ import {
   SandboxOptions,
   startSandbox,
 } from '@app/sandbox';
+
+/** More of the app around PaymentsAuthModule, e.g. TerminusModule and the health indicator. */
+export interface AppExtras {
+  imports?: ModuleMetadata['imports'];
+  providers?: Provider[];
+}
 
 /**
  * A Nest app importing PaymentsAuthModule, wired to a sandbox on random 127.0.0.1 ports. Every test that
@@ -41,10 +47,11 @@ export class PaymentsAuthFixture {
   static async start(
     options: (sandbox: Sandbox) => Partial<PaymentsAuthModuleOptions> = () => ({}),
     sandboxOptions: SandboxOptions = {},
+    app: AppExtras = {},
   ): Promise<PaymentsAuthFixture> {
     const sandbox = await startSandbox(sandboxOptions);
     try {
-      return await PaymentsAuthFixture.startOn(sandbox, options, true);
+      return await PaymentsAuthFixture.startOn(sandbox, options, true, app);
     } catch (error) {
       await sandbox.close();
       throw error;
@@ -56,9 +63,11 @@ export class PaymentsAuthFixture {
     sandbox: Sandbox,
     options: (sandbox: Sandbox) => Partial<PaymentsAuthModuleOptions> = () => ({}),
     ownsSandbox = false,
+    extras: AppExtras = {},
   ): Promise<PaymentsAuthFixture> {
     const app = await Test.createTestingModule({
-      imports: [ScheduleModule.forRoot(), PaymentsAuthModule.forRoot({ ...defaultOptions(sandbox), ...options(sandbox) })],
+      imports: [ScheduleModule.forRoot(), PaymentsAuthModule.forRoot({ ...defaultOptions(sandbox), ...options(sandbox) }), ...(extras.imports ?? [])],
+      providers: extras.providers ?? [],
     })
       // Nest's TestingLogger drops all but errors; the suite's leak check needs every line really printed.
       .setLogger(new ConsoleLogger({ logLevels: ['log', 'error', 'warn', 'debug'] }))

@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import type { TenantConfig } from '@app/payments-auth';
+import type { TenantConfig } from 'nestjs-payments-auth';
 
 /**
  * The demo's tenant list as loaded from its tenants file. Controllers read base URLs and client ids from it

@@ -1,6 +1,6 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { FileTokenStore, PaymentsAuthModule, TenantContextMiddleware } from '@app/payments-auth';
+import { FileTokenStore, PaymentsAuthModule, TenantContextMiddleware } from 'nestjs-payments-auth';
 import { join } from 'node:path';
 import { DemoTenants } from './demo-tenants';
 import { HeaderTenantController } from './header-tenant.controller';

@@ -1,5 +1,5 @@
 import { Controller, Get, Headers } from '@nestjs/common';
-import { PaymentsHttpService } from '@app/payments-auth';
+import { PaymentsHttpService } from 'nestjs-payments-auth';
 import { firstValueFrom } from 'rxjs';
 import { DemoTenants } from './demo-tenants';
 

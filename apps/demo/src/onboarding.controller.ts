@@ -1,6 +1,6 @@
 import { BadRequestException, Controller, Get, Param, Query, Redirect } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { BlnkTokenService } from '@app/payments-auth';
+import { BlnkTokenService } from 'nestjs-payments-auth';
 import { randomBytes } from 'node:crypto';
 import { DemoTenants } from './demo-tenants';
 

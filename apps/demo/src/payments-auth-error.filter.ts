@@ -8,7 +8,7 @@ import {
   RateLimitedError,
   ReauthorizationRequiredError,
   UnknownTenantError,
-} from '@app/payments-auth';
+} from 'nestjs-payments-auth';
 
 interface ResponseLike {
   status(code: number): ResponseLike;

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { PaymentsHttpService, runWithTenant } from '@app/payments-auth';
+import { PaymentsHttpService, runWithTenant } from 'nestjs-payments-auth';
 import { IsIn, IsInt, Min } from 'class-validator';
 import { firstValueFrom } from 'rxjs';
 import { DemoTenants } from './demo-tenants';

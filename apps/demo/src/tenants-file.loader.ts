@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { TenantConfig } from '@app/payments-auth';
+import type { TenantConfig } from 'nestjs-payments-auth';
 
 const PLACEHOLDER = /\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g;
 

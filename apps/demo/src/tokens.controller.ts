@@ -1,5 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { BlinkTokenService, BlnkTokenService, PaymentsAuthError } from '@app/payments-auth';
+import { BlinkTokenService, BlnkTokenService, PaymentsAuthError } from 'nestjs-payments-auth';
 import { DemoTenants } from './demo-tenants';
 
 /** What the module knows about a tenant's credentials: expiry, scope, mode. Never a token value. */

@@ -25,7 +25,6 @@ export { TenantRegistry } from './engine/tenant-registry';
 export type { StoredToken, TokenStore } from './stores/token-store.interface';
 export { MemoryTokenStore } from './stores/memory.store';
 export { FileTokenStore, type FileTokenStoreOptions } from './stores/file.store';
-export { RedisTokenStore, type RedisTokenStoreOptions } from './stores/redis.store';
 export type { TokenEncryptionOptions } from './stores/token-cipher';
 export { PaymentsHttpService } from './http/payments-http.service';
 export { PaymentsAuthInterceptor } from './http/payments-auth.interceptor';
@@ -35,7 +34,14 @@ export type { PaymentsAuthRequestOptions } from './http/axios-augmentation';
 export { PaymentsAuthEvents } from './observability/payments-auth-events';
 export type { PaymentsAuthEvent, PaymentsAuthEventType } from './observability/payments-auth-event.interface';
 export { PaymentsAuthMetrics, type PaymentsAuthCounters } from './observability/payments-auth-metrics';
-export { PaymentsAuthHealthIndicator } from './observability/payments-auth.health';
+export {
+  PaymentsAuthStatus,
+  type PaymentsAuthStatusReport,
+  type PaymentsAuthStoreReport,
+} from './observability/payments-auth-status';
+// Optional integrations live behind their own entry points, so their packages stay optional peers:
+// `nestjs-payments-auth/redis` (RedisTokenStore, needs ioredis) and `nestjs-payments-auth/terminus`
+// (PaymentsAuthHealthIndicator, needs @nestjs/terminus).
 export { RefreshScheduler, REFRESH_TIMER_NAME } from './refresh/refresh-scheduler';
 export type { RefresherOptions, ResilienceOptions } from './options/payments-auth-options.interface';
 export { MAX_WAIT_MS } from './refresh/wait-bounds';

@@ -1,9 +1,8 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import axios from 'axios';
 import { StoreLossGuard } from './engine/store-loss-guard';
 import { TokenEngineFactory } from './engine/token-engine.factory';
-import { PaymentsAuthHealthIndicator } from './observability/payments-auth.health';
+import { PaymentsAuthStatus } from './observability/payments-auth-status';
 import { PaymentsAuthEvents } from './observability/payments-auth-events';
 import { PaymentsAuthMetrics } from './observability/payments-auth-metrics';
 import { RefreshScheduler } from './refresh/refresh-scheduler';
@@ -27,8 +26,6 @@ import { createTokenHttpClient } from './providers/token-endpoint.client';
  * with one error naming every bad field.
  */
 @Module({
-  // For HealthIndicatorService, used by PaymentsAuthHealthIndicator.
-  imports: [TerminusModule],
   providers: [
     {
       provide: VALIDATED_OPTIONS,
@@ -42,7 +39,7 @@ import { createTokenHttpClient } from './providers/token-endpoint.client';
     RefreshScheduler,
     StoreLossGuard,
     TokenEngineFactory,
-    PaymentsAuthHealthIndicator,
+    PaymentsAuthStatus,
     BlinkProtocol,
     BlnkProtocol,
     BlinkTokenService,
@@ -69,7 +66,7 @@ import { createTokenHttpClient } from './providers/token-endpoint.client';
     TenantContextMiddleware,
     PaymentsAuthEvents,
     PaymentsAuthMetrics,
-    PaymentsAuthHealthIndicator,
+    PaymentsAuthStatus,
     VALIDATED_OPTIONS,
   ],
 })

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { StoreLossGuard, type StoreStatus } from '../engine/store-loss-guard';
+import { TokenEngineFactory } from '../engine/token-engine.factory';
+import type { TokenState } from '../engine/token-snapshot.interface';
+import { BlinkTokenService } from '../providers/blink/blink-token.service';
+import { BlnkTokenService } from '../providers/blnk/blnk-token.service';
+
+export interface PaymentsAuthStoreReport extends StoreStatus {
+  /** `degraded` while a write the store refused is being retried. */
+  state: 'ok' | 'degraded';
+  pendingWrites: number;
+}
+
+export interface PaymentsAuthStatusReport {
+  /** False when any tenant needs re-authorization or has an open circuit. A degraded store alone is healthy. */
+  healthy: boolean;
+  tenants: TokenState[];
+  store: PaymentsAuthStoreReport;
+}
+
+/**
+ * Each provider + tenant's state and the store's, never a token: what health checks report. It needs no
+ * health-check library; `nestjs-payments-auth/terminus` wraps it as a `@nestjs/terminus` indicator. A degraded
+ * store is reported but not unhealthy: an orchestrator restarting this instance would throw away the only copy
+ * of a rotated refresh token.
+ */
+@Injectable()
+export class PaymentsAuthStatus {
+  constructor(
+    private readonly blink: BlinkTokenService,
+    private readonly blnk: BlnkTokenService,
+    private readonly engines: TokenEngineFactory,
+    private readonly lossGuard: StoreLossGuard,
+  ) {}
+
+  report(): PaymentsAuthStatusReport {
+    const tenants = [...this.blink.states(), ...this.blnk.states()];
+    const pendingWrites = this.engines.pendingWrites();
+    const store: PaymentsAuthStoreReport = { state: pendingWrites > 0 ? 'degraded' : 'ok', pendingWrites, ...this.lossGuard.status() };
+    const healthy = !tenants.some((tenant) => tenant.state === 'reauthorization-required' || tenant.state === 'circuit-open');
+    return { healthy, tenants, store };
+  }
+}
