@@ -7,6 +7,8 @@ module.exports = {
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   moduleNameMapper: {
+    // The library's sources import each other with the `.js` extensions its ESM build needs.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
     // The package name and its subpath entries, exactly as users import them.
     '^nestjs-payments-auth$': '<rootDir>/libs/payments-auth/src/index.ts',
     '^nestjs-payments-auth/(redis|terminus)$': '<rootDir>/libs/payments-auth/src/$1.ts',

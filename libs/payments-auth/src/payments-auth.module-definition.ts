@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface';
+import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface.js';
 
 export const {
   ConfigurableModuleClass: PaymentsAuthConfigurableModule,

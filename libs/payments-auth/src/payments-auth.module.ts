@@ -1,24 +1,24 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import axios from 'axios';
-import { StoreLossGuard } from './engine/store-loss-guard';
-import { TokenEngineFactory } from './engine/token-engine.factory';
-import { PaymentsAuthStatus } from './observability/payments-auth-status';
-import { PaymentsAuthEvents } from './observability/payments-auth-events';
-import { PaymentsAuthMetrics } from './observability/payments-auth-metrics';
-import { RefreshScheduler } from './refresh/refresh-scheduler';
-import { TenantRegistry } from './engine/tenant-registry';
-import { PaymentsAuthInterceptor } from './http/payments-auth.interceptor';
-import { PaymentsHttpService } from './http/payments-http.service';
-import { TenantContextMiddleware } from './http/tenant-context.middleware';
-import { ValidatedOptions, validateModuleOptions } from './options/module-options.validator';
-import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface';
-import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from './payments-auth.constants.internal';
-import { PAYMENTS_AUTH_MODULE_OPTIONS, PaymentsAuthConfigurableModule } from './payments-auth.module-definition';
-import { BlinkProtocol } from './providers/blink/blink.protocol';
-import { BlinkTokenService } from './providers/blink/blink-token.service';
-import { BlnkProtocol } from './providers/blnk/blnk.protocol';
-import { BlnkTokenService } from './providers/blnk/blnk-token.service';
-import { createTokenHttpClient } from './providers/token-endpoint.client';
+import { StoreLossGuard } from './engine/store-loss-guard.js';
+import { TokenEngineFactory } from './engine/token-engine.factory.js';
+import { PaymentsAuthStatus } from './observability/payments-auth-status.js';
+import { PaymentsAuthEvents } from './observability/payments-auth-events.js';
+import { PaymentsAuthMetrics } from './observability/payments-auth-metrics.js';
+import { RefreshScheduler } from './refresh/refresh-scheduler.js';
+import { TenantRegistry } from './engine/tenant-registry.js';
+import { PaymentsAuthInterceptor } from './http/payments-auth.interceptor.js';
+import { PaymentsHttpService } from './http/payments-http.service.js';
+import { TenantContextMiddleware } from './http/tenant-context.middleware.js';
+import { ValidatedOptions, validateModuleOptions } from './options/module-options.validator.js';
+import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface.js';
+import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from './payments-auth.constants.internal.js';
+import { PAYMENTS_AUTH_MODULE_OPTIONS, PaymentsAuthConfigurableModule } from './payments-auth.module-definition.js';
+import { BlinkProtocol } from './providers/blink/blink.protocol.js';
+import { BlinkTokenService } from './providers/blink/blink-token.service.js';
+import { BlnkProtocol } from './providers/blnk/blnk.protocol.js';
+import { BlnkTokenService } from './providers/blnk/blnk-token.service.js';
+import { createTokenHttpClient } from './providers/token-endpoint.client.js';
 
 /**
  * `PaymentsAuthModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory | useClass | useExisting,

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileTokenStore } from '../stores/file.store';
-import { HeldLease, LEASE_TTL_MS } from './cluster-lease';
+import { FileTokenStore } from '../stores/file.store.js';
+import { HeldLease, LEASE_TTL_MS } from './cluster-lease.js';
 
 /** Blocks the event loop, as a long GC pause or synchronous work would: no timer of ours can run. */
 function stall(ms: number): void {

@@ -1,4 +1,4 @@
-import type { TokenStore } from '../stores/token-store.interface';
+import type { TokenStore } from '../stores/token-store.interface.js';
 
 /** Store members a lease needs: stores shared by several processes have them (file, Redis). */
 export type LeasingStore = TokenStore & Required<Pick<TokenStore, 'acquireLock' | 'releaseLock'>>;

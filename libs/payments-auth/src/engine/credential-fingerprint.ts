@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ProviderName } from '../errors/payments-auth.error';
+import type { ProviderName } from '../errors/payments-auth.error.js';
 
 /**
  * Store key for one provider + tenant + credential. The fingerprint hashes the non-secret credential identity

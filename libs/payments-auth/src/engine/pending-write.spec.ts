@@ -1,5 +1,5 @@
-import type { StoredToken } from '../stores/token-store.interface';
-import { PendingWrite } from './pending-write';
+import type { StoredToken } from '../stores/token-store.interface.js';
+import { PendingWrite } from './pending-write.js';
 
 const record = (version: number): StoredToken => ({ accessToken: `a${version}`, refreshToken: `r${version}`, expiresAt: 1, issuedAt: 0, version });
 

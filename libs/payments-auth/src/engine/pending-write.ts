@@ -1,4 +1,4 @@
-import type { StoredToken } from '../stores/token-store.interface';
+import type { StoredToken } from '../stores/token-store.interface.js';
 
 const FIRST_RETRY_MS = 250;
 /** Short: while a rotated refresh token waits here, it exists nowhere else. */

@@ -1,9 +1,9 @@
-import type { ProviderName } from '../errors/payments-auth.error';
-import { ProviderNotConfiguredError } from '../errors/provider-not-configured.error';
-import type { NormalizedTenantConfig } from '../options/tenant-config.validator';
-import type { TenantRegistry } from './tenant-registry';
-import type { TokenEngine } from './token-engine';
-import type { TokenSnapshot, TokenState } from './token-snapshot.interface';
+import type { ProviderName } from '../errors/payments-auth.error.js';
+import { ProviderNotConfiguredError } from '../errors/provider-not-configured.error.js';
+import type { NormalizedTenantConfig } from '../options/tenant-config.validator.js';
+import type { TenantRegistry } from './tenant-registry.js';
+import type { TokenEngine } from './token-engine.js';
+import type { TokenSnapshot, TokenState } from './token-snapshot.interface.js';
 
 /** An HTTP header carrying a credential, ready to set on a request. */
 export interface AuthHeader {

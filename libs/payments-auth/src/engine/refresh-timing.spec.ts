@@ -1,4 +1,4 @@
-import { refreshAtFor } from './refresh-timing';
+import { refreshAtFor } from './refresh-timing.js';
 
 describe('refreshAtFor', () => {
   const timing = { refreshMarginMs: 60_000, refreshMarginMaxRatio: 0.5 };

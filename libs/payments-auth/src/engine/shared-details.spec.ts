@@ -1,4 +1,4 @@
-import { sharedDetails } from './shared-details';
+import { sharedDetails } from './shared-details.js';
 
 describe('sharedDetails', () => {
   it('returns one frozen object for equal details, arrays included', () => {

@@ -2,9 +2,9 @@ import { ConsoleLogger } from '@nestjs/common';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileTokenStore } from '../stores/file.store';
-import type { StoredToken } from '../stores/token-store.interface';
-import { SharedRecords } from './shared-records';
+import { FileTokenStore } from '../stores/file.store.js';
+import type { StoredToken } from '../stores/token-store.interface.js';
+import { SharedRecords } from './shared-records.js';
 
 const record = (version: number, refreshToken: string, accessToken = `access-${refreshToken}`): StoredToken => ({
   accessToken,

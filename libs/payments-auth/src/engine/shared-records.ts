@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
-import type { StoredToken, TokenStore } from '../stores/token-store.interface';
-import { HeldLease, isLeasingStore } from './cluster-lease';
-import { PendingWrite } from './pending-write';
+import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
+import { HeldLease, isLeasingStore } from './cluster-lease.js';
+import { PendingWrite } from './pending-write.js';
 
 /** Per store key, only while something is going on: a held lease (with its users) or a refused write. */
 interface KeyActivity {

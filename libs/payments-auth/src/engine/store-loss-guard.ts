@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { ValidatedOptions } from '../options/module-options.validator';
-import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal';
-import type { StoreDurability, StoreGeneration, TokenStore } from '../stores/token-store.interface';
+import type { ValidatedOptions } from '../options/module-options.validator.js';
+import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
+import type { StoreDurability, StoreGeneration, TokenStore } from '../stores/token-store.interface.js';
 
 /** Something that holds records and can write them back after the store lost its data (a token engine). */
 export interface RecoveryParticipant {

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PaymentsAuthConfigError } from '../errors/config.error';
-import { NoTenantError } from '../errors/no-tenant.error';
-import { UnknownTenantError } from '../errors/unknown-tenant.error';
-import type { ValidatedOptions } from '../options/module-options.validator';
-import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator';
-import { isUnder } from '../http/provider-target';
-import { DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL } from '../options/payments-auth-options.interface';
-import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal';
+import { PaymentsAuthConfigError } from '../errors/config.error.js';
+import { NoTenantError } from '../errors/no-tenant.error.js';
+import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
+import type { ValidatedOptions } from '../options/module-options.validator.js';
+import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator.js';
+import { isUnder } from '../http/provider-target.js';
+import { DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL } from '../options/payments-auth-options.interface.js';
+import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
 
 /**
  * Every tenant's validated configuration. Static tenants come from options; others are looked up once through

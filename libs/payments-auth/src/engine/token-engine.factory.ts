@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PaymentsAuthEvents } from '../observability/payments-auth-events';
-import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics';
-import type { ValidatedOptions } from '../options/module-options.validator';
-import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal';
-import { RefreshScheduler } from '../refresh/refresh-scheduler';
-import { StoreLossGuard } from './store-loss-guard';
-import { TokenEngine } from './token-engine';
-import type { TokenProtocol } from './token-protocol.interface';
+import { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
+import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
+import type { ValidatedOptions } from '../options/module-options.validator.js';
+import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
+import { RefreshScheduler } from '../refresh/refresh-scheduler.js';
+import { StoreLossGuard } from './store-loss-guard.js';
+import { TokenEngine } from './token-engine.js';
+import type { TokenProtocol } from './token-protocol.interface.js';
 
 /**
  * Builds one engine per provider protocol, all sharing the store, events, metrics, the one scheduler and the

@@ -1,5 +1,5 @@
-import type { ProviderName } from '../errors/payments-auth.error';
-import type { StoredToken } from '../stores/token-store.interface';
+import type { ProviderName } from '../errors/payments-auth.error.js';
+import type { StoredToken } from '../stores/token-store.interface.js';
 
 /** What a protocol adapter hands the engine after a successful token call. */
 export interface IssuedToken {

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../errors/payments-auth.error';
+import type { ProviderName } from '../errors/payments-auth.error.js';
 
 /** What `getTokenInfo` reports: facts about the current token, never the token itself. */
 export interface TokenSnapshot {

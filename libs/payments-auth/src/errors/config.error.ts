@@ -1,4 +1,4 @@
-import { PaymentsAuthError } from './payments-auth.error';
+import { PaymentsAuthError } from './payments-auth.error.js';
 
 export interface ConfigIssue {
   /** Dotted path of the bad field, e.g. `tenants.acme.blink.apiKey`. */

@@ -1,4 +1,4 @@
-import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error';
+import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error.js';
 
 /** The token endpoint answered something we cannot use. Such an answer is never cached or stored. */
 export class MalformedResponseError extends PaymentsAuthError {

@@ -1,4 +1,4 @@
-import { PaymentsAuthError } from './payments-auth.error';
+import { PaymentsAuthError } from './payments-auth.error.js';
 
 /** No tenant was given and the module has no `defaultTenant`. Thrown before any network call. */
 export class NoTenantError extends PaymentsAuthError {

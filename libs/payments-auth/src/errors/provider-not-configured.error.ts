@@ -1,4 +1,4 @@
-import { PaymentsAuthError, ProviderName } from './payments-auth.error';
+import { PaymentsAuthError, ProviderName } from './payments-auth.error.js';
 
 /** The tenant exists but has no configuration for this provider. Thrown before any network call. */
 export class ProviderNotConfiguredError extends PaymentsAuthError {

@@ -1,4 +1,4 @@
-import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error';
+import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error.js';
 
 /** Any other 4xx from the token endpoint (e.g. a 400 about the request body). */
 export class ProviderRejectedError extends PaymentsAuthError {

@@ -1,4 +1,4 @@
-import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error';
+import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error.js';
 
 /** The token call did not complete within `tokenRequestTimeoutMs`. */
 export class ProviderTimeoutError extends PaymentsAuthError {

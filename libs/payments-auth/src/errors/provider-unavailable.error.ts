@@ -1,4 +1,4 @@
-import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error';
+import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error.js';
 
 /** The token endpoint could not be reached, reset the connection, or answered 5xx. Worth retrying later. */
 export class ProviderUnavailableError extends PaymentsAuthError {

@@ -1,4 +1,4 @@
-import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error';
+import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error.js';
 
 /** The token endpoint answered 429. `retryAfterMs` comes from `Retry-After` (seconds or HTTP date) when sent. */
 export class RateLimitedError extends PaymentsAuthError {

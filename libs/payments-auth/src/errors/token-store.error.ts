@@ -1,4 +1,4 @@
-import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error';
+import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error.js';
 
 /** The token store failed to read or write. The message names the operation, never the stored values. */
 export class TokenStoreError extends PaymentsAuthError {

@@ -1,4 +1,4 @@
-import { PaymentsAuthError } from './payments-auth.error';
+import { PaymentsAuthError } from './payments-auth.error.js';
 
 /** The tenant is neither in `tenants` nor known to `resolveTenant`. Thrown before any network call. */
 export class UnknownTenantError extends PaymentsAuthError {

@@ -1,5 +1,5 @@
 import { AxiosHeaders, isAxiosError } from 'axios';
-import { REDACTED, redactSecrets } from '../observability/redact';
+import { REDACTED, redactSecrets } from '../observability/redact.js';
 
 /** Headers that carry credentials; their values never leave in an error. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'x-blnk-key', 'proxy-authorization', 'cookie']);

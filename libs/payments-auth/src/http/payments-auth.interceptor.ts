@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig, isAxiosError } from 'axios';
-import { TenantRegistry } from '../engine/tenant-registry';
-import { NoTenantError } from '../errors/no-tenant.error';
-import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics';
-import type { NormalizedTenantConfig } from '../options/tenant-config.validator';
-import { BlinkTokenService } from '../providers/blink/blink-token.service';
-import { BlnkTokenService } from '../providers/blnk/blnk-token.service';
-import './axios-augmentation';
-import { scrubCredentials } from './credential-scrubber';
-import { ProviderTarget, hasBasePath, isUnder, providerTargetOf, requestUrlOf } from './provider-target';
-import { Redirect, dropCredentialsLeaving, usesHttpAdapter } from './redirect-guard';
-import { currentTenant } from './tenant-context';
+import { TenantRegistry } from '../engine/tenant-registry.js';
+import { NoTenantError } from '../errors/no-tenant.error.js';
+import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
+import type { NormalizedTenantConfig } from '../options/tenant-config.validator.js';
+import { BlinkTokenService } from '../providers/blink/blink-token.service.js';
+import { BlnkTokenService } from '../providers/blnk/blnk-token.service.js';
+import './axios-augmentation.js';
+import { scrubCredentials } from './credential-scrubber.js';
+import { ProviderTarget, hasBasePath, isUnder, providerTargetOf, requestUrlOf } from './provider-target.js';
+import { Redirect, dropCredentialsLeaving, usesHttpAdapter } from './redirect-guard.js';
+import { currentTenant } from './tenant-context.js';
 
 /** How long a request to a host of no known tenant waits for an unknown tenant's `resolveTenant` lookup. */
 const OTHER_HOST_LOOKUP_WAIT_MS = 1_000;

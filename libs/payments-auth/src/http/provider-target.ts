@@ -1,8 +1,8 @@
 import { Axios, type AxiosRequestConfig } from 'axios';
-import type { ProviderName } from '../errors/payments-auth.error';
-import type { NormalizedTenantConfig } from '../options/tenant-config.validator';
-import { BLINK_TOKEN_PATH } from '../providers/blink/blink.protocol';
-import { BLNK_TOKEN_PATH } from '../providers/blnk/blnk.protocol';
+import type { ProviderName } from '../errors/payments-auth.error.js';
+import type { NormalizedTenantConfig } from '../options/tenant-config.validator.js';
+import { BLINK_TOKEN_PATH } from '../providers/blink/blink.protocol.js';
+import { BLNK_TOKEN_PATH } from '../providers/blnk/blnk.protocol.js';
 
 /** A request URL found to be under one of a tenant's configured provider base URLs. */
 export interface ProviderTarget {

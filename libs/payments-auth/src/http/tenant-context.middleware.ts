@@ -1,8 +1,8 @@
 import { BadRequestException, Inject, Injectable, NestMiddleware } from '@nestjs/common';
-import type { ValidatedOptions } from '../options/module-options.validator';
-import { tenantIdProblem } from '../options/tenant-config.validator';
-import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal';
-import { runWithTenant } from './tenant-context';
+import type { ValidatedOptions } from '../options/module-options.validator.js';
+import { tenantIdProblem } from '../options/tenant-config.validator.js';
+import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
+import { runWithTenant } from './tenant-context.js';
 
 interface RequestLike {
   headers: Record<string, string | string[] | undefined>;

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../errors/payments-auth.error';
+import type { ProviderName } from '../errors/payments-auth.error.js';
 
 export type PaymentsAuthEventType =
   | 'token.acquired'

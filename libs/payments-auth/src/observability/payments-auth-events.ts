@@ -1,7 +1,7 @@
-import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Observable, Subject } from 'rxjs';
-import type { PaymentsAuthEvent } from './payments-auth-event.interface';
+import type { PaymentsAuthEvent } from './payments-auth-event.interface.js';
 
 interface EventEmitterLike {
   emit(event: string, payload: unknown): boolean;
@@ -12,14 +12,17 @@ interface EventEmitterLike {
  * (EventEmitterModule.forRoot()), every event is also emitted there as `payments-auth.<type>`.
  */
 @Injectable()
-export class PaymentsAuthEvents implements OnModuleDestroy {
+export class PaymentsAuthEvents implements OnModuleInit, OnModuleDestroy {
   private readonly subject = new Subject<PaymentsAuthEvent>();
   private readonly logger = new Logger('PaymentsAuth');
-  private readonly emitter?: EventEmitterLike;
+  private emitter?: EventEmitterLike;
   readonly events$: Observable<PaymentsAuthEvent> = this.subject.asObservable();
 
-  constructor(@Optional() moduleRef?: ModuleRef) {
-    this.emitter = moduleRef ? findEventEmitter(moduleRef) : undefined;
+  constructor(@Optional() private readonly moduleRef?: ModuleRef) {}
+
+  /** Before any token call: the engines start emitting only once the application is up. */
+  async onModuleInit(): Promise<void> {
+    this.emitter = this.moduleRef ? await findEventEmitter(this.moduleRef) : undefined;
   }
 
   emit(event: PaymentsAuthEvent): void {
@@ -37,11 +40,13 @@ export class PaymentsAuthEvents implements OnModuleDestroy {
   }
 }
 
-/** `@nestjs/event-emitter` is optional: look it up only if it is installed and registered. */
-function findEventEmitter(moduleRef: ModuleRef): EventEmitterLike | undefined {
+/**
+ * `@nestjs/event-emitter` is optional: look it up only if it is installed and registered. A dynamic import,
+ * which the CommonJS build turns into a require and the ESM build keeps, so both find the app's copy.
+ */
+async function findEventEmitter(moduleRef: ModuleRef): Promise<EventEmitterLike | undefined> {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { EventEmitter2 } = require('@nestjs/event-emitter') as { EventEmitter2: new () => EventEmitterLike };
+    const { EventEmitter2 } = (await import('@nestjs/event-emitter')) as { EventEmitter2: new () => EventEmitterLike };
     return moduleRef.get(EventEmitter2, { strict: false });
   } catch {
     return undefined;

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { StoreLossGuard, type StoreStatus } from '../engine/store-loss-guard';
-import { TokenEngineFactory } from '../engine/token-engine.factory';
-import type { TokenState } from '../engine/token-snapshot.interface';
-import { BlinkTokenService } from '../providers/blink/blink-token.service';
-import { BlnkTokenService } from '../providers/blnk/blnk-token.service';
+import { StoreLossGuard, type StoreStatus } from '../engine/store-loss-guard.js';
+import { TokenEngineFactory } from '../engine/token-engine.factory.js';
+import type { TokenState } from '../engine/token-snapshot.interface.js';
+import { BlinkTokenService } from '../providers/blink/blink-token.service.js';
+import { BlnkTokenService } from '../providers/blnk/blnk-token.service.js';
 
 export interface PaymentsAuthStoreReport extends StoreStatus {
   /** `degraded` while a write the store refused is being retried. */

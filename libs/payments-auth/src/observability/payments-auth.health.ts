@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { PaymentsAuthStatus } from './payments-auth-status';
+import { PaymentsAuthStatus } from './payments-auth-status.js';
 
 /**
  * `@nestjs/terminus` indicator over PaymentsAuthStatus: each provider + tenant's state (valid, no valid token,

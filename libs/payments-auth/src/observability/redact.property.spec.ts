@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
-import { propertyRuns } from '../../../../test/support/property-runs';
-import { REDACTED, safeProviderText } from './redact';
+import { propertyRuns } from '../../../../test/support/property-runs.js';
+import { REDACTED, safeProviderText } from './redact.js';
 
 /** Printable ASCII without the brackets of the REDACTED marker, as secrets and client ids are in practice. */
 const secretChar = fc.integer({ min: 0x20, max: 0x7e }).filter((code) => code !== 0x5b && code !== 0x5d).map((code) => String.fromCharCode(code));

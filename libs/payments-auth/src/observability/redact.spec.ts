@@ -1,4 +1,4 @@
-import { REDACTED, redact, safeProviderCode, safeProviderText } from './redact';
+import { REDACTED, redact, safeProviderCode, safeProviderText } from './redact.js';
 
 describe('redaction', () => {
   it('removes known secrets and credential-shaped strings', () => {

@@ -1,7 +1,7 @@
-import { PaymentsAuthConfigError } from '../errors/config.error';
-import { MemoryTokenStore } from '../stores/memory.store';
-import { validateModuleOptions } from './module-options.validator';
-import type { PaymentsAuthModuleOptions } from './payments-auth-options.interface';
+import { PaymentsAuthConfigError } from '../errors/config.error.js';
+import { MemoryTokenStore } from '../stores/memory.store.js';
+import { validateModuleOptions } from './module-options.validator.js';
+import type { PaymentsAuthModuleOptions } from './payments-auth-options.interface.js';
 
 const SECRET = 'TOPSECRET-value-that-must-not-print';
 const store = new MemoryTokenStore();

@@ -1,10 +1,10 @@
-import { ConfigIssue, PaymentsAuthConfigError } from '../errors/config.error';
-import { FileTokenStore } from '../stores/file.store';
-import type { TokenStore } from '../stores/token-store.interface';
-import { ModuleOptionsSchema, RefresherOptionsSchema, ResilienceOptionsSchema } from './module-options.schema';
-import { PaymentsAuthModuleOptions, ResolvedPaymentsAuthOptions } from './payments-auth-options.interface';
-import { collectIssues } from './validation-issues';
-import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator';
+import { ConfigIssue, PaymentsAuthConfigError } from '../errors/config.error.js';
+import { FileTokenStore } from '../stores/file.store.js';
+import type { TokenStore } from '../stores/token-store.interface.js';
+import { ModuleOptionsSchema, RefresherOptionsSchema, ResilienceOptionsSchema } from './module-options.schema.js';
+import { PaymentsAuthModuleOptions, ResolvedPaymentsAuthOptions } from './payments-auth-options.interface.js';
+import { collectIssues } from './validation-issues.js';
+import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator.js';
 
 export const OPTION_DEFAULTS = {
   tokenRequestTimeoutMs: 10_000,

@@ -1,5 +1,5 @@
 import type { CreateAxiosDefaults } from 'axios';
-import type { TokenStore } from '../stores/token-store.interface';
+import type { TokenStore } from '../stores/token-store.interface.js';
 
 export const DEFAULT_BLINK_BASE_URL = 'https://secure.blinkpayment.co.uk';
 export const DEFAULT_BLNK_BASE_URL = 'https://api.cloud.blnkfinance.com';

@@ -1,5 +1,5 @@
 import { Equals, IsBoolean, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsProviderBaseUrl } from './provider-base-url.validator';
+import { IsProviderBaseUrl } from './provider-base-url.validator.js';
 
 /*
  * class-validator schemas for tenant configuration. They mirror the public interfaces in

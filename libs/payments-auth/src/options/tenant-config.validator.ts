@@ -1,4 +1,4 @@
-import type { ConfigIssue } from '../errors/config.error';
+import type { ConfigIssue } from '../errors/config.error.js';
 import {
   BlinkTenantConfig,
   BlnkApiKeyTenantConfig,
@@ -7,9 +7,9 @@ import {
   DEFAULT_BLINK_BASE_URL,
   DEFAULT_BLNK_BASE_URL,
   TenantConfig,
-} from './payments-auth-options.interface';
-import { BLNK_MODES, BLNK_SCHEMA_BY_MODE, BlinkTenantConfigSchema } from './tenant-config.schema';
-import { collectIssues } from './validation-issues';
+} from './payments-auth-options.interface.js';
+import { BLNK_MODES, BLNK_SCHEMA_BY_MODE, BlinkTenantConfigSchema } from './tenant-config.schema.js';
+import { collectIssues } from './validation-issues.js';
 
 /**
  * Tenant ids end up in store keys, log lines and (hashed) file names, and arrive from request headers, so they

@@ -1,5 +1,5 @@
 import { ValidationError, validateSync } from 'class-validator';
-import type { ConfigIssue } from '../errors/config.error';
+import type { ConfigIssue } from '../errors/config.error.js';
 
 type SchemaClass = new () => object;
 

@@ -1,10 +1,10 @@
 import axios, { AxiosInstance, isAxiosError } from 'axios';
-import type { PaymentsAuthErrorDetails } from '../errors/payments-auth.error';
-import { PaymentsAuthError } from '../errors/payments-auth.error';
-import { ProviderTimeoutError } from '../errors/provider-timeout.error';
-import { ProviderUnavailableError } from '../errors/provider-unavailable.error';
-import { RateLimitedError } from '../errors/rate-limited.error';
-import { parseRetryAfter } from './retry-after';
+import type { PaymentsAuthErrorDetails } from '../errors/payments-auth.error.js';
+import { PaymentsAuthError } from '../errors/payments-auth.error.js';
+import { ProviderTimeoutError } from '../errors/provider-timeout.error.js';
+import { ProviderUnavailableError } from '../errors/provider-unavailable.error.js';
+import { RateLimitedError } from '../errors/rate-limited.error.js';
+import { parseRetryAfter } from './retry-after.js';
 
 /** Token responses are small; anything larger is not a token response. */
 const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;

@@ -1,11 +1,11 @@
 import { inspect } from 'node:util';
 import * as fc from 'fast-check';
-import { propertyRuns } from '../../../../test/support/property-runs';
-import { MAX_TOKEN_LIFETIME_MS } from '../engine/token-lifetime';
-import type { IssuedToken } from '../engine/token-protocol.interface';
-import { MalformedResponseError } from '../errors/malformed-response.error';
-import { parseBlinkTokenResponse } from './blink/blink-token.response';
-import { parseBlnkTokenResponse } from './blnk/blnk-token.response';
+import { propertyRuns } from '../../../../test/support/property-runs.js';
+import { MAX_TOKEN_LIFETIME_MS } from '../engine/token-lifetime.js';
+import type { IssuedToken } from '../engine/token-protocol.interface.js';
+import { MalformedResponseError } from '../errors/malformed-response.error.js';
+import { parseBlinkTokenResponse } from './blink/blink-token.response.js';
+import { parseBlnkTokenResponse } from './blnk/blnk-token.response.js';
 
 const details = { provider: 'blnk' as const, tenant: 'acme', status: 200 };
 

@@ -1,4 +1,4 @@
-import { MinHeap } from './min-heap';
+import { MinHeap } from './min-heap.js';
 
 describe('MinHeap', () => {
   it('pops in due order whatever the push order', () => {

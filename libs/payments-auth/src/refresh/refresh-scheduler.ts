@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { ValidatedOptions } from '../options/module-options.validator';
-import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal';
-import { MinHeap } from './min-heap';
-import type { RenewalScheduler, RenewalTarget, ScheduledRenewal } from './renewal-scheduler.interface';
+import type { ValidatedOptions } from '../options/module-options.validator.js';
+import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
+import { MinHeap } from './min-heap.js';
+import type { RenewalScheduler, RenewalTarget, ScheduledRenewal } from './renewal-scheduler.interface.js';
 
 /**
  * One scheduled renewal. The engine holds it and cancels it when it reschedules the tenant, so the scheduler

@@ -1,7 +1,7 @@
-import { CircuitOpenError } from '../errors/circuit-open.error';
-import { ProviderUnavailableError } from '../errors/provider-unavailable.error';
-import { RateLimitedError } from '../errors/rate-limited.error';
-import { RetryGate } from './retry-gate';
+import { CircuitOpenError } from '../errors/circuit-open.error.js';
+import { ProviderUnavailableError } from '../errors/provider-unavailable.error.js';
+import { RateLimitedError } from '../errors/rate-limited.error.js';
+import { RetryGate } from './retry-gate.js';
 
 const details = { provider: 'blink' as const, tenant: 'acme' };
 const options = { backoffBaseMs: 100, backoffMaxMs: 1_000, circuitFailureThreshold: 3, circuitCooldownMs: 5_000 };

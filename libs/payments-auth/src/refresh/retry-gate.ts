@@ -1,8 +1,8 @@
-import { CircuitOpenError } from '../errors/circuit-open.error';
-import type { PaymentsAuthError } from '../errors/payments-auth.error';
-import { RateLimitedError } from '../errors/rate-limited.error';
-import type { ResilienceOptions } from '../options/payments-auth-options.interface';
-import { boundedWait } from './wait-bounds';
+import { CircuitOpenError } from '../errors/circuit-open.error.js';
+import type { PaymentsAuthError } from '../errors/payments-auth.error.js';
+import { RateLimitedError } from '../errors/rate-limited.error.js';
+import type { ResilienceOptions } from '../options/payments-auth-options.interface.js';
+import { boundedWait } from './wait-bounds.js';
 
 export type GateTransition = 'opened' | 'closed' | undefined;
 

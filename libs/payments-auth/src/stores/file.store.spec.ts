@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PaymentsAuthConfigError } from '../errors/config.error';
-import { FileTokenStore } from './file.store';
-import type { StoredToken } from './token-store.interface';
+import { PaymentsAuthConfigError } from '../errors/config.error.js';
+import { FileTokenStore } from './file.store.js';
+import type { StoredToken } from './token-store.interface.js';
 
 const record = (version: number): StoredToken => ({
   accessToken: `access-${version}`,

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { FileLeases, withFileMutex } from './file-leases';
-import { TokenCipher, TokenEncryptionOptions } from './token-cipher';
-import type { StoreDurability, StoredToken, TokenStore } from './token-store.interface';
-import { openSealedRecord } from './sealed-record';
-import { isOwnPrivateFile, secureDirectory, secureExistingDirectory } from './store-directory';
+import { FileLeases, withFileMutex } from './file-leases.js';
+import { TokenCipher, TokenEncryptionOptions } from './token-cipher.js';
+import type { StoreDurability, StoredToken, TokenStore } from './token-store.interface.js';
+import { openSealedRecord } from './sealed-record.js';
+import { isOwnPrivateFile, secureDirectory, secureExistingDirectory } from './store-directory.js';
 
 export interface FileTokenStoreOptions {
   /**

@@ -1,4 +1,4 @@
-import type { StoredToken, TokenStore } from './token-store.interface';
+import type { StoredToken, TokenStore } from './token-store.interface.js';
 
 /** Keeps tokens in this process only: nothing survives a restart. For tests and stateless deployments. */
 export class MemoryTokenStore implements TokenStore {

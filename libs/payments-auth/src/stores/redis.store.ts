@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Redis, { RedisOptions } from 'ioredis';
-import { assertVersionMatches, openSealedRecord } from './sealed-record';
-import { TokenCipher, TokenEncryptionOptions } from './token-cipher';
-import type { StoreDurability, StoreGeneration, StoredToken, TokenStore } from './token-store.interface';
+import { assertVersionMatches, openSealedRecord } from './sealed-record.js';
+import { TokenCipher, TokenEncryptionOptions } from './token-cipher.js';
+import type { StoreDurability, StoreGeneration, StoredToken, TokenStore } from './token-store.interface.js';
 
 export interface RedisTokenStoreOptions {
   /** An existing ioredis client (not closed by the store), or connection options for one the store owns. */

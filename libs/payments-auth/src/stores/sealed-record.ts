@@ -1,5 +1,5 @@
-import type { TokenCipher } from './token-cipher';
-import type { StoredToken } from './token-store.interface';
+import type { TokenCipher } from './token-cipher.js';
+import type { StoredToken } from './token-store.interface.js';
 
 /**
  * Decrypts a stored record. Where a store keeps the version beside the sealed payload (Redis compares it in

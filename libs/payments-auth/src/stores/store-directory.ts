@@ -1,6 +1,6 @@
 import { type Stats, chmodSync, promises as fs, statSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
-import { PaymentsAuthConfigError } from '../errors/config.error';
+import { PaymentsAuthConfigError } from '../errors/config.error.js';
 
 const OWNER_ONLY = 0o700;
 

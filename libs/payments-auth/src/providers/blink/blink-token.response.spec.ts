@@ -1,5 +1,5 @@
-import { MalformedResponseError } from '../../errors/malformed-response.error';
-import { BLINK_DOCUMENTED_LIFETIME_MS, parseBlinkTokenResponse } from './blink-token.response';
+import { MalformedResponseError } from '../../errors/malformed-response.error.js';
+import { BLINK_DOCUMENTED_LIFETIME_MS, parseBlinkTokenResponse } from './blink-token.response.js';
 
 const details = { provider: 'blink' as const, tenant: 'acme' };
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');

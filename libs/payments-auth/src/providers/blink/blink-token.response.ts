@@ -1,8 +1,8 @@
 import { jwtDecode } from 'jwt-decode';
-import { MalformedResponseError } from '../../errors/malformed-response.error';
-import type { PaymentsAuthErrorDetails } from '../../errors/payments-auth.error';
-import { boundedExpiry, isUsableToken } from '../../engine/token-lifetime';
-import type { IssuedToken } from '../../engine/token-protocol.interface';
+import { MalformedResponseError } from '../../errors/malformed-response.error.js';
+import type { PaymentsAuthErrorDetails } from '../../errors/payments-auth.error.js';
+import { boundedExpiry, isUsableToken } from '../../engine/token-lifetime.js';
+import type { IssuedToken } from '../../engine/token-protocol.interface.js';
 
 /** Blink documents 30-minute tokens; used only when the response states no expiry at all. */
 export const BLINK_DOCUMENTED_LIFETIME_MS = 30 * 60 * 1000;

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ProviderTokenService } from '../../engine/provider-token.service';
-import { TenantRegistry } from '../../engine/tenant-registry';
-import { TokenEngineFactory } from '../../engine/token-engine.factory';
-import type { NormalizedBlinkConfig, NormalizedTenantConfig } from '../../options/tenant-config.validator';
-import { BlinkProtocol } from './blink.protocol';
+import { ProviderTokenService } from '../../engine/provider-token.service.js';
+import { TenantRegistry } from '../../engine/tenant-registry.js';
+import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
+import type { NormalizedBlinkConfig, NormalizedTenantConfig } from '../../options/tenant-config.validator.js';
+import { BlinkProtocol } from './blink.protocol.js';
 
 /** Blink Payment access tokens for every tenant: `getToken`, `getTokenInfo`, `invalidate`, `refresh`. */
 @Injectable()

@@ -1,17 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AxiosInstance } from 'axios';
-import type { IssuedToken, TokenProtocol } from '../../engine/token-protocol.interface';
-import { MalformedResponseError } from '../../errors/malformed-response.error';
-import type { PaymentsAuthError, PaymentsAuthErrorDetails } from '../../errors/payments-auth.error';
-import { ProviderRejectedError } from '../../errors/provider-rejected.error';
-import { ReauthorizationRequiredError } from '../../errors/reauthorization-required.error';
-import { safeProviderCode, safeProviderText } from '../../observability/redact';
-import type { ValidatedOptions } from '../../options/module-options.validator';
-import type { NormalizedBlinkConfig } from '../../options/tenant-config.validator';
-import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from '../../payments-auth.constants.internal';
-import type { StoredToken } from '../../stores/token-store.interface';
-import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client';
-import { parseBlinkTokenResponse } from './blink-token.response';
+import type { IssuedToken, TokenProtocol } from '../../engine/token-protocol.interface.js';
+import { MalformedResponseError } from '../../errors/malformed-response.error.js';
+import type { PaymentsAuthError, PaymentsAuthErrorDetails } from '../../errors/payments-auth.error.js';
+import { ProviderRejectedError } from '../../errors/provider-rejected.error.js';
+import { ReauthorizationRequiredError } from '../../errors/reauthorization-required.error.js';
+import { safeProviderCode, safeProviderText } from '../../observability/redact.js';
+import type { ValidatedOptions } from '../../options/module-options.validator.js';
+import type { NormalizedBlinkConfig } from '../../options/tenant-config.validator.js';
+import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from '../../payments-auth.constants.internal.js';
+import type { StoredToken } from '../../stores/token-store.interface.js';
+import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client.js';
+import { parseBlinkTokenResponse } from './blink-token.response.js';
 
 export const BLINK_TOKEN_PATH = '/api/pay/v1/tokens';
 

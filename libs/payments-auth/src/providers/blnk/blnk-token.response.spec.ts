@@ -1,5 +1,5 @@
-import { MalformedResponseError } from '../../errors/malformed-response.error';
-import { parseBlnkTokenResponse } from './blnk-token.response';
+import { MalformedResponseError } from '../../errors/malformed-response.error.js';
+import { parseBlnkTokenResponse } from './blnk-token.response.js';
 
 const details = { provider: 'blnk' as const, tenant: 'acme' };
 const valid = { access_token: 'at', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt', scope: 'data:read' };

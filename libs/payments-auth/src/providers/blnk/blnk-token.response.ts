@@ -1,8 +1,8 @@
-import { MalformedResponseError } from '../../errors/malformed-response.error';
-import type { PaymentsAuthErrorDetails } from '../../errors/payments-auth.error';
-import { withSalvagedRefreshToken } from '../../engine/salvaged-refresh-token';
-import { boundedExpiry, isUsableToken } from '../../engine/token-lifetime';
-import type { IssuedToken } from '../../engine/token-protocol.interface';
+import { MalformedResponseError } from '../../errors/malformed-response.error.js';
+import type { PaymentsAuthErrorDetails } from '../../errors/payments-auth.error.js';
+import { withSalvagedRefreshToken } from '../../engine/salvaged-refresh-token.js';
+import { boundedExpiry, isUsableToken } from '../../engine/token-lifetime.js';
+import type { IssuedToken } from '../../engine/token-protocol.interface.js';
 
 /** Refresh tokens are sent back in a form body; anything longer than this is not one. */
 const MAX_REFRESH_TOKEN_LENGTH = 16_384;

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AuthHeader, ProviderTokenService } from '../../engine/provider-token.service';
-import { TenantRegistry } from '../../engine/tenant-registry';
-import { TokenEngineFactory } from '../../engine/token-engine.factory';
-import type { TokenSnapshot } from '../../engine/token-snapshot.interface';
-import { ProviderNotConfiguredError } from '../../errors/provider-not-configured.error';
-import type { NormalizedBlnkConfig, NormalizedTenantConfig } from '../../options/tenant-config.validator';
-import { BlnkOAuthConfig, BlnkProtocol } from './blnk.protocol';
+import { AuthHeader, ProviderTokenService } from '../../engine/provider-token.service.js';
+import { TenantRegistry } from '../../engine/tenant-registry.js';
+import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
+import type { TokenSnapshot } from '../../engine/token-snapshot.interface.js';
+import { ProviderNotConfiguredError } from '../../errors/provider-not-configured.error.js';
+import type { NormalizedBlnkConfig, NormalizedTenantConfig } from '../../options/tenant-config.validator.js';
+import { BlnkOAuthConfig, BlnkProtocol } from './blnk.protocol.js';
 
 export type BlnkCredentialMode = 'oauth' | 'api-key' | 'core';
 

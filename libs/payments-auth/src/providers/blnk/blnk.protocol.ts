@@ -1,18 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AxiosInstance } from 'axios';
-import type { IssuedToken, TokenProtocol } from '../../engine/token-protocol.interface';
-import { MalformedResponseError } from '../../errors/malformed-response.error';
-import type { PaymentsAuthError, PaymentsAuthErrorDetails } from '../../errors/payments-auth.error';
-import { ProviderRejectedError } from '../../errors/provider-rejected.error';
-import { ReauthorizationRequiredError } from '../../errors/reauthorization-required.error';
-import { safeProviderCode, safeProviderText } from '../../observability/redact';
-import type { ValidatedOptions } from '../../options/module-options.validator';
-import type { BlnkOAuthTenantConfig } from '../../options/payments-auth-options.interface';
-import { VALIDATED_OPTIONS, TOKEN_HTTP_CLIENT } from '../../payments-auth.constants.internal';
-import { withSalvagedRefreshToken } from '../../engine/salvaged-refresh-token';
-import type { StoredToken } from '../../stores/token-store.interface';
-import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client';
-import { parseBlnkTokenResponse } from './blnk-token.response';
+import type { IssuedToken, TokenProtocol } from '../../engine/token-protocol.interface.js';
+import { MalformedResponseError } from '../../errors/malformed-response.error.js';
+import type { PaymentsAuthError, PaymentsAuthErrorDetails } from '../../errors/payments-auth.error.js';
+import { ProviderRejectedError } from '../../errors/provider-rejected.error.js';
+import { ReauthorizationRequiredError } from '../../errors/reauthorization-required.error.js';
+import { safeProviderCode, safeProviderText } from '../../observability/redact.js';
+import type { ValidatedOptions } from '../../options/module-options.validator.js';
+import type { BlnkOAuthTenantConfig } from '../../options/payments-auth-options.interface.js';
+import { VALIDATED_OPTIONS, TOKEN_HTTP_CLIENT } from '../../payments-auth.constants.internal.js';
+import { withSalvagedRefreshToken } from '../../engine/salvaged-refresh-token.js';
+import type { StoredToken } from '../../stores/token-store.interface.js';
+import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client.js';
+import { parseBlnkTokenResponse } from './blnk-token.response.js';
 
 export const BLNK_TOKEN_PATH = '/oauth/token';
 
