@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DEFAULT_BLINK_ACCOUNT, Sandbox, startSandbox } from '@app/sandbox';
 
@@ -45,6 +46,7 @@ import {
   MemoryTokenStore,
   PaymentsAuthError,
   PaymentsAuthModule,
+  PaymentsHttpService,
   type PaymentsAuthModuleOptions,
   type TokenSnapshot,
 } from '${PACKAGE_NAME}';
@@ -77,8 +79,10 @@ export class Expiry {
 @Module({ imports: [PaymentsAuthModule.forRoot({ ...options, isGlobal: true })], providers: [Expiry] })
 export class AppModule {}
 
-// The package's Axios module augmentation reaches the consumer's own Axios types.
+// The package's Axios module augmentation reaches the consumer's own Axios types, and the ones
+// @nestjs/axios's HttpService uses (whichever of Axios's index.d.ts / index.d.cts those are).
 export const perRequest: AxiosRequestConfig = { paymentsAuth: { tenant: 'acme' } };
+export const viaHttpService = (http: PaymentsHttpService) => http.get('https://secure.blinkpayment.co.uk/x', { paymentsAuth: { tenant: 'acme' } });
 `;
 
 describe('nestjs-payments-auth as a packed npm package', () => {
@@ -94,7 +98,8 @@ describe('nestjs-payments-auth as a packed npm package', () => {
   beforeAll(async () => {
     // A clean build, so no stale output of a removed source (or an old spec build) can reach the tarball.
     fs.rmSync(distDir, { recursive: true, force: true });
-    await run(process.execPath, [TSC, '-p', 'libs/payments-auth/tsconfig.lib.json'], { cwd: REPO_ROOT, timeout: 25_000 });
+    // Both formats and their package.json markers, exactly as `npm pack` (prepack) builds them.
+    await run(NPM, ['run', 'build'], { cwd: LIB_DIR, timeout: 50_000 });
 
     packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'payments-auth-pack-'));
     // --ignore-scripts: the package's prepack would rebuild what was just built.
@@ -126,11 +131,17 @@ describe('nestjs-payments-auth as a packed npm package', () => {
         if (!OPTIONAL_PEERS.includes(`${entry}/${scoped}`)) link(`${entry}/${scoped}`);
       }
     }
-    fs.copyFileSync(path.join(__dirname, 'support', 'package-consumer', 'app.js'), path.join(consumerDir, 'app.js'));
+    for (const app of ['app.js', 'app.mjs']) fs.copyFileSync(path.join(__dirname, 'support', 'package-consumer', app), path.join(consumerDir, app));
     fs.writeFileSync(path.join(consumerDir, 'consumer.ts'), CONSUMER_TS);
+    // The same consumer as a `"type": "module"` app and as a CommonJS app, both under `module: nodenext`.
+    for (const [dir, type] of [['esm', 'module'], ['cjs', 'commonjs']]) {
+      fs.mkdirSync(path.join(consumerDir, dir));
+      fs.writeFileSync(path.join(consumerDir, dir, 'package.json'), JSON.stringify({ type }));
+      fs.writeFileSync(path.join(consumerDir, dir, 'consumer.ts'), CONSUMER_TS);
+    }
 
     sandbox = await startSandbox();
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await sandbox?.close();
@@ -138,15 +149,22 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     if (!distExisted) fs.rmSync(distDir, { recursive: true, force: true });
   });
 
-  it('packs dist, declarations, package.json and README, and no specs or sources', () => {
+  it('packs both builds with their declarations and format markers, package.json and README, and no specs or sources', () => {
     const packed = pack.files.map((file) => `package/${file.path}`).sort();
     expect(tarballEntries.sort()).toEqual(packed);
+    const entries = ['index', 'redis', 'terminus'].flatMap((entry) =>
+      ['esm', 'cjs'].flatMap((format) => [`package/dist/${format}/${entry}.js`, `package/dist/${format}/${entry}.d.ts`]),
+    );
     expect(packed).toEqual(
-      expect.arrayContaining(['package/dist/index.js', 'package/dist/index.d.ts', 'package/package.json', 'package/README.md']),
+      expect.arrayContaining([...entries, 'package/dist/esm/package.json', 'package/dist/cjs/package.json', 'package/package.json', 'package/README.md']),
     );
     expect(packed.filter((file) => file.includes('.spec.'))).toEqual([]);
     expect(packed.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
-    expect(packed.filter((file) => !/^package\/(dist\/.+\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/.test(file))).toEqual([]);
+    expect(packed.filter((file) => !/^package\/(dist\/(esm|cjs)\/(.+\.(js|d\.ts)|package\.json)|package\.json|README\.md|LICENSE)$/.test(file))).toEqual([]);
+    // Every compiled file exists in both formats.
+    const esm = packed.filter((file) => file.startsWith('package/dist/esm/')).map((file) => file.slice('package/dist/esm/'.length));
+    const cjs = packed.filter((file) => file.startsWith('package/dist/cjs/')).map((file) => file.slice('package/dist/cjs/'.length));
+    expect(esm).toEqual(cjs);
     expect(packed.filter((file) => file.startsWith('package/src/'))).toEqual([]);
   });
 
@@ -167,7 +185,7 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     const required = new Set<string>();
     const jsFiles = (fs.readdirSync(path.join(installed, 'dist'), { recursive: true }) as string[]).filter((file) => file.endsWith('.js'));
     for (const file of jsFiles) {
-      for (const match of fs.readFileSync(path.join(installed, 'dist', file), 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
+      for (const match of fs.readFileSync(path.join(installed, 'dist', file), 'utf8').matchAll(/(?:require\(|import\(|from )"([^"]+)"/g)) {
         const specifier = match[1];
         if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;
         required.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
@@ -191,10 +209,23 @@ describe('nestjs-payments-auth as a packed npm package', () => {
 
     expect(path.relative(REPO_ROOT, fs.realpathSync(consumerDir!)).startsWith('..')).toBe(true);
     // Resolved by plain node_modules lookup into the extracted tarball, not into the repo's sources.
-    expect(result.resolved).toBe(path.join(fs.realpathSync(consumerDir!), 'node_modules', PACKAGE_NAME, 'dist', 'index.js'));
+    expect(result.resolved).toBe(path.join(fs.realpathSync(consumerDir!), 'node_modules', PACKAGE_NAME, 'dist', 'cjs', 'index.js'));
     expect(new Date(result.expiresAt).getTime()).toBeGreaterThan(Date.now());
     expect(result.paymentTypes).toContain('credit-card');
     expect(sandbox!.blink.counters.tokenCalls).toBe(1);
+  });
+
+  it('runs as an ES module app too, which gets the ESM build', async () => {
+    const calls = sandbox!.blink.counters.tokenCalls;
+    const { stdout } = await run(process.execPath, ['app.mjs'], {
+      cwd: consumerDir,
+      timeout: 20_000,
+      env: childEnv({ BLINK_BASE_URL: sandbox!.blink.url, BLINK_API_KEY: DEFAULT_BLINK_ACCOUNT.apiKey, BLINK_SECRET_KEY: DEFAULT_BLINK_ACCOUNT.secretKey }),
+    });
+    const result = JSON.parse(stdout.trim()) as { resolved: string; expiresAt: string };
+    expect(fileURLToPath(result.resolved)).toBe(path.join(fs.realpathSync(consumerDir!), 'node_modules', PACKAGE_NAME, 'dist', 'esm', 'index.js'));
+    expect(new Date(result.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    expect(sandbox!.blink.counters.tokenCalls).toBe(calls + 1);
   });
 
   it('starts without the optional peers; their entry points fail naming the package to install', async () => {
@@ -230,6 +261,16 @@ describe('nestjs-payments-auth as a packed npm package', () => {
       'consumer.ts',
     ];
     const outcome = await run(process.execPath, args, { cwd: consumerDir, timeout: 25_000, env: childEnv() }).then(
+      () => ({ code: 0, output: '' }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+    );
+    expect(outcome).toEqual({ code: 0, output: '' });
+  }, 30_000);
+
+  it.each(['esm', 'cjs'])('type-checks the consumer as a %s app under module nodenext (the paymentsAuth option included)', async (dir) => {
+    const args = [TSC, '--noEmit', '--strict', '--experimentalDecorators', '--emitDecoratorMetadata', '--skipLibCheck'];
+    args.push('--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'ES2022', '--types', 'node', 'consumer.ts');
+    const outcome = await run(process.execPath, args, { cwd: path.join(consumerDir!, dir), timeout: 25_000, env: childEnv() }).then(
       () => ({ code: 0, output: '' }),
       (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
     );

@@ -10,7 +10,7 @@ import { TenantRegistry } from './engine/tenant-registry.js';
 import { PaymentsAuthInterceptor } from './http/payments-auth.interceptor.js';
 import { PaymentsHttpService } from './http/payments-http.service.js';
 import { TenantContextMiddleware } from './http/tenant-context.middleware.js';
-import { ValidatedOptions, validateModuleOptions } from './options/module-options.validator.js';
+import { type ValidatedOptions, validateModuleOptions } from './options/module-options.validator.js';
 import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface.js';
 import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from './payments-auth.constants.internal.js';
 import { PAYMENTS_AUTH_MODULE_OPTIONS, PaymentsAuthConfigurableModule } from './payments-auth.module-definition.js';
