@@ -5,6 +5,9 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
+  // The consumer fixture apps are their own projects, with their own test runners (jest.consumers.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumers/'],
+  modulePathIgnorePatterns: ['<rootDir>/test/consumers/'],
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   moduleNameMapper: {
     // The library's sources import each other with the `.js` extensions its ESM build needs.

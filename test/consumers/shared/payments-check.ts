@@ -1,0 +1,32 @@
+// Copied into each consumer app's src/ by test/consumers.consumer-spec.ts (the same code in every app).
+import type { INestApplicationContext } from '@nestjs/common';
+import { firstValueFrom } from 'rxjs';
+import { BlinkTokenService, BlnkTokenService, PaymentsHttpService } from 'nestjs-payments-auth';
+
+export interface PaymentsCheck {
+  blinkExpiresAt: string;
+  blnkHasRefreshToken: boolean;
+  blinkIntentStatus: number;
+  blnkLedgersStatus: number;
+  blnkInstanceId: string;
+}
+
+/** Tokens from both services, then one call to each provider through PaymentsHttpService (the interceptor). */
+export async function checkPayments(app: INestApplicationContext): Promise<PaymentsCheck> {
+  const blink = await app.get(BlinkTokenService).getTokenInfo('acme');
+  const blnk = await app.get(BlnkTokenService).getTokenInfo('acme');
+  const http = app.get(PaymentsHttpService);
+  const intent = await firstValueFrom(
+    http.post(`${process.env.BLINK_URL}/api/pay/v1/intents`, { amount: 100, currency: 'GBP' }, { paymentsAuth: { tenant: 'acme' } }),
+  );
+  const ledgers = await firstValueFrom(
+    http.get<{ instance_id: string }>(`${process.env.BLNK_URL}/data/ledgers`, { paymentsAuth: { tenant: 'acme' } }),
+  );
+  return {
+    blinkExpiresAt: blink.expiresAt.toISOString(),
+    blnkHasRefreshToken: blnk.hasRefreshToken,
+    blinkIntentStatus: intent.status,
+    blnkLedgersStatus: ledgers.status,
+    blnkInstanceId: ledgers.data.instance_id,
+  };
+}
