@@ -1,4 +1,8 @@
-/** Unit specs live beside the code in libs/ and apps/; integration tests over real HTTP live in test/. */
+/**
+ * Unit specs live beside the code in libs/ and apps/; integration tests over real HTTP live in test/.
+ * Jest's ESM mode (run with `node --experimental-vm-modules`, see scripts/jest.sh): NestJS 12 is ESM-only, and
+ * Jest's CommonJS mode can load it only on Node 24.9+.
+ */
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
@@ -8,7 +12,8 @@ module.exports = {
   // The consumer fixture apps are their own projects, with their own test runners (jest.consumers.config.js).
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumers/'],
   modulePathIgnorePatterns: ['<rootDir>/test/consumers/'],
-  transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   moduleNameMapper: {
     // The library's sources import each other with the `.js` extensions its ESM build needs.
     '^(\\.{1,2}/.*)\\.js$': '$1',

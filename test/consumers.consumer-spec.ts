@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, Sandbox, startSandbox } from '@app/sandbox';
+import { REPO_ROOT } from './support/repo-root';
 
 /*
  * The packed library in the apps users really have (test/consumers/README.md): each fixture app is copied out
@@ -12,12 +13,11 @@ import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, Sandbox, startSandbox } fro
  */
 
 const run = promisify(execFile);
-const REPO_ROOT = path.resolve(__dirname, '..');
 const LIB_DIR = path.join(REPO_ROOT, 'libs', 'payments-auth');
-const CONSUMERS = path.join(__dirname, 'consumers');
+const CONSUMERS = path.join(REPO_ROOT, 'test', 'consumers');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-/** vitest 5 needs Node ≥ 22.12; the ESM app's own tests run on this one. */
-const NODE_FOR_VITEST = '24.21.0';
+/** vitest 5 needs Node ≥ 22.12, and Jest's CommonJS mode loads NestJS 12 only on Node 24.9+: those tests run on this one. */
+const NODE_24 = '24.21.0';
 
 interface AppRun {
   blinkIntentStatus: number;
@@ -112,11 +112,19 @@ describe('consumer apps installing the packed package', () => {
     expect(`${stdout}${stderr}`).toMatch(/Tests:\s+1 passed, 1 total/);
   }, 180_000);
 
-  it('nest12-esm: its own vitest suite passes (on Node 24: vitest 5 needs Node 22.12 or later)', async () => {
-    const nodeBin = (await run('bash', [path.join(REPO_ROOT, 'scripts', 'node-bin.sh'), NODE_FOR_VITEST], { timeout: 180_000 })).stdout.trim();
+  /** Runs a command with Node 24 first on the PATH (npm scripts included). */
+  const onNode24 = async (app: string, command: string, args: string[]) => {
+    const nodeBin = (await run('bash', [path.join(REPO_ROOT, 'scripts', 'node-bin.sh'), NODE_24], { timeout: 180_000 })).stdout.trim();
     const env = childEnv({ PATH: `${path.dirname(nodeBin)}:${process.env.PATH ?? ''}` });
-    const { stdout, stderr } = await run(nodeBin, ['node_modules/vitest/vitest.mjs', 'run'], { cwd: appDir('nest12-esm'), env, timeout: 120_000 });
-    const output = `${stdout}${stderr}`.replace(/\x1b\[[0-9;]*m/g, ''); // vitest colours even when piped
-    expect(output).toMatch(/Tests\s+1 passed \(1\)/);
+    const { stdout, stderr } = await run(command === 'node' ? nodeBin : command, args, { cwd: appDir(app), env, timeout: 120_000 });
+    return `${stdout}${stderr}`.replace(/\x1b\[[0-9;]*m/g, ''); // vitest colours even when piped
+  };
+
+  it('nest12-cjs: its own Jest e2e test passes (on Node 24, with --experimental-vm-modules, as nest new sets it up)', async () => {
+    expect(await onNode24('nest12-cjs', NPM, ['run', 'test:e2e'])).toMatch(/Tests:\s+1 passed, 1 total/);
+  }, 300_000);
+
+  it('nest12-esm: its own vitest suite passes (on Node 24: vitest 5 needs Node 22.12 or later)', async () => {
+    expect(await onNode24('nest12-esm', 'node', ['node_modules/vitest/vitest.mjs', 'run'])).toMatch(/Tests\s+1 passed \(1\)/);
   }, 300_000);
 });

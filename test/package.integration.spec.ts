@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DEFAULT_BLINK_ACCOUNT, Sandbox, startSandbox } from '@app/sandbox';
+import { REPO_ROOT } from './support/repo-root';
 
 /*
  * The library as a standalone npm package: build it with tsc, `npm pack` it, install the tarball into a temp dir
@@ -15,7 +16,6 @@ import { DEFAULT_BLINK_ACCOUNT, Sandbox, startSandbox } from '@app/sandbox';
 
 const run = promisify(execFile);
 
-const REPO_ROOT = path.resolve(__dirname, '..');
 const LIB_DIR = path.join(REPO_ROOT, 'libs', 'payments-auth');
 const REPO_NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
 const TSC = path.join(REPO_NODE_MODULES, 'typescript', 'bin', 'tsc');
@@ -131,7 +131,7 @@ describe('nestjs-payments-auth as a packed npm package', () => {
         if (!OPTIONAL_PEERS.includes(`${entry}/${scoped}`)) link(`${entry}/${scoped}`);
       }
     }
-    for (const app of ['app.js', 'app.mjs']) fs.copyFileSync(path.join(__dirname, 'support', 'package-consumer', app), path.join(consumerDir, app));
+    for (const app of ['app.js', 'app.mjs']) fs.copyFileSync(path.join(REPO_ROOT, 'test', 'support', 'package-consumer', app), path.join(consumerDir, app));
     fs.writeFileSync(path.join(consumerDir, 'consumer.ts'), CONSUMER_TS);
     // The same consumer as a `"type": "module"` app and as a CommonJS app, both under `module: nodenext`.
     for (const [dir, type] of [['esm', 'module'], ['cjs', 'commonjs']]) {
@@ -241,9 +241,12 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     expect(await load(`${PACKAGE_NAME}/terminus`)).toMatch(/Cannot find module '@nestjs\/terminus'/);
   });
 
-  it('type-checks a strict TypeScript consumer against the packed declarations', async () => {
+  it('type-checks a strict TypeScript consumer with the legacy node10 resolution (main/types) against the packed declarations', async () => {
     const args = [
       TSC,
+      // TypeScript 6 deprecates node10 resolution; NestJS 11 apps generated before it still use it.
+      '--ignoreDeprecations',
+      '6.0',
       '--noEmit',
       '--strict',
       '--experimentalDecorators',

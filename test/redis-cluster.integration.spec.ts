@@ -7,8 +7,8 @@ import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
 import { PaymentsAuthFixture, acmeTenant, sleep } from './support/payments-auth.fixture';
 import { RedisServer, startRedis } from './support/redis.server';
+import { REPO_ROOT } from './support/repo-root';
 
-const REPO_ROOT = path.resolve(__dirname, '..');
 /** Rotating refreshes wait max(4 s, tokenRequestTimeoutMs + 1 s) after a store loss or on a new store: keep it 4 s. */
 const FAST_RECOVERY_TIMEOUT_MS = 3_000;
 

@@ -227,6 +227,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
         tokenCalls: sandbox.blnk.counters.tokenCalls,
         invalidGrant: sandbox.blnk.counters.invalidGrant,
         failures: final.reduce((sum, status) => sum + status.failures, 0),
+        errors: [...new Set(final.flatMap((status) => status.errors))].slice(0, 5),
       });
       for (const takeover of takeoversMs) expect(takeover).toBeLessThanOrEqual(3_000);
       for (const status of final) expect(status).toMatchObject({ failures: 0, errors: [] });

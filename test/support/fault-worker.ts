@@ -111,7 +111,7 @@ async function main(): Promise<void> {
       else {
         counters.failures += 1;
         const error = outcome.reason as PaymentsAuthError;
-        if (counters.errors.length < 5) counters.errors.push(`${error.name}: ${error.code ?? ''}`);
+        if (counters.errors.length < 5) counters.errors.push(`${error.name}: ${error.code ?? ''} ${String(error.message).slice(0, 200)}`);
       }
     }
     await sleep(50);

@@ -2,7 +2,8 @@ import { ChildProcess, fork } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
-const REPO_ROOT = path.resolve(__dirname, '../..');
+import { REPO_ROOT } from './repo-root';
+
 const WORKER = path.join(REPO_ROOT, 'test/support/fault-worker.ts');
 
 /** A worker's PaymentsAuthStatus report. */
@@ -39,7 +40,7 @@ export class FaultWorker {
   static async start(env: Record<string, string>, cwd = REPO_ROOT): Promise<FaultWorker> {
     const child = fork(WORKER, [], {
       cwd,
-      execArgv: ['-r', require.resolve('ts-node/register/transpile-only'), '-r', require.resolve('tsconfig-paths/register')],
+      execArgv: ['-r', path.join(REPO_ROOT, 'node_modules/ts-node/register/transpile-only.js'), '-r', path.join(REPO_ROOT, 'node_modules/tsconfig-paths/register.js')],
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'), ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

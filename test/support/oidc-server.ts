@@ -1,5 +1,6 @@
 import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
+import { REPO_ROOT } from './repo-root';
 
 export interface OidcCounters {
   tokenCalls: number;
@@ -20,7 +21,7 @@ export class OidcServer {
   ) {}
 
   static async start(tokenLifetimeSeconds: number, tokenLatencyMs: number): Promise<OidcServer> {
-    const child = fork(path.join(__dirname, 'oidc-server.mjs'), [], {
+    const child = fork(path.join(REPO_ROOT, 'test', 'support', 'oidc-server.mjs'), [], {
       env: {
         PATH: process.env.PATH ?? '',
         CLIENT_ID: OidcServer.clientId,

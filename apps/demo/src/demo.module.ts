@@ -11,7 +11,8 @@ import { TokensController } from './tokens.controller';
 
 export type DemoEnv = Record<string, string | undefined>;
 
-export const SANDBOX_TENANTS_FILE = join(__dirname, '..', 'config', 'tenants.sandbox.json');
+/** Relative to the working directory, like `DEMO_TENANTS_FILE` and `.env`: `npm run demo` starts at the repository root. */
+export const SANDBOX_TENANTS_FILE = join('apps', 'demo', 'config', 'tenants.sandbox.json');
 
 @Module({})
 class DemoTenantsModule {}

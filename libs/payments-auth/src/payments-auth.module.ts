@@ -8,7 +8,7 @@ import { PaymentsAuthMetrics } from './observability/payments-auth-metrics.js';
 import { RefreshScheduler } from './refresh/refresh-scheduler.js';
 import { TenantRegistry } from './engine/tenant-registry.js';
 import { PaymentsAuthInterceptor } from './http/payments-auth.interceptor.js';
-import { PaymentsHttpService } from './http/payments-http.service.js';
+import { type NestAxiosInstance, PaymentsHttpService } from './http/payments-http.service.js';
 import { TenantContextMiddleware } from './http/tenant-context.middleware.js';
 import { type ValidatedOptions, validateModuleOptions } from './options/module-options.validator.js';
 import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface.js';
@@ -51,7 +51,7 @@ import { createTokenHttpClient } from './providers/token-endpoint.client.js';
       useFactory: (interceptor: PaymentsAuthInterceptor, options: ValidatedOptions) => {
         const instance = axios.create(options.http);
         interceptor.attach(instance);
-        return new PaymentsHttpService(instance);
+        return new PaymentsHttpService(instance as unknown as NestAxiosInstance);
       },
       inject: [PaymentsAuthInterceptor, VALIDATED_OPTIONS],
     },

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { ConsoleLogger } from '@nestjs/common';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';

@@ -93,8 +93,9 @@ function redactHeaderBag(headers: Record<string, unknown> | null | undefined): v
   }
 }
 
-function redactAxiosHeaders(headers: unknown): AxiosHeaders {
-  const copy = AxiosHeaders.from(headers as AxiosHeaders);
+// `InstanceType`: Axios's CommonJS declarations export AxiosHeaders as a value only.
+function redactAxiosHeaders(headers: unknown): InstanceType<typeof AxiosHeaders> {
+  const copy = AxiosHeaders.from(headers as InstanceType<typeof AxiosHeaders>);
   for (const name of CREDENTIAL_HEADERS) {
     if (copy.has(name)) copy.set(name, REDACTED);
   }

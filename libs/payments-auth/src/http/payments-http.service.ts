@@ -8,3 +8,11 @@ import { Injectable } from '@nestjs/common';
  */
 @Injectable()
 export class PaymentsHttpService extends HttpService {}
+
+/**
+ * The Axios instance type `@nestjs/axios` is declared with. Axios ships two copies of its declarations
+ * (`index.d.ts`, read from ES modules, and `index.d.cts`, read from CommonJS) that TypeScript treats as unrelated
+ * types: our CommonJS build sees the second, while `@nestjs/axios` 12, an ES module, sees the first. Both describe
+ * the same runtime API.
+ */
+export type NestAxiosInstance = NonNullable<ConstructorParameters<typeof HttpService>[0]>;
