@@ -211,7 +211,10 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       const takeoversMs: number[] = [];
       for (let round = 0; round < 3; round += 1) {
         // The holder's call hangs at the provider before it is acted on: killed, it never rotated anything.
-        sandbox.blnk.faults.inject({ kind: 'delay', ms: 60_000 });
+        // Injected only while no token call is in flight (checked and injected in one synchronous step): faults
+        // are taken on arrival, so a call already under way would be the one killed, and the delay would then
+        // hang the call of the instance taking over.
+        await waitFor(() => sandbox.blnk.pendingTokenClients().length === 0 && (sandbox.blnk.faults.inject({ kind: 'delay', ms: 60_000 }), true), 10_000);
         const calls = sandbox.blnk.counters.tokenCalls + 1;
         const killedAt = await killTheCaller();
         await waitFor(() => sandbox.blnk.counters.tokenCalls > calls || undefined, 20_000);
