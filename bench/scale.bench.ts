@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { BlinkTokenService, BlnkTokenService, PaymentsAuthMetrics, RefreshScheduler, TenantConfig } from 'nestjs-payments-auth';
+import { BlinkTokenService, BlnkTokenService, PaymentsAuthMetrics, TenantConfig } from 'nestjs-payments-auth';
+import { RenewalScheduler } from '../libs/payments-auth/src/renewal/renewal-scheduler';
 import { DEFAULT_BLNK_CLIENT } from '@app/sandbox';
 import { sandboxTenant, startBenchApp } from './support/bench-app';
 import type { BenchSection } from './support/report';
@@ -55,7 +56,7 @@ async function warmHeapGrowth(config: Tenants): Promise<{ bytes: number; app: IN
   return { bytes: heapAfterGc() - before, app, failures };
 }
 
-/** 5. 10 000 tenants × 2 providers warm: heap per tenant, timers, and the token-call rate while the refresher runs. */
+/** 5. 10 000 tenants × 2 providers warm: heap per tenant, timers, and the token-call rate while scheduled renewal runs. */
 export async function scale(): Promise<BenchSection> {
   const sandbox = await startSandboxProcess({ blinkLifetimeSeconds: LIFETIME_S, blnkLifetimeSeconds: LIFETIME_S });
   const rows: Array<Array<string | number>> = [];
@@ -66,7 +67,7 @@ export async function scale(): Promise<BenchSection> {
     const perTenant: number[] = [];
     let warmFailures = 0;
     for (let repetition = 1; repetition <= HEAP_REPETITIONS; repetition += 1) {
-      await app?.close(); // the last repetition's app stays open for the refresher phase below
+      await app?.close(); // the last repetition's app stays open for the renewal phase below
       const grants = await sandbox.createGrants(DEFAULT_BLNK_CLIENT.clientId, TENANTS + BASELINE_TENANTS);
       const few = tenants(sandbox, grants.slice(0, BASELINE_TENANTS), `b${repetition}`);
       const many = tenants(sandbox, grants.slice(BASELINE_TENANTS), `t${repetition}`);
@@ -85,15 +86,15 @@ export async function scale(): Promise<BenchSection> {
     const warmUp = await sandbox.tokenCallRate();
     rows.push(['warm-up (last repetition): token calls, peak per second', `${warmUp.calls}, ${warmUp.peakPerSecond}/s over ${round(warmUp.activeSeconds, 1)} s`]);
 
-    const scheduler = (app as INestApplicationContext).get(RefreshScheduler).stats();
+    const scheduler = (app as INestApplicationContext).get(RenewalScheduler).stats();
     const registered = (app as INestApplicationContext).get(SchedulerRegistry).getTimeouts();
     rows.push(['renewals scheduled', scheduler.scheduled]);
-    rows.push(['refresher timers', `${scheduler.timers} (timeouts in SchedulerRegistry: ${registered.join(', ')})`]);
+    rows.push(['renewal timers', `${scheduler.timers} (timeouts in SchedulerRegistry: ${registered.join(', ')})`]);
 
     // Every token renews once, LIFETIME/2 minus jitter after it was issued; wait until all have.
     await sandbox.resetCounters();
     const metrics = (app as INestApplicationContext).get(PaymentsAuthMetrics);
-    const failuresBefore = metrics.snapshot().refreshFailures;
+    const failuresBefore = metrics.snapshot().tokenCallFailures;
     const deadline = Date.now() + LIFETIME_S * 1000;
     for (let poll = 0; poll < LIFETIME_S && Date.now() < deadline; poll += 1) {
       if ((await sandbox.tokenCallRate()).calls >= 2 * TENANTS) break;
@@ -103,19 +104,19 @@ export async function scale(): Promise<BenchSection> {
     const spreadRatio = renewal.peakPerSecond / warmUp.peakPerSecond;
     rows.push(['renewals: token calls, peak per second', `${renewal.calls}, ${renewal.peakPerSecond}/s over ${round(renewal.activeSeconds, 1)} s`]);
     rows.push(['renewal peak / warm-up peak', round(spreadRatio)]);
-    rows.push(['failed renewals', metrics.snapshot().refreshFailures - failuresBefore]);
+    rows.push(['failed renewals', metrics.snapshot().tokenCallFailures - failuresBefore]);
     const verdictHeap = median(perTenant) <= 2048 ? 'met' : 'missed';
     return {
       title: '5. Scale: 10 000 tenants × 2 providers',
       description:
         `${TENANTS.toLocaleString('en')} tenants, each with a Blink and a Blnk (OAuth, own grant) config, warmed ${WARM_CONCURRENCY} tenants at a time; ` +
-        `${LIFETIME_S} s tokens so the default refresher settings apply (60 s margin, jitter up to 10% of the lifetime, 16 renewals at once). ` +
+        `${LIFETIME_S} s tokens so the default scheduledRenewal settings apply (60 s margin, jitter up to 10% of the lifetime, 16 renewals at once). ` +
         'Heap measured after full GCs (node --expose-gc) with MemoryTokenStore, so the stored copies count too; the app\'s fixed cost is ' +
         `removed by subtracting a ${BASELINE_TENANTS.toLocaleString('en')}-tenant app (per tenant = growth difference / ${(TENANTS - BASELINE_TENANTS).toLocaleString('en')}). ${HEAP_REPETITIONS} repetitions. The sandbox runs in its own process and counts token calls in 20 ms samples. ` +
         'Target: ≤ 2 KB per tenant; renewals spread rather than replaying the warm-up burst.',
       columns: ['measure', 'value'],
       rows,
-      verdict: `Heap target ${verdictHeap}: ${Math.round(median(perTenant))} B per tenant; 1 refresher timer; renewal peak ${renewal.peakPerSecond}/s vs warm-up ${warmUp.peakPerSecond}/s`,
+      verdict: `Heap target ${verdictHeap}: ${Math.round(median(perTenant))} B per tenant; 1 renewal timer; renewal peak ${renewal.peakPerSecond}/s vs warm-up ${warmUp.peakPerSecond}/s`,
     };
   } finally {
     await app?.close();

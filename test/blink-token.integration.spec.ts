@@ -29,7 +29,7 @@ describe('BlinkTokenService against the Blink sandbox', () => {
     const token = await fixture.blink.getToken();
     expect(info.expiresAt.getTime()).toBe((jwtDecode(token).exp as number) * 1000);
     expect(info.expiresAt.getTime()).toBeGreaterThan(before + 29 * 60_000);
-    expect(info.refreshAt.getTime()).toBe(info.expiresAt.getTime() - 60_000);
+    expect(info.renewAt.getTime()).toBe(info.expiresAt.getTime() - 60_000);
     expect(info.details).toMatchObject({ paymentTypes: ['credit-card', 'direct-debit', 'open-banking'], currencies: ['GBP'] });
     expect(JSON.stringify(info)).not.toContain(token);
   });
@@ -44,7 +44,7 @@ describe('BlinkTokenService against the Blink sandbox', () => {
   it('refresh() forces one new token shared by concurrent callers', async () => {
     fixture = await PaymentsAuthFixture.start();
     const first = await fixture.blink.getToken();
-    const refreshed = await Promise.all(Array.from({ length: 20 }, () => fixture.blink.refresh()));
+    const refreshed = await Promise.all(Array.from({ length: 20 }, () => fixture.blink.forceRenewal()));
     expect(new Set(refreshed).size).toBe(1);
     expect(refreshed[0]).not.toBe(first);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);

@@ -40,7 +40,7 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
       await sleep(50);
     }
     // Plus forced refreshes in a burst: each shares one call and uses the newest refresh token.
-    for (let round = 0; round < 3; round += 1) await Promise.all([fixture.blnk.refresh(), fixture.blnk.refresh()]);
+    for (let round = 0; round < 3; round += 1) await Promise.all([fixture.blnk.forceRenewal(), fixture.blnk.forceRenewal()]);
     expect(tokens.size).toBeGreaterThanOrEqual(4);
     expect(fixture.sandbox.blnk.counters.invalidGrant).toBe(0);
     expect(fixture.sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
@@ -63,7 +63,7 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     const token = await fixture.blnk.getToken('fresh');
     expect((await ledgers(token)).status).toBe(200);
     // The stored refresh token from the exchange drives the next refresh.
-    await fixture.blnk.refresh('fresh');
+    await fixture.blnk.forceRenewal('fresh');
     expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 0 });
 
     // A code is single use: replaying it is refused as a re-authorization problem, with no retry loop.
@@ -89,7 +89,7 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     expect(coreHeader).toEqual({ name: 'X-Blnk-Key', value: DEFAULT_BLNK_CORE_KEY });
     const core = await fetch(`${fixture.sandbox.blnk.url}/ledgers`, { headers: { [coreHeader.name]: coreHeader.value } });
     expect(core.status).toBe(200);
-    expect(await fixture.blnk.refresh('core')).toBe(DEFAULT_BLNK_CORE_KEY);
+    expect(await fixture.blnk.forceRenewal('core')).toBe(DEFAULT_BLNK_CORE_KEY);
     expect(await fixture.blnk.invalidate('core')).toBe(false);
     await expect(fixture.blnk.getTokenInfo('core')).rejects.toThrow(/no token lifecycle/);
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(0);

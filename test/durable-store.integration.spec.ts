@@ -29,7 +29,7 @@ describe('durable token store', () => {
   it('keeps the rotated Blnk refresh token across a restart with the default store', async () => {
     const first = await PaymentsAuthFixture.startOn(sandbox, withDefaultStore);
     const beforeRestart = await first.blnk.getToken('acme'); // spends the seed
-    await first.blnk.refresh('acme'); // and rotates once more
+    await first.blnk.forceRenewal('acme'); // and rotates once more
     await first.close();
 
     const files = await fs.readdir(path.join(workDir, '.payments-auth'));
@@ -41,8 +41,8 @@ describe('durable token store', () => {
       const afterRestart = await restarted.blnk.getToken('acme');
       expect(afterRestart).not.toBe(beforeRestart);
       expect(sandbox.blnk.counters.tokenCalls).toBe(2); // the stored token was still fresh: no call
-      await restarted.blnk.refresh('acme');
-      await restarted.blnk.refresh('acme');
+      await restarted.blnk.forceRenewal('acme');
+      await restarted.blnk.forceRenewal('acme');
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 4, invalidGrant: 0 });
       expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
     } finally {
@@ -69,10 +69,10 @@ describe('durable token store', () => {
     const fixture = await PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store }));
     try {
       await fixture.blnk.getToken('acme');
-      await fixture.blnk.refresh('acme'); // must use the in-memory rotated token, not the spent seed
+      await fixture.blnk.forceRenewal('acme'); // must use the in-memory rotated token, not the spent seed
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 0 });
       store.failWrites = false;
-      await fixture.blnk.refresh('acme');
+      await fixture.blnk.forceRenewal('acme');
       expect([...store.records.values()][0]?.version).toBe(3);
     } finally {
       await fixture.close();

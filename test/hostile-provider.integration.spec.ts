@@ -53,10 +53,10 @@ describe('hostile token endpoint answers', () => {
       expect((first as RateLimitedError).retryAfterMs).toBe(MAX_WAIT_MS);
       // Blocked by the backoff: the same typed error again, without a token call (and no RangeError).
       const calls = fixture.sandbox.blink.counters.tokenCalls;
-      expect(await rejectionOf(fixture.blink.refresh())).toBeInstanceOf(RateLimitedError);
+      expect(await rejectionOf(fixture.blink.forceRenewal())).toBeInstanceOf(RateLimitedError);
       expect(fixture.sandbox.blink.counters.tokenCalls).toBe(calls);
 
-      const failed = events.find((event) => event.type === 'token.refresh_failed') as PaymentsAuthEvent & { retryAt: Date };
+      const failed = events.find((event) => event.type === 'token.call_failed') as PaymentsAuthEvent & { retryAt: Date };
       expect(failed.retryAt.getTime()).toBeLessThanOrEqual(Date.now() + MAX_WAIT_MS);
     });
 
@@ -174,7 +174,7 @@ describe('hostile token endpoint answers', () => {
       // A second instance on the same store sends the newest refresh token too.
       const second = await PaymentsAuthFixture.startOn(fixture.sandbox, () => ({ store }));
       try {
-        await second.blnk.refresh();
+        await second.blnk.forceRenewal();
       } finally {
         await second.close();
       }
@@ -199,7 +199,7 @@ describe('hostile token endpoint answers', () => {
       const info = await fixture.blnk.getTokenInfo();
       expect(info.expiresAt.getTime()).toBeGreaterThanOrEqual(before + MAX_TOKEN_LIFETIME_MS);
       expect(info.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + MAX_TOKEN_LIFETIME_MS);
-      expect(info.refreshAt.getTime()).toBeLessThan(info.expiresAt.getTime());
+      expect(info.renewAt.getTime()).toBeLessThan(info.expiresAt.getTime());
     });
 
     it('a Blink JWT exp of 1e20 is clamped, not taken as "never expires"', async () => {

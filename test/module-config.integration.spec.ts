@@ -31,14 +31,14 @@ describe('PaymentsAuthModule', () => {
             acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: '' } },
             beta: { blnk: { mode: 'core', apiKey: 'TOPSECRET-core-key' } as never },
           },
-          refreshMarginMaxRatio: 3,
+          renewalMarginMaxRatio: 3,
         }),
       ],
     }).compile();
     const error = await compiling.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PaymentsAuthConfigError);
     const message = (error as Error).message;
-    for (const path of ['tenants.acme.blink.secretKey', 'tenants.beta.blnk.baseUrl', 'refreshMarginMaxRatio']) {
+    for (const path of ['tenants.acme.blink.secretKey', 'tenants.beta.blnk.baseUrl', 'renewalMarginMaxRatio']) {
       expect(message).toContain(path);
     }
     expect(message).not.toContain('TOPSECRET');

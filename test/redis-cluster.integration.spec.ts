@@ -223,8 +223,8 @@ describe('several instances on Redis', () => {
       expect(failures).toBe(0);
       // Back up (and empty): a forced refresh works again, with the newest refresh token from memory.
       await sleep(500);
-      await expect(apps[0].blnk.refresh()).resolves.toEqual(expect.any(String));
-      await expect(apps[1].blnk.refresh()).resolves.toEqual(expect.any(String));
+      await expect(apps[0].blnk.forceRenewal()).resolves.toEqual(expect.any(String));
+      await expect(apps[1].blnk.forceRenewal()).resolves.toEqual(expect.any(String));
       expect(sandbox.blnk.counters.invalidGrant).toBe(0);
     } finally {
       await Promise.all(apps.map((app) => app.close()));
@@ -237,17 +237,17 @@ describe('several instances on Redis', () => {
     const apps = await Promise.all([0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))));
     try {
       await Promise.all(apps.map((app) => app.blnk.getToken())); // both hold version 1
-      await apps[0].blnk.refresh(); // the first holds version 2 now; the second still 1
+      await apps[0].blnk.forceRenewal(); // the first holds version 2 now; the second still 1
       await raw.flushall();
       // The second renews: it must wait for the first to put version 2 back rather than spend version 1's token.
-      await expect(apps[1].blnk.refresh()).resolves.toEqual(expect.any(String));
+      await expect(apps[1].blnk.forceRenewal()).resolves.toEqual(expect.any(String));
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 3, invalidGrant: 0 });
       expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
       // A new instance with nothing in memory joins the emptied store: it uses the stored token, not the seed.
       await raw.flushall();
       const fresh = await PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }));
       apps.push(fresh);
-      await expect(fresh.blnk.refresh()).resolves.toEqual(expect.any(String));
+      await expect(fresh.blnk.forceRenewal()).resolves.toEqual(expect.any(String));
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 4, invalidGrant: 0 });
     } finally {
       await Promise.all(apps.map((app) => app.close()));

@@ -74,7 +74,7 @@ describe('rotation safety between instances sharing a store', () => {
     const first = await instance();
     const stored = await first.blnk.getToken();
     const second = await instance();
-    const forced = await second.blnk.refresh();
+    const forced = await second.blnk.forceRenewal();
     expect(forced).not.toBe(stored);
     expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, tokenIssued: 2, invalidGrant: 0 });
   });
@@ -86,7 +86,7 @@ describe('rotation safety between instances sharing a store', () => {
     await second.blnk.getToken(); // adopted from the store: one token call in all
     const secondEvents = events(second);
     await revokeSeedGrant(sandbox);
-    await expect(first.blnk.refresh()).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(first.blnk.forceRenewal()).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     const calls = sandbox.blnk.counters.tokenCalls;
 
     // The second instance's token is dropped (as after a 401): it reads the mark instead of spending its copy.
@@ -139,8 +139,8 @@ describe('rotation safety between instances sharing a store', () => {
     const healthy = await instance();
     await healthy.blnk.getToken();
     const stale = await instance(new FileTokenStore({ directory }), 'an-old-client-secret');
-    await stale.blnk.refresh().catch(() => undefined);
-    await expect(stale.blnk.refresh()).rejects.toMatchObject({ providerErrorCode: 'invalid_client' });
+    await stale.blnk.forceRenewal().catch(() => undefined);
+    await expect(stale.blnk.forceRenewal()).rejects.toMatchObject({ providerErrorCode: 'invalid_client' });
     await healthy.blnk.invalidate();
     await expect(healthy.blnk.getToken()).resolves.toEqual(expect.any(String));
     expect(healthy.blnk.states()).toEqual([expect.objectContaining({ state: 'valid' })]);
@@ -157,7 +157,7 @@ describe('rotation safety between instances sharing a store', () => {
     await pending;
     const restarted = await instance();
     await restarted.blnk.getToken();
-    await restarted.blnk.refresh(); // with the rotated token from the store, not the spent seed
+    await restarted.blnk.forceRenewal(); // with the rotated token from the store, not the spent seed
     expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 0 });
   });
 });

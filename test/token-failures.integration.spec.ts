@@ -123,7 +123,7 @@ describe('token endpoint failures', () => {
     for (let call = 0; call < 5; call += 1) await rejectionOf(fixture.blink.getToken());
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
     // An explicit refresh() is a deliberate retry: exactly one more call.
-    await rejectionOf(fixture.blink.refresh());
+    await rejectionOf(fixture.blink.forceRenewal());
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
   });
 

@@ -29,7 +29,7 @@ export interface ClientTarget {
   /** Blnk: the grant's first refresh token (each client needs its own grant, since refresh tokens rotate). */
   refreshToken?: string;
   /** Passed to ours; the peers read nothing but the token endpoint's own fields. */
-  refresher?: { enabled: boolean };
+  scheduledRenewal?: { enabled: boolean };
 }
 
 /** Every Axios-based client gets the same pool, so only the token handling differs. */
@@ -78,7 +78,7 @@ async function ours(target: ClientTarget): Promise<BenchClient> {
     tenants: { acme: tenant },
     defaultTenant: 'acme',
     http: { httpAgent: new http.Agent(agentOptions) },
-    ...(target.refresher ? { refresher: target.refresher } : {}),
+    ...(target.scheduledRenewal ? { scheduledRenewal: target.scheduledRenewal } : {}),
   });
   const httpService = app.get(PaymentsHttpService);
   const { method, url, body } = apiRequest(target);

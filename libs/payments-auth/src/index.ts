@@ -16,18 +16,16 @@ export {
   type BlnkApiKeyTenantConfig,
   type BlnkCoreTenantConfig,
 } from './options/payments-auth-options.interface.js';
-export { OPTION_DEFAULTS } from './options/module-options.validator.js';
 export { BlinkTokenService } from './providers/blink/blink-token.service.js';
 export { BlnkTokenService, type BlnkCredentialInfo, type BlnkCredentialMode } from './providers/blnk/blnk-token.service.js';
 export type { AuthHeader } from './engine/provider-token.service.js';
 export type { TokenSnapshot } from './engine/token-snapshot.interface.js';
-export { TenantRegistry } from './engine/tenant-registry.js';
 export type { StoredToken, TokenStore } from './stores/token-store.interface.js';
 export { MemoryTokenStore } from './stores/memory.store.js';
 export { FileTokenStore, type FileTokenStoreOptions } from './stores/file.store.js';
 export type { TokenEncryptionOptions } from './stores/token-cipher.js';
 export { PaymentsHttpService } from './http/payments-http.service.js';
-export { PaymentsAuthInterceptor } from './http/payments-auth.interceptor.js';
+export { PaymentsAuthAxiosInterceptor } from './http/payments-auth-axios.interceptor.js';
 export { TenantContextMiddleware } from './http/tenant-context.middleware.js';
 export { runWithTenant, currentTenant } from './http/tenant-context.js';
 export type { PaymentsAuthRequestOptions } from './http/axios-augmentation.js';
@@ -42,9 +40,9 @@ export {
 // Optional integrations live behind their own entry points, so their packages stay optional peers:
 // `nestjs-payments-auth/redis` (RedisTokenStore, needs ioredis) and `nestjs-payments-auth/terminus`
 // (PaymentsAuthHealthIndicator, needs @nestjs/terminus).
-export { RefreshScheduler, REFRESH_TIMER_NAME } from './refresh/refresh-scheduler.js';
-export type { RefresherOptions, ResilienceOptions } from './options/payments-auth-options.interface.js';
-export { MAX_WAIT_MS } from './refresh/wait-bounds.js';
+export { RENEWAL_TIMER_NAME } from './renewal/renewal-scheduler.js';
+export type { ScheduledRenewalOptions, ResilienceOptions } from './options/payments-auth-options.interface.js';
+export { MAX_WAIT_MS } from './renewal/wait-bounds.js';
 export { MAX_TOKEN_LIFETIME_MS, MIN_TOKEN_CALL_INTERVAL_MS } from './engine/token-lifetime.js';
 export type { TokenState } from './engine/token-snapshot.interface.js';
 export * from './errors/index.js';

@@ -5,9 +5,9 @@ import { TokenEngineFactory } from './engine/token-engine.factory.js';
 import { PaymentsAuthStatus } from './observability/payments-auth-status.js';
 import { PaymentsAuthEvents } from './observability/payments-auth-events.js';
 import { PaymentsAuthMetrics } from './observability/payments-auth-metrics.js';
-import { RefreshScheduler } from './refresh/refresh-scheduler.js';
+import { RenewalScheduler } from './renewal/renewal-scheduler.js';
 import { TenantRegistry } from './engine/tenant-registry.js';
-import { PaymentsAuthInterceptor } from './http/payments-auth.interceptor.js';
+import { PaymentsAuthAxiosInterceptor } from './http/payments-auth-axios.interceptor.js';
 import { type NestAxiosInstance, PaymentsHttpService } from './http/payments-http.service.js';
 import { TenantContextMiddleware } from './http/tenant-context.middleware.js';
 import { type ValidatedOptions, validateModuleOptions } from './options/module-options.validator.js';
@@ -36,7 +36,7 @@ import { createTokenHttpClient } from './providers/token-endpoint.client.js';
     TenantRegistry,
     PaymentsAuthEvents,
     PaymentsAuthMetrics,
-    RefreshScheduler,
+    RenewalScheduler,
     StoreLossGuard,
     TokenEngineFactory,
     PaymentsAuthStatus,
@@ -44,16 +44,16 @@ import { createTokenHttpClient } from './providers/token-endpoint.client.js';
     BlnkProtocol,
     BlinkTokenService,
     BlnkTokenService,
-    PaymentsAuthInterceptor,
+    PaymentsAuthAxiosInterceptor,
     TenantContextMiddleware,
     {
       provide: PaymentsHttpService,
-      useFactory: (interceptor: PaymentsAuthInterceptor, options: ValidatedOptions) => {
+      useFactory: (interceptor: PaymentsAuthAxiosInterceptor, options: ValidatedOptions) => {
         const instance = axios.create(options.http);
         interceptor.attach(instance);
         return new PaymentsHttpService(instance as unknown as NestAxiosInstance);
       },
-      inject: [PaymentsAuthInterceptor, VALIDATED_OPTIONS],
+      inject: [PaymentsAuthAxiosInterceptor, VALIDATED_OPTIONS],
     },
   ],
   // VALIDATED_OPTIONS is exported for TenantContextMiddleware, which Nest instantiates in the consuming module.
@@ -61,7 +61,7 @@ import { createTokenHttpClient } from './providers/token-endpoint.client.js';
     BlinkTokenService,
     BlnkTokenService,
     TenantRegistry,
-    PaymentsAuthInterceptor,
+    PaymentsAuthAxiosInterceptor,
     PaymentsHttpService,
     TenantContextMiddleware,
     PaymentsAuthEvents,
@@ -79,7 +79,7 @@ export class PaymentsAuthModule extends PaymentsAuthConfigurableModule implement
   }
 
   /**
-   * After the refresher has stopped (beforeApplicationShutdown): token calls under way finish and are written,
+   * After the renewal scheduler has stopped (beforeApplicationShutdown): token calls under way finish and are written,
    * and writes the store refused get a last attempt, before the store is closed.
    */
   async onApplicationShutdown(): Promise<void> {

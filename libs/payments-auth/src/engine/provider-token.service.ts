@@ -53,9 +53,9 @@ export abstract class ProviderTokenService<TConfig extends object> {
   }
 
   /** Forces a new token now; concurrent callers share the one token call. Also retries after re-authorization. */
-  async refresh(tenantId?: string): Promise<string> {
+  async forceRenewal(tenantId?: string): Promise<string> {
     const { tenant, config } = await this.lookup(tenantId);
-    return this.engine.refresh(tenant, config);
+    return this.engine.forceRenewal(tenant, config);
   }
 
   /** The header to send to the provider's API: `Authorization: Bearer <token>`. */

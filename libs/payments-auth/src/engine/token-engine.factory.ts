@@ -3,7 +3,7 @@ import { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
-import { RefreshScheduler } from '../refresh/refresh-scheduler.js';
+import { RenewalScheduler } from '../renewal/renewal-scheduler.js';
 import { StoreLossGuard } from './store-loss-guard.js';
 import { TokenEngine } from './token-engine.js';
 import type { TokenProtocol } from './token-protocol.interface.js';
@@ -20,12 +20,12 @@ export class TokenEngineFactory {
     @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
     private readonly events: PaymentsAuthEvents,
     private readonly metrics: PaymentsAuthMetrics,
-    private readonly scheduler: RefreshScheduler,
+    private readonly scheduler: RenewalScheduler,
     private readonly lossGuard: StoreLossGuard,
   ) {}
 
   create<TConfig extends object>(protocol: TokenProtocol<TConfig>): TokenEngine<TConfig> {
-    const scheduler = this.options.refresher.enabled ? this.scheduler : undefined;
+    const scheduler = this.options.scheduledRenewal.enabled ? this.scheduler : undefined;
     const lossGuard = this.lossGuard.watchesGenerations ? this.lossGuard : undefined;
     const engine = new TokenEngine(protocol, this.options.store, this.options, { events: this.events, metrics: this.metrics, scheduler, lossGuard });
     this.engines.push(engine);

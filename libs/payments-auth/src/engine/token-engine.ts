@@ -6,9 +6,9 @@ import { TokenStoreError } from '../errors/token-store.error.js';
 import type { PaymentsAuthEventType } from '../observability/payments-auth-event.interface.js';
 import type { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import type { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
-import type { RefresherOptions, ResilienceOptions } from '../options/payments-auth-options.interface.js';
-import type { RenewalScheduler, RenewalTarget, ScheduledRenewal } from '../refresh/renewal-scheduler.interface.js';
-import { RetryGate } from '../refresh/retry-gate.js';
+import type { ScheduledRenewalOptions, ResilienceOptions } from '../options/payments-auth-options.interface.js';
+import type { RenewalQueue, RenewalTarget, ScheduledRenewal } from '../renewal/renewal-queue.interface.js';
+import { RetryGate } from '../renewal/retry-gate.js';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
 import { type HeldLease, LEASE_TTL_MS, isLeasingStore } from './cluster-lease.js';
 import { storeKeyFor } from './credential-fingerprint.js';
@@ -17,23 +17,23 @@ import { SharedRecords } from './shared-records.js';
 import type { RecoveryParticipant, StoreLossGuard } from './store-loss-guard.js';
 import { sharedDetails } from './shared-details.js';
 import { MAX_TOKEN_LIFETIME_MS, MIN_TOKEN_CALL_INTERVAL_MS } from './token-lifetime.js';
-import { RefreshTimingOptions, refreshAtFor } from './refresh-timing.js';
+import { RenewalTimingOptions, renewAtFor } from './renewal-timing.js';
 import type { IssuedToken, TokenProtocol } from './token-protocol.interface.js';
 import type { TokenSnapshot, TokenState } from './token-snapshot.interface.js';
 
 /** A way to obtain a token other than the protocol's usual one (e.g. the authorization-code exchange). */
 export type Acquisition = (previous: StoredToken | undefined) => Promise<IssuedToken>;
 
-export interface TokenEngineSettings extends RefreshTimingOptions {
+export interface TokenEngineSettings extends RenewalTimingOptions {
   tokenRequestTimeoutMs: number;
-  refresher: RefresherOptions;
+  scheduledRenewal: ScheduledRenewalOptions;
   resilience: ResilienceOptions;
 }
 
 export interface TokenEngineObservers {
   events: PaymentsAuthEvents;
   metrics: PaymentsAuthMetrics;
-  scheduler?: RenewalScheduler;
+  scheduler?: RenewalQueue;
   /** Present for stores that can lose their data behind live processes (Redis): recovery before rotation. */
   lossGuard?: StoreLossGuard;
 }
@@ -56,7 +56,7 @@ interface TokenEntry<TConfig> {
   gate?: RetryGate;
   token?: StoredToken;
   /** Precomputed so the hot path is one comparison. */
-  refreshAt: number;
+  renewAt: number;
   /** When a caller last asked for this token: renewal stops for idle tenants. */
   lastUsedAt: number;
   /** The next proactive renewal, cancelled whenever another is scheduled in its place. */
@@ -119,7 +119,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     const entry = this.entries.get(tenant);
     if (entry === undefined) return undefined;
     const now = Date.now();
-    if (now >= entry.refreshAt) return undefined;
+    if (now >= entry.renewAt) return undefined;
     entry.lastUsedAt = now;
     return (entry.token as StoredToken).accessToken;
   }
@@ -131,7 +131,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     entry.lastUsedAt = now;
     const token = entry.token;
     if (token !== undefined) {
-      if (now < entry.refreshAt) return Promise.resolve(token.accessToken);
+      if (now < entry.renewAt) return Promise.resolve(token.accessToken);
       if (now < token.expiresAt) {
         // Inside the margin: the token still works, so nobody waits; renewal happens behind the caller.
         this.renewInBackground(entry);
@@ -148,7 +148,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   }
 
   /** Forces a new token; concurrent callers (and a renewal already under way) share one token call. */
-  async refresh(tenant: string, config: TConfig): Promise<string> {
+  async forceRenewal(tenant: string, config: TConfig): Promise<string> {
     return (await this.acquire(this.entryFor(tenant, config), { force: true, requestedAt: Date.now() })).accessToken;
   }
 
@@ -210,7 +210,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   async renewScheduled(tenant: string): Promise<void> {
     const entry = this.entries.get(tenant);
     if (entry === undefined || entry.reauthorizationError !== undefined) return;
-    if (Date.now() - entry.lastUsedAt > this.settings.refresher.idleTimeoutMs) {
+    if (Date.now() - entry.lastUsedAt > this.settings.scheduledRenewal.idleTimeoutMs) {
       this.logger.debug(`${this.name} tenant '${tenant}' is idle; its token will not be renewed`);
       return;
     }
@@ -347,7 +347,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       stored !== undefined &&
       stored.version > seenVersion &&
       (stored.reauthorizationRequired !== undefined ||
-        (Date.now() < refreshAtFor(stored, this.settings) && (mode.requestedAt === undefined || stored.issuedAt >= mode.requestedAt)));
+        (Date.now() < renewAtFor(stored, this.settings) && (mode.requestedAt === undefined || stored.issuedAt >= mode.requestedAt)));
     for (let attempt = 0; Date.now() <= deadline || attempt === 0; attempt += 1) {
       let lease: HeldLease | undefined;
       try {
@@ -415,7 +415,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     if (current?.reauthorizationRequired !== undefined && !mode.force && mode.via === undefined) {
       return this.adoptOrLatch(entry, current);
     }
-    const fresh = current !== undefined && Date.now() < refreshAtFor(current, this.settings);
+    const fresh = current !== undefined && Date.now() < renewAtFor(current, this.settings);
     const newerElsewhere = current !== undefined && current.version > (entry.token?.version ?? 0);
     if (!mode.force && mode.via === undefined && fresh && (!mode.renew || newerElsewhere)) {
       this.adopt(entry, current); // after a restart, or another process renewed it
@@ -521,7 +521,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     this.observers.metrics.increment('tokensIssued');
     const durationMs = Date.now() - startedAt;
     const expiresAt = new Date(record.expiresAt);
-    this.emit(entry, previous === undefined ? 'token.acquired' : 'token.refreshed', { durationMs, expiresAt });
+    this.emit(entry, previous === undefined ? 'token.acquired' : 'token.renewed', { durationMs, expiresAt });
     if (record.refreshToken !== undefined && record.refreshToken !== previous?.refreshToken) {
       this.emit(entry, 'refresh_token.rotated', { durationMs });
     }
@@ -533,21 +533,21 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
 
   private recordFailure(entry: TokenEntry<TConfig>, error: unknown, startedAt: number): void {
     const now = Date.now();
-    this.observers.metrics.increment('refreshFailures');
+    this.observers.metrics.increment('tokenCallFailures');
     const typed = error instanceof PaymentsAuthError ? error : undefined;
     const codes = { errorCode: typed?.code, providerErrorCode: typed?.providerErrorCode, status: typed?.status };
     if (error instanceof ReauthorizationRequiredError) {
       entry.reauthorizationError = error;
       entry.latchedVersion = entry.token?.version ?? 0;
       entry.latchCheckedAt = now;
-      this.emit(entry, 'token.refresh_failed', { durationMs: now - startedAt, ...codes });
+      this.emit(entry, 'token.call_failed', { durationMs: now - startedAt, ...codes });
       this.emit(entry, 'reauthorization.required', codes);
       this.logger.warn(`${error.message}; no automatic retries until refresh() or a new authorization`);
       return;
     }
     const transition = typed ? (entry.gate ??= new RetryGate(this.settings.resilience)).failed(typed, now) : undefined;
     const retryAt = new Date(entry.gate?.retryAt ?? 0);
-    this.emit(entry, 'token.refresh_failed', { durationMs: now - startedAt, retryAt, ...codes });
+    this.emit(entry, 'token.call_failed', { durationMs: now - startedAt, retryAt, ...codes });
     if (transition === 'opened') this.emit(entry, 'circuit.opened', { retryAt, ...codes });
     this.logger.warn(`${describe(error)}; next attempt after ${retryAt.toISOString()}`);
   }
@@ -596,10 +596,10 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     if (record.details !== undefined) record.details = sharedDetails(record.details);
     this.latch(entry, record);
     entry.token = record;
-    entry.refreshAt = refreshAtFor(record, this.settings);
+    entry.renewAt = renewAtFor(record, this.settings);
     if (this.observers.scheduler !== undefined && record.expiresAt > Date.now()) {
-      const window = Math.min(this.settings.refresher.jitterMs, (record.expiresAt - record.issuedAt) * MAX_JITTER_RATIO);
-      this.scheduleRenewal(entry, entry.refreshAt - Math.random() * window);
+      const window = Math.min(this.settings.scheduledRenewal.jitterMs, (record.expiresAt - record.issuedAt) * MAX_JITTER_RATIO);
+      this.scheduleRenewal(entry, entry.renewAt - Math.random() * window);
     }
   }
 
@@ -619,7 +619,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       // Every field from the start, so V8 keeps them in the object instead of a separate property array.
       gate: undefined,
       token: undefined,
-      refreshAt: 0,
+      renewAt: 0,
       lastUsedAt: 0,
       renewal: undefined,
       inFlight: undefined,
@@ -648,7 +648,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       tenant: entry.tenant,
       issuedAt: new Date(token.issuedAt),
       expiresAt: new Date(token.expiresAt),
-      refreshAt: new Date(entry.refreshAt),
+      renewAt: new Date(entry.renewAt),
       hasRefreshToken: token.refreshToken !== undefined,
       details: { ...token.details },
     };

@@ -7,7 +7,7 @@ export interface TokenSnapshot {
   issuedAt: Date;
   expiresAt: Date;
   /** When the library will renew it (expiry minus the capped margin). */
-  refreshAt: Date;
+  renewAt: Date;
   /** Blnk OAuth: whether a refresh token is held (its value is never reported). */
   hasRefreshToken: boolean;
   /** Non-secret response facts: Blink `paymentTypes`, `currencies`; Blnk `scope`, `tokenType`. */

@@ -3,7 +3,7 @@ import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.err
 /**
  * The provider rejected the credentials themselves (Blink keys refused, Blnk `invalid_client` or
  * `invalid_grant`). Retrying cannot help: the library stops calling the provider for this tenant until the
- * configuration changes, `exchangeAuthorizationCode` stores a new grant, or `refresh()` is called explicitly.
+ * configuration changes, `exchangeAuthorizationCode` stores a new grant, or `forceRenewal()` is called explicitly.
  */
 export class ReauthorizationRequiredError extends PaymentsAuthError {
   readonly code = 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED';

@@ -2,8 +2,8 @@ import type { ProviderName } from '../errors/payments-auth.error.js';
 
 export type PaymentsAuthEventType =
   | 'token.acquired'
-  | 'token.refreshed'
-  | 'token.refresh_failed'
+  | 'token.renewed'
+  | 'token.call_failed'
   | 'refresh_token.rotated'
   | 'reauthorization.required'
   | 'circuit.opened'

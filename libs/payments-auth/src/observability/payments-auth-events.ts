@@ -25,6 +25,7 @@ export class PaymentsAuthEvents implements OnModuleInit, OnModuleDestroy {
     this.emitter = this.moduleRef ? await findEventEmitter(this.moduleRef) : undefined;
   }
 
+  /** @internal The library's own engines and interceptor emit; apps only subscribe. */
   emit(event: PaymentsAuthEvent): void {
     this.subject.next(event);
     try {

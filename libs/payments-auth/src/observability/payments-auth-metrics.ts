@@ -4,7 +4,7 @@ export interface PaymentsAuthCounters {
   /** Tokens obtained from a token endpoint. */
   tokensIssued: number;
   /** Failed token calls (any cause). */
-  refreshFailures: number;
+  tokenCallFailures: number;
   /** Callers that had no usable token and had to wait for a token call. */
   waits: number;
   /** Requests replayed by the interceptor after a 401. */
@@ -18,12 +18,13 @@ export interface PaymentsAuthCounters {
 export class PaymentsAuthMetrics {
   private readonly counters: PaymentsAuthCounters = {
     tokensIssued: 0,
-    refreshFailures: 0,
+    tokenCallFailures: 0,
     waits: 0,
     replays: 0,
     circuitRejections: 0,
   };
 
+  /** @internal Counted by the library itself; apps only read. */
   increment(counter: keyof PaymentsAuthCounters, by = 1): void {
     this.counters[counter] += by;
   }

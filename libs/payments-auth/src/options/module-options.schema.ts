@@ -1,5 +1,5 @@
 import { IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
-import { MAX_WAIT_MS } from '../refresh/wait-bounds.js';
+import { MAX_WAIT_MS } from '../renewal/wait-bounds.js';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 const isTokenStore = (value: unknown): boolean =>
@@ -17,8 +17,8 @@ export class ModuleOptionsSchema {
   resolveTenant?: unknown;
 
   @IsOptional() @IsInt() @Min(1) @Max(300_000) tokenRequestTimeoutMs?: number;
-  @IsOptional() @IsInt() @Min(0) refreshMarginMs?: number;
-  @IsOptional() @IsNumber() @Min(0) @Max(0.9) refreshMarginMaxRatio?: number;
+  @IsOptional() @IsInt() @Min(0) renewalMarginMs?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(0.9) renewalMarginMaxRatio?: number;
 
   @IsOptional()
   @ValidateBy({
@@ -31,15 +31,15 @@ export class ModuleOptionsSchema {
   tenantHeader?: string;
 
   @IsOptional() @IsObject() http?: Record<string, unknown>;
-  @IsOptional() @IsObject() refresher?: Record<string, unknown>;
+  @IsOptional() @IsObject() scheduledRenewal?: Record<string, unknown>;
   @IsOptional() @IsObject() resilience?: Record<string, unknown>;
 }
 
-export class RefresherOptionsSchema {
+export class ScheduledRenewalOptionsSchema {
   @IsOptional() @IsBoolean() enabled?: boolean;
   @IsOptional() @IsInt() @Min(1_000) idleTimeoutMs?: number;
   @IsOptional() @IsInt() @Min(0) jitterMs?: number;
-  @IsOptional() @IsInt() @Min(1) @Max(1_000) maxConcurrentRefreshes?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000) maxConcurrentRenewals?: number;
 }
 
 /** Every wait is at most MAX_WAIT_MS (5 minutes), whatever is configured or a provider says. */

@@ -36,8 +36,8 @@ describe('validateModuleOptions', () => {
       defaultTenant: 'acme',
     });
     expect(options.tokenRequestTimeoutMs).toBe(10_000);
-    expect(options.refreshMarginMs).toBe(60_000);
-    expect(options.refreshMarginMaxRatio).toBe(0.5);
+    expect(options.renewalMarginMs).toBe(60_000);
+    expect(options.renewalMarginMaxRatio).toBe(0.5);
     expect(options.store).toBe(store);
     expect(options.tenants.get('acme')?.blink?.baseUrl).toBe('https://secure.blinkpayment.co.uk');
     expect(options.tenants.get('acme')?.blnk).toMatchObject({ mode: 'oauth', baseUrl: 'https://api.cloud.blnkfinance.com' });
@@ -61,8 +61,8 @@ describe('validateModuleOptions', () => {
         beta: { blnk: { clientId: 'c' } },
       },
       tokenRequestTimeoutMs: -1,
-      refreshMarginMs: 'soon',
-      refreshMarginMaxRatio: 2,
+      renewalMarginMs: 'soon',
+      renewalMarginMaxRatio: 2,
     });
     const paths = error.issues.map((issue) => issue.path);
     expect(paths).toEqual(
@@ -72,8 +72,8 @@ describe('validateModuleOptions', () => {
         'tenants.acme.blink.baseUrl',
         'tenants.beta.blnk.clientSecret',
         'tokenRequestTimeoutMs',
-        'refreshMarginMs',
-        'refreshMarginMaxRatio',
+        'renewalMarginMs',
+        'renewalMarginMaxRatio',
       ]),
     );
     expect(error.message).toContain('tenants.acme.blink.apiKey');

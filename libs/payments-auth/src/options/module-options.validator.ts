@@ -1,18 +1,18 @@
 import { ConfigIssue, PaymentsAuthConfigError } from '../errors/config.error.js';
 import { FileTokenStore } from '../stores/file.store.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
-import { ModuleOptionsSchema, RefresherOptionsSchema, ResilienceOptionsSchema } from './module-options.schema.js';
+import { ModuleOptionsSchema, ScheduledRenewalOptionsSchema, ResilienceOptionsSchema } from './module-options.schema.js';
 import { PaymentsAuthModuleOptions, ResolvedPaymentsAuthOptions } from './payments-auth-options.interface.js';
 import { collectIssues } from './validation-issues.js';
 import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator.js';
 
 export const OPTION_DEFAULTS = {
   tokenRequestTimeoutMs: 10_000,
-  refreshMarginMs: 60_000,
-  refreshMarginMaxRatio: 0.5,
+  renewalMarginMs: 60_000,
+  renewalMarginMaxRatio: 0.5,
   fileStoreDirectory: '.payments-auth',
   tenantHeader: 'x-tenant-id',
-  refresher: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 30_000, maxConcurrentRefreshes: 16 },
+  scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 30_000, maxConcurrentRenewals: 16 },
   resilience: { backoffBaseMs: 500, backoffMaxMs: 60_000, circuitFailureThreshold: 5, circuitCooldownMs: 30_000 },
 } as const;
 
@@ -39,7 +39,7 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     if (result.ok) tenants.set(tenantId, result.config);
     else issues.push(...result.issues);
   }
-  if (isPlainObject(raw.refresher)) issues.push(...collectIssues(RefresherOptionsSchema, raw.refresher, 'refresher'));
+  if (isPlainObject(raw.scheduledRenewal)) issues.push(...collectIssues(ScheduledRenewalOptionsSchema, raw.scheduledRenewal, 'scheduledRenewal'));
   if (isPlainObject(raw.resilience)) issues.push(...collectIssues(ResilienceOptionsSchema, raw.resilience, 'resilience'));
   issues.push(...defaultTenantIssues(raw, rawTenants));
   if (issues.length > 0) throw new PaymentsAuthConfigError(issues);
@@ -49,12 +49,12 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     defaultTenant: raw.defaultTenant,
     resolveTenant: raw.resolveTenant,
     tokenRequestTimeoutMs: raw.tokenRequestTimeoutMs ?? OPTION_DEFAULTS.tokenRequestTimeoutMs,
-    refreshMarginMs: raw.refreshMarginMs ?? OPTION_DEFAULTS.refreshMarginMs,
-    refreshMarginMaxRatio: raw.refreshMarginMaxRatio ?? OPTION_DEFAULTS.refreshMarginMaxRatio,
+    renewalMarginMs: raw.renewalMarginMs ?? OPTION_DEFAULTS.renewalMarginMs,
+    renewalMarginMaxRatio: raw.renewalMarginMaxRatio ?? OPTION_DEFAULTS.renewalMarginMaxRatio,
     store: raw.store ?? defaultStore(),
     tenantHeader: raw.tenantHeader ?? OPTION_DEFAULTS.tenantHeader,
     http: raw.http ?? {},
-    refresher: { ...OPTION_DEFAULTS.refresher, ...raw.refresher },
+    scheduledRenewal: { ...OPTION_DEFAULTS.scheduledRenewal, ...raw.scheduledRenewal },
     resilience: { ...OPTION_DEFAULTS.resilience, ...raw.resilience },
   };
 }

@@ -70,12 +70,12 @@ export interface PaymentsAuthModuleOptions {
   /** Deadline for one token-endpoint call, connection to last byte. Default 10 000 ms. */
   tokenRequestTimeoutMs?: number;
   /** Renew a token this long before it expires. Default 60 000 ms. */
-  refreshMarginMs?: number;
+  renewalMarginMs?: number;
   /**
    * The margin never exceeds this fraction of the token's lifetime, so short-lived tokens cannot cause a
    * refresh storm (a 60 s margin on a 30 s token would renew on every call). Default 0.5.
    */
-  refreshMarginMaxRatio?: number;
+  renewalMarginMaxRatio?: number;
   /**
    * Where tokens (and Blnk's rotating refresh tokens) are kept. Default: a `FileTokenStore` in
    * `./.payments-auth`, so a rotated refresh token survives a restart. Use `MemoryTokenStore` for tests or
@@ -87,12 +87,12 @@ export interface PaymentsAuthModuleOptions {
   /** Defaults for the Axios instance behind `PaymentsHttpService` (timeout, proxy, ...). */
   http?: CreateAxiosDefaults;
   /** Proactive renewal of tokens in use. On by default; `{ enabled: false }` is reactive-only mode. */
-  refresher?: Partial<RefresherOptions>;
+  scheduledRenewal?: Partial<ScheduledRenewalOptions>;
   /** Backoff and circuit breaker for failing token endpoints. */
   resilience?: Partial<ResilienceOptions>;
 }
 
-export interface RefresherOptions {
+export interface ScheduledRenewalOptions {
   /** Default true. The app must import `ScheduleModule.forRoot()` for the timer to be listed in SchedulerRegistry. */
   enabled: boolean;
   /** A tenant whose token nobody asked for in this long is no longer renewed; its token simply expires. Default 30 min. */
@@ -100,7 +100,7 @@ export interface RefresherOptions {
   /** Renewals are spread over up to this long before the renewal point (capped at 10% of the lifetime). Default 30 s. */
   jitterMs: number;
   /** Scheduled renewals running at once, across all tenants. Default 16. */
-  maxConcurrentRefreshes: number;
+  maxConcurrentRenewals: number;
 }
 
 /** No wait (backoff step, open circuit, provider `Retry-After`) lasts longer than 5 minutes; larger values are refused. */
@@ -121,11 +121,11 @@ export interface ResolvedPaymentsAuthOptions {
   defaultTenant?: string;
   resolveTenant?: (tenantId: string) => Promise<TenantConfig | undefined>;
   tokenRequestTimeoutMs: number;
-  refreshMarginMs: number;
-  refreshMarginMaxRatio: number;
+  renewalMarginMs: number;
+  renewalMarginMaxRatio: number;
   store: TokenStore;
   tenantHeader: string;
   http: CreateAxiosDefaults;
-  refresher: RefresherOptions;
+  scheduledRenewal: ScheduledRenewalOptions;
   resilience: ResilienceOptions;
 }

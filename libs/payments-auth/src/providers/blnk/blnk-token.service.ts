@@ -40,9 +40,9 @@ export class BlnkTokenService extends ProviderTokenService<BlnkOAuthConfig> {
   }
 
   /** For static modes: the same as getToken (there is nothing to renew). */
-  override async refresh(tenantId?: string): Promise<string> {
+  override async forceRenewal(tenantId?: string): Promise<string> {
     const config = await this.blnkConfig(tenantId);
-    return config.mode === 'oauth' ? super.refresh(tenantId) : config.apiKey;
+    return config.mode === 'oauth' ? super.forceRenewal(tenantId) : config.apiKey;
   }
 
   /** For static modes there is no cached token to drop: always false. */

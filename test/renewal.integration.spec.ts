@@ -5,9 +5,10 @@ import {
   PaymentsAuthEvents,
   PaymentsAuthMetrics,
   PaymentsAuthModuleOptions,
-  REFRESH_TIMER_NAME,
-  RefreshScheduler,
+  RENEWAL_TIMER_NAME,
 } from 'nestjs-payments-auth';
+// Internal (not exported): how many renewals the scheduler holds, and on how many timers.
+import { RenewalScheduler } from '../libs/payments-auth/src/renewal/renewal-scheduler';
 import { PaymentsAuthHealthIndicator } from 'nestjs-payments-auth/terminus';
 import { TerminusModule } from '@nestjs/terminus';
 import { DEFAULT_BLINK_ACCOUNT, Sandbox } from '@app/sandbox';
@@ -36,7 +37,7 @@ const twoTenants = (sandbox: Sandbox): Partial<PaymentsAuthModuleOptions> => ({
   },
 });
 
-describe('scheduled refresher and resilience', () => {
+describe('scheduled renewal and resilience', () => {
   let fixture: PaymentsAuthFixture;
 
   afterEach(async () => {
@@ -71,20 +72,20 @@ describe('scheduled refresher and resilience', () => {
       defaultTenant: undefined,
     }));
     await Promise.all(Array.from({ length: 50 }, (_, index) => fixture.blink.getToken(`t${index}`)));
-    expect(fixture.app.get(RefreshScheduler).stats()).toMatchObject({ scheduled: 50, timers: 1 });
-    expect(fixture.app.get(SchedulerRegistry).getTimeouts()).toEqual([REFRESH_TIMER_NAME]);
+    expect(fixture.app.get(RenewalScheduler).stats()).toMatchObject({ scheduled: 50, timers: 1 });
+    expect(fixture.app.get(SchedulerRegistry).getTimeouts()).toEqual([RENEWAL_TIMER_NAME]);
     // A forced refresh replaces the tenant's scheduled renewal rather than adding a second one.
-    await fixture.blink.refresh('t0');
-    expect(fixture.app.get(RefreshScheduler).stats()).toMatchObject({ scheduled: 50, timers: 1 });
+    await fixture.blink.forceRenewal('t0');
+    expect(fixture.app.get(RenewalScheduler).stats()).toMatchObject({ scheduled: 50, timers: 1 });
   });
 
-  it('a renewal backlog beyond maxConcurrentRefreshes drains before the tokens expire', async () => {
+  it('a renewal backlog beyond maxConcurrentRenewals drains before the tokens expire', async () => {
     const tenantCount = 30;
     fixture = await PaymentsAuthFixture.start(
       (sandbox) => ({
         tenants: Object.fromEntries(Array.from({ length: tenantCount }, (_, index) => [`t${index}`, acmeTenant(sandbox)])),
         defaultTenant: undefined,
-        refresher: { maxConcurrentRefreshes: 3 },
+        scheduledRenewal: { maxConcurrentRenewals: 3 },
       }),
       { blink: { tokenLifetimeSeconds: 6 } },
     );
@@ -169,7 +170,7 @@ describe('scheduled refresher and resilience', () => {
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
     await expect(fixture.blink.getToken('down')).rejects.toBeInstanceOf(CircuitOpenError);
     expect(metrics().snapshot().circuitRejections).toBeGreaterThan(0);
-    expect(metrics().snapshot().refreshFailures).toBe(6);
+    expect(metrics().snapshot().tokenCallFailures).toBe(6);
   });
 
   it('opens and closes the circuit, with events that carry no credential, and reports health (terminus entry)', async () => {
@@ -200,9 +201,9 @@ describe('scheduled refresher and resilience', () => {
     await sleep(600);
     const token = await fixture.blink.getToken();
     expect(events.map((event) => event.type)).toEqual([
-      'token.refresh_failed',
-      'token.refresh_failed',
-      'token.refresh_failed',
+      'token.call_failed',
+      'token.call_failed',
+      'token.call_failed',
       'circuit.opened',
       'circuit.closed',
       'token.acquired',
@@ -218,18 +219,18 @@ describe('scheduled refresher and resilience', () => {
     const types: string[] = [];
     fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => types.push(event.type));
     await fixture.blnk.getToken();
-    await fixture.blnk.refresh();
-    expect(types).toEqual(['token.acquired', 'refresh_token.rotated', 'token.refreshed', 'refresh_token.rotated']);
+    await fixture.blnk.forceRenewal();
+    expect(types).toEqual(['token.acquired', 'refresh_token.rotated', 'token.renewed', 'refresh_token.rotated']);
   });
 
   it('stops renewing a tenant that has gone idle while an active one keeps renewing', async () => {
     fixture = await PaymentsAuthFixture.start(
-      (sandbox) => ({ tenants: { idle: acmeTenant(sandbox), busy: acmeTenant(sandbox) }, defaultTenant: undefined, refresher: { idleTimeoutMs: 1_000 } }),
+      (sandbox) => ({ tenants: { idle: acmeTenant(sandbox), busy: acmeTenant(sandbox) }, defaultTenant: undefined, scheduledRenewal: { idleTimeoutMs: 1_000 } }),
       { blink: { tokenLifetimeSeconds: 2 } },
     );
     const renewals = { idle: 0, busy: 0 };
     fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => {
-      if (event.type === 'token.refreshed') renewals[event.tenant as 'idle' | 'busy'] += 1;
+      if (event.type === 'token.renewed') renewals[event.tenant as 'idle' | 'busy'] += 1;
     });
     await fixture.blink.getToken('idle');
     const busy = await steadyLoad(() => fixture.blink.getToken('busy'), 5_000, 100);
@@ -259,9 +260,9 @@ describe('scheduled refresher and resilience', () => {
   });
 
   it('reactive-only mode schedules nothing', async () => {
-    fixture = await PaymentsAuthFixture.start(() => ({ refresher: { enabled: false } }), { blink: { tokenLifetimeSeconds: 2 } });
+    fixture = await PaymentsAuthFixture.start(() => ({ scheduledRenewal: { enabled: false } }), { blink: { tokenLifetimeSeconds: 2 } });
     await fixture.blink.getToken();
-    expect(fixture.app.get(RefreshScheduler).stats()).toMatchObject({ scheduled: 0, timers: 0 });
+    expect(fixture.app.get(RenewalScheduler).stats()).toMatchObject({ scheduled: 0, timers: 0 });
     await sleep(2_200);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
   });

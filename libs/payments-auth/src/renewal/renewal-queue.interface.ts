@@ -1,5 +1,5 @@
 /** What the engine asks of a scheduler: renew this tenant's token at (or soon after) `dueAt`. */
-export interface RenewalScheduler {
+export interface RenewalQueue {
   /** The caller keeps the handle and cancels it when it schedules the same tenant again. */
   schedule(target: RenewalTarget, tenant: string, dueAt: number): ScheduledRenewal | undefined;
 }

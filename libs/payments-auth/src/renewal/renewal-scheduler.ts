@@ -3,7 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
 import { MinHeap } from './min-heap.js';
-import type { RenewalScheduler, RenewalTarget, ScheduledRenewal } from './renewal-scheduler.interface.js';
+import type { RenewalQueue, RenewalTarget, ScheduledRenewal } from './renewal-queue.interface.js';
 
 /**
  * One scheduled renewal. The engine holds it and cancels it when it reschedules the tenant, so the scheduler
@@ -26,18 +26,18 @@ class Job implements ScheduledRenewal {
   }
 }
 
-export const REFRESH_TIMER_NAME = 'payments-auth-refresher';
+export const RENEWAL_TIMER_NAME = 'payments-auth-renewal';
 /** setTimeout's ceiling; later jobs just wake the timer once more. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * Proactive renewal for every provider + tenant with one timer: jobs sit in a min-heap by due time and the
  * single timeout (registered in the app's SchedulerRegistry when ScheduleModule is imported) is armed for the
- * earliest. No per-tenant timers, no sweep over all tenants. At most `maxConcurrentRefreshes` renewals run at
+ * earliest. No per-tenant timers, no sweep over all tenants. At most `maxConcurrentRenewals` renewals run at
  * once; the jitter the engine adds to due times spreads the rest.
  */
 @Injectable()
-export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class RenewalScheduler implements RenewalQueue, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('PaymentsAuth');
   private readonly heap = new MinHeap<Job>();
   private pendingJobs = 0;
@@ -56,7 +56,7 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
   ) {}
 
   get enabled(): boolean {
-    return this.options.refresher.enabled;
+    return this.options.scheduledRenewal.enabled;
   }
 
   /** Provider + tenant pairs with a renewal scheduled, renewals running, and timers held (one at most). */
@@ -76,7 +76,7 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
     if (!this.schedulerRegistry) {
-      this.logger.warn('ScheduleModule.forRoot() is not imported: proactive refresh runs on a timer not listed in SchedulerRegistry');
+      this.logger.warn('ScheduleModule.forRoot() is not imported: scheduled renewals run on a timer not listed in SchedulerRegistry');
     }
     this.started = true;
     const next = this.heap.peek();
@@ -99,13 +99,13 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
     this.timer = setTimeout(() => this.tick(), delay);
     // The app's server keeps the process alive; a pending renewal must not keep a finished script running.
     this.timer.unref();
-    this.schedulerRegistry?.addTimeout(REFRESH_TIMER_NAME, this.timer);
+    this.schedulerRegistry?.addTimeout(RENEWAL_TIMER_NAME, this.timer);
   }
 
   private disarm(): void {
     if (this.timer === undefined) return;
     clearTimeout(this.timer);
-    if (this.schedulerRegistry?.doesExist('timeout', REFRESH_TIMER_NAME)) this.schedulerRegistry.deleteTimeout(REFRESH_TIMER_NAME);
+    if (this.schedulerRegistry?.doesExist('timeout', RENEWAL_TIMER_NAME)) this.schedulerRegistry.deleteTimeout(RENEWAL_TIMER_NAME);
     this.timer = undefined;
     this.armedFor = Infinity;
   }
@@ -115,7 +115,7 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
     if (this.stopped) return;
     const now = Date.now();
     for (let next = this.heap.peek(); next && next.dueAt <= now; next = this.heap.peek()) {
-      if (this.running.size >= this.options.refresher.maxConcurrentRefreshes) break;
+      if (this.running.size >= this.options.scheduledRenewal.maxConcurrentRenewals) break;
       const job = this.heap.pop() as Job;
       if (!job.pending) continue;
       job.pending = false;
@@ -124,7 +124,7 @@ export class RefreshScheduler implements RenewalScheduler, OnApplicationBootstra
     }
     const next = this.heap.peek();
     // Saturated: the next free slot re-ticks; otherwise sleep until the next due job.
-    if (next && this.running.size < this.options.refresher.maxConcurrentRefreshes) this.arm(next.dueAt);
+    if (next && this.running.size < this.options.scheduledRenewal.maxConcurrentRenewals) this.arm(next.dueAt);
   }
 
   private run(job: Job): void {

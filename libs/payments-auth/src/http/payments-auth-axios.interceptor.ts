@@ -35,7 +35,7 @@ interface Attachment {
  * scrubbed of credential headers.
  */
 @Injectable()
-export class PaymentsAuthInterceptor {
+export class PaymentsAuthAxiosInterceptor {
   private readonly attachments = new WeakMap<InternalAxiosRequestConfig, Attachment>();
 
   constructor(
