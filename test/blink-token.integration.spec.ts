@@ -10,7 +10,7 @@ describe('BlinkTokenService against the Blink sandbox', () => {
 
   it('mints a token the sandbox accepts, and caches it', async () => {
     fixture = await PaymentsAuthFixture.start();
-    const token = await fixture.blink.getToken();
+    const token = await fixture.blink.getToken('acme');
     expect(await fixture.blink.getToken('acme')).toBe(token);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
 
@@ -25,8 +25,8 @@ describe('BlinkTokenService against the Blink sandbox', () => {
   it('reports expiry and account facts without the token', async () => {
     fixture = await PaymentsAuthFixture.start();
     const before = Date.now();
-    const info = await fixture.blink.getTokenInfo();
-    const token = await fixture.blink.getToken();
+    const info = await fixture.blink.getTokenInfo('acme');
+    const token = await fixture.blink.getToken('acme');
     expect(info.expiresAt.getTime()).toBe((jwtDecode(token).exp as number) * 1000);
     expect(info.expiresAt.getTime()).toBeGreaterThan(before + 29 * 60_000);
     expect(info.renewAt.getTime()).toBe(info.expiresAt.getTime() - 60_000);
@@ -36,30 +36,30 @@ describe('BlinkTokenService against the Blink sandbox', () => {
 
   it('turns 1000 concurrent cold getToken calls into exactly 1 token call', async () => {
     fixture = await PaymentsAuthFixture.start();
-    const tokens = await Promise.all(Array.from({ length: 1000 }, () => fixture.blink.getToken()));
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => fixture.blink.getToken('acme')));
     expect(new Set(tokens).size).toBe(1);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
   });
 
   it('refresh() forces one new token shared by concurrent callers', async () => {
     fixture = await PaymentsAuthFixture.start();
-    const first = await fixture.blink.getToken();
-    const refreshed = await Promise.all(Array.from({ length: 20 }, () => fixture.blink.forceRenewal()));
+    const first = await fixture.blink.getToken('acme');
+    const refreshed = await Promise.all(Array.from({ length: 20 }, () => fixture.blink.forceRenewal('acme')));
     expect(new Set(refreshed).size).toBe(1);
     expect(refreshed[0]).not.toBe(first);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
-    expect(await fixture.blink.getToken()).toBe(refreshed[0]);
+    expect(await fixture.blink.getToken('acme')).toBe(refreshed[0]);
   });
 
   it('invalidate(token) drops only the token it names', async () => {
     fixture = await PaymentsAuthFixture.start();
-    const stale = await fixture.blink.getToken();
+    const stale = await fixture.blink.getToken('acme');
     expect(await fixture.blink.invalidate('acme', stale)).toBe(true);
-    const fresh = await fixture.blink.getToken();
+    const fresh = await fixture.blink.getToken('acme');
     expect(fresh).not.toBe(stale);
     // A late 401 handler holding the old token must not throw the new one away.
     expect(await fixture.blink.invalidate('acme', stale)).toBe(false);
-    expect(await fixture.blink.getToken()).toBe(fresh);
+    expect(await fixture.blink.getToken('acme')).toBe(fresh);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
   });
 
@@ -68,7 +68,7 @@ describe('BlinkTokenService against the Blink sandbox', () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), { blink: { tokenLifetimeSeconds: 2 } });
     const seen = new Set<string>();
     for (let call = 0; call < 60; call += 1) {
-      seen.add(await fixture.blink.getToken());
+      seen.add(await fixture.blink.getToken('acme'));
       await sleep(50);
     }
     // ~3 s of calls; `exp` has whole seconds, so tokens live 1-2 s and renew at half that: a handful of token

@@ -1,4 +1,4 @@
-import { ReauthorizationRequiredError } from 'nestjs-payments-auth';
+import { CredentialModeError, ReauthorizationRequiredError } from 'nestjs-payments-auth';
 import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
 import { PaymentsAuthFixture, defaultOptions, sleep } from './support/payments-auth.fixture';
 
@@ -14,17 +14,17 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
 
   it('refreshes with the seed, caches, and the sandbox accepts the token', async () => {
     fixture = await PaymentsAuthFixture.start();
-    const token = await fixture.blnk.getToken();
-    expect(await fixture.blnk.getToken()).toBe(token);
+    const token = await fixture.blnk.getToken('acme');
+    expect(await fixture.blnk.getToken('acme')).toBe(token);
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
     expect((await ledgers(token)).status).toBe(200);
-    const info = await fixture.blnk.getTokenInfo();
+    const info = await fixture.blnk.getTokenInfo('acme');
     expect(info).toMatchObject({ provider: 'blnk', tenant: 'acme', hasRefreshToken: true, details: { scope: 'data:read data:write proxy:write' } });
   });
 
   it('turns 1000 concurrent cold getToken calls into exactly 1 token call', async () => {
     fixture = await PaymentsAuthFixture.start();
-    const tokens = await Promise.all(Array.from({ length: 1000 }, () => fixture.blnk.getToken()));
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => fixture.blnk.getToken('acme')));
     expect(new Set(tokens).size).toBe(1);
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
   });
@@ -34,13 +34,13 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     const tokens = new Set<string>();
     // ~3.5 lifetimes of steady use; renewal happens at half the 1 s lifetime.
     for (let call = 0; call < 70; call += 1) {
-      const token = await fixture.blnk.getToken();
+      const token = await fixture.blnk.getToken('acme');
       tokens.add(token);
       expect((await ledgers(token)).status).toBe(200);
       await sleep(50);
     }
     // Plus forced refreshes in a burst: each shares one call and uses the newest refresh token.
-    for (let round = 0; round < 3; round += 1) await Promise.all([fixture.blnk.forceRenewal(), fixture.blnk.forceRenewal()]);
+    for (let round = 0; round < 3; round += 1) await Promise.all([fixture.blnk.forceRenewal('acme'), fixture.blnk.forceRenewal('acme')]);
     expect(tokens.size).toBeGreaterThanOrEqual(4);
     expect(fixture.sandbox.blnk.counters.invalidGrant).toBe(0);
     expect(fixture.sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
@@ -81,23 +81,35 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
       defaultTenant: undefined,
     }));
     expect(await fixture.blnk.getToken('keyed')).toBe(DEFAULT_BLNK_API_KEY);
-    expect(await fixture.blnk.getAuthHeader('keyed')).toEqual({ name: 'Authorization', value: `Bearer ${DEFAULT_BLNK_API_KEY}` });
-    expect(await fixture.blnk.getCredentialInfo('keyed')).toEqual({ tenant: 'keyed', mode: 'api-key', header: 'Authorization' });
+    expect(await fixture.blnk.getAuthHeaders('keyed')).toEqual({ Authorization: `Bearer ${DEFAULT_BLNK_API_KEY}` });
+    expect(await fixture.blnk.getCredentialInfo('keyed')).toEqual({
+      provider: 'blnk',
+      tenant: 'keyed',
+      mode: 'api-key',
+      managed: false,
+      header: 'Authorization',
+      baseUrl: fixture.sandbox.blnk.url,
+    });
     expect((await ledgers(await fixture.blnk.getToken('keyed'), 'inst_9')).status).toBe(200);
+    expect(await fixture.blnk.forceRenewal('keyed')).toBe(DEFAULT_BLNK_API_KEY);
 
-    const coreHeader = await fixture.blnk.getAuthHeader('core');
-    expect(coreHeader).toEqual({ name: 'X-Blnk-Key', value: DEFAULT_BLNK_CORE_KEY });
-    const core = await fetch(`${fixture.sandbox.blnk.url}/ledgers`, { headers: { [coreHeader.name]: coreHeader.value } });
+    // Spread straight into a request's headers: the Core key lands in X-Blnk-Key, never as a bearer token.
+    const coreHeaders = await fixture.blnk.getAuthHeaders('core');
+    expect(coreHeaders).toEqual({ 'X-Blnk-Key': DEFAULT_BLNK_CORE_KEY });
+    const core = await fetch(`${fixture.sandbox.blnk.url}/ledgers`, { headers: { ...coreHeaders } });
     expect(core.status).toBe(200);
-    expect(await fixture.blnk.forceRenewal('core')).toBe(DEFAULT_BLNK_CORE_KEY);
+    expect(await fixture.blnk.getCredentialInfo('core')).toMatchObject({ mode: 'core', managed: false, header: 'X-Blnk-Key' });
+    await expect(fixture.blnk.getToken('core')).rejects.toMatchObject({ constructor: CredentialModeError, code: 'PAYMENTS_AUTH_CREDENTIAL_MODE' });
+    await expect(fixture.blnk.forceRenewal('core')).rejects.toThrow(/X-Blnk-Key.*getAuthHeaders/);
     expect(await fixture.blnk.invalidate('core')).toBe(false);
-    await expect(fixture.blnk.getTokenInfo('core')).rejects.toThrow(/no token lifecycle/);
+    await expect(fixture.blnk.getTokenInfo('core')).rejects.toThrow(/no token lifecycle; use getCredentialInfo/);
+    await expect(fixture.blnk.getTokenInfo('keyed')).rejects.toBeInstanceOf(CredentialModeError);
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(0);
   });
 
   it('uses the default options helper with a fresh sandbox grant per app', async () => {
     fixture = await PaymentsAuthFixture.start(defaultOptions);
-    await fixture.blnk.getToken();
+    await fixture.blnk.getToken('acme');
     expect(fixture.sandbox.blnk.counters.invalidGrant).toBe(0);
   });
 });

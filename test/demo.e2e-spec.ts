@@ -38,13 +38,13 @@ describe('demo app on the sandbox (e2e)', () => {
 
   it('shows token info for a tenant without any token value', async () => {
     const response = await request(server()).get('/tenants/acme/tokens').expect(200);
-    expect(response.body.blink).toMatchObject({ provider: 'blink', details: { currencies: ['GBP'] } });
+    expect(response.body.blink).toMatchObject({ provider: 'blink', mode: 'key-pair', managed: true, token: { details: { currencies: ['GBP'] } } });
     expect(response.body.blnk).toMatchObject({ mode: 'oauth', header: 'Authorization', token: { hasRefreshToken: true } });
     const issued = [...sandbox.blink.issuedTokens(), ...sandbox.blnk.issuedTokens()];
     expect(issued.length).toBeGreaterThan(0);
     for (const token of issued) expect(response.text).not.toContain(token);
     const globex = await request(server()).get('/tenants/globex/tokens').expect(200);
-    expect(globex.body.blnk).toEqual({ tenant: 'globex', mode: 'api-key', header: 'Authorization' });
+    expect(globex.body.blnk).toEqual({ provider: 'blnk', tenant: 'globex', mode: 'api-key', managed: false, header: 'Authorization', baseUrl: sandbox.blnk.url });
   });
 
   it('creates a Blink payment intent through PaymentsHttpService', async () => {

@@ -13,13 +13,13 @@ describe('the optional @nestjs/event-emitter bridge', () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), {}, { imports: [EventEmitterModule.forRoot()] });
     const received: Array<{ name: string; event: PaymentsAuthEvent }> = [];
     fixture.app.get(EventEmitter2).onAny((name: string | string[], event: PaymentsAuthEvent) => received.push({ name: String(name), event }));
-    const token = await fixture.blink.getToken();
+    const token = await fixture.blink.getToken('acme');
     expect(received).toEqual([{ name: 'payments-auth.token.acquired', event: expect.objectContaining({ type: 'token.acquired', provider: 'blink', tenant: 'acme' }) }]);
     expect(JSON.stringify(received)).not.toContain(token);
   });
 
   it('is simply absent without EventEmitterModule', async () => {
     fixture = await PaymentsAuthFixture.start();
-    await expect(fixture.blink.getToken()).resolves.toEqual(expect.any(String));
+    await expect(fixture.blink.getToken('acme')).resolves.toEqual(expect.any(String));
   });
 });

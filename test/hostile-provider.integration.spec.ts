@@ -48,12 +48,12 @@ describe('hostile token endpoint answers', () => {
       fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => events.push(event));
       fixture.sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter });
 
-      const first = await rejectionOf(fixture.blink.getToken());
+      const first = await rejectionOf(fixture.blink.getToken('acme'));
       expect(first).toBeInstanceOf(RateLimitedError);
       expect((first as RateLimitedError).retryAfterMs).toBe(MAX_WAIT_MS);
       // Blocked by the backoff: the same typed error again, without a token call (and no RangeError).
       const calls = fixture.sandbox.blink.counters.tokenCalls;
-      expect(await rejectionOf(fixture.blink.forceRenewal())).toBeInstanceOf(RateLimitedError);
+      expect(await rejectionOf(fixture.blink.forceRenewal('acme'))).toBeInstanceOf(RateLimitedError);
       expect(fixture.sandbox.blink.counters.tokenCalls).toBe(calls);
 
       const failed = events.find((event) => event.type === 'token.call_failed') as PaymentsAuthEvent & { retryAt: Date };
@@ -63,8 +63,8 @@ describe('hostile token endpoint answers', () => {
     it('an open circuit never stays open longer than MAX_WAIT_MS, whatever Retry-After says', async () => {
       fixture = await PaymentsAuthFixture.start(() => ({ resilience: { circuitFailureThreshold: 1 } }));
       fixture.sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: String(365 * 24 * 3600) });
-      expect(await rejectionOf(fixture.blink.getToken())).toBeInstanceOf(RateLimitedError);
-      const open = await rejectionOf(fixture.blink.getToken());
+      expect(await rejectionOf(fixture.blink.getToken('acme'))).toBeInstanceOf(RateLimitedError);
+      const open = await rejectionOf(fixture.blink.getToken('acme'));
       expect(open).toBeInstanceOf(CircuitOpenError);
       expect((open as CircuitOpenError).retryAfterMs).toBeGreaterThan(MAX_WAIT_MS - 1_000);
       expect((open as CircuitOpenError).retryAfterMs).toBeLessThanOrEqual(MAX_WAIT_MS);
@@ -104,8 +104,8 @@ describe('hostile token endpoint answers', () => {
             },
           },
         }));
-        const blnkError = await rejectionOf(fixture.blnk.getToken());
-        const blinkError = await rejectionOf(fixture.blink.getToken());
+        const blnkError = await rejectionOf(fixture.blnk.getToken('acme'));
+        const blinkError = await rejectionOf(fixture.blink.getToken('acme'));
         expect(blnkError.message).toContain('invalid_request: auth Basic [REDACTED]');
         expect(blinkError.message).toContain('[REDACTED]');
         const shown = [renderingsOf(blnkError), renderingsOf(blinkError), printed.join('')].join('\n');
@@ -137,11 +137,11 @@ describe('hostile token endpoint answers', () => {
     const errors: PaymentsAuthError[] = [];
     for (const echoed of [secrets.clientSecret, secrets.refreshToken]) {
       fixture.sandbox.blnk.faults.inject({ kind: 'status', status: 400, body: { error: echoed } });
-      errors.push(await rejectionOf(fixture.blnk.getToken()));
+      errors.push(await rejectionOf(fixture.blnk.getToken('acme')));
       await sleep(5);
     }
     fixture.sandbox.blink.faults.inject({ kind: 'status', status: 400, body: { error: secrets.secretKey, message: 'no' } });
-    errors.push(await rejectionOf(fixture.blink.getToken()));
+    errors.push(await rejectionOf(fixture.blink.getToken('acme')));
     for (const error of errors) {
       expect(error.providerErrorCode).toBeUndefined();
       const shown = renderingsOf(error);
@@ -150,7 +150,7 @@ describe('hostile token endpoint answers', () => {
     // An ordinary code is still reported.
     await sleep(5);
     fixture.sandbox.blnk.faults.inject({ kind: 'status', status: 400, body: { error: 'invalid_scope' } });
-    expect((await rejectionOf(fixture.blnk.getToken())).providerErrorCode).toBe('invalid_scope');
+    expect((await rejectionOf(fixture.blnk.getToken('acme'))).providerErrorCode).toBe('invalid_scope');
   });
 
   describe('a new refresh token inside an unusable answer', () => {
@@ -165,16 +165,16 @@ describe('hostile token endpoint answers', () => {
       const store = new MemoryTokenStore();
       fixture = await PaymentsAuthFixture.start(() => ({ store, resilience: { backoffBaseMs: 1 } }));
       fixture.sandbox.blnk.faults.inject({ kind: 'corrupt-answer', replace, status });
-      const refused = await rejectionOf(fixture.blnk.getToken());
+      const refused = await rejectionOf(fixture.blnk.getToken('acme'));
       expect(refused).toBeInstanceOf(status === 400 ? ProviderRejectedError : MalformedResponseError);
       expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenIssued: 1, invalidGrant: 0 });
 
       await sleep(5); // past the 1 ms backoff step
-      expect(await fixture.blnk.getToken()).toMatch(/^blnk_at_/);
+      expect(await fixture.blnk.getToken('acme')).toMatch(/^blnk_at_/);
       // A second instance on the same store sends the newest refresh token too.
       const second = await PaymentsAuthFixture.startOn(fixture.sandbox, () => ({ store }));
       try {
-        await second.blnk.forceRenewal();
+        await second.blnk.forceRenewal('acme');
       } finally {
         await second.close();
       }
@@ -186,7 +186,7 @@ describe('hostile token endpoint answers', () => {
     fixture = await PaymentsAuthFixture.start();
     const body = JSON.stringify({ access_token: 'at-padded', token_type: 'Bearer', expires_in: 3600, padding: 'x'.repeat(300 * 1024) });
     fixture.sandbox.blnk.faults.inject({ kind: 'malformed', body });
-    const refused = await rejectionOf(fixture.blnk.getToken());
+    const refused = await rejectionOf(fixture.blnk.getToken('acme'));
     expect(refused.message.length).toBeLessThan(300);
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
   });
@@ -196,7 +196,7 @@ describe('hostile token endpoint answers', () => {
       fixture = await PaymentsAuthFixture.start();
       fixture.sandbox.blnk.faults.inject({ kind: 'malformed', body: JSON.stringify({ access_token: 'at-forever', token_type: 'Bearer', expires_in: 1e300 }) });
       const before = Date.now();
-      const info = await fixture.blnk.getTokenInfo();
+      const info = await fixture.blnk.getTokenInfo('acme');
       expect(info.expiresAt.getTime()).toBeGreaterThanOrEqual(before + MAX_TOKEN_LIFETIME_MS);
       expect(info.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + MAX_TOKEN_LIFETIME_MS);
       expect(info.renewAt.getTime()).toBeLessThan(info.expiresAt.getTime());
@@ -206,7 +206,7 @@ describe('hostile token endpoint answers', () => {
       fixture = await PaymentsAuthFixture.start();
       const accessToken = jwtWith({ exp: 1e20, sub: 'merchant' });
       fixture.sandbox.blink.faults.inject({ kind: 'malformed', body: JSON.stringify({ access_token: accessToken }) });
-      const info = await fixture.blink.getTokenInfo();
+      const info = await fixture.blink.getTokenInfo('acme');
       expect(Number.isFinite(info.expiresAt.getTime())).toBe(true);
       expect(info.expiresAt.getTime() - info.issuedAt.getTime()).toBe(MAX_TOKEN_LIFETIME_MS);
     });
@@ -219,7 +219,7 @@ describe('hostile token endpoint answers', () => {
       const until = Date.now() + 3_000;
       let served = 0;
       for (let round = 0; round < 1_000 && Date.now() < until; round += 1) {
-        expect(await fixture.blnk.getToken()).toBe('at-brief');
+        expect(await fixture.blnk.getToken('acme')).toBe('at-brief');
         served += 1;
         await sleep(5);
       }

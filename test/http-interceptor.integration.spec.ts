@@ -177,7 +177,7 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
 
   it('scrubs credentials from every Axios error that reaches the caller', async () => {
     fixture = await startWithTenants();
-    const token = await fixture.blink.getToken();
+    const token = await fixture.blink.getToken('acme');
     const notFound = await firstValueFrom(http().get(`${fixture.sandbox.blink.url}/api/pay/v1/nowhere`)).catch((caught: unknown) => caught);
     expect(isAxiosError(notFound) && notFound.response?.status).toBe(404);
     expect(renderingsOf(notFound)).not.toContain(token);

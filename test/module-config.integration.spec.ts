@@ -8,6 +8,7 @@ import {
   PaymentsAuthConfigError,
   PaymentsAuthModule,
   PaymentsAuthModuleOptions,
+  type PaymentsAuthOptionsFactory,
 } from 'nestjs-payments-auth';
 import { DEFAULT_BLINK_ACCOUNT, Sandbox, startSandbox } from '@app/sandbox';
 import { acmeTenant } from './support/payments-auth.fixture';
@@ -79,7 +80,7 @@ describe('PaymentsAuthModule', () => {
     }).compile();
     try {
       const consumer = app.get(PaymentsConsumer);
-      await expect(consumer.blink.getToken()).resolves.toEqual(expect.any(String));
+      await expect(consumer.blink.getToken('acme')).resolves.toEqual(expect.any(String));
     } finally {
       await app.close();
     }
@@ -87,8 +88,8 @@ describe('PaymentsAuthModule', () => {
 
   it('forRootAsync with useClass builds options from an injectable factory class', async () => {
     @Injectable()
-    class OptionsFactory {
-      create(): PaymentsAuthModuleOptions {
+    class OptionsFactory implements PaymentsAuthOptionsFactory {
+      createPaymentsAuthOptions(): PaymentsAuthModuleOptions {
         return { tenants: { acme: acmeTenant(sandbox) }, defaultTenant: 'acme', store: new MemoryTokenStore() };
       }
     }
@@ -96,7 +97,7 @@ describe('PaymentsAuthModule', () => {
       imports: [PaymentsAuthModule.forRootAsync({ useClass: OptionsFactory })],
     }).compile();
     try {
-      await expect(app.get(BlinkTokenService).getToken()).resolves.toEqual(expect.any(String));
+      await expect(app.get(BlinkTokenService).getToken('acme')).resolves.toEqual(expect.any(String));
     } finally {
       await app.close();
     }
@@ -114,8 +115,8 @@ describe('PaymentsAuthModule', () => {
 
   it('forRootAsync with useExisting shares an options factory from another module', async () => {
     @Injectable()
-    class SharedOptions {
-      create(): PaymentsAuthModuleOptions {
+    class SharedOptions implements PaymentsAuthOptionsFactory {
+      createPaymentsAuthOptions(): PaymentsAuthModuleOptions {
         return { tenants: { acme: acmeTenant(sandbox) }, defaultTenant: 'acme', store: new MemoryTokenStore() };
       }
     }
@@ -126,7 +127,7 @@ describe('PaymentsAuthModule', () => {
       imports: [PaymentsAuthModule.forRootAsync({ imports: [OptionsModule], useExisting: SharedOptions })],
     }).compile();
     try {
-      await expect(app.get(BlnkTokenService).getToken()).resolves.toEqual(expect.any(String));
+      await expect(app.get(BlnkTokenService).getToken('acme')).resolves.toEqual(expect.any(String));
     } finally {
       await app.close();
     }

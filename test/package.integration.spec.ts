@@ -48,6 +48,7 @@ import {
   PaymentsAuthModule,
   PaymentsHttpService,
   type PaymentsAuthModuleOptions,
+  type BlinkTokenDetails,
   type TokenSnapshot,
 } from '${PACKAGE_NAME}';
 
@@ -65,10 +66,12 @@ export const missingTenants: PaymentsAuthModuleOptions = { defaultTenant: 'acme'
 export class Expiry {
   constructor(private readonly blink: BlinkTokenService) {}
 
-  async expiresAt(tenant?: string): Promise<Date | string> {
+  async expiresAt(tenant: string): Promise<Date | string> {
     try {
-      const info: TokenSnapshot = await this.blink.getTokenInfo(tenant);
-      return info.expiresAt;
+      const info = await this.blink.getTokenInfo(tenant);
+      const details: BlinkTokenDetails = info.details; // typed per provider
+      const snapshot: TokenSnapshot = info; // and still a TokenSnapshot
+      return details.currencies === undefined ? snapshot.expiresAt : info.renewAt;
     } catch (error: unknown) {
       if (error instanceof PaymentsAuthError) return error.code + ' ' + (error.tenant ?? '');
       throw error;
@@ -160,7 +163,7 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     );
     expect(packed.filter((file) => file.includes('.spec.'))).toEqual([]);
     expect(packed.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
-    expect(packed.filter((file) => !/^package\/(dist\/(esm|cjs)\/(.+\.(js|d\.ts)|package\.json)|package\.json|README\.md|LICENSE)$/.test(file))).toEqual([]);
+    expect(packed.filter((file) => !/^package\/(dist\/(esm|cjs)\/(.+\.(js|d\.ts)|package\.json)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/.test(file))).toEqual([]);
     // Every compiled file exists in both formats.
     const esm = packed.filter((file) => file.startsWith('package/dist/esm/')).map((file) => file.slice('package/dist/esm/'.length));
     const cjs = packed.filter((file) => file.startsWith('package/dist/cjs/')).map((file) => file.slice('package/dist/cjs/'.length));

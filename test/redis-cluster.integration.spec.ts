@@ -190,7 +190,7 @@ describe('several instances on Redis', () => {
       [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))),
     );
     try {
-      const tokens = await Promise.all(apps.flatMap((app) => Array.from({ length: 100 }, () => [app.blink.getToken(), app.blnk.getToken()]).flat()));
+      const tokens = await Promise.all(apps.flatMap((app) => Array.from({ length: 100 }, () => [app.blink.getToken('acme'), app.blnk.getToken('acme')]).flat()));
       expect(new Set(tokens).size).toBe(2);
       expect(sandbox.blink.counters.tokenCalls).toBe(1);
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
@@ -206,12 +206,12 @@ describe('several instances on Redis', () => {
       [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))),
     );
     try {
-      await Promise.all(apps.map((app) => Promise.all([app.blink.getToken(), app.blnk.getToken()])));
+      await Promise.all(apps.map((app) => Promise.all([app.blink.getToken('acme'), app.blnk.getToken('acme')])));
       let failures = 0;
       let requests = 0;
       const load = (async () => {
         for (let round = 0; round < 60; round += 1) {
-          const results = await Promise.allSettled(apps.flatMap((app) => [app.blink.getToken(), app.blnk.getToken()]));
+          const results = await Promise.allSettled(apps.flatMap((app) => [app.blink.getToken('acme'), app.blnk.getToken('acme')]));
           requests += results.length;
           failures += results.filter((result) => result.status === 'rejected').length;
           await sleep(25);
@@ -223,8 +223,8 @@ describe('several instances on Redis', () => {
       expect(failures).toBe(0);
       // Back up (and empty): a forced refresh works again, with the newest refresh token from memory.
       await sleep(500);
-      await expect(apps[0].blnk.forceRenewal()).resolves.toEqual(expect.any(String));
-      await expect(apps[1].blnk.forceRenewal()).resolves.toEqual(expect.any(String));
+      await expect(apps[0].blnk.forceRenewal('acme')).resolves.toEqual(expect.any(String));
+      await expect(apps[1].blnk.forceRenewal('acme')).resolves.toEqual(expect.any(String));
       expect(sandbox.blnk.counters.invalidGrant).toBe(0);
     } finally {
       await Promise.all(apps.map((app) => app.close()));
@@ -236,18 +236,18 @@ describe('several instances on Redis', () => {
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
     const apps = await Promise.all([0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))));
     try {
-      await Promise.all(apps.map((app) => app.blnk.getToken())); // both hold version 1
-      await apps[0].blnk.forceRenewal(); // the first holds version 2 now; the second still 1
+      await Promise.all(apps.map((app) => app.blnk.getToken('acme'))); // both hold version 1
+      await apps[0].blnk.forceRenewal('acme'); // the first holds version 2 now; the second still 1
       await raw.flushall();
       // The second renews: it must wait for the first to put version 2 back rather than spend version 1's token.
-      await expect(apps[1].blnk.forceRenewal()).resolves.toEqual(expect.any(String));
+      await expect(apps[1].blnk.forceRenewal('acme')).resolves.toEqual(expect.any(String));
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 3, invalidGrant: 0 });
       expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
       // A new instance with nothing in memory joins the emptied store: it uses the stored token, not the seed.
       await raw.flushall();
       const fresh = await PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }));
       apps.push(fresh);
-      await expect(fresh.blnk.forceRenewal()).resolves.toEqual(expect.any(String));
+      await expect(fresh.blnk.forceRenewal('acme')).resolves.toEqual(expect.any(String));
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 4, invalidGrant: 0 });
     } finally {
       await Promise.all(apps.map((app) => app.close()));

@@ -48,12 +48,12 @@ describe('scheduled renewal and resilience', () => {
 
   it('after warm-up, no request waits on a token and none fails over 3 lifetimes', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), { blink: { tokenLifetimeSeconds: 3 }, blnk: { tokenLifetimeSeconds: 3 } });
-    await Promise.all([fixture.blink.getToken(), fixture.blnk.getToken()]);
+    await Promise.all([fixture.blink.getToken('acme'), fixture.blnk.getToken('acme')]);
     const waitsAfterWarmUp = metrics().snapshot().waits;
 
     const [blink, blnk] = await Promise.all([
-      steadyLoad(() => fixture.blink.getToken(), 9_500),
-      steadyLoad(() => fixture.blnk.getToken(), 9_500),
+      steadyLoad(() => fixture.blink.getToken('acme'), 9_500),
+      steadyLoad(() => fixture.blnk.getToken('acme'), 9_500),
     ]);
     expect(metrics().snapshot().waits - waitsAfterWarmUp).toBe(0);
     expect([...blink.errors, ...blnk.errors]).toEqual([]);
@@ -106,12 +106,12 @@ describe('scheduled renewal and resilience', () => {
   // Lifetimes are 6 s: Blink's `exp` has whole-second precision, so a token lives 5-6 s; renewal is due at half.
   it('respects Retry-After during a 429 storm and fails no request while the token is valid', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), { blink: { tokenLifetimeSeconds: 6 } });
-    await fixture.blink.getToken();
+    await fixture.blink.getToken('acme');
     const waitsBefore = metrics().snapshot().waits;
     fixture.sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: '1' }, Infinity);
     // Until 5.2 s: a second 429 just before the storm ends puts the next attempt ~1 s later (up to ~4.6 s),
     // and that attempt must have succeeded when the counters are read.
-    const load = steadyLoad(() => fixture.blink.getToken(), 5_200);
+    const load = steadyLoad(() => fixture.blink.getToken('acme'), 5_200);
     await sleep(3_600);
     const stormCalls = fixture.sandbox.blink.counters.tokenCalls - 1;
     fixture.sandbox.blink.faults.clear();
@@ -129,12 +129,12 @@ describe('scheduled renewal and resilience', () => {
     fixture = await PaymentsAuthFixture.start(() => ({ resilience: { backoffMaxMs: 300, circuitCooldownMs: 300 } }), {
       blink: { tokenLifetimeSeconds: 6 },
     });
-    await fixture.blink.getToken();
+    await fixture.blink.getToken('acme');
     const waitsBefore = metrics().snapshot().waits;
     fixture.sandbox.blink.faults.inject({ kind: 'status', status: 503 }, Infinity);
     // Until 5.2 s: a second 429 just before the storm ends puts the next attempt ~1 s later (up to ~4.6 s),
     // and that attempt must have succeeded when the counters are read.
-    const load = steadyLoad(() => fixture.blink.getToken(), 5_200);
+    const load = steadyLoad(() => fixture.blink.getToken('acme'), 5_200);
     await sleep(3_500);
     fixture.sandbox.blink.faults.clear();
     const result = await load;
@@ -146,10 +146,10 @@ describe('scheduled renewal and resilience', () => {
 
   it('a slow token endpoint makes no request wait while a token is valid', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), { blink: { tokenLifetimeSeconds: 6 } });
-    await fixture.blink.getToken();
+    await fixture.blink.getToken('acme');
     const waitsBefore = metrics().snapshot().waits;
     fixture.sandbox.blink.faults.inject({ kind: 'delay', ms: 1_500 }, Infinity);
-    const result = await steadyLoad(() => fixture.blink.getToken(), 4_500);
+    const result = await steadyLoad(() => fixture.blink.getToken('acme'), 4_500);
     expect(result.errors).toEqual([]);
     expect(metrics().snapshot().waits - waitsBefore).toBe(0);
     expect(fixture.sandbox.blink.counters.tokenIssued).toBe(2);
@@ -185,11 +185,11 @@ describe('scheduled renewal and resilience', () => {
     fixture.sandbox.blink.faults.inject({ kind: 'status', status: 503 }, Infinity);
     // Backoff is ~0-4 ms here; keep asking until the third failure opens the circuit.
     for (let attempt = 0; attempt < 100 && fixture.sandbox.blink.counters.tokenCalls < 3; attempt += 1) {
-      await fixture.blink.getToken().catch(() => undefined);
+      await fixture.blink.getToken('acme').catch(() => undefined);
       await sleep(5);
     }
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      await expect(fixture.blink.getToken()).rejects.toBeInstanceOf(CircuitOpenError);
+      await expect(fixture.blink.getToken('acme')).rejects.toBeInstanceOf(CircuitOpenError);
     }
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(3);
     expect(health.isHealthy('payments-auth')['payments-auth']).toMatchObject({
@@ -199,7 +199,7 @@ describe('scheduled renewal and resilience', () => {
 
     fixture.sandbox.blink.faults.clear();
     await sleep(600);
-    const token = await fixture.blink.getToken();
+    const token = await fixture.blink.getToken('acme');
     expect(events.map((event) => event.type)).toEqual([
       'token.call_failed',
       'token.call_failed',
@@ -218,8 +218,8 @@ describe('scheduled renewal and resilience', () => {
     fixture = await PaymentsAuthFixture.start();
     const types: string[] = [];
     fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => types.push(event.type));
-    await fixture.blnk.getToken();
-    await fixture.blnk.forceRenewal();
+    await fixture.blnk.getToken('acme');
+    await fixture.blnk.forceRenewal('acme');
     expect(types).toEqual(['token.acquired', 'refresh_token.rotated', 'token.renewed', 'refresh_token.rotated']);
   });
 
@@ -244,7 +244,7 @@ describe('scheduled renewal and resilience', () => {
 
   it('shutdown waits for a renewal in flight and starts none afterwards', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), { blink: { tokenLifetimeSeconds: 2 } });
-    await fixture.blink.getToken();
+    await fixture.blink.getToken('acme');
     fixture.sandbox.blink.faults.inject({ kind: 'delay', ms: 800 }, Infinity);
     // The scheduled renewal starts at ~0.8-1 s; wait until it is in flight.
     for (let poll = 0; poll < 100 && fixture.sandbox.blink.counters.tokenCalls < 2; poll += 1) await sleep(20);
@@ -261,7 +261,7 @@ describe('scheduled renewal and resilience', () => {
 
   it('reactive-only mode schedules nothing', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({ scheduledRenewal: { enabled: false } }), { blink: { tokenLifetimeSeconds: 2 } });
-    await fixture.blink.getToken();
+    await fixture.blink.getToken('acme');
     expect(fixture.app.get(RenewalScheduler).stats()).toMatchObject({ scheduled: 0, timers: 0 });
     await sleep(2_200);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);

@@ -72,9 +72,9 @@ describe('rotation safety between instances sharing a store', () => {
 
   it('refresh() on an instance that holds no token yet still forces a new one when the store has one', async () => {
     const first = await instance();
-    const stored = await first.blnk.getToken();
+    const stored = await first.blnk.getToken('acme');
     const second = await instance();
-    const forced = await second.blnk.forceRenewal();
+    const forced = await second.blnk.forceRenewal('acme');
     expect(forced).not.toBe(stored);
     expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, tokenIssued: 2, invalidGrant: 0 });
   });
@@ -82,17 +82,17 @@ describe('rotation safety between instances sharing a store', () => {
   it('a grant refused at one instance is marked in the store: the other latches without a token call, once', async () => {
     const first = await instance();
     const second = await instance();
-    await first.blnk.getToken();
-    await second.blnk.getToken(); // adopted from the store: one token call in all
+    await first.blnk.getToken('acme');
+    await second.blnk.getToken('acme'); // adopted from the store: one token call in all
     const secondEvents = events(second);
     await revokeSeedGrant(sandbox);
-    await expect(first.blnk.forceRenewal()).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(first.blnk.forceRenewal('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     const calls = sandbox.blnk.counters.tokenCalls;
 
     // The second instance's token is dropped (as after a 401): it reads the mark instead of spending its copy.
-    await second.blnk.invalidate();
-    await expect(second.blnk.getToken()).rejects.toBeInstanceOf(ReauthorizationRequiredError);
-    await expect(second.blnk.getToken()).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await second.blnk.invalidate('acme');
+    await expect(second.blnk.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(second.blnk.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     expect(sandbox.blnk.counters.tokenCalls).toBe(calls);
     expect(secondEvents.filter((event) => event.type === 'reauthorization.required')).toHaveLength(1);
     expect(health(second).healthy).toBe(false);
@@ -103,7 +103,7 @@ describe('rotation safety between instances sharing a store', () => {
     await first.blnk.exchangeAuthorizationCode('acme', sandbox.blnk.issueAuthorizationCode(DEFAULT_BLNK_CLIENT.clientId, redirectUri), redirectUri);
     const afterExchange = sandbox.blnk.counters.tokenCalls;
     await sleep(1_100); // a latched tenant asks the store at most once a second
-    await expect(second.blnk.getToken()).resolves.toEqual(await first.blnk.getToken());
+    await expect(second.blnk.getToken('acme')).resolves.toEqual(await first.blnk.getToken('acme'));
     expect(sandbox.blnk.counters.tokenCalls).toBe(afterExchange);
   });
 
@@ -111,7 +111,7 @@ describe('rotation safety between instances sharing a store', () => {
     const store = new FlakyStore();
     const app = await instance(store);
     store.failWrites = true;
-    const token = await app.blnk.getToken(); // the token works although the store refused it
+    const token = await app.blnk.getToken('acme'); // the token works although the store refused it
     expect(health(app).store).toMatchObject({ state: 'degraded', pendingWrites: 1 });
     await sleep(900); // two retries (after 250 ms and 500 ms more), both refused
     expect(store.writeAttempts).toBeGreaterThanOrEqual(3);
@@ -125,7 +125,7 @@ describe('rotation safety between instances sharing a store', () => {
     const store = new FlakyStore();
     const app = await instance(store);
     store.failWrites = true;
-    const token = await app.blnk.getToken();
+    const token = await app.blnk.getToken('acme');
     await sleep(1_000); // the retries back off: the next one is a second or more away
     store.failWrites = false;
     const attempts = store.writeAttempts;
@@ -137,12 +137,12 @@ describe('rotation safety between instances sharing a store', () => {
 
   it('refused client credentials at one instance (a stale secret) latch only that instance', async () => {
     const healthy = await instance();
-    await healthy.blnk.getToken();
+    await healthy.blnk.getToken('acme');
     const stale = await instance(new FileTokenStore({ directory }), 'an-old-client-secret');
-    await stale.blnk.forceRenewal().catch(() => undefined);
-    await expect(stale.blnk.forceRenewal()).rejects.toMatchObject({ providerErrorCode: 'invalid_client' });
-    await healthy.blnk.invalidate();
-    await expect(healthy.blnk.getToken()).resolves.toEqual(expect.any(String));
+    await stale.blnk.forceRenewal('acme').catch(() => undefined);
+    await expect(stale.blnk.forceRenewal('acme')).rejects.toMatchObject({ providerErrorCode: 'invalid_client' });
+    await healthy.blnk.invalidate('acme');
+    await expect(healthy.blnk.getToken('acme')).resolves.toEqual(expect.any(String));
     expect(healthy.blnk.states()).toEqual([expect.objectContaining({ state: 'valid' })]);
     expect(sandbox.blnk.counters.invalidGrant).toBe(0);
   });
@@ -150,14 +150,14 @@ describe('rotation safety between instances sharing a store', () => {
   it('shutdown waits for a token call under way and stores its rotated refresh token', async () => {
     const first = await instance(new ClosingFileStore({ directory }));
     sandbox.blnk.faults.inject({ kind: 'delay', ms: 500 });
-    const pending = first.blnk.getToken();
+    const pending = first.blnk.getToken('acme');
     await sleep(100); // the call has left
     await first.close();
     apps.splice(apps.indexOf(first), 1);
     await pending;
     const restarted = await instance();
-    await restarted.blnk.getToken();
-    await restarted.blnk.forceRenewal(); // with the rotated token from the store, not the spent seed
+    await restarted.blnk.getToken('acme');
+    await restarted.blnk.forceRenewal('acme'); // with the rotated token from the store, not the spent seed
     expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 0 });
   });
 });

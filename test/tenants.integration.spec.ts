@@ -19,10 +19,14 @@ describe('tenants', () => {
     expect(fixture.sandbox.blink.counters.tokenCalls + fixture.sandbox.blnk.counters.tokenCalls).toBe(0);
   });
 
-  it('fails a call with no tenant and no defaultTenant', async () => {
-    fixture = await PaymentsAuthFixture.start(() => ({ defaultTenant: undefined }));
-    await expect(fixture.blink.getToken()).rejects.toBeInstanceOf(NoTenantError);
-    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(0);
+  it('fails a service call without a tenant even with a defaultTenant (which only the HTTP path uses)', async () => {
+    fixture = await PaymentsAuthFixture.start(); // defaultTenant: 'acme'
+    const forgot = undefined as unknown as string; // what a JavaScript caller, or a cast, can still pass
+    await expect(fixture.blink.getToken(forgot)).rejects.toBeInstanceOf(NoTenantError);
+    await expect(fixture.blnk.getToken(forgot)).rejects.toBeInstanceOf(NoTenantError);
+    await expect(fixture.blink.getTokenInfo(forgot)).rejects.toBeInstanceOf(NoTenantError);
+    await expect(fixture.blnk.getAuthHeaders(forgot)).rejects.toBeInstanceOf(NoTenantError);
+    expect(fixture.sandbox.blink.counters.tokenCalls + fixture.sandbox.blnk.counters.tokenCalls).toBe(0);
   });
 
   it('fails a tenant without this provider before any network call', async () => {

@@ -51,10 +51,10 @@ describe('token endpoint failures', () => {
   it.each(blinkMalformed)('Blink: %s is a MalformedResponseError and is never cached', async (_name, fault) => {
     fixture = await PaymentsAuthFixture.start(() => NO_BACKOFF);
     fixture.sandbox.blink.faults.inject(fault);
-    const error = await rejectionOf(fixture.blink.getToken());
+    const error = await rejectionOf(fixture.blink.getToken('acme'));
     expect(error).toBeInstanceOf(MalformedResponseError);
     expect(error).toMatchObject({ provider: 'blink', tenant: 'acme' });
-    const token = await fixture.blink.getToken();
+    const token = await fixture.blink.getToken('acme');
     expect(token).not.toBe('opaque');
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
   });
@@ -75,9 +75,9 @@ describe('token endpoint failures', () => {
   it.each(blnkMalformed)('Blnk: %s is a MalformedResponseError and is never cached', async (_name, fault) => {
     fixture = await PaymentsAuthFixture.start(() => NO_BACKOFF);
     fixture.sandbox.blnk.faults.inject(fault);
-    expect(await rejectionOf(fixture.blnk.getToken())).toBeInstanceOf(MalformedResponseError);
+    expect(await rejectionOf(fixture.blnk.getToken('acme'))).toBeInstanceOf(MalformedResponseError);
     // The malformed answer was not stored: the next call refreshes with the seed and gets a real token.
-    const token = await fixture.blnk.getToken();
+    const token = await fixture.blnk.getToken('acme');
     expect(token).not.toBe('blnk_at_injected');
     expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 0 });
   });
@@ -86,16 +86,16 @@ describe('token endpoint failures', () => {
     fixture = await PaymentsAuthFixture.start(() => ({ tokenRequestTimeoutMs: 300, ...NO_BACKOFF }));
     fixture.sandbox.blink.faults.inject({ kind: 'delay', ms: 2_000 });
     const started = Date.now();
-    const error = await rejectionOf(fixture.blink.getToken());
+    const error = await rejectionOf(fixture.blink.getToken('acme'));
     expect(error).toBeInstanceOf(ProviderTimeoutError);
     expect(Date.now() - started).toBeLessThan(1_500);
-    expect(await fixture.blink.getToken()).toEqual(expect.any(String));
+    expect(await fixture.blink.getToken('acme')).toEqual(expect.any(String));
   });
 
   it('reports 429 with its Retry-After as a typed error', async () => {
     fixture = await PaymentsAuthFixture.start(() => NO_BACKOFF);
     fixture.sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: '0' });
-    expect(await rejectionOf(fixture.blink.getToken())).toMatchObject({ constructor: RateLimitedError, status: 429, retryAfterMs: 0 });
+    expect(await rejectionOf(fixture.blink.getToken('acme'))).toMatchObject({ constructor: RateLimitedError, status: 429, retryAfterMs: 0 });
     fixture.sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: '7' });
     expect(await rejectionOf(fixture.blink.getToken('acme'))).toMatchObject({ constructor: RateLimitedError, status: 429, retryAfterMs: 7_000 });
   });
@@ -103,27 +103,27 @@ describe('token endpoint failures', () => {
   it('reports 5xx and connection resets as typed, retryable errors', async () => {
     fixture = await PaymentsAuthFixture.start(() => NO_BACKOFF);
     fixture.sandbox.blink.faults.inject({ kind: 'status', status: 503 });
-    expect(await rejectionOf(fixture.blink.getToken())).toMatchObject({ constructor: ProviderUnavailableError, status: 503 });
+    expect(await rejectionOf(fixture.blink.getToken('acme'))).toMatchObject({ constructor: ProviderUnavailableError, status: 503 });
 
     fixture.sandbox.blink.faults.inject({ kind: 'reset' });
-    expect(await rejectionOf(fixture.blink.getToken())).toBeInstanceOf(ProviderUnavailableError);
+    expect(await rejectionOf(fixture.blink.getToken('acme'))).toBeInstanceOf(ProviderUnavailableError);
 
     // Past the backoff step (up to 2 ms after two failures with a 1 ms base). Called sooner, getToken rightly
     // answers with the last error (ECONNRESET) without a call: on a fast machine (Node 24) this test raced it.
     await sleep(10);
-    expect(await fixture.blink.getToken()).toEqual(expect.any(String));
+    expect(await fixture.blink.getToken('acme')).toEqual(expect.any(String));
   });
 
   it('Blink: rejected keys require re-authorization and are not retried in a loop', async () => {
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
       tenants: { acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: BAD_SECRET, baseUrl: sandbox.blink.url } } },
     }));
-    const error = await rejectionOf(fixture.blink.getToken());
+    const error = await rejectionOf(fixture.blink.getToken('acme'));
     expect(error).toMatchObject({ constructor: ReauthorizationRequiredError, status: 401, providerErrorCode: 'Unauthenticated' });
-    for (let call = 0; call < 5; call += 1) await rejectionOf(fixture.blink.getToken());
+    for (let call = 0; call < 5; call += 1) await rejectionOf(fixture.blink.getToken('acme'));
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
     // An explicit refresh() is a deliberate retry: exactly one more call.
-    await rejectionOf(fixture.blink.forceRenewal());
+    await rejectionOf(fixture.blink.forceRenewal('acme'));
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
   });
 
@@ -133,20 +133,20 @@ describe('token endpoint failures', () => {
         acme: { blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: BAD_SECRET, refreshToken: DEFAULT_BLNK_SEED_REFRESH_TOKEN, baseUrl: sandbox.blnk.url } },
       },
     }));
-    const error = await rejectionOf(fixture.blnk.getToken());
+    const error = await rejectionOf(fixture.blnk.getToken('acme'));
     expect(error).toMatchObject({ constructor: ReauthorizationRequiredError, status: 401, providerErrorCode: 'invalid_client' });
-    await rejectionOf(fixture.blnk.getToken());
+    await rejectionOf(fixture.blnk.getToken('acme'));
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
   });
 
   it('Blnk: a spent refresh token is invalid_grant, re-authorization required, no retry loop', async () => {
     fixture = await PaymentsAuthFixture.start();
-    await fixture.blnk.getToken(); // spends the seed
+    await fixture.blnk.getToken('acme'); // spends the seed
     const second = await PaymentsAuthFixture.startOn(fixture.sandbox); // another app still holding the seed in its config
     try {
-      const error = await rejectionOf(second.blnk.getToken());
+      const error = await rejectionOf(second.blnk.getToken('acme'));
       expect(error).toMatchObject({ constructor: ReauthorizationRequiredError, status: 400, providerErrorCode: 'invalid_grant' });
-      await rejectionOf(second.blnk.getToken());
+      await rejectionOf(second.blnk.getToken('acme'));
       expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 1 });
     } finally {
       await second.close();
@@ -157,7 +157,7 @@ describe('token endpoint failures', () => {
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
       tenants: { acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: BAD_SECRET, baseUrl: sandbox.blink.url } } },
     }));
-    const error = await rejectionOf(fixture.blink.getToken());
+    const error = await rejectionOf(fixture.blink.getToken('acme'));
     expect(error.toJSON()).toEqual({
       name: 'ReauthorizationRequiredError',
       code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED',

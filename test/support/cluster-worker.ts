@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const blnk = app.get(BlnkTokenService);
   const result = { failures: 0, errors: [] as string[], requests: 0, blinkTokens: 0, blnkTokens: 0 };
   if (env('WORKER_MODE') === 'single') {
-    await blnk.getToken().catch((error: Error) => result.errors.push(error.name));
+    await blnk.getToken('acme').catch((error: Error) => result.errors.push(error.name));
   } else {
     const concurrency = Number(env('CONCURRENCY'));
     const until = Number(env('START_AT')) + Number(env('DURATION_MS'));
@@ -57,8 +57,8 @@ async function main(): Promise<void> {
     const seen = { blink: new Set<string>(), blnk: new Set<string>() };
     for (let round = 0; round < 1_000 && Date.now() < until; round += 1) {
       const calls = Array.from({ length: concurrency }, () => [
-        blink.getToken().then((token) => seen.blink.add(token)),
-        blnk.getToken().then((token) => seen.blnk.add(token)),
+        blink.getToken('acme').then((token) => seen.blink.add(token)),
+        blnk.getToken('acme').then((token) => seen.blnk.add(token)),
       ]).flat();
       const settled = await Promise.allSettled(calls);
       result.requests += settled.length;

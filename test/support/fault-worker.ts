@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       });
     }
     if (message.type === 'exchange') {
-      blnk.exchangeAuthorizationCode(undefined, message.code as string, message.redirectUri as string).then(
+      blnk.exchangeAuthorizationCode('acme', message.code as string, message.redirectUri as string).then(
         () => send({ type: 'exchanged', ok: true }),
         (error: PaymentsAuthError) => send({ type: 'exchanged', ok: false, error: error.code }),
       );
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   // Bounded: stops on 'stop' or after MAX_RUN_MS, whichever comes first.
   const until = Date.now() + Number(process.env.MAX_RUN_MS ?? 120_000);
   while (running && Date.now() < until) {
-    const settled = await Promise.allSettled(Array.from({ length: concurrency }, () => blnk.getToken()));
+    const settled = await Promise.allSettled(Array.from({ length: concurrency }, () => blnk.getToken('acme')));
     for (const outcome of settled) {
       counters.requests += 1;
       if (outcome.status === 'fulfilled') counters.tokens.add(outcome.value);

@@ -1,7 +1,6 @@
 import { Controller, Get, Headers } from '@nestjs/common';
-import { PaymentsHttpService } from 'nestjs-payments-auth';
+import { BlnkTokenService, PaymentsHttpService } from 'nestjs-payments-auth';
 import { firstValueFrom } from 'rxjs';
-import { DemoTenants } from './demo-tenants';
 
 /**
  * The tenant comes from the `x-tenant-id` header through TenantContextMiddleware: this handler never passes
@@ -11,12 +10,13 @@ import { DemoTenants } from './demo-tenants';
 export class HeaderTenantController {
   constructor(
     private readonly http: PaymentsHttpService,
-    private readonly tenants: DemoTenants,
+    private readonly blnk: BlnkTokenService,
   ) {}
 
   @Get()
   async list(@Headers('x-tenant-id') tenant: string): Promise<unknown> {
-    const response = await firstValueFrom(this.http.get(`${this.tenants.blnkBaseUrl(tenant)}/data/ledgers`));
+    const { baseUrl } = await this.blnk.getCredentialInfo(tenant);
+    const response = await firstValueFrom(this.http.get(`${baseUrl}/data/ledgers`));
     return response.data;
   }
 }

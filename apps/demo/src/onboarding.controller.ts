@@ -23,14 +23,14 @@ export class OnboardingController {
 
   @Get('tenants/:tenant/blnk/authorize')
   @Redirect()
-  authorize(@Param('tenant') tenant: string): { url: string } {
+  async authorize(@Param('tenant') tenant: string): Promise<{ url: string }> {
     const blnk = this.tenants.get(tenant).blnk;
     if (blnk === undefined || (blnk.mode ?? 'oauth') !== 'oauth' || !('clientId' in blnk)) {
       throw new BadRequestException(`Tenant '${tenant}' does not use Blnk OAuth`);
     }
     const state = randomBytes(16).toString('hex');
     this.pending.set(state, { tenant, expiresAt: Date.now() + STATE_TTL_MS });
-    const url = new URL(`${this.tenants.blnkBaseUrl(tenant)}/oauth/authorize`);
+    const url = new URL(`${(await this.blnk.getCredentialInfo(tenant)).baseUrl}/oauth/authorize`);
     url.search = new URLSearchParams({ client_id: blnk.clientId, redirect_uri: this.callbackUrl(), state }).toString();
     return { url: url.toString() };
   }

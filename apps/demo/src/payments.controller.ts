@@ -1,8 +1,7 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { PaymentsHttpService, runWithTenant } from 'nestjs-payments-auth';
+import { BlinkTokenService, BlnkTokenService, PaymentsHttpService, runWithTenant } from 'nestjs-payments-auth';
 import { IsIn, IsInt, Min } from 'class-validator';
 import { firstValueFrom } from 'rxjs';
-import { DemoTenants } from './demo-tenants';
 
 export class CreateIntentDto {
   @IsInt() @Min(1) amount!: number;
@@ -17,13 +16,15 @@ export class CreateIntentDto {
 export class PaymentsController {
   constructor(
     private readonly http: PaymentsHttpService,
-    private readonly tenants: DemoTenants,
+    private readonly blink: BlinkTokenService,
+    private readonly blnk: BlnkTokenService,
   ) {}
 
   /** Tenant named on the request config. */
   @Post('tenants/:tenant/blink/intents')
   async createIntent(@Param('tenant') tenant: string, @Body() intent: CreateIntentDto): Promise<unknown> {
-    const url = `${this.tenants.blinkBaseUrl(tenant)}/api/pay/v1/intents`;
+    const { baseUrl } = await this.blink.getCredentialInfo(tenant);
+    const url = `${baseUrl}/api/pay/v1/intents`;
     const response = await firstValueFrom(this.http.post(url, intent, { paymentsAuth: { tenant } }));
     return response.data;
   }
@@ -35,7 +36,8 @@ export class PaymentsController {
   }
 
   private async ledgersOf(tenant: string): Promise<unknown> {
-    const response = await firstValueFrom(this.http.get(`${this.tenants.blnkBaseUrl(tenant)}/data/ledgers`));
+    const { baseUrl } = await this.blnk.getCredentialInfo(tenant);
+    const response = await firstValueFrom(this.http.get(`${baseUrl}/data/ledgers`));
     return response.data;
   }
 }

@@ -1,30 +1,30 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { BlinkTokenService, BlnkTokenService, PaymentsAuthError } from 'nestjs-payments-auth';
-import { DemoTenants } from './demo-tenants';
+import { BlinkTokenService, BlnkTokenService, PaymentsAuthError, ProviderNotConfiguredError } from 'nestjs-payments-auth';
 
 /** What the module knows about a tenant's credentials: expiry, scope, mode. Never a token value. */
 @Controller('tenants/:tenant/tokens')
 export class TokensController {
   constructor(
-    private readonly tenants: DemoTenants,
     private readonly blink: BlinkTokenService,
     private readonly blnk: BlnkTokenService,
   ) {}
 
   @Get()
   async show(@Param('tenant') tenant: string): Promise<Record<string, unknown>> {
-    const config = this.tenants.get(tenant);
-    return {
-      tenant,
-      blink: config.blink ? await describe(() => this.blink.getTokenInfo(tenant)) : undefined,
-      blnk: config.blnk ? await this.describeBlnk(tenant) : undefined,
-    };
+    const [blink, blnk] = await Promise.all([this.describe(this.blink, tenant), this.describe(this.blnk, tenant)]);
+    if (blink === undefined && blnk === undefined) await this.blink.getCredentialInfo(tenant); // unknown tenant: its error
+    return { tenant, blink, blnk };
   }
 
-  private async describeBlnk(tenant: string): Promise<unknown> {
-    const credential = await this.blnk.getCredentialInfo(tenant);
-    if (credential.mode !== 'oauth') return credential;
-    return { ...credential, token: await describe(() => this.blnk.getTokenInfo(tenant)) };
+  /** The same for both providers: how the credential is used, and the managed token's facts. */
+  private async describe(service: BlinkTokenService | BlnkTokenService, tenant: string): Promise<unknown> {
+    try {
+      const credential = await service.getCredentialInfo(tenant);
+      return credential.managed ? { ...credential, token: await describe(() => service.getTokenInfo(tenant)) } : credential;
+    } catch (error) {
+      if (error instanceof ProviderNotConfiguredError) return undefined;
+      throw error;
+    }
   }
 }
 

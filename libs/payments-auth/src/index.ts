@@ -4,6 +4,8 @@ export {
   PAYMENTS_AUTH_MODULE_OPTIONS,
   PAYMENTS_AUTH_OPTIONS_TYPE,
   PAYMENTS_AUTH_ASYNC_OPTIONS_TYPE,
+  PaymentsAuthConfigurableModule,
+  type PaymentsAuthOptionsFactory,
 } from './payments-auth.module-definition.js';
 export {
   DEFAULT_BLINK_BASE_URL,
@@ -17,16 +19,23 @@ export {
   type BlnkCoreTenantConfig,
 } from './options/payments-auth-options.interface.js';
 export { BlinkTokenService } from './providers/blink/blink-token.service.js';
-export { BlnkTokenService, type BlnkCredentialInfo, type BlnkCredentialMode } from './providers/blnk/blnk-token.service.js';
-export type { AuthHeader } from './engine/provider-token.service.js';
-export type { TokenSnapshot } from './engine/token-snapshot.interface.js';
-export type { StoredToken, TokenStore } from './stores/token-store.interface.js';
+export { BlnkTokenService } from './providers/blnk/blnk-token.service.js';
+export type {
+  AuthHeaders,
+  CredentialInfo,
+  BlinkCredentialInfo,
+  BlinkCredentialMode,
+  BlnkCredentialInfo,
+  BlnkCredentialMode,
+} from './providers/credential-info.js';
+export type { TokenSnapshot, BlinkTokenDetails, BlnkTokenDetails } from './engine/token-snapshot.interface.js';
+export type { StoredToken, TokenStore, StoreDurability, StoreGeneration } from './stores/token-store.interface.js';
 export { MemoryTokenStore } from './stores/memory.store.js';
 export { FileTokenStore, type FileTokenStoreOptions } from './stores/file.store.js';
 export type { TokenEncryptionOptions } from './stores/token-cipher.js';
 export { PaymentsHttpService } from './http/payments-http.service.js';
 export { PaymentsAuthAxiosInterceptor } from './http/payments-auth-axios.interceptor.js';
-export { TenantContextMiddleware } from './http/tenant-context.middleware.js';
+export { TenantContextMiddleware, type TenantRequest } from './http/tenant-context.middleware.js';
 export { runWithTenant, currentTenant } from './http/tenant-context.js';
 export type { PaymentsAuthRequestOptions } from './http/axios-augmentation.js';
 export { PaymentsAuthEvents } from './observability/payments-auth-events.js';
@@ -36,13 +45,13 @@ export {
   PaymentsAuthStatus,
   type PaymentsAuthStatusReport,
   type PaymentsAuthStoreReport,
-} from './observability/payments-auth-status.js';
+} from './health/payments-auth-status.js';
 // Optional integrations live behind their own entry points, so their packages stay optional peers:
 // `nestjs-payments-auth/redis` (RedisTokenStore, needs ioredis) and `nestjs-payments-auth/terminus`
 // (PaymentsAuthHealthIndicator, needs @nestjs/terminus).
 export { RENEWAL_TIMER_NAME } from './renewal/renewal-scheduler.js';
 export type { ScheduledRenewalOptions, ResilienceOptions } from './options/payments-auth-options.interface.js';
-export { MAX_WAIT_MS } from './renewal/wait-bounds.js';
+export { MAX_WAIT_MS } from './options/wait-bounds.js';
 export { MAX_TOKEN_LIFETIME_MS, MIN_TOKEN_CALL_INTERVAL_MS } from './engine/token-lifetime.js';
 export type { TokenState } from './engine/token-snapshot.interface.js';
 export * from './errors/index.js';

@@ -2,7 +2,7 @@ import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import axios from 'axios';
 import { StoreLossGuard } from './engine/store-loss-guard.js';
 import { TokenEngineFactory } from './engine/token-engine.factory.js';
-import { PaymentsAuthStatus } from './observability/payments-auth-status.js';
+import { PaymentsAuthStatus } from './health/payments-auth-status.js';
 import { PaymentsAuthEvents } from './observability/payments-auth-events.js';
 import { PaymentsAuthMetrics } from './observability/payments-auth-metrics.js';
 import { RenewalScheduler } from './renewal/renewal-scheduler.js';
@@ -12,7 +12,7 @@ import { type NestAxiosInstance, PaymentsHttpService } from './http/payments-htt
 import { TenantContextMiddleware } from './http/tenant-context.middleware.js';
 import { type ValidatedOptions, validateModuleOptions } from './options/module-options.validator.js';
 import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface.js';
-import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from './payments-auth.constants.internal.js';
+import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from './options/injection-tokens.js';
 import { PAYMENTS_AUTH_MODULE_OPTIONS, PaymentsAuthConfigurableModule } from './payments-auth.module-definition.js';
 import { BlinkProtocol } from './providers/blink/blink.protocol.js';
 import { BlinkTokenService } from './providers/blink/blink-token.service.js';
@@ -60,7 +60,6 @@ import { createTokenHttpClient } from './providers/token-endpoint.client.js';
   exports: [
     BlinkTokenService,
     BlnkTokenService,
-    TenantRegistry,
     PaymentsAuthAxiosInterceptor,
     PaymentsHttpService,
     TenantContextMiddleware,
@@ -71,6 +70,7 @@ import { createTokenHttpClient } from './providers/token-endpoint.client.js';
   ],
 })
 export class PaymentsAuthModule extends PaymentsAuthConfigurableModule implements OnApplicationShutdown {
+  /** @internal Created by Nest's injector. */
   constructor(
     @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
     private readonly engines: TokenEngineFactory,

@@ -1,2 +1,2 @@
 // `nestjs-payments-auth/terminus`: the health indicator, for apps that use @nestjs/terminus (an optional peer).
-export { PaymentsAuthHealthIndicator } from './observability/payments-auth.health.js';
+export { PaymentsAuthHealthIndicator } from './health/payments-auth.health.js';

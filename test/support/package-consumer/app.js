@@ -40,7 +40,7 @@ Module({
 async function main() {
   const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
   try {
-    const info = await app.get(BlinkTokenService).getTokenInfo();
+    const info = await app.get(BlinkTokenService).getTokenInfo('acme');
     const result = {
       resolved: require.resolve('nestjs-payments-auth'),
       expiresAt: info.expiresAt.toISOString(),

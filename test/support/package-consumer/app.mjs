@@ -31,7 +31,7 @@ Module({
 
 const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
 try {
-  const info = await app.get(BlinkTokenService).getTokenInfo();
+  const info = await app.get(BlinkTokenService).getTokenInfo('acme');
   const resolved = import.meta.resolve('nestjs-payments-auth');
   process.stdout.write(`${JSON.stringify({ resolved, expiresAt: info.expiresAt.toISOString(), paymentTypes: info.details.paymentTypes })}\n`);
 } catch (error) {

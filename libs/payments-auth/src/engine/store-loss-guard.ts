@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
-import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
+import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
 import type { StoreDurability, StoreGeneration, TokenStore } from '../stores/token-store.interface.js';
 
 /** Something that holds records and can write them back after the store lost its data (a token engine). */

@@ -4,9 +4,9 @@ import { NoTenantError } from '../errors/no-tenant.error.js';
 import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator.js';
-import { isUnder } from '../http/provider-target.js';
+import { isUnder } from '../options/base-url.js';
 import { DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL } from '../options/payments-auth-options.interface.js';
-import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
+import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
 
 /**
  * Every tenant's validated configuration. Static tenants come from options; others are looked up once through

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
-import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
+import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
 import { RenewalScheduler } from '../renewal/renewal-scheduler.js';
 import { StoreLossGuard } from './store-loss-guard.js';
 import { TokenEngine } from './token-engine.js';

@@ -1,17 +1,30 @@
 import type { ProviderName } from '../errors/payments-auth.error.js';
 
 /** What `getTokenInfo` reports: facts about the current token, never the token itself. */
-export interface TokenSnapshot {
+export interface TokenSnapshot<TDetails extends object = BlinkTokenDetails | BlnkTokenDetails> {
   provider: ProviderName;
   tenant: string;
   issuedAt: Date;
   expiresAt: Date;
-  /** When the library will renew it (expiry minus the capped margin). */
+  /** When the library will renew it (expiry minus the capped renewal margin). */
   renewAt: Date;
   /** Blnk OAuth: whether a refresh token is held (its value is never reported). */
   hasRefreshToken: boolean;
-  /** Non-secret response facts: Blink `paymentTypes`, `currencies`; Blnk `scope`, `tokenType`. */
-  details: Record<string, unknown>;
+  /** Non-secret facts from the provider's token response. */
+  details: TDetails;
+}
+
+/** Blink's token response facts (`payment_types`, `currencies`, `payment_api_status`). */
+export interface BlinkTokenDetails {
+  paymentTypes?: string[];
+  currencies?: string[];
+  paymentApiStatus?: boolean;
+}
+
+/** Blnk's token response facts. */
+export interface BlnkTokenDetails {
+  scope?: string;
+  tokenType?: 'Bearer';
 }
 
 /** One provider + tenant's credential state, as a health check reports it. */

@@ -3,6 +3,7 @@ export { PaymentsAuthConfigError, type ConfigIssue } from './config.error.js';
 export { UnknownTenantError } from './unknown-tenant.error.js';
 export { NoTenantError } from './no-tenant.error.js';
 export { ProviderNotConfiguredError } from './provider-not-configured.error.js';
+export { CredentialModeError } from './credential-mode.error.js';
 export { ReauthorizationRequiredError } from './reauthorization-required.error.js';
 export { RateLimitedError } from './rate-limited.error.js';
 export { ProviderUnavailableError } from './provider-unavailable.error.js';

@@ -8,7 +8,8 @@ import { BlinkTokenService } from '../providers/blink/blink-token.service.js';
 import { BlnkTokenService } from '../providers/blnk/blnk-token.service.js';
 import './axios-augmentation.js';
 import { scrubCredentials } from './credential-scrubber.js';
-import { ProviderTarget, hasBasePath, isUnder, providerTargetOf, requestUrlOf } from './provider-target.js';
+import { hasBasePath, isUnder } from '../options/base-url.js';
+import { ProviderTarget, providerTargetOf, requestUrlOf } from './provider-target.js';
 import { Redirect, dropCredentialsLeaving, usesHttpAdapter } from './redirect-guard.js';
 import { currentTenant } from './tenant-context.js';
 
@@ -38,6 +39,7 @@ interface Attachment {
 export class PaymentsAuthAxiosInterceptor {
   private readonly attachments = new WeakMap<InternalAxiosRequestConfig, Attachment>();
 
+  /** @internal Created by Nest's injector. */
   constructor(
     private readonly registry: TenantRegistry,
     private readonly blink: BlinkTokenService,
@@ -74,7 +76,7 @@ export class PaymentsAuthAxiosInterceptor {
     const headers = AxiosHeaders.from(config.headers);
     if (headers.has(target.headerName)) return config; // the caller set it deliberately
     const service = target.provider === 'blink' ? this.blink : this.blnk;
-    const header = await service.getAuthHeader(tenant);
+    const header = await service.credentialHeader(tenant);
     headers.set(header.name, header.value);
     config.headers = headers;
     if (target.instanceId !== undefined && !url.searchParams.has('instance_id')) {

@@ -3,6 +3,7 @@ import type { ProviderName } from '../errors/payments-auth.error.js';
 import type { NormalizedTenantConfig } from '../options/tenant-config.validator.js';
 import { BLINK_TOKEN_PATH } from '../providers/blink/blink.protocol.js';
 import { BLNK_TOKEN_PATH } from '../providers/blnk/blnk.protocol.js';
+import { isUnder, parsedBase } from '../options/base-url.js';
 
 /** A request URL found to be under one of a tenant's configured provider base URLs. */
 export interface ProviderTarget {
@@ -40,32 +41,8 @@ export function providerTargetOf(url: URL, tenant: NormalizedTenantConfig): Prov
   return undefined;
 }
 
-/** Base URLs are few and fixed; parse each once instead of on every request. */
-const parsedBases = new Map<string, { origin: string; path: string }>();
-
-function parsedBase(baseUrl: string): { origin: string; path: string } {
-  let parsed = parsedBases.get(baseUrl);
-  if (parsed === undefined) {
-    const url = new URL(baseUrl);
-    parsed = { origin: url.origin, path: url.pathname.replace(/\/+$/, '') };
-    parsedBases.set(baseUrl, parsed);
-  }
-  return parsed;
-}
-
-export function isUnder(url: URL, baseUrl: string): boolean {
-  const base = parsedBase(baseUrl);
-  if (url.origin !== base.origin) return false;
-  return base.path === '' || url.pathname === base.path || url.pathname.startsWith(`${base.path}/`);
-}
-
 function isPath(url: URL, baseUrl: string, path: string): boolean {
   return url.pathname.replace(/\/+$/, '') === `${parsedBase(baseUrl).path}${path}`;
-}
-
-/** Whether the base URL is a path on its host (`https://h/api`), not the whole host: redirects must stay under it. */
-export function hasBasePath(baseUrl: string): boolean {
-  return parsedBase(baseUrl).path !== '';
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type AxiosAdapter, type InternalAxiosRequestConfig, getAdapter } from 'axios';
-import { isUnder } from './provider-target.js';
+import { isUnder } from '../options/base-url.js';
 
 export type Redirect = (options: Record<string, unknown>, responseDetails: unknown, requestDetails: unknown) => void;
 

@@ -1,10 +1,11 @@
 import { BadRequestException, Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { tenantIdProblem } from '../options/tenant-config.validator.js';
-import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
+import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
 import { runWithTenant } from './tenant-context.js';
 
-interface RequestLike {
+/** The part of an incoming request (Express or Fastify) the middleware reads. */
+export interface TenantRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
@@ -15,9 +16,10 @@ interface RequestLike {
  */
 @Injectable()
 export class TenantContextMiddleware implements NestMiddleware {
+  /** @internal Created by Nest's injector. */
   constructor(@Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions) {}
 
-  use(request: RequestLike, _response: unknown, next: (error?: unknown) => void): void {
+  use(request: TenantRequest, _response: unknown, next: (error?: unknown) => void): void {
     const raw = request.headers[this.options.tenantHeader];
     const tenant = Array.isArray(raw) ? raw[0] : raw;
     if (tenant === undefined || tenant === '') return next();

@@ -18,6 +18,7 @@ export class PaymentsAuthEvents implements OnModuleInit, OnModuleDestroy {
   private emitter?: EventEmitterLike;
   readonly events$: Observable<PaymentsAuthEvent> = this.subject.asObservable();
 
+  /** @internal Created by Nest's injector. */
   constructor(@Optional() private readonly moduleRef?: ModuleRef) {}
 
   /** Before any token call: the engines start emitting only once the application is up. */

@@ -1,5 +1,5 @@
 import { IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
-import { MAX_WAIT_MS } from '../renewal/wait-bounds.js';
+import { MAX_WAIT_MS } from './wait-bounds.js';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 const isTokenStore = (value: unknown): boolean =>

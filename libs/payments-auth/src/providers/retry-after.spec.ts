@@ -1,5 +1,5 @@
 import { parseRetryAfter } from './retry-after.js';
-import { MAX_WAIT_MS } from '../renewal/wait-bounds.js';
+import { MAX_WAIT_MS } from '../options/wait-bounds.js';
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');

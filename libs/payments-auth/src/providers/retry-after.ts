@@ -1,4 +1,4 @@
-import { boundedWait } from '../renewal/wait-bounds.js';
+import { boundedWait } from '../options/wait-bounds.js';
 
 /**
  * `Retry-After` as milliseconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3), at most

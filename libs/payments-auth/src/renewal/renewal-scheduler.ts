@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
-import { VALIDATED_OPTIONS } from '../payments-auth.constants.internal.js';
+import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
 import { MinHeap } from './min-heap.js';
 import type { RenewalQueue, RenewalTarget, ScheduledRenewal } from './renewal-queue.interface.js';
 

@@ -2,7 +2,7 @@ import { CircuitOpenError } from '../errors/circuit-open.error.js';
 import type { PaymentsAuthError } from '../errors/payments-auth.error.js';
 import { RateLimitedError } from '../errors/rate-limited.error.js';
 import type { ResilienceOptions } from '../options/payments-auth-options.interface.js';
-import { boundedWait } from './wait-bounds.js';
+import { boundedWait } from '../options/wait-bounds.js';
 
 export type GateTransition = 'opened' | 'closed' | undefined;
 

@@ -1,18 +1,63 @@
 import { Injectable } from '@nestjs/common';
-import { ProviderTokenService } from '../../engine/provider-token.service.js';
 import { TenantRegistry } from '../../engine/tenant-registry.js';
 import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
-import type { NormalizedBlinkConfig, NormalizedTenantConfig } from '../../options/tenant-config.validator.js';
+import { TokenFacade } from '../../engine/token-facade.js';
+import type { BlinkTokenDetails, TokenSnapshot, TokenState } from '../../engine/token-snapshot.interface.js';
+import type { NormalizedBlinkConfig } from '../../options/tenant-config.validator.js';
+import type { AuthHeaders, BlinkCredentialInfo } from '../credential-info.js';
 import { BlinkProtocol } from './blink.protocol.js';
 
-/** Blink Payment access tokens for every tenant: `getToken`, `getTokenInfo`, `invalidate`, `refresh`. */
+/** Blink Payment access tokens for every tenant. Every method names its tenant. */
 @Injectable()
-export class BlinkTokenService extends ProviderTokenService<NormalizedBlinkConfig> {
+export class BlinkTokenService {
+  private readonly tokens: TokenFacade<NormalizedBlinkConfig>;
+
+  /** @internal Created by Nest's injector. */
   constructor(registry: TenantRegistry, protocol: BlinkProtocol, engines: TokenEngineFactory) {
-    super('blink', registry, engines.create(protocol));
+    this.tokens = new TokenFacade('blink', registry, engines.create(protocol), (tenantConfig) => tenantConfig.blink);
   }
 
-  protected configOf(tenantConfig: NormalizedTenantConfig): NormalizedBlinkConfig | undefined {
-    return tenantConfig.blink;
+  /** A valid access token, from the cache when it holds one; waits for a token call only when none is usable. */
+  getToken(tenant: string): Promise<string> {
+    return this.tokens.getToken(tenant);
+  }
+
+  /** The headers to send to Blink's API, ready to spread: `{ Authorization: 'Bearer ...' }`. */
+  async getAuthHeaders(tenant: string): Promise<AuthHeaders> {
+    return { Authorization: `Bearer ${await this.tokens.getToken(tenant)}` };
+  }
+
+  /** Expiry, renewal time and Blink's response facts for the current token, obtaining one if needed. */
+  async getTokenInfo(tenant: string): Promise<TokenSnapshot<BlinkTokenDetails>> {
+    return (await this.tokens.getTokenInfo(tenant)) as TokenSnapshot<BlinkTokenDetails>;
+  }
+
+  /** How the tenant's Blink credential is used; never its value. */
+  async getCredentialInfo(tenant: string): Promise<BlinkCredentialInfo> {
+    const config = await this.tokens.lookup(tenant);
+    return { provider: 'blink', tenant, mode: 'key-pair', managed: true, header: 'Authorization', baseUrl: config.baseUrl };
+  }
+
+  /**
+   * Drops the cached token if it is still `token` (e.g. the one a 401 came back for), so that a token renewed
+   * meanwhile is not thrown away. Returns whether a token was dropped.
+   */
+  invalidate(tenant: string, token?: string): Promise<boolean> {
+    return this.tokens.invalidate(tenant, token);
+  }
+
+  /** A new token now, whatever the cached one; concurrent callers share the one token call. */
+  forceRenewal(tenant: string): Promise<string> {
+    return this.tokens.forceRenewal(tenant);
+  }
+
+  /** Each tenant's token state (health checks); never a token value. */
+  states(): TokenState[] {
+    return this.tokens.states();
+  }
+
+  /** @internal The interceptor's view: header name and value. */
+  async credentialHeader(tenant: string): Promise<{ name: string; value: string }> {
+    return { name: 'Authorization', value: `Bearer ${await this.tokens.getToken(tenant)}` };
   }
 }

@@ -8,7 +8,7 @@ import { ReauthorizationRequiredError } from '../../errors/reauthorization-requi
 import { safeProviderCode, safeProviderText } from '../../observability/redact.js';
 import type { ValidatedOptions } from '../../options/module-options.validator.js';
 import type { NormalizedBlinkConfig } from '../../options/tenant-config.validator.js';
-import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from '../../payments-auth.constants.internal.js';
+import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from '../../options/injection-tokens.js';
 import type { StoredToken } from '../../stores/token-store.interface.js';
 import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client.js';
 import { parseBlinkTokenResponse } from './blink-token.response.js';

@@ -1,96 +1,109 @@
 import { Injectable } from '@nestjs/common';
-import { AuthHeader, ProviderTokenService } from '../../engine/provider-token.service.js';
 import { TenantRegistry } from '../../engine/tenant-registry.js';
 import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
-import type { TokenSnapshot } from '../../engine/token-snapshot.interface.js';
+import { TokenFacade } from '../../engine/token-facade.js';
+import type { BlnkTokenDetails, TokenSnapshot, TokenState } from '../../engine/token-snapshot.interface.js';
+import { CredentialModeError } from '../../errors/credential-mode.error.js';
 import { ProviderNotConfiguredError } from '../../errors/provider-not-configured.error.js';
-import type { NormalizedBlnkConfig, NormalizedTenantConfig } from '../../options/tenant-config.validator.js';
+import type { NormalizedBlnkConfig } from '../../options/tenant-config.validator.js';
+import type { AuthHeaders, BlnkCredentialInfo } from '../credential-info.js';
 import { BlnkOAuthConfig, BlnkProtocol } from './blnk.protocol.js';
 
-export type BlnkCredentialMode = 'oauth' | 'api-key' | 'core';
-
-/** What `getCredentialInfo` says about a tenant's Blnk credential, without its value. */
-export interface BlnkCredentialInfo {
-  tenant: string;
-  mode: BlnkCredentialMode;
-  /** The header the credential goes in: `Authorization` (as `Bearer ...`) or `X-Blnk-Key` (Blnk Core). */
-  header: 'Authorization' | 'X-Blnk-Key';
-}
-
 /**
- * Blnk credentials for every tenant. OAuth tenants get managed, rotating tokens; static modes (Cloud API key,
- * self-hosted Core key) return the configured key from `getToken`, and `getAuthHeader` says where it goes.
+ * Blnk credentials for every tenant. Every method names its tenant. OAuth tenants get managed, rotating tokens;
+ * static modes (Cloud API key, self-hosted Core key) are sent as configured. `getAuthHeaders` suits every mode.
  */
 @Injectable()
-export class BlnkTokenService extends ProviderTokenService<BlnkOAuthConfig> {
+export class BlnkTokenService {
+  private readonly tokens: TokenFacade<BlnkOAuthConfig>;
+
+  /** @internal Created by Nest's injector. */
   constructor(
     registry: TenantRegistry,
     private readonly protocol: BlnkProtocol,
     engines: TokenEngineFactory,
   ) {
-    super('blnk', registry, engines.create(protocol));
+    this.tokens = new TokenFacade('blnk', registry, engines.create(protocol), (tenantConfig) =>
+      tenantConfig.blnk?.mode === 'oauth' ? tenantConfig.blnk : undefined,
+    );
   }
 
-  override getToken(tenantId?: string): Promise<string> {
-    // Static keys short-circuit; OAuth goes to the base class's synchronous fast path.
-    const tenant = tenantId ?? this.registry.defaultTenant;
-    const known = tenant === undefined ? undefined : this.registry.peek(tenant)?.blnk;
-    if (known !== undefined) return known.mode === 'oauth' ? super.getToken(tenantId) : Promise.resolve(known.apiKey);
-    return this.blnkConfig(tenantId).then((config) => (config.mode === 'oauth' ? super.getToken(tenantId) : config.apiKey));
+  /**
+   * A bearer token: the managed OAuth token, or the Cloud API key. A Blnk Core key is no bearer token (it goes in
+   * `X-Blnk-Key`), so for Core tenants this throws CredentialModeError: use getAuthHeaders.
+   */
+  getToken(tenant: string): Promise<string> {
+    const cached = this.tokens.engine.cachedToken(tenant);
+    if (cached !== undefined) return Promise.resolve(cached);
+    return this.blnkConfig(tenant).then((config) => (config.mode === 'oauth' ? this.tokens.getToken(tenant) : this.bearerKey(tenant, config)));
   }
 
-  /** For static modes: the same as getToken (there is nothing to renew). */
-  override async forceRenewal(tenantId?: string): Promise<string> {
-    const config = await this.blnkConfig(tenantId);
-    return config.mode === 'oauth' ? super.forceRenewal(tenantId) : config.apiKey;
+  /** The headers to send to Blnk's API, ready to spread: `{ Authorization: 'Bearer ...' }` or `{ 'X-Blnk-Key': ... }`. */
+  async getAuthHeaders(tenant: string): Promise<AuthHeaders> {
+    const { name, value } = await this.credentialHeader(tenant);
+    return name === 'X-Blnk-Key' ? { 'X-Blnk-Key': value } : { Authorization: value };
   }
 
-  /** For static modes there is no cached token to drop: always false. */
-  override async invalidate(tenantId?: string, token?: string): Promise<boolean> {
-    const config = await this.blnkConfig(tenantId);
-    return config.mode === 'oauth' ? super.invalidate(tenantId, token) : false;
+  /** Expiry, renewal time and scope of an OAuth tenant's token. Static keys have none: CredentialModeError. */
+  async getTokenInfo(tenant: string): Promise<TokenSnapshot<BlnkTokenDetails>> {
+    await this.oauthOnly(tenant, 'it has no token lifecycle; use getCredentialInfo');
+    return (await this.tokens.getTokenInfo(tenant)) as TokenSnapshot<BlnkTokenDetails>;
   }
 
-  /** Expiry and scope of an OAuth tenant's token. Static modes have no token lifecycle: use getCredentialInfo. */
-  override async getTokenInfo(tenantId?: string): Promise<TokenSnapshot> {
-    const config = await this.blnkConfig(tenantId);
-    if (config.mode !== 'oauth') {
-      throw new ProviderNotConfiguredError('blnk', this.registry.tenantOrDefault(tenantId), `for OAuth (mode '${config.mode}' has no token lifecycle)`);
-    }
-    return super.getTokenInfo(tenantId);
-  }
-
-  override async getAuthHeader(tenantId?: string): Promise<AuthHeader> {
-    const config = await this.blnkConfig(tenantId);
-    if (config.mode === 'core') return { name: 'X-Blnk-Key', value: config.apiKey };
-    return { name: 'Authorization', value: `Bearer ${await this.getToken(tenantId)}` };
-  }
-
-  async getCredentialInfo(tenantId?: string): Promise<BlnkCredentialInfo> {
-    const tenant = this.registry.tenantOrDefault(tenantId);
+  /** How the tenant's Blnk credential is used (OAuth, Cloud API key or Core key); never its value. */
+  async getCredentialInfo(tenant: string): Promise<BlnkCredentialInfo> {
     const config = await this.blnkConfig(tenant);
-    return { tenant, mode: config.mode ?? 'oauth', header: config.mode === 'core' ? 'X-Blnk-Key' : 'Authorization' };
+    const header = config.mode === 'core' ? 'X-Blnk-Key' : 'Authorization';
+    return { provider: 'blnk', tenant, mode: config.mode, managed: config.mode === 'oauth', header, baseUrl: config.baseUrl };
+  }
+
+  /** Drops the cached OAuth token if it is still `token`. Static keys have no cached token: always false. */
+  async invalidate(tenant: string, token?: string): Promise<boolean> {
+    const config = await this.blnkConfig(tenant);
+    return config.mode === 'oauth' ? this.tokens.invalidate(tenant, token) : false;
+  }
+
+  /** A new OAuth token now (concurrent callers share the one call; it rotates the refresh token). Static keys: the key. */
+  async forceRenewal(tenant: string): Promise<string> {
+    const config = await this.blnkConfig(tenant);
+    return config.mode === 'oauth' ? this.tokens.forceRenewal(tenant) : this.bearerKey(tenant, config);
+  }
+
+  /** Each OAuth tenant's token state (health checks); never a token value. */
+  states(): TokenState[] {
+    return this.tokens.states();
   }
 
   /**
    * Onboards an OAuth tenant: exchanges an authorization code (from Blnk's redirect to `redirectUri`) for the
    * first tokens and stores them, so no seed refresh token is needed. Clears a re-authorization-required state.
    */
-  async exchangeAuthorizationCode(tenantId: string | undefined, code: string, redirectUri: string): Promise<TokenSnapshot> {
-    const { tenant, config } = await this.lookup(tenantId);
-    return this.engine.acquireVia(tenant, config, () =>
-      this.protocol.exchangeAuthorizationCode(config, tenant, code, redirectUri),
-    );
+  async exchangeAuthorizationCode(tenant: string, code: string, redirectUri: string): Promise<TokenSnapshot<BlnkTokenDetails>> {
+    const config = await this.oauthOnly(tenant, 'only OAuth tenants are authorized with a code');
+    const snapshot = await this.tokens.engine.acquireVia(tenant, config, () => this.protocol.exchangeAuthorizationCode(config, tenant, code, redirectUri));
+    return snapshot as TokenSnapshot<BlnkTokenDetails>;
   }
 
-  /** Only OAuth tenants have a token lifecycle; the base class uses this for every managed operation. */
-  protected configOf(tenantConfig: NormalizedTenantConfig): BlnkOAuthConfig | undefined {
-    return tenantConfig.blnk?.mode === 'oauth' ? tenantConfig.blnk : undefined;
+  /** @internal The interceptor's view: header name and value. */
+  async credentialHeader(tenant: string): Promise<{ name: string; value: string }> {
+    const config = await this.blnkConfig(tenant);
+    if (config.mode === 'core') return { name: 'X-Blnk-Key', value: config.apiKey };
+    return { name: 'Authorization', value: `Bearer ${config.mode === 'oauth' ? await this.tokens.getToken(tenant) : config.apiKey}` };
   }
 
-  private async blnkConfig(tenantId: string | undefined): Promise<NormalizedBlnkConfig> {
-    const tenant = this.registry.tenantOrDefault(tenantId);
-    const config = (this.registry.peek(tenant) ?? (await this.registry.getOrThrow(tenant))).blnk;
+  private bearerKey(tenant: string, config: Exclude<NormalizedBlnkConfig, BlnkOAuthConfig>): string {
+    if (config.mode === 'core') throw new CredentialModeError('blnk', tenant, 'Core key', 'it goes in X-Blnk-Key, not as a bearer token; use getAuthHeaders');
+    return config.apiKey;
+  }
+
+  private async oauthOnly(tenant: string, instead: string): Promise<BlnkOAuthConfig> {
+    const config = await this.blnkConfig(tenant);
+    if (config.mode !== 'oauth') throw new CredentialModeError('blnk', tenant, config.mode === 'core' ? 'Core key' : 'Cloud API key', instead);
+    return config;
+  }
+
+  private async blnkConfig(tenant: string): Promise<NormalizedBlnkConfig> {
+    const config = (await this.tokens.tenantConfig(tenant)).blnk;
     if (config === undefined) throw new ProviderNotConfiguredError('blnk', tenant);
     return config;
   }

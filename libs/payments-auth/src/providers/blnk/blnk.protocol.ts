@@ -8,7 +8,7 @@ import { ReauthorizationRequiredError } from '../../errors/reauthorization-requi
 import { safeProviderCode, safeProviderText } from '../../observability/redact.js';
 import type { ValidatedOptions } from '../../options/module-options.validator.js';
 import type { BlnkOAuthTenantConfig } from '../../options/payments-auth-options.interface.js';
-import { VALIDATED_OPTIONS, TOKEN_HTTP_CLIENT } from '../../payments-auth.constants.internal.js';
+import { VALIDATED_OPTIONS, TOKEN_HTTP_CLIENT } from '../../options/injection-tokens.js';
 import { withSalvagedRefreshToken } from '../../engine/salvaged-refresh-token.js';
 import type { StoredToken } from '../../stores/token-store.interface.js';
 import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client.js';

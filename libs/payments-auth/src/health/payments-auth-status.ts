@@ -1,14 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { StoreLossGuard, type StoreStatus } from '../engine/store-loss-guard.js';
+import { StoreLossGuard } from '../engine/store-loss-guard.js';
 import { TokenEngineFactory } from '../engine/token-engine.factory.js';
 import type { TokenState } from '../engine/token-snapshot.interface.js';
 import { BlinkTokenService } from '../providers/blink/blink-token.service.js';
 import { BlnkTokenService } from '../providers/blnk/blnk-token.service.js';
 
-export interface PaymentsAuthStoreReport extends StoreStatus {
+export interface PaymentsAuthStoreReport {
   /** `degraded` while a write the store refused is being retried. */
   state: 'ok' | 'degraded';
   pendingWrites: number;
+  /** From the store's own report; undefined when it cannot tell (or does not say). */
+  survivesRestart: boolean | undefined;
+  detail?: string;
+  /** True while rotating renewals wait for live instances to put their records back after a store loss. */
+  recovering: boolean;
+  /** How many times this instance saw the store come back without its data (or from a restart) and put its records back. */
+  recoveries: number;
 }
 
 export interface PaymentsAuthStatusReport {
@@ -26,6 +33,7 @@ export interface PaymentsAuthStatusReport {
  */
 @Injectable()
 export class PaymentsAuthStatus {
+  /** @internal Created by Nest's injector. */
   constructor(
     private readonly blink: BlinkTokenService,
     private readonly blnk: BlnkTokenService,

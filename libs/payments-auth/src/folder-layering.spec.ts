@@ -1,0 +1,74 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/*
+ * The library's folders form layers: each may import only from folders below it, so no two folders import each
+ * other, directly or around a loop. The package's entry points and the module (files at the top of src/) sit
+ * above everything and are imported by nothing inside. Jest runs from the repository root.
+ */
+const SRC = path.join(process.cwd(), 'libs', 'payments-auth', 'src');
+const TOP = '(top)';
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'testing' ? [] : sourceFiles(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [full] : [];
+  });
+}
+
+const folderOf = (file: string) => (path.dirname(path.relative(SRC, file)).split(path.sep)[0] === '.' ? TOP : path.relative(SRC, file).split(path.sep)[0]);
+
+function folderImports(): Map<string, Set<string>> {
+  const edges = new Map<string, Set<string>>();
+  for (const file of sourceFiles(SRC)) {
+    const from = folderOf(file);
+    for (const match of fs.readFileSync(file, 'utf8').matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)'/g)) {
+      const to = folderOf(path.resolve(path.dirname(file), match[1]));
+      if (to === from) continue;
+      if (!edges.has(from)) edges.set(from, new Set());
+      edges.get(from)!.add(to);
+    }
+  }
+  return edges;
+}
+
+/** A loop in the folder graph, as `a -> b -> a`, or undefined. Depth-first, bounded by the number of folders. */
+function findLoop(edges: Map<string, Set<string>>): string | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const trail: string[] = [];
+  const visit = (folder: string): string | undefined => {
+    if (state.get(folder) === 'done') return undefined;
+    if (state.get(folder) === 'open') return [...trail.slice(trail.indexOf(folder)), folder].join(' -> ');
+    state.set(folder, 'open');
+    trail.push(folder);
+    for (const next of edges.get(folder) ?? []) {
+      const loop = visit(next);
+      if (loop !== undefined) return loop;
+    }
+    trail.pop();
+    state.set(folder, 'done');
+    return undefined;
+  };
+  for (const folder of edges.keys()) {
+    const loop = visit(folder);
+    if (loop !== undefined) return loop;
+  }
+  return undefined;
+}
+
+describe('folder layering', () => {
+  it('finds the imports it checks', () => {
+    const edges = folderImports();
+    expect(edges.get('engine')).toContain('stores');
+    expect(edges.get(TOP)).toContain('engine');
+  });
+
+  it('has no folders that import each other, directly or around a loop', () => {
+    expect(findLoop(folderImports())).toBeUndefined();
+  });
+
+  it('reports a loop when there is one', () => {
+    expect(findLoop(new Map([['a', new Set(['b'])], ['b', new Set(['c'])], ['c', new Set(['a'])]]))).toBe('a -> b -> c -> a');
+  });
+});
