@@ -3,7 +3,7 @@ import { PaymentsAuthConfigError } from '../errors/config.error.js';
 import { NoTenantError } from '../errors/no-tenant.error.js';
 import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
-import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator.js';
+import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator.js';
 import { isUnder } from '../options/base-url.js';
 import { DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL } from '../options/payments-auth-options.interface.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
@@ -16,8 +16,8 @@ import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
  */
 @Injectable()
 export class TenantRegistry {
-  private readonly resolved = new Map<string, NormalizedTenantConfig>();
-  private readonly resolving = new Map<string, Promise<NormalizedTenantConfig>>();
+  private readonly resolved = new Map<string, ValidatedTenantConfig>();
+  private readonly resolving = new Map<string, Promise<ValidatedTenantConfig>>();
   /** Every provider base URL in use, kept as tenants arrive: asking must not walk every tenant. */
   private readonly baseUrls = new Set<string>([DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL]);
 
@@ -46,15 +46,15 @@ export class TenantRegistry {
   }
 
   /** Synchronous lookup for the hot path: only tenants already known. */
-  peek(tenant: string): NormalizedTenantConfig | undefined {
+  peek(tenant: string): ValidatedTenantConfig | undefined {
     return this.options.tenants.get(tenant) ?? this.resolved.get(tenant);
   }
 
-  async getOrThrow(tenant: string): Promise<NormalizedTenantConfig> {
+  async getOrThrow(tenant: string): Promise<ValidatedTenantConfig> {
     return this.peek(tenant) ?? this.resolve(tenant);
   }
 
-  private resolve(tenant: string): Promise<NormalizedTenantConfig> {
+  private resolve(tenant: string): Promise<ValidatedTenantConfig> {
     const resolveTenant = this.options.resolveTenant;
     // An id outside the safe alphabet never reaches the user's resolver (it may build a query from it).
     if (resolveTenant === undefined || tenantIdProblem(tenant) !== undefined) {
@@ -70,7 +70,7 @@ export class TenantRegistry {
     return pending;
   }
 
-  private admit(tenant: string, raw: unknown): NormalizedTenantConfig {
+  private admit(tenant: string, raw: unknown): ValidatedTenantConfig {
     if (raw === undefined || raw === null) throw new UnknownTenantError(tenant);
     const result = validateTenantConfig(raw, `tenants.${tenant}`);
     if (!result.ok) throw new PaymentsAuthConfigError(result.issues, tenant);
@@ -79,7 +79,7 @@ export class TenantRegistry {
     return result.config;
   }
 
-  private addBaseUrls(config: NormalizedTenantConfig): void {
+  private addBaseUrls(config: ValidatedTenantConfig): void {
     if (config.blink) this.baseUrls.add(config.blink.baseUrl);
     if (config.blnk) this.baseUrls.add(config.blnk.baseUrl);
   }

@@ -1,7 +1,7 @@
 import type { ProviderName } from '../errors/payments-auth.error.js';
 import { NoTenantError } from '../errors/no-tenant.error.js';
 import { ProviderNotConfiguredError } from '../errors/provider-not-configured.error.js';
-import type { NormalizedTenantConfig } from '../options/tenant-config.validator.js';
+import type { ValidatedTenantConfig } from '../options/tenant-config.validator.js';
 import type { TenantRegistry } from './tenant-registry.js';
 import type { TokenEngine } from './token-engine.js';
 import type { TokenSnapshot, TokenState } from './token-snapshot.interface.js';
@@ -17,7 +17,7 @@ export class TokenFacade<TConfig extends object> {
     readonly provider: ProviderName,
     private readonly registry: TenantRegistry,
     readonly engine: TokenEngine<TConfig>,
-    private readonly configOf: (tenantConfig: NormalizedTenantConfig) => TConfig | undefined,
+    private readonly configOf: (tenantConfig: ValidatedTenantConfig) => TConfig | undefined,
   ) {}
 
   /** Not `async` on purpose: for a known tenant with a cached token, two Map lookups and one comparison. */
@@ -47,7 +47,7 @@ export class TokenFacade<TConfig extends object> {
   }
 
   /** The tenant's whole configuration (resolving it if needed); a call without a tenant fails here. */
-  async tenantConfig(tenant: string): Promise<NormalizedTenantConfig> {
+  async tenantConfig(tenant: string): Promise<ValidatedTenantConfig> {
     if (typeof tenant !== 'string') throw new NoTenantError();
     return this.registry.peek(tenant) ?? this.registry.getOrThrow(tenant);
   }

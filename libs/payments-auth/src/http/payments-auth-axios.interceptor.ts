@@ -3,7 +3,7 @@ import { AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig,
 import { TenantRegistry } from '../engine/tenant-registry.js';
 import { NoTenantError } from '../errors/no-tenant.error.js';
 import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
-import type { NormalizedTenantConfig } from '../options/tenant-config.validator.js';
+import type { ValidatedTenantConfig } from '../options/tenant-config.validator.js';
 import { BlinkTokenService } from '../providers/blink/blink-token.service.js';
 import { BlnkTokenService } from '../providers/blnk/blnk-token.service.js';
 import './axios-augmentation.js';
@@ -100,7 +100,7 @@ export class PaymentsAuthAxiosInterceptor {
    * to have its own Blnk Core host) at most OTHER_HOST_LOOKUP_WAIT_MS, then goes out untouched while the
    * lookup finishes for later requests.
    */
-  private async lookUp(tenant: string, url: URL): Promise<NormalizedTenantConfig | undefined> {
+  private async lookUp(tenant: string, url: URL): Promise<ValidatedTenantConfig | undefined> {
     const lookup = this.registry.getOrThrow(tenant);
     if (this.registry.isProviderUrl(url)) return lookup;
     lookup.catch(() => undefined); // settles after we may have stopped waiting

@@ -1,6 +1,6 @@
 import { Axios, type AxiosRequestConfig } from 'axios';
 import type { ProviderName } from '../errors/payments-auth.error.js';
-import type { NormalizedTenantConfig } from '../options/tenant-config.validator.js';
+import type { ValidatedTenantConfig } from '../options/tenant-config.validator.js';
 import { BLINK_TOKEN_PATH } from '../providers/blink/blink.protocol.js';
 import { BLNK_TOKEN_PATH } from '../providers/blnk/blnk.protocol.js';
 import { isUnder, parsedBase } from '../options/base-url.js';
@@ -23,7 +23,7 @@ export interface ProviderTarget {
  * Which provider (if any) of this tenant a URL belongs to: same origin, and a path under the base URL's path
  * at a segment boundary (`https://h/api` covers `/api/x`, not `/apiary`).
  */
-export function providerTargetOf(url: URL, tenant: NormalizedTenantConfig): ProviderTarget | undefined {
+export function providerTargetOf(url: URL, tenant: ValidatedTenantConfig): ProviderTarget | undefined {
   const { blink, blnk } = tenant;
   if (blink && isUnder(url, blink.baseUrl)) {
     return { provider: 'blink', baseUrl: blink.baseUrl, isTokenEndpoint: isPath(url, blink.baseUrl, BLINK_TOKEN_PATH), renewable: true, headerName: 'Authorization' };

@@ -2,9 +2,10 @@ import { ConfigIssue, PaymentsAuthConfigError } from '../errors/config.error.js'
 import { FileTokenStore } from '../stores/file.store.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
 import { ModuleOptionsSchema, ScheduledRenewalOptionsSchema, ResilienceOptionsSchema } from './module-options.schema.js';
-import { PaymentsAuthModuleOptions, ResolvedPaymentsAuthOptions } from './payments-auth-options.interface.js';
+import type { CreateAxiosDefaults } from 'axios';
+import type { PaymentsAuthModuleOptions, ResilienceOptions, ScheduledRenewalOptions, TenantConfig } from './payments-auth-options.interface.js';
 import { collectIssues } from './validation-issues.js';
-import { NormalizedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator.js';
+import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator.js';
 
 export const OPTION_DEFAULTS = {
   tokenRequestTimeoutMs: 10_000,
@@ -16,9 +17,20 @@ export const OPTION_DEFAULTS = {
   resilience: { backoffBaseMs: 500, backoffMaxMs: 60_000, circuitFailureThreshold: 5, circuitCooldownMs: 30_000 },
 } as const;
 
-export interface ValidatedOptions extends Omit<ResolvedPaymentsAuthOptions, 'tenants'> {
+/** The module options after validation, with every default applied: what the library's parts inject. */
+export interface ValidatedOptions {
   /** The static tenants, validated; a Map, because at 10 000 tenants it is the one index the registry uses. */
-  tenants: ReadonlyMap<string, NormalizedTenantConfig>;
+  tenants: ReadonlyMap<string, ValidatedTenantConfig>;
+  defaultTenant?: string;
+  resolveTenant?: (tenantId: string) => Promise<TenantConfig | undefined>;
+  tokenRequestTimeoutMs: number;
+  renewalMarginMs: number;
+  renewalMarginMaxRatio: number;
+  store: TokenStore;
+  tenantHeader: string;
+  http: CreateAxiosDefaults;
+  scheduledRenewal: ScheduledRenewalOptions;
+  resilience: ResilienceOptions;
 }
 
 /**
@@ -30,7 +42,7 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     throw new PaymentsAuthConfigError([{ path: 'options', problem: 'must be an object' }]);
   }
   const issues: ConfigIssue[] = collectModuleIssues(raw);
-  const tenants = new Map<string, NormalizedTenantConfig>();
+  const tenants = new Map<string, ValidatedTenantConfig>();
   const rawTenants = isPlainObject(raw.tenants) ? raw.tenants : {};
   for (const [tenantId, tenantConfig] of Object.entries(rawTenants)) {
     const idProblem = tenantIdProblem(tenantId);

@@ -114,18 +114,3 @@ export interface ResilienceOptions {
   /** How long an open circuit refuses token calls before one trial. Default 30 s. */
   circuitCooldownMs: number;
 }
-
-/** Options after defaults were applied and validation passed. */
-export interface ResolvedPaymentsAuthOptions {
-  tenants: Record<string, TenantConfig>;
-  defaultTenant?: string;
-  resolveTenant?: (tenantId: string) => Promise<TenantConfig | undefined>;
-  tokenRequestTimeoutMs: number;
-  renewalMarginMs: number;
-  renewalMarginMaxRatio: number;
-  store: TokenStore;
-  tenantHeader: string;
-  http: CreateAxiosDefaults;
-  scheduledRenewal: ScheduledRenewalOptions;
-  resilience: ResilienceOptions;
-}

@@ -18,19 +18,19 @@ import { collectIssues } from './validation-issues.js';
  */
 export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export type NormalizedBlinkConfig = BlinkTenantConfig & { baseUrl: string };
-export type NormalizedBlnkConfig =
+export type ValidatedBlinkConfig = BlinkTenantConfig & { baseUrl: string };
+export type ValidatedBlnkConfig =
   | (BlnkOAuthTenantConfig & { mode: 'oauth'; baseUrl: string })
   | (BlnkApiKeyTenantConfig & { baseUrl: string })
   | BlnkCoreTenantConfig;
 
-export interface NormalizedTenantConfig {
-  blink?: NormalizedBlinkConfig;
-  blnk?: NormalizedBlnkConfig;
+export interface ValidatedTenantConfig {
+  blink?: ValidatedBlinkConfig;
+  blnk?: ValidatedBlnkConfig;
 }
 
 export type TenantValidationResult =
-  | { ok: true; config: NormalizedTenantConfig }
+  | { ok: true; config: ValidatedTenantConfig }
   | { ok: false; issues: ConfigIssue[] };
 
 /** Validates one tenant's configuration and fills in defaults. `path` is e.g. `tenants.acme`. */
@@ -50,9 +50,9 @@ export function validateTenantConfig(raw: unknown, path: string): TenantValidati
   if (blnk !== undefined) issues.push(...validateBlnk(blnk, `${path}.blnk`));
   if (issues.length > 0) return { ok: false, issues };
 
-  const config: NormalizedTenantConfig = {};
+  const config: ValidatedTenantConfig = {};
   if (blink !== undefined) config.blink = normalizeBlink(blink as BlinkTenantConfig);
-  if (blnk !== undefined) config.blnk = normalizeBlnk(blnk as NormalizedBlnkConfig);
+  if (blnk !== undefined) config.blnk = normalizeBlnk(blnk as ValidatedBlnkConfig);
   return { ok: true, config };
 }
 
@@ -68,11 +68,11 @@ const withoutTrailingSlash = (url: string): string => url.replace(/\/+$/, '');
 
 // Object.assign onto a literal rather than `{ ...config, extra }`: V8 gives every object built by a spread
 // plus a new property its own hidden class: a few hundred bytes per tenant, measured by the scale benchmark.
-function normalizeBlink(blink: BlinkTenantConfig): NormalizedBlinkConfig {
+function normalizeBlink(blink: BlinkTenantConfig): ValidatedBlinkConfig {
   return Object.assign({}, blink, { baseUrl: withoutTrailingSlash(blink.baseUrl ?? DEFAULT_BLINK_BASE_URL) });
 }
 
-function normalizeBlnk(blnk: NormalizedBlnkConfig): NormalizedBlnkConfig {
+function normalizeBlnk(blnk: ValidatedBlnkConfig): ValidatedBlnkConfig {
   if (blnk.mode === 'core') return Object.assign({}, blnk, { baseUrl: withoutTrailingSlash(blnk.baseUrl) });
   const baseUrl = withoutTrailingSlash(blnk.baseUrl ?? DEFAULT_BLNK_BASE_URL);
   if (blnk.mode === 'api-key') return Object.assign({}, blnk, { baseUrl });

@@ -3,14 +3,14 @@ import { TenantRegistry } from '../../engine/tenant-registry.js';
 import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
 import { TokenFacade } from '../../engine/token-facade.js';
 import type { BlinkTokenDetails, TokenSnapshot, TokenState } from '../../engine/token-snapshot.interface.js';
-import type { NormalizedBlinkConfig } from '../../options/tenant-config.validator.js';
+import type { ValidatedBlinkConfig } from '../../options/tenant-config.validator.js';
 import type { AuthHeaders, BlinkCredentialInfo } from '../credential-info.js';
 import { BlinkProtocol } from './blink.protocol.js';
 
 /** Blink Payment access tokens for every tenant. Every method names its tenant. */
 @Injectable()
 export class BlinkTokenService {
-  private readonly tokens: TokenFacade<NormalizedBlinkConfig>;
+  private readonly tokens: TokenFacade<ValidatedBlinkConfig>;
 
   /** @internal Created by Nest's injector. */
   constructor(registry: TenantRegistry, protocol: BlinkProtocol, engines: TokenEngineFactory) {

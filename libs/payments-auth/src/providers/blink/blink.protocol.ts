@@ -7,7 +7,7 @@ import { ProviderRejectedError } from '../../errors/provider-rejected.error.js';
 import { ReauthorizationRequiredError } from '../../errors/reauthorization-required.error.js';
 import { safeProviderCode, safeProviderText } from '../../observability/redact.js';
 import type { ValidatedOptions } from '../../options/module-options.validator.js';
-import type { NormalizedBlinkConfig } from '../../options/tenant-config.validator.js';
+import type { ValidatedBlinkConfig } from '../../options/tenant-config.validator.js';
 import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from '../../options/injection-tokens.js';
 import type { StoredToken } from '../../stores/token-store.interface.js';
 import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client.js';
@@ -17,7 +17,7 @@ export const BLINK_TOKEN_PATH = '/api/pay/v1/tokens';
 
 /** Blink's token protocol: key pair in a JSON body, a fresh JWT every time (no refresh grant). */
 @Injectable()
-export class BlinkProtocol implements TokenProtocol<NormalizedBlinkConfig> {
+export class BlinkProtocol implements TokenProtocol<ValidatedBlinkConfig> {
   readonly provider = 'blink' as const;
   readonly rotatesRefreshTokens = false;
 
@@ -26,11 +26,11 @@ export class BlinkProtocol implements TokenProtocol<NormalizedBlinkConfig> {
     @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
   ) {}
 
-  credentialIdentity(config: NormalizedBlinkConfig): string {
+  credentialIdentity(config: ValidatedBlinkConfig): string {
     return `${config.baseUrl}\n${config.apiKey}`;
   }
 
-  async acquire(config: NormalizedBlinkConfig, tenant: string, previous?: StoredToken): Promise<IssuedToken> {
+  async acquire(config: ValidatedBlinkConfig, tenant: string, previous?: StoredToken): Promise<IssuedToken> {
     const details = { provider: this.provider, tenant };
     const sentAt = Date.now();
     const response = await postTokenRequest(this.http, {
@@ -48,7 +48,7 @@ export class BlinkProtocol implements TokenProtocol<NormalizedBlinkConfig> {
 }
 
 /** The body exactly as Blink documents it; the flags default to false, as the document says. */
-function requestBody(config: NormalizedBlinkConfig): Record<string, unknown> {
+function requestBody(config: ValidatedBlinkConfig): Record<string, unknown> {
   return {
     api_key: config.apiKey,
     secret_key: config.secretKey,

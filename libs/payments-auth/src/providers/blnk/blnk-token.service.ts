@@ -5,7 +5,7 @@ import { TokenFacade } from '../../engine/token-facade.js';
 import type { BlnkTokenDetails, TokenSnapshot, TokenState } from '../../engine/token-snapshot.interface.js';
 import { CredentialModeError } from '../../errors/credential-mode.error.js';
 import { ProviderNotConfiguredError } from '../../errors/provider-not-configured.error.js';
-import type { NormalizedBlnkConfig } from '../../options/tenant-config.validator.js';
+import type { ValidatedBlnkConfig } from '../../options/tenant-config.validator.js';
 import type { AuthHeaders, BlnkCredentialInfo } from '../credential-info.js';
 import { BlnkOAuthConfig, BlnkProtocol } from './blnk.protocol.js';
 
@@ -91,7 +91,7 @@ export class BlnkTokenService {
     return { name: 'Authorization', value: `Bearer ${config.mode === 'oauth' ? await this.tokens.getToken(tenant) : config.apiKey}` };
   }
 
-  private bearerKey(tenant: string, config: Exclude<NormalizedBlnkConfig, BlnkOAuthConfig>): string {
+  private bearerKey(tenant: string, config: Exclude<ValidatedBlnkConfig, BlnkOAuthConfig>): string {
     if (config.mode === 'core') throw new CredentialModeError('blnk', tenant, 'Core key', 'it goes in X-Blnk-Key, not as a bearer token; use getAuthHeaders');
     return config.apiKey;
   }
@@ -102,7 +102,7 @@ export class BlnkTokenService {
     return config;
   }
 
-  private async blnkConfig(tenant: string): Promise<NormalizedBlnkConfig> {
+  private async blnkConfig(tenant: string): Promise<ValidatedBlnkConfig> {
     const config = (await this.tokens.tenantConfig(tenant)).blnk;
     if (config === undefined) throw new ProviderNotConfiguredError('blnk', tenant);
     return config;
