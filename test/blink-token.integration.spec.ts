@@ -22,6 +22,27 @@ describe('BlinkTokenService against the Blink sandbox', () => {
     expect(response.status).toBe(201);
   });
 
+  it('gives headers ready to spread and says how the credential is used, for the cached token', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    const headers = await fixture.blink.getAuthHeaders('acme');
+    expect(headers).toEqual({ Authorization: `Bearer ${await fixture.blink.getToken('acme')}` });
+    const response = await fetch(`${fixture.sandbox.blink.url}/api/pay/v1/intents`, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ amount: 1000, currency: 'GBP' }),
+    });
+    expect(response.status).toBe(201);
+    expect(await fixture.blink.getCredentialInfo('acme')).toEqual({
+      provider: 'blink',
+      tenant: 'acme',
+      mode: 'key-pair',
+      managed: true,
+      header: 'Authorization',
+      baseUrl: fixture.sandbox.blink.url,
+    });
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
+  });
+
   it('reports expiry and account facts without the token', async () => {
     fixture = await PaymentsAuthFixture.start();
     const before = Date.now();
@@ -41,7 +62,7 @@ describe('BlinkTokenService against the Blink sandbox', () => {
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
   });
 
-  it('refresh() forces one new token shared by concurrent callers', async () => {
+  it('forceRenewal() forces one new token shared by concurrent callers', async () => {
     fixture = await PaymentsAuthFixture.start();
     const first = await fixture.blink.getToken('acme');
     const refreshed = await Promise.all(Array.from({ length: 20 }, () => fixture.blink.forceRenewal('acme')));

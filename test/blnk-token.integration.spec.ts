@@ -20,6 +20,15 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     expect((await ledgers(token)).status).toBe(200);
     const info = await fixture.blnk.getTokenInfo('acme');
     expect(info).toMatchObject({ provider: 'blnk', tenant: 'acme', hasRefreshToken: true, details: { scope: 'data:read data:write proxy:write' } });
+    expect(await fixture.blnk.getAuthHeaders('acme')).toEqual({ Authorization: `Bearer ${token}` });
+    expect(await fixture.blnk.getCredentialInfo('acme')).toEqual({
+      provider: 'blnk',
+      tenant: 'acme',
+      mode: 'oauth',
+      managed: true,
+      header: 'Authorization',
+      baseUrl: fixture.sandbox.blnk.url,
+    });
   });
 
   it('turns 1000 concurrent cold getToken calls into exactly 1 token call', async () => {
@@ -39,7 +48,7 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
       expect((await ledgers(token)).status).toBe(200);
       await sleep(50);
     }
-    // Plus forced refreshes in a burst: each shares one call and uses the newest refresh token.
+    // Plus forced renewals in a burst: each shares one call and uses the newest refresh token.
     for (let round = 0; round < 3; round += 1) await Promise.all([fixture.blnk.forceRenewal('acme'), fixture.blnk.forceRenewal('acme')]);
     expect(tokens.size).toBeGreaterThanOrEqual(4);
     expect(fixture.sandbox.blnk.counters.invalidGrant).toBe(0);
@@ -98,12 +107,31 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     expect(coreHeaders).toEqual({ 'X-Blnk-Key': DEFAULT_BLNK_CORE_KEY });
     const core = await fetch(`${fixture.sandbox.blnk.url}/ledgers`, { headers: { ...coreHeaders } });
     expect(core.status).toBe(200);
-    expect(await fixture.blnk.getCredentialInfo('core')).toMatchObject({ mode: 'core', managed: false, header: 'X-Blnk-Key' });
-    await expect(fixture.blnk.getToken('core')).rejects.toMatchObject({ constructor: CredentialModeError, code: 'PAYMENTS_AUTH_CREDENTIAL_MODE' });
+    expect(await fixture.blnk.getCredentialInfo('core')).toEqual({
+      provider: 'blnk',
+      tenant: 'core',
+      mode: 'core',
+      managed: false,
+      header: 'X-Blnk-Key',
+      baseUrl: fixture.sandbox.blnk.url,
+    });
+    await expect(fixture.blnk.getToken('core')).rejects.toMatchObject({
+      constructor: CredentialModeError,
+      code: 'PAYMENTS_AUTH_CREDENTIAL_MODE',
+      mode: 'core',
+      operation: 'getToken',
+      instead: 'getAuthHeaders',
+    });
     await expect(fixture.blnk.forceRenewal('core')).rejects.toThrow(/X-Blnk-Key.*getAuthHeaders/);
     expect(await fixture.blnk.invalidate('core')).toBe(false);
-    await expect(fixture.blnk.getTokenInfo('core')).rejects.toThrow(/no token lifecycle; use getCredentialInfo/);
+    await expect(fixture.blnk.getTokenInfo('core')).rejects.toThrow(/getTokenInfo does not apply \(a static key has no token lifecycle\); use getCredentialInfo/);
     await expect(fixture.blnk.getTokenInfo('keyed')).rejects.toBeInstanceOf(CredentialModeError);
+    for (const tenant of ['keyed', 'core']) {
+      await expect(fixture.blnk.exchangeAuthorizationCode(tenant, 'code', 'https://app.example/callback')).rejects.toMatchObject({
+        constructor: CredentialModeError,
+        operation: 'exchangeAuthorizationCode',
+      });
+    }
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(0);
   });
 

@@ -1,7 +1,16 @@
 import { inspect } from 'node:util';
 import { isAxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
-import { PaymentsAuthMetrics, PaymentsHttpService, UnknownTenantError, runWithTenant } from 'nestjs-payments-auth';
+import { Test } from '@nestjs/testing';
+import {
+  BlinkTokenService,
+  MemoryTokenStore,
+  PaymentsAuthMetrics,
+  PaymentsAuthModule,
+  PaymentsHttpService,
+  UnknownTenantError,
+  runWithTenant,
+} from 'nestjs-payments-auth';
 import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CORE_KEY } from '@app/sandbox';
 import { EchoServer, startEchoServer } from './support/echo.server';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
@@ -36,6 +45,27 @@ describe('credential targeting', () => {
       defaultTenant: 'acme',
       ...extra,
     }));
+
+  it('attaches what an overridden token service gives (a test double of its public methods is enough)', async () => {
+    const app = await Test.createTestingModule({
+      imports: [
+        PaymentsAuthModule.forRoot({
+          tenants: { acme: { blink: { apiKey: 'k', secretKey: 'TOPSECRET-s', baseUrl: `${provider.url}/blink` } } },
+          defaultTenant: 'acme',
+          store: new MemoryTokenStore(),
+        }),
+      ],
+    })
+      .overrideProvider(BlinkTokenService)
+      .useValue({ getAuthHeaders: async (tenant: string) => ({ Authorization: `Bearer stub-for-${tenant}` }) })
+      .compile();
+    try {
+      await firstValueFrom(app.get(PaymentsHttpService).get(`${provider.url}/blink/api/pay/v1/intents`));
+      expect(provider.requests.map((request) => request.headers.authorization)).toEqual(['Bearer stub-for-acme']);
+    } finally {
+      await app.close();
+    }
+  });
 
   describe('allowAbsoluteUrls: false, where Axios joins even an absolute URL to baseURL', () => {
     it('sends no Blink token when the module http option sends the provider URL to another host', async () => {

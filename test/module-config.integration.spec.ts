@@ -8,6 +8,7 @@ import {
   PaymentsAuthConfigError,
   PaymentsAuthModule,
   PaymentsAuthModuleOptions,
+  type PaymentsAuthForRootAsyncOptions,
   type PaymentsAuthOptionsFactory,
 } from 'nestjs-payments-auth';
 import { DEFAULT_BLINK_ACCOUNT, Sandbox, startSandbox } from '@app/sandbox';
@@ -93,8 +94,9 @@ describe('PaymentsAuthModule', () => {
         return { tenants: { acme: acmeTenant(sandbox) }, defaultTenant: 'acme', store: new MemoryTokenStore() };
       }
     }
+    const asyncOptions: PaymentsAuthForRootAsyncOptions = { useClass: OptionsFactory, isGlobal: false };
     const app = await Test.createTestingModule({
-      imports: [PaymentsAuthModule.forRootAsync({ useClass: OptionsFactory })],
+      imports: [PaymentsAuthModule.forRootAsync(asyncOptions)],
     }).compile();
     try {
       await expect(app.get(BlinkTokenService).getToken('acme')).resolves.toEqual(expect.any(String));

@@ -9,7 +9,7 @@ import { PaymentsAuthFixture, acmeTenant, sleep } from './support/payments-auth.
 import { RedisServer, startRedis } from './support/redis.server';
 import { REPO_ROOT } from './support/repo-root';
 
-/** Rotating refreshes wait max(4 s, tokenRequestTimeoutMs + 1 s) after a store loss or on a new store: keep it 4 s. */
+/** Rotating refreshes wait max(4 s, tokenCallTimeoutMs + 1 s) after a store loss or on a new store: keep it 4 s. */
 const FAST_RECOVERY_TIMEOUT_MS = 3_000;
 
 interface WorkerResult {
@@ -187,7 +187,7 @@ describe('several instances on Redis', () => {
     await sandbox.close();
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
     const apps = await Promise.all(
-      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))),
+      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))),
     );
     try {
       const tokens = await Promise.all(apps.flatMap((app) => Array.from({ length: 100 }, () => [app.blink.getToken('acme'), app.blnk.getToken('acme')]).flat()));
@@ -203,7 +203,7 @@ describe('several instances on Redis', () => {
     await sandbox.close();
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 30 }, blnk: { tokenLifetimeSeconds: 30 } });
     const apps = await Promise.all(
-      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))),
+      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))),
     );
     try {
       await Promise.all(apps.map((app) => Promise.all([app.blink.getToken('acme'), app.blnk.getToken('acme')])));
@@ -221,7 +221,7 @@ describe('several instances on Redis', () => {
       await load;
       expect(requests).toBe(240);
       expect(failures).toBe(0);
-      // Back up (and empty): a forced refresh works again, with the newest refresh token from memory.
+      // Back up (and empty): a forced renewal works again, with the newest refresh token from memory.
       await sleep(500);
       await expect(apps[0].blnk.forceRenewal('acme')).resolves.toEqual(expect.any(String));
       await expect(apps[1].blnk.forceRenewal('acme')).resolves.toEqual(expect.any(String));
@@ -234,7 +234,7 @@ describe('several instances on Redis', () => {
   it('Redis emptied behind two instances holding different versions: the newest is put back and used, 0 invalid_grant', async () => {
     await sandbox.close();
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
-    const apps = await Promise.all([0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))));
+    const apps = await Promise.all([0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))));
     try {
       await Promise.all(apps.map((app) => app.blnk.getToken('acme'))); // both hold version 1
       await apps[0].blnk.forceRenewal('acme'); // the first holds version 2 now; the second still 1
@@ -245,7 +245,7 @@ describe('several instances on Redis', () => {
       expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
       // A new instance with nothing in memory joins the emptied store: it uses the stored token, not the seed.
       await raw.flushall();
-      const fresh = await PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenRequestTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }));
+      const fresh = await PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }));
       apps.push(fresh);
       await expect(fresh.blnk.forceRenewal('acme')).resolves.toEqual(expect.any(String));
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 4, invalidGrant: 0 });

@@ -74,7 +74,7 @@ describe('scheduled renewal and resilience', () => {
     await Promise.all(Array.from({ length: 50 }, (_, index) => fixture.blink.getToken(`t${index}`)));
     expect(fixture.app.get(RenewalScheduler).stats()).toMatchObject({ scheduled: 50, timers: 1 });
     expect(fixture.app.get(SchedulerRegistry).getTimeouts()).toEqual([RENEWAL_TIMER_NAME]);
-    // A forced refresh replaces the tenant's scheduled renewal rather than adding a second one.
+    // A forced renewal replaces the tenant's scheduled renewal rather than adding a second one.
     await fixture.blink.forceRenewal('t0');
     expect(fixture.app.get(RenewalScheduler).stats()).toMatchObject({ scheduled: 50, timers: 1 });
   });

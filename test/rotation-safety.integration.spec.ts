@@ -70,7 +70,7 @@ describe('rotation safety between instances sharing a store', () => {
   };
   const health = (app: PaymentsAuthFixture) => app.app.get(PaymentsAuthStatus).report();
 
-  it('refresh() on an instance that holds no token yet still forces a new one when the store has one', async () => {
+  it('forceRenewal() on an instance that holds no token yet still forces a new one when the store has one', async () => {
     const first = await instance();
     const stored = await first.blnk.getToken('acme');
     const second = await instance();

@@ -19,13 +19,30 @@ describe('tenants', () => {
     expect(fixture.sandbox.blink.counters.tokenCalls + fixture.sandbox.blnk.counters.tokenCalls).toBe(0);
   });
 
-  it('fails a service call without a tenant even with a defaultTenant (which only the HTTP path uses)', async () => {
+  it('fails every service method called without a tenant, even with a defaultTenant (which only the HTTP path uses)', async () => {
     fixture = await PaymentsAuthFixture.start(); // defaultTenant: 'acme'
-    const forgot = undefined as unknown as string; // what a JavaScript caller, or a cast, can still pass
-    await expect(fixture.blink.getToken(forgot)).rejects.toBeInstanceOf(NoTenantError);
-    await expect(fixture.blnk.getToken(forgot)).rejects.toBeInstanceOf(NoTenantError);
-    await expect(fixture.blink.getTokenInfo(forgot)).rejects.toBeInstanceOf(NoTenantError);
-    await expect(fixture.blnk.getAuthHeaders(forgot)).rejects.toBeInstanceOf(NoTenantError);
+    const { blink, blnk } = fixture;
+    const calls: Array<[string, (tenant: string) => Promise<unknown>]> = [
+      ['blink.getToken', (t) => blink.getToken(t)],
+      ['blink.getAuthHeaders', (t) => blink.getAuthHeaders(t)],
+      ['blink.getTokenInfo', (t) => blink.getTokenInfo(t)],
+      ['blink.getCredentialInfo', (t) => blink.getCredentialInfo(t)],
+      ['blink.invalidate', (t) => blink.invalidate(t)],
+      ['blink.forceRenewal', (t) => blink.forceRenewal(t)],
+      ['blnk.getToken', (t) => blnk.getToken(t)],
+      ['blnk.getAuthHeaders', (t) => blnk.getAuthHeaders(t)],
+      ['blnk.getTokenInfo', (t) => blnk.getTokenInfo(t)],
+      ['blnk.getCredentialInfo', (t) => blnk.getCredentialInfo(t)],
+      ['blnk.invalidate', (t) => blnk.invalidate(t)],
+      ['blnk.forceRenewal', (t) => blnk.forceRenewal(t)],
+      ['blnk.exchangeAuthorizationCode', (t) => blnk.exchangeAuthorizationCode(t, 'code', 'https://app.example/callback')],
+    ];
+    // What a JavaScript caller, or a cast, can still pass.
+    for (const forgot of [undefined, null, ''] as unknown as string[]) {
+      for (const [name, call] of calls) {
+        expect({ name, forgot, error: (await call(forgot).then(() => undefined, (error: unknown) => error))?.constructor }).toEqual({ name, forgot, error: NoTenantError });
+      }
+    }
     expect(fixture.sandbox.blink.counters.tokenCalls + fixture.sandbox.blnk.counters.tokenCalls).toBe(0);
   });
 

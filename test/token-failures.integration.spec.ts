@@ -83,7 +83,7 @@ describe('token endpoint failures', () => {
   });
 
   it('times out a slow token endpoint with a typed error', async () => {
-    fixture = await PaymentsAuthFixture.start(() => ({ tokenRequestTimeoutMs: 300, ...NO_BACKOFF }));
+    fixture = await PaymentsAuthFixture.start(() => ({ tokenCallTimeoutMs: 300, ...NO_BACKOFF }));
     fixture.sandbox.blink.faults.inject({ kind: 'delay', ms: 2_000 });
     const started = Date.now();
     const error = await rejectionOf(fixture.blink.getToken('acme'));
@@ -122,7 +122,7 @@ describe('token endpoint failures', () => {
     expect(error).toMatchObject({ constructor: ReauthorizationRequiredError, status: 401, providerErrorCode: 'Unauthenticated' });
     for (let call = 0; call < 5; call += 1) await rejectionOf(fixture.blink.getToken('acme'));
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
-    // An explicit refresh() is a deliberate retry: exactly one more call.
+    // An explicit forceRenewal() is a deliberate retry: exactly one more call.
     await rejectionOf(fixture.blink.forceRenewal('acme'));
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(2);
   });

@@ -34,7 +34,7 @@ const env = (name: string): string => {
         },
       },
       defaultTenant: 'acme',
-      tokenRequestTimeoutMs: Number(process.env.TOKEN_TIMEOUT_MS ?? 10_000),
+      tokenCallTimeoutMs: Number(process.env.TOKEN_TIMEOUT_MS ?? 10_000),
       store: new RedisTokenStore({ connection: { port: Number(env('REDIS_PORT')), host: '127.0.0.1' } }),
     }),
   ],

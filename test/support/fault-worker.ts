@@ -5,7 +5,7 @@
  *   { type: 'exchange', code, redirectUri } -> exchangeAuthorizationCode (re-authorization)
  *   { type: 'stop' }                        -> closes the app (as on SIGTERM) and exits
  * Store: STORE=redis (REDIS_PORT) or STORE=file (STORE_DIR); with neither, the default store in the cwd.
- * TOKEN_TIMEOUT_MS sets tokenRequestTimeoutMs (default 10 s). OAuth server: BLNK_URL, and BLNK_CLIENT_ID / BLNK_CLIENT_SECRET / BLNK_SEED_REFRESH_TOKEN unless the sandbox's.
+ * TOKEN_TIMEOUT_MS sets tokenCallTimeoutMs (default 10 s). OAuth server: BLNK_URL, and BLNK_CLIENT_ID / BLNK_CLIENT_SECRET / BLNK_SEED_REFRESH_TOKEN unless the sandbox's.
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -52,7 +52,7 @@ const store = storeFromEnv();
         },
       },
       defaultTenant: 'acme',
-      tokenRequestTimeoutMs: Number(process.env.TOKEN_TIMEOUT_MS ?? 10_000),
+      tokenCallTimeoutMs: Number(process.env.TOKEN_TIMEOUT_MS ?? 10_000),
       ...(store ? { store } : {}),
     }),
   ],

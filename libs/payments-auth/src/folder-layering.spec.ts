@@ -8,11 +8,13 @@ import * as path from 'node:path';
  */
 const SRC = path.join(process.cwd(), 'libs', 'payments-auth', 'src');
 const TOP = '(top)';
+/** The layers, top first: a folder may import only from folders after it. */
+const LAYERS = [TOP, 'health', 'http', 'providers', 'engine', 'renewal', 'observability', 'options', 'stores', 'errors'];
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'testing' ? [] : sourceFiles(full);
+    if (entry.isDirectory()) return entry.name === 'testing' ? [] : sourceFiles(full); // spec helpers, not shipped
     return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [full] : [];
   });
 }
@@ -62,10 +64,26 @@ describe('folder layering', () => {
     const edges = folderImports();
     expect(edges.get('engine')).toContain('stores');
     expect(edges.get(TOP)).toContain('engine');
+    // A new folder must be given its place among the layers.
+    const folders = new Set([...edges.keys(), ...[...edges.values()].flatMap((targets) => [...targets])]);
+    expect([...folders].filter((folder) => !LAYERS.includes(folder))).toEqual([]);
   });
 
   it('has no folders that import each other, directly or around a loop', () => {
     expect(findLoop(folderImports())).toBeUndefined();
+  });
+
+  it('imports only downwards, in the documented order of layers', () => {
+    const upward: string[] = [];
+    for (const [from, targets] of folderImports()) {
+      for (const to of targets) if (!(LAYERS.indexOf(from) < LAYERS.indexOf(to))) upward.push(`${from} -> ${to}`);
+    }
+    expect(upward).toEqual([]);
+  });
+
+  it('never imports spec helpers (testing/) from shipped code', () => {
+    const offenders = sourceFiles(SRC).filter((file) => /from\s+'[^']*\/testing\//.test(fs.readFileSync(file, 'utf8')));
+    expect(offenders.map((file) => path.relative(SRC, file))).toEqual([]);
   });
 
   it('reports a loop when there is one', () => {

@@ -2,9 +2,9 @@
 export { PaymentsAuthModule } from './payments-auth.module.js';
 export {
   PAYMENTS_AUTH_MODULE_OPTIONS,
-  PAYMENTS_AUTH_OPTIONS_TYPE,
-  PAYMENTS_AUTH_ASYNC_OPTIONS_TYPE,
   PaymentsAuthConfigurableModule,
+  type PaymentsAuthForRootOptions,
+  type PaymentsAuthForRootAsyncOptions,
   type PaymentsAuthOptionsFactory,
 } from './payments-auth.module-definition.js';
 export {
@@ -21,7 +21,8 @@ export {
 export { BlinkTokenService } from './providers/blink/blink-token.service.js';
 export { BlnkTokenService } from './providers/blnk/blnk-token.service.js';
 export type {
-  AuthHeaders,
+  BlinkAuthHeaders,
+  BlnkAuthHeaders,
   CredentialInfo,
   BlinkCredentialInfo,
   BlinkCredentialMode,

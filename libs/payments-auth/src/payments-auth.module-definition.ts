@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { type ConfigurableModuleAsyncOptions, ConfigurableModuleBuilder } from '@nestjs/common';
 import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface.js';
 
 /** For `PaymentsAuthModule.forRootAsync({ useClass })` and `useExisting`: a provider that builds the options. */
@@ -10,10 +10,15 @@ export interface PaymentsAuthOptionsFactory {
 export const {
   ConfigurableModuleClass: PaymentsAuthConfigurableModule,
   MODULE_OPTIONS_TOKEN: PAYMENTS_AUTH_MODULE_OPTIONS,
-  OPTIONS_TYPE: PAYMENTS_AUTH_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: PAYMENTS_AUTH_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<PaymentsAuthModuleOptions>({ moduleName: 'PaymentsAuth' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createPaymentsAuthOptions')
   .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();
+
+/** What `PaymentsAuthModule.forRoot` takes: the options plus `isGlobal`. */
+export type PaymentsAuthForRootOptions = PaymentsAuthModuleOptions & { isGlobal?: boolean };
+/** What `PaymentsAuthModule.forRootAsync` takes: `useFactory` / `useClass` / `useExisting`, `imports`, `inject`, `isGlobal`. */
+export type PaymentsAuthForRootAsyncOptions = ConfigurableModuleAsyncOptions<PaymentsAuthModuleOptions, 'createPaymentsAuthOptions'> & {
+  isGlobal?: boolean;
+};

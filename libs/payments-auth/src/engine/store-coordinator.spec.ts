@@ -10,7 +10,7 @@ import { type Renewer, StoreCoordinator, type StoreSlot, refusedMark } from './s
 import { SharedMemoryStore } from './testing/shared-memory-store.js';
 
 const T0 = Date.UTC(2030, 0, 1);
-const settings = { tokenRequestTimeoutMs: 1_000, renewalMarginMs: 10_000, renewalMarginMaxRatio: 0.5 };
+const settings = { tokenCallTimeoutMs: 1_000, renewalMarginMs: 10_000, renewalMarginMaxRatio: 0.5 };
 const KEY = 'blnk:acme:0011223344556677';
 
 const record = (version: number, overrides: Partial<StoredToken> = {}): StoredToken => ({
@@ -105,7 +105,7 @@ describe('StoreCoordinator', () => {
     const { renewer, seen } = fakeRenewer(store);
     const waiting = coordinatorOn(store).renew(slot(), ON_DEMAND, renewer);
     const failed = expect(waiting).rejects.toThrow('timed out waiting for another instance to renew');
-    await jest.advanceTimersByTimeAsync(settings.tokenRequestTimeoutMs + 2 * LEASE_TTL_MS + 200);
+    await jest.advanceTimersByTimeAsync(settings.tokenCallTimeoutMs + 2 * LEASE_TTL_MS + 200);
     await failed;
     expect(seen.renewedFrom).toEqual([]);
   });

@@ -27,7 +27,7 @@ export interface Renewer {
 }
 
 export interface StoreCoordinatorSettings extends RenewalTimingOptions {
-  tokenRequestTimeoutMs: number;
+  tokenCallTimeoutMs: number;
 }
 
 /** How often an instance waiting on another's renewal looks for the result in the store. */
@@ -71,7 +71,7 @@ export class StoreCoordinator {
   private async renewUnderLease(slot: StoreSlot, mode: AcquireMode, renewer: Renewer): Promise<StoredToken> {
     const seenVersion = slot.token?.version ?? 0;
     // A live holder's lease outlasts its token call and any recovery wait; waiting longer means it is stuck.
-    const deadline = Date.now() + this.settings.tokenRequestTimeoutMs + (this.lossGuard?.recoveryWindowMs ?? 0) + 2 * LEASE_TTL_MS;
+    const deadline = Date.now() + this.settings.tokenCallTimeoutMs + (this.lossGuard?.recoveryWindowMs ?? 0) + 2 * LEASE_TTL_MS;
     const renewedElsewhere = (stored: StoredToken | undefined): stored is StoredToken =>
       stored !== undefined && stored.version > seenVersion && answeredByStored(mode, stored, renewAtFor(stored, this.settings), Date.now());
     for (let attempt = 0; Date.now() <= deadline || attempt === 0; attempt += 1) {

@@ -56,12 +56,12 @@ export class StoreLossGuard implements OnApplicationBootstrap, BeforeApplication
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  /** How long rotating refreshes wait after a loss: max(RECOVERY_WINDOW_MS, tokenRequestTimeoutMs + 1 s). */
+  /** How long rotating refreshes wait after a loss: max(RECOVERY_WINDOW_MS, tokenCallTimeoutMs + 1 s). */
   readonly recoveryWindowMs: number;
 
   constructor(@Inject(VALIDATED_OPTIONS) options: ValidatedOptions) {
     this.store = options.store;
-    this.recoveryWindowMs = Math.max(RECOVERY_WINDOW_MS, options.tokenRequestTimeoutMs + CALL_SLACK_MS);
+    this.recoveryWindowMs = Math.max(RECOVERY_WINDOW_MS, options.tokenCallTimeoutMs + CALL_SLACK_MS);
   }
 
   get watchesGenerations(): boolean {

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PaymentsAuthConfigError } from '../errors/config.error.js';
-import { NoTenantError } from '../errors/no-tenant.error.js';
 import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator.js';
@@ -23,13 +22,6 @@ export class TenantRegistry {
 
   constructor(@Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions) {
     for (const config of options.tenants.values()) this.addBaseUrls(config);
-  }
-
-  /** The tenant to use when a call names `tenant` (or none). */
-  tenantOrDefault(tenant: string | undefined): string {
-    const chosen = tenant ?? this.options.defaultTenant;
-    if (chosen === undefined) throw new NoTenantError();
-    return chosen;
   }
 
   get defaultTenant(): string | undefined {

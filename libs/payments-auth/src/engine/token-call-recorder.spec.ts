@@ -49,7 +49,11 @@ describe('TokenCallRecorder', () => {
       expect.objectContaining({ type: 'token.renewed' }),
     ]);
     expect(observers.metrics.snapshot().tokensIssued).toBe(3);
-    expect(logger.lines).toEqual(Array(3).fill("debug blnk token acquired for tenant 'acme', valid 60 s"));
+    expect(logger.lines).toEqual([
+      "debug blnk token acquired for tenant 'acme', valid 60 s",
+      "debug blnk token renewed for tenant 'acme', valid 60 s",
+      "debug blnk token renewed for tenant 'acme', valid 60 s",
+    ]);
   });
 
   it('the trial that closes a circuit says so before the token event; a clamped lifetime is warned about', () => {

@@ -59,7 +59,7 @@ export class TokenCallRecorder {
     if (record.refreshToken !== undefined && record.refreshToken !== previous?.refreshToken) {
       this.emit(tenant, 'refresh_token.rotated', { durationMs });
     }
-    this.logger.debug?.(`${this.provider} token acquired for tenant '${tenant}', valid ${Math.round((record.expiresAt - record.issuedAt) / 1000)} s`);
+    this.logger.debug?.(`${this.provider} token ${previous === undefined ? 'acquired' : 'renewed'} for tenant '${tenant}', valid ${Math.round((record.expiresAt - record.issuedAt) / 1000)} s`);
     if (issued.lifetimeClamped) {
       const hours = MAX_TOKEN_LIFETIME_MS / 3_600_000;
       this.logger.warn(`${this.provider} tenant '${tenant}': the provider stated a lifetime beyond ${hours} h; renewing as if it were ${hours} h`);

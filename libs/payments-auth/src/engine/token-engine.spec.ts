@@ -17,7 +17,7 @@ const LIFETIME_MS = 60_000;
 /** Lifetime 60 s, margin 10 s: a token issued at t is renewed at t + 50 s. */
 const RENEW_AFTER_MS = 50_000;
 const settings: TokenEngineSettings = {
-  tokenRequestTimeoutMs: 1_000,
+  tokenCallTimeoutMs: 1_000,
   renewalMarginMs: 10_000,
   renewalMarginMaxRatio: 0.5,
   scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 0, maxConcurrentRenewals: 16 },
@@ -50,6 +50,29 @@ describe('TokenEngine', () => {
   const keyOf = (protocol: FakeProtocol) => storeKeyFor(protocol.provider, 'acme', protocol.credentialIdentity(config));
   const typesOf = () => observers.emitted.map((event) => event.type);
 
+  it('a rotated refresh token is in the store before its access token is handed out', async () => {
+    const protocol = new FakeProtocol('blnk', true);
+    const store = new SharedMemoryStore();
+    const engine = engineOn(store, protocol);
+    let releaseWrite!: () => void;
+    const writeHeld = new Promise<void>((resolve) => (releaseWrite = resolve));
+    const write = store.compareAndSet.bind(store);
+    jest.spyOn(store, 'compareAndSet').mockImplementation(async (key, value) => {
+      await writeHeld;
+      return write(key, value);
+    });
+    let handedOut: string | undefined;
+    const caller = engine.getToken('acme', config).then((token) => (handedOut = token));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(protocol.calls).toHaveLength(1); // the provider has answered, with a new refresh token ...
+    expect(handedOut).toBeUndefined(); // ... and nothing is handed out while its write is pending
+    expect(engine.cachedToken('acme')).toBeUndefined();
+    releaseWrite();
+    await caller;
+    expect((await store.get(keyOf(protocol)))?.refreshToken).toBe('TOPSECRET-fake-refresh-1');
+    expect(handedOut).toBe('TOPSECRET-fake-access-1');
+  });
+
   it('single flight: concurrent callers without a token share one token call', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);
@@ -58,7 +81,7 @@ describe('TokenEngine', () => {
     await jest.advanceTimersByTimeAsync(0);
     expect(protocol.calls).toHaveLength(1);
     release();
-    await expect(Promise.all(callers)).resolves.toEqual(Array(10).fill('fake-access-1'));
+    await expect(Promise.all(callers)).resolves.toEqual(Array(10).fill('TOPSECRET-fake-access-1'));
     expect(protocol.calls).toHaveLength(1);
     expect(observers.metrics.snapshot()).toMatchObject({ waits: 10, tokensIssued: 1 });
     expect(typesOf()).toEqual(['token.acquired']);
@@ -67,21 +90,21 @@ describe('TokenEngine', () => {
   it('serves the cached token until renewAt, then renews behind callers before it expires', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);
-    await expect(engine.getToken('acme', config)).resolves.toBe('fake-access-1');
+    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-1');
     await expect(engine.getTokenInfo('acme', config)).resolves.toMatchObject({ renewAt: new Date(T0 + RENEW_AFTER_MS), expiresAt: new Date(T0 + LIFETIME_MS) });
 
     jest.setSystemTime(T0 + RENEW_AFTER_MS - 1);
-    expect(engine.cachedToken('acme')).toBe('fake-access-1');
-    await expect(engine.getToken('acme', config)).resolves.toBe('fake-access-1');
+    expect(engine.cachedToken('acme')).toBe('TOPSECRET-fake-access-1');
+    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-1');
     expect(protocol.calls).toHaveLength(1);
 
     jest.setSystemTime(T0 + RENEW_AFTER_MS);
     expect(engine.cachedToken('acme')).toBeUndefined();
     // Inside the margin the old token still works: the caller gets it at once, the renewal runs behind it.
-    await expect(engine.getToken('acme', config)).resolves.toBe('fake-access-1');
+    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-1');
     await jest.advanceTimersByTimeAsync(0);
     expect(protocol.calls).toHaveLength(2);
-    expect(engine.cachedToken('acme')).toBe('fake-access-2');
+    expect(engine.cachedToken('acme')).toBe('TOPSECRET-fake-access-2');
     expect(typesOf()).toEqual(['token.acquired', 'token.renewed']);
     expect(observers.metrics.snapshot().waits).toBe(1);
   });
@@ -97,7 +120,7 @@ describe('TokenEngine', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(protocol.calls).toHaveLength(2);
     expect(Date.now()).toBeLessThan(T0 + LIFETIME_MS);
-    expect(engine.cachedToken('acme')).toBe('fake-access-2');
+    expect(engine.cachedToken('acme')).toBe('TOPSECRET-fake-access-2');
     expect(queue.scheduled.at(-1)).toEqual({ tenant: 'acme', dueAt: T0 + 2 * RENEW_AFTER_MS });
   });
 
@@ -118,9 +141,9 @@ describe('TokenEngine', () => {
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS - 1);
     expect(protocol.calls).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(1);
-    await expect(Promise.all(forced)).resolves.toEqual(Array(3).fill('fake-access-2'));
+    await expect(Promise.all(forced)).resolves.toEqual(Array(3).fill('TOPSECRET-fake-access-2'));
     expect(protocol.calls).toHaveLength(2);
-    expect(engine.cachedToken('acme')).toBe('fake-access-2');
+    expect(engine.cachedToken('acme')).toBe('TOPSECRET-fake-access-2');
   });
 
   it('a failed token call is recorded with its event and counter, and backs off without another call', async () => {
@@ -139,7 +162,7 @@ describe('TokenEngine', () => {
     await expect(engine.getToken('acme', config)).rejects.toBe(unavailable);
     expect(protocol.calls).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(50);
-    await expect(engine.getToken('acme', config)).resolves.toBe('fake-access-2');
+    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-2');
   });
 
   it('consecutive failures open the circuit; it refuses without a call, and a successful trial closes it', async () => {
@@ -158,7 +181,7 @@ describe('TokenEngine', () => {
     expect(protocol.calls).toHaveLength(3);
 
     await jest.advanceTimersByTimeAsync(settings.resilience.circuitCooldownMs);
-    await expect(engine.getToken('acme', config)).resolves.toBe('fake-access-4');
+    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-4');
     expect(typesOf().slice(-2)).toEqual(['circuit.closed', 'token.acquired']);
     expect(engine.states()[0].state).toBe('valid');
   });
@@ -177,7 +200,7 @@ describe('TokenEngine', () => {
     await engine.renewScheduled('acme');
     expect(protocol.calls).toHaveLength(1);
 
-    await expect(engine.forceRenewal('acme', config)).resolves.toBe('fake-access-2');
+    await expect(engine.forceRenewal('acme', config)).resolves.toBe('TOPSECRET-fake-access-2');
     expect(engine.states()[0].state).toBe('valid');
   });
 
@@ -228,9 +251,9 @@ describe('TokenEngine', () => {
     await jest.advanceTimersByTimeAsync(0);
     expect(exchange).not.toHaveBeenCalled();
     release();
-    await expect(flight).resolves.toBe('fake-access-1');
+    await expect(flight).resolves.toBe('TOPSECRET-fake-access-1');
     await expect(exchanged).resolves.toMatchObject({ hasRefreshToken: true, details: { exchangedAfterVersion: 1 } });
-    expect(exchange).toHaveBeenCalledWith(expect.objectContaining({ accessToken: 'fake-access-1', version: 1 }));
+    expect(exchange).toHaveBeenCalledWith(expect.objectContaining({ accessToken: 'TOPSECRET-fake-access-1', version: 1 }));
     expect(engine.cachedToken('acme')).toBe('exchanged');
   });
 
@@ -272,7 +295,7 @@ describe('TokenEngine', () => {
     await jest.advanceTimersByTimeAsync(500); // B polls while A's call is under way
     release();
     await jest.advanceTimersByTimeAsync(200);
-    await expect(Promise.all([tokenA, tokenB])).resolves.toEqual(['fake-access-1', 'fake-access-1']);
+    await expect(Promise.all([tokenA, tokenB])).resolves.toEqual(['TOPSECRET-fake-access-1', 'TOPSECRET-fake-access-1']);
     expect(second.calls).toHaveLength(0);
   });
 
@@ -299,8 +322,8 @@ describe('TokenEngine', () => {
     await engine.getToken('acme', config);
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS);
     await engine.forceRenewal('acme', config);
-    expect(protocol.calls[1].previous).toMatchObject({ refreshToken: 'fake-refresh-1', version: 1 });
-    expect(await store.get(keyOf(protocol))).toMatchObject({ accessToken: 'fake-access-2', refreshToken: 'fake-refresh-2', version: 2 });
+    expect(protocol.calls[1].previous).toMatchObject({ refreshToken: 'TOPSECRET-fake-refresh-1', version: 1 });
+    expect(await store.get(keyOf(protocol))).toMatchObject({ accessToken: 'TOPSECRET-fake-access-2', refreshToken: 'TOPSECRET-fake-refresh-2', version: 2 });
     expect(typesOf()).toEqual(['token.acquired', 'refresh_token.rotated', 'token.renewed', 'refresh_token.rotated']);
   });
 
@@ -310,12 +333,12 @@ describe('TokenEngine', () => {
     const engine = engineOn(store, protocol);
     await engine.getToken('acme', config);
     await expect(engine.invalidate('acme', config, 'not-the-current-token')).resolves.toBe(false);
-    await expect(engine.invalidate('acme', config, 'fake-access-1')).resolves.toBe(true);
+    await expect(engine.invalidate('acme', config, 'TOPSECRET-fake-access-1')).resolves.toBe(true);
     expect(engine.cachedToken('acme')).toBeUndefined();
-    expect(await store.get(keyOf(protocol))).toMatchObject({ expiresAt: 0, refreshToken: 'fake-refresh-1', version: 2 });
+    expect(await store.get(keyOf(protocol))).toMatchObject({ expiresAt: 0, refreshToken: 'TOPSECRET-fake-refresh-1', version: 2 });
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS);
-    await expect(engine.getToken('acme', config)).resolves.toBe('fake-access-2');
-    expect(protocol.calls[1].previous).toMatchObject({ refreshToken: 'fake-refresh-1' });
+    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-2');
+    expect(protocol.calls[1].previous).toMatchObject({ refreshToken: 'TOPSECRET-fake-refresh-1' });
   });
 
   it('putBack writes held records to an emptied store; drain waits for a call under way and reports unlanded writes', async () => {
@@ -325,7 +348,7 @@ describe('TokenEngine', () => {
     await engine.getToken('acme', config);
     await store.delete(keyOf(protocol));
     await engine.putBack();
-    expect(await store.get(keyOf(protocol))).toMatchObject({ accessToken: 'fake-access-1', version: 1 });
+    expect(await store.get(keyOf(protocol))).toMatchObject({ accessToken: 'TOPSECRET-fake-access-1', version: 1 });
 
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS);
     const release = protocol.hold();
@@ -334,7 +357,7 @@ describe('TokenEngine', () => {
     expect(protocol.calls).toHaveLength(2);
     const drained = engine.drain();
     release();
-    await expect(forced).resolves.toBe('fake-access-2');
+    await expect(forced).resolves.toBe('TOPSECRET-fake-access-2');
     await expect(drained).resolves.toBe(0);
     expect(engine.pendingWrites()).toBe(0);
     // Shutting down: no new rotating refresh is sent.

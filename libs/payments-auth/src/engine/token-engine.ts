@@ -24,7 +24,7 @@ import type { TokenSnapshot, TokenState } from './token-snapshot.interface.js';
 export type { Acquisition } from './acquire-mode.js';
 
 export interface TokenEngineSettings extends RenewalTimingOptions {
-  tokenRequestTimeoutMs: number;
+  tokenCallTimeoutMs: number;
   scheduledRenewal: ScheduledRenewalOptions;
   resilience: ResilienceOptions;
 }
@@ -46,7 +46,7 @@ const DRAIN_SLACK_MS = 5_000;
 
 /**
  * The provider-agnostic token lifecycle: in-memory cache per provider + tenant + credential fingerprint,
- * in-process single flight, refresh margin, proactive renewal, backoff and circuit breaker, re-authorization
+ * in-process single flight, renewal margin, scheduled renewal, backoff and circuit breaker, re-authorization
  * latch. What other processes did is the StoreCoordinator's to find out; what happened is the
  * TokenCallRecorder's to tell. It never sees an HTTP shape.
  *
@@ -188,7 +188,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
    */
   async drain(): Promise<number> {
     this.stopping = true; // no rotating refresh is sent from now on; those already sent are waited for
-    const deadline = Date.now() + this.settings.tokenRequestTimeoutMs + (this.observers.lossGuard?.recoveryWindowMs ?? 0) + DRAIN_SLACK_MS;
+    const deadline = Date.now() + this.settings.tokenCallTimeoutMs + (this.observers.lossGuard?.recoveryWindowMs ?? 0) + DRAIN_SLACK_MS;
     for (let round = 0; round < 100; round += 1) {
       const flights = [...this.entries.values()].flatMap((entry) => [entry.inFlight, entry.invalidating]).filter((flight) => flight !== undefined);
       const remainingMs = deadline - Date.now();

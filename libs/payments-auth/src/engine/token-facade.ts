@@ -48,7 +48,7 @@ export class TokenFacade<TConfig extends object> {
 
   /** The tenant's whole configuration (resolving it if needed); a call without a tenant fails here. */
   async tenantConfig(tenant: string): Promise<ValidatedTenantConfig> {
-    if (typeof tenant !== 'string') throw new NoTenantError();
+    if (typeof tenant !== 'string' || tenant === '') throw new NoTenantError();
     return this.registry.peek(tenant) ?? this.registry.getOrThrow(tenant);
   }
 

@@ -16,8 +16,8 @@ export interface TokenSnapshot<TDetails extends object = BlinkTokenDetails | Bln
 
 /** Blink's token response facts (`payment_types`, `currencies`, `payment_api_status`). */
 export interface BlinkTokenDetails {
-  paymentTypes?: string[];
-  currencies?: string[];
+  paymentTypes?: readonly string[];
+  currencies?: readonly string[];
   paymentApiStatus?: boolean;
 }
 

@@ -1,6 +1,6 @@
 import { PaymentsAuthError, PaymentsAuthErrorDetails } from './payments-auth.error.js';
 
-/** The token call did not complete within `tokenRequestTimeoutMs`. */
+/** The token call did not complete within `tokenCallTimeoutMs`. */
 export class ProviderTimeoutError extends PaymentsAuthError {
   readonly code = 'PAYMENTS_AUTH_PROVIDER_TIMEOUT';
 

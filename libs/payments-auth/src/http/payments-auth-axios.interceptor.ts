@@ -76,7 +76,9 @@ export class PaymentsAuthAxiosInterceptor {
     const headers = AxiosHeaders.from(config.headers);
     if (headers.has(target.headerName)) return config; // the caller set it deliberately
     const service = target.provider === 'blink' ? this.blink : this.blnk;
-    const header = await service.credentialHeader(tenant);
+    // The services' public method, so an app that overrides a service (tests) still gets its credential attached.
+    const [name, value] = Object.entries(await service.getAuthHeaders(tenant))[0] as [string, string];
+    const header = { name, value };
     headers.set(header.name, header.value);
     config.headers = headers;
     if (target.instanceId !== undefined && !url.searchParams.has('instance_id')) {

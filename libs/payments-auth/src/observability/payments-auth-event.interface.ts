@@ -25,6 +25,6 @@ export interface PaymentsAuthEvent {
   errorCode?: string;
   providerErrorCode?: string;
   status?: number;
-  /** For refresh failures and an opened circuit: when the next attempt may happen. */
+  /** For failed token calls and an opened circuit: when the next attempt may happen. */
   retryAt?: Date;
 }

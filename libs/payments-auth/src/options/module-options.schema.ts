@@ -16,7 +16,7 @@ export class ModuleOptionsSchema {
   @ValidateBy({ name: 'isFunction', validator: { validate: isFunction, defaultMessage: () => 'resolveTenant must be a function' } })
   resolveTenant?: unknown;
 
-  @IsOptional() @IsInt() @Min(1) @Max(300_000) tokenRequestTimeoutMs?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(300_000) tokenCallTimeoutMs?: number;
   @IsOptional() @IsInt() @Min(0) renewalMarginMs?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(0.9) renewalMarginMaxRatio?: number;
 

@@ -35,7 +35,7 @@ describe('validateModuleOptions', () => {
       },
       defaultTenant: 'acme',
     });
-    expect(options.tokenRequestTimeoutMs).toBe(10_000);
+    expect(options.tokenCallTimeoutMs).toBe(10_000);
     expect(options.renewalMarginMs).toBe(60_000);
     expect(options.renewalMarginMaxRatio).toBe(0.5);
     expect(options.store).toBe(store);
@@ -60,7 +60,7 @@ describe('validateModuleOptions', () => {
         acme: { blink: { apiKey: '', secretKey: 42, baseUrl: 'not a url' } },
         beta: { blnk: { clientId: 'c' } },
       },
-      tokenRequestTimeoutMs: -1,
+      tokenCallTimeoutMs: -1,
       renewalMarginMs: 'soon',
       renewalMarginMaxRatio: 2,
     });
@@ -71,7 +71,7 @@ describe('validateModuleOptions', () => {
         'tenants.acme.blink.secretKey',
         'tenants.acme.blink.baseUrl',
         'tenants.beta.blnk.clientSecret',
-        'tokenRequestTimeoutMs',
+        'tokenCallTimeoutMs',
         'renewalMarginMs',
         'renewalMarginMaxRatio',
       ]),
@@ -100,7 +100,7 @@ describe('validateModuleOptions', () => {
     ['resolveTenant not a function', { store, tenants: {}, resolveTenant: 'db' }, ['resolveTenant']],
     ['store without methods', { store: { get: () => undefined }, tenants: {} }, ['store']],
     ['unknown module option', { store, tenants: {}, refreshMargin: 5 }, ['refreshMargin']],
-    ['timeout not an integer', { store, tenants: {}, tokenRequestTimeoutMs: 1.5 }, ['tokenRequestTimeoutMs']],
+    ['timeout not an integer', { store, tenants: {}, tokenCallTimeoutMs: 1.5 }, ['tokenCallTimeoutMs']],
   ])('rejects %s', (_name, options, expectedPaths) => {
     expect(pathsOf(options)).toEqual(expect.arrayContaining(expectedPaths));
   });

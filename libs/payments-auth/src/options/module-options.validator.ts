@@ -8,7 +8,7 @@ import { collectIssues } from './validation-issues.js';
 import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator.js';
 
 export const OPTION_DEFAULTS = {
-  tokenRequestTimeoutMs: 10_000,
+  tokenCallTimeoutMs: 10_000,
   renewalMarginMs: 60_000,
   renewalMarginMaxRatio: 0.5,
   fileStoreDirectory: '.payments-auth',
@@ -23,7 +23,7 @@ export interface ValidatedOptions {
   tenants: ReadonlyMap<string, ValidatedTenantConfig>;
   defaultTenant?: string;
   resolveTenant?: (tenantId: string) => Promise<TenantConfig | undefined>;
-  tokenRequestTimeoutMs: number;
+  tokenCallTimeoutMs: number;
   renewalMarginMs: number;
   renewalMarginMaxRatio: number;
   store: TokenStore;
@@ -60,7 +60,7 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     tenants,
     defaultTenant: raw.defaultTenant,
     resolveTenant: raw.resolveTenant,
-    tokenRequestTimeoutMs: raw.tokenRequestTimeoutMs ?? OPTION_DEFAULTS.tokenRequestTimeoutMs,
+    tokenCallTimeoutMs: raw.tokenCallTimeoutMs ?? OPTION_DEFAULTS.tokenCallTimeoutMs,
     renewalMarginMs: raw.renewalMarginMs ?? OPTION_DEFAULTS.renewalMarginMs,
     renewalMarginMaxRatio: raw.renewalMarginMaxRatio ?? OPTION_DEFAULTS.renewalMarginMaxRatio,
     store: raw.store ?? defaultStore(),

@@ -60,7 +60,10 @@ export interface TenantConfig {
 export interface PaymentsAuthModuleOptions {
   /** Tenants known at start-up, by tenant id (`[A-Za-z0-9._-]`, up to 128 characters). */
   tenants: Record<string, TenantConfig>;
-  /** Used when a call names no tenant. */
+  /**
+   * The tenant for `PaymentsHttpService` requests with no `paymentsAuth.tenant` and no tenant context. Service
+   * methods never use it: they always name their tenant.
+   */
   defaultTenant?: string;
   /**
    * Looks up tenants that are not in `tenants` (e.g. from a database). Called once per tenant id, concurrent
@@ -68,12 +71,12 @@ export interface PaymentsAuthModuleOptions {
    */
   resolveTenant?: (tenantId: string) => Promise<TenantConfig | undefined>;
   /** Deadline for one token-endpoint call, connection to last byte. Default 10 000 ms. */
-  tokenRequestTimeoutMs?: number;
+  tokenCallTimeoutMs?: number;
   /** Renew a token this long before it expires. Default 60 000 ms. */
   renewalMarginMs?: number;
   /**
    * The margin never exceeds this fraction of the token's lifetime, so short-lived tokens cannot cause a
-   * refresh storm (a 60 s margin on a 30 s token would renew on every call). Default 0.5.
+   * renewal storm (a 60 s margin on a 30 s token would renew on every call). Default 0.5.
    */
   renewalMarginMaxRatio?: number;
   /**

@@ -6,20 +6,26 @@ export type BlinkCredentialMode = 'key-pair';
 export type BlnkCredentialMode = 'oauth' | 'api-key' | 'core';
 
 /** What `getCredentialInfo` says about a tenant's credential for one provider, never its value. */
-export interface CredentialInfo<TMode extends string = BlinkCredentialMode | BlnkCredentialMode> {
-  provider: ProviderName;
+export interface CredentialInfo<
+  TProvider extends ProviderName = ProviderName,
+  TMode extends string = BlinkCredentialMode | BlnkCredentialMode,
+  THeader extends string = 'Authorization' | 'X-Blnk-Key',
+> {
+  provider: TProvider;
   tenant: string;
   mode: TMode;
   /** Whether the library manages a token for it (obtains, renews, shares it); static keys are sent as they are. */
   managed: boolean;
   /** The header the credential goes in: `Authorization` (as `Bearer ...`) or `X-Blnk-Key` (Blnk Core). */
-  header: 'Authorization' | 'X-Blnk-Key';
+  header: THeader;
   /** The provider API base URL requests for this tenant go to (credentials are attached only under it). */
   baseUrl: string;
 }
 
-export type BlinkCredentialInfo = CredentialInfo<BlinkCredentialMode>;
-export type BlnkCredentialInfo = CredentialInfo<BlnkCredentialMode>;
+export type BlinkCredentialInfo = CredentialInfo<'blink', BlinkCredentialMode, 'Authorization'>;
+export type BlnkCredentialInfo = CredentialInfo<'blnk', BlnkCredentialMode>;
 
-/** Headers carrying a tenant's credential, ready to spread into a request's headers. */
-export type AuthHeaders = { readonly Authorization: string } | { readonly 'X-Blnk-Key': string };
+/** Headers carrying a tenant's Blink token, ready to spread into a request's headers. */
+export type BlinkAuthHeaders = { readonly Authorization: string };
+/** Headers carrying a tenant's Blnk credential: a bearer token, or a Core key in `X-Blnk-Key`. */
+export type BlnkAuthHeaders = { readonly Authorization: string } | { readonly 'X-Blnk-Key': string };

@@ -39,10 +39,10 @@ export class FakeProtocol implements TokenProtocol<FakeConfig> {
     const failure = this.failures.shift();
     if (failure !== undefined) throw failure;
     return {
-      accessToken: `fake-access-${number}`,
+      accessToken: `TOPSECRET-fake-access-${number}`,
       issuedAt,
       expiresAt: issuedAt + this.lifetimeMs,
-      refreshToken: this.rotatesRefreshTokens ? `fake-refresh-${number}` : undefined,
+      refreshToken: this.rotatesRefreshTokens ? `TOPSECRET-fake-refresh-${number}` : undefined,
     };
   }
 

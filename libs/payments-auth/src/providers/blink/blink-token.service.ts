@@ -4,7 +4,7 @@ import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
 import { TokenFacade } from '../../engine/token-facade.js';
 import type { BlinkTokenDetails, TokenSnapshot, TokenState } from '../../engine/token-snapshot.interface.js';
 import type { ValidatedBlinkConfig } from '../../options/tenant-config.validator.js';
-import type { AuthHeaders, BlinkCredentialInfo } from '../credential-info.js';
+import type { BlinkAuthHeaders, BlinkCredentialInfo } from '../credential-info.js';
 import { BlinkProtocol } from './blink.protocol.js';
 
 /** Blink Payment access tokens for every tenant. Every method names its tenant. */
@@ -23,7 +23,7 @@ export class BlinkTokenService {
   }
 
   /** The headers to send to Blink's API, ready to spread: `{ Authorization: 'Bearer ...' }`. */
-  async getAuthHeaders(tenant: string): Promise<AuthHeaders> {
+  async getAuthHeaders(tenant: string): Promise<BlinkAuthHeaders> {
     return { Authorization: `Bearer ${await this.tokens.getToken(tenant)}` };
   }
 
@@ -56,8 +56,4 @@ export class BlinkTokenService {
     return this.tokens.states();
   }
 
-  /** @internal The interceptor's view: header name and value. */
-  async credentialHeader(tenant: string): Promise<{ name: string; value: string }> {
-    return { name: 'Authorization', value: `Bearer ${await this.tokens.getToken(tenant)}` };
-  }
 }

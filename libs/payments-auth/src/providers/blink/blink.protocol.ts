@@ -38,7 +38,7 @@ export class BlinkProtocol implements TokenProtocol<ValidatedBlinkConfig> {
       url: `${config.baseUrl}${BLINK_TOKEN_PATH}`,
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(requestBody(config)),
-      timeoutMs: this.options.tokenRequestTimeoutMs,
+      timeoutMs: this.options.tokenCallTimeoutMs,
     });
     if (response.status === 201 || response.status === 200) {
       return parseBlinkTokenResponse(response.json, sentAt, { ...details, status: response.status });

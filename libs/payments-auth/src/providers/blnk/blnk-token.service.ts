@@ -6,7 +6,7 @@ import type { BlnkTokenDetails, TokenSnapshot, TokenState } from '../../engine/t
 import { CredentialModeError } from '../../errors/credential-mode.error.js';
 import { ProviderNotConfiguredError } from '../../errors/provider-not-configured.error.js';
 import type { ValidatedBlnkConfig } from '../../options/tenant-config.validator.js';
-import type { AuthHeaders, BlnkCredentialInfo } from '../credential-info.js';
+import type { BlnkAuthHeaders, BlnkCredentialInfo } from '../credential-info.js';
 import { BlnkOAuthConfig, BlnkProtocol } from './blnk.protocol.js';
 
 /**
@@ -35,18 +35,19 @@ export class BlnkTokenService {
   getToken(tenant: string): Promise<string> {
     const cached = this.tokens.engine.cachedToken(tenant);
     if (cached !== undefined) return Promise.resolve(cached);
-    return this.blnkConfig(tenant).then((config) => (config.mode === 'oauth' ? this.tokens.getToken(tenant) : this.bearerKey(tenant, config)));
+    return this.blnkConfig(tenant).then((config) => (config.mode === 'oauth' ? this.tokens.getToken(tenant) : this.bearerKey(tenant, config, 'getToken')));
   }
 
   /** The headers to send to Blnk's API, ready to spread: `{ Authorization: 'Bearer ...' }` or `{ 'X-Blnk-Key': ... }`. */
-  async getAuthHeaders(tenant: string): Promise<AuthHeaders> {
-    const { name, value } = await this.credentialHeader(tenant);
-    return name === 'X-Blnk-Key' ? { 'X-Blnk-Key': value } : { Authorization: value };
+  async getAuthHeaders(tenant: string): Promise<BlnkAuthHeaders> {
+    const config = await this.blnkConfig(tenant);
+    if (config.mode === 'core') return { 'X-Blnk-Key': config.apiKey };
+    return { Authorization: `Bearer ${config.mode === 'oauth' ? await this.tokens.getToken(tenant) : config.apiKey}` };
   }
 
   /** Expiry, renewal time and scope of an OAuth tenant's token. Static keys have none: CredentialModeError. */
   async getTokenInfo(tenant: string): Promise<TokenSnapshot<BlnkTokenDetails>> {
-    await this.oauthOnly(tenant, 'it has no token lifecycle; use getCredentialInfo');
+    await this.oauthOnly(tenant, 'getTokenInfo', 'a static key has no token lifecycle', 'getCredentialInfo');
     return (await this.tokens.getTokenInfo(tenant)) as TokenSnapshot<BlnkTokenDetails>;
   }
 
@@ -66,7 +67,7 @@ export class BlnkTokenService {
   /** A new OAuth token now (concurrent callers share the one call; it rotates the refresh token). Static keys: the key. */
   async forceRenewal(tenant: string): Promise<string> {
     const config = await this.blnkConfig(tenant);
-    return config.mode === 'oauth' ? this.tokens.forceRenewal(tenant) : this.bearerKey(tenant, config);
+    return config.mode === 'oauth' ? this.tokens.forceRenewal(tenant) : this.bearerKey(tenant, config, 'forceRenewal');
   }
 
   /** Each OAuth tenant's token state (health checks); never a token value. */
@@ -79,26 +80,21 @@ export class BlnkTokenService {
    * first tokens and stores them, so no seed refresh token is needed. Clears a re-authorization-required state.
    */
   async exchangeAuthorizationCode(tenant: string, code: string, redirectUri: string): Promise<TokenSnapshot<BlnkTokenDetails>> {
-    const config = await this.oauthOnly(tenant, 'only OAuth tenants are authorized with a code');
+    const config = await this.oauthOnly(tenant, 'exchangeAuthorizationCode', 'only OAuth tenants are authorized with a code', 'getCredentialInfo');
     const snapshot = await this.tokens.engine.acquireVia(tenant, config, () => this.protocol.exchangeAuthorizationCode(config, tenant, code, redirectUri));
     return snapshot as TokenSnapshot<BlnkTokenDetails>;
   }
 
-  /** @internal The interceptor's view: header name and value. */
-  async credentialHeader(tenant: string): Promise<{ name: string; value: string }> {
-    const config = await this.blnkConfig(tenant);
-    if (config.mode === 'core') return { name: 'X-Blnk-Key', value: config.apiKey };
-    return { name: 'Authorization', value: `Bearer ${config.mode === 'oauth' ? await this.tokens.getToken(tenant) : config.apiKey}` };
-  }
-
-  private bearerKey(tenant: string, config: Exclude<ValidatedBlnkConfig, BlnkOAuthConfig>): string {
-    if (config.mode === 'core') throw new CredentialModeError('blnk', tenant, 'Core key', 'it goes in X-Blnk-Key, not as a bearer token; use getAuthHeaders');
+  private bearerKey(tenant: string, config: Exclude<ValidatedBlnkConfig, BlnkOAuthConfig>, operation: string): string {
+    if (config.mode === 'core') {
+      throw new CredentialModeError('blnk', tenant, 'core', operation, 'a Core key goes in X-Blnk-Key, not as a bearer token', 'getAuthHeaders');
+    }
     return config.apiKey;
   }
 
-  private async oauthOnly(tenant: string, instead: string): Promise<BlnkOAuthConfig> {
+  private async oauthOnly(tenant: string, operation: string, reason: string, instead: string): Promise<BlnkOAuthConfig> {
     const config = await this.blnkConfig(tenant);
-    if (config.mode !== 'oauth') throw new CredentialModeError('blnk', tenant, config.mode === 'core' ? 'Core key' : 'Cloud API key', instead);
+    if (config.mode !== 'oauth') throw new CredentialModeError('blnk', tenant, config.mode, operation, reason, instead);
     return config;
   }
 

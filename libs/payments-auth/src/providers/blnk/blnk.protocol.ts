@@ -67,7 +67,7 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
         Authorization: `Basic ${Buffer.from(`${config.clientId}:${config.clientSecret}`).toString('base64')}`,
       },
       body: new URLSearchParams(form).toString(),
-      timeoutMs: this.options.tokenRequestTimeoutMs,
+      timeoutMs: this.options.tokenCallTimeoutMs,
     });
     if (response.status === 200) return parseBlnkTokenResponse(response.json, sentAt, { ...details, status: 200 });
     const failure = failureOf(response, details, [...basicPairs(config), ...sentSecrets]);
