@@ -59,14 +59,17 @@ describe('consumer apps installing the packed package', () => {
     await run(NPM, ['run', 'build'], { cwd: LIB_DIR, timeout: 60_000 });
     const packed = await run(NPM, ['pack', '--pack-destination', workDir, '--json', '--ignore-scripts'], { cwd: LIB_DIR, timeout: 30_000 });
     tarball = path.join(workDir, path.basename((JSON.parse(packed.stdout) as Array<{ filename: string }>)[0].filename));
-    for (const app of ['nest12-esm', 'nest12-cjs', 'nest11-cjs']) {
-      fs.cpSync(path.join(CONSUMERS, app), appDir(app), { recursive: true, filter: (source) => !/node_modules|dist/.test(source) });
-      for (const file of fs.readdirSync(path.join(CONSUMERS, 'shared'))) {
-        fs.copyFileSync(path.join(CONSUMERS, 'shared', file), path.join(appDir(app), 'src', file));
-      }
-      const { stdout, stderr } = await npm(app, ['install', '--no-audit', '--no-fund', tarball], childEnv(), 240_000);
-      installs.set(app, `${stdout}${stderr}`);
-    }
+    // The three installs run at once: they wait mostly on the registry and the disk.
+    await Promise.all(
+      ['nest12-esm', 'nest12-cjs', 'nest11-cjs'].map(async (app) => {
+        fs.cpSync(path.join(CONSUMERS, app), appDir(app), { recursive: true, filter: (source) => !/node_modules|dist/.test(source) });
+        for (const file of fs.readdirSync(path.join(CONSUMERS, 'shared'))) {
+          fs.copyFileSync(path.join(CONSUMERS, 'shared', file), path.join(appDir(app), 'src', file));
+        }
+        const { stdout, stderr } = await npm(app, ['install', '--no-audit', '--no-fund', tarball], childEnv(), 300_000);
+        installs.set(app, `${stdout}${stderr}`);
+      }),
+    );
   }, 600_000);
 
   afterAll(async () => {
