@@ -1,7 +1,8 @@
 /*
  * One instance of a clustered app, run as its own Node process by redis-cluster tests: a Nest application
  * context with PaymentsAuthModule on a shared RedisTokenStore. Prints one `RESULT {json}` line.
- *   WORKER_MODE=load   : from START_AT, every 100 ms, CONCURRENCY concurrent getToken per provider, for DURATION_MS.
+ *   WORKER_MODE=load   : says `ready` over IPC once started, waits for `{ startAt }`, then from startAt, every
+ *                        100 ms, CONCURRENCY concurrent getToken per provider, for DURATION_MS.
  *   WORKER_MODE=single : one Blnk getToken.
  */
 import 'reflect-metadata';
@@ -52,8 +53,13 @@ async function main(): Promise<void> {
     await blnk.getToken('acme').catch((error: Error) => result.errors.push(error.name));
   } else {
     const concurrency = Number(env('CONCURRENCY'));
-    const until = Number(env('START_AT')) + Number(env('DURATION_MS'));
-    await sleep(Math.max(0, Number(env('START_AT')) - Date.now()));
+    // The start time comes once every instance has booted, however long booting took on a busy machine.
+    const startAt = await new Promise<number>((resolve) => {
+      process.once('message', (message: { startAt: number }) => resolve(message.startAt));
+      process.send?.({ type: 'ready' });
+    });
+    const until = startAt + Number(env('DURATION_MS'));
+    await sleep(Math.max(0, startAt - Date.now()));
     const seen = { blink: new Set<string>(), blnk: new Set<string>() };
     for (let round = 0; round < 1_000 && Date.now() < until; round += 1) {
       const calls = Array.from({ length: concurrency }, () => [
