@@ -13,7 +13,7 @@ module.exports = {
   // NestJS 12 too and whose store semantics do not depend on the NestJS major.
   testPathIgnorePatterns: [
     ...base.testPathIgnorePatterns,
-    '<rootDir>/test/redis-cluster.integration.spec.ts',
+    '<rootDir>/test/redis-instances.integration.spec.ts',
     '<rootDir>/test/package.integration.spec.ts',
   ],
   extensionsToTreatAsEsm: [],

@@ -1,9 +1,11 @@
 /*
- * One instance of a clustered app, run as its own Node process by redis-cluster tests: a Nest application
+ * One instance of a clustered app, run as its own Node process by the Redis several-instances tests: a Nest application
  * context with PaymentsAuthModule on a shared RedisTokenStore. Prints one `RESULT {json}` line.
  *   WORKER_MODE=load   : says `ready` over IPC once started, waits for `{ startAt }`, then from startAt, every
  *                        100 ms, CONCURRENCY concurrent getToken per provider, for DURATION_MS.
  *   WORKER_MODE=single : one Blnk getToken.
+ * The store: REDIS_CLUSTER_PORTS (a Redis Cluster's nodes), or REDIS_SENTINEL_PORTS + REDIS_MASTER_NAME (a
+ * Sentinel-managed primary, with WAIT for one replica), or REDIS_PORT (one Redis).
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -18,6 +20,18 @@ const env = (name: string): string => {
   if (value === undefined) throw new Error(`${name} is required`);
   return value;
 };
+
+function storeFromEnv(): RedisTokenStore {
+  const nodes = (variable: string) => env(variable).split(',').map((port) => ({ host: '127.0.0.1', port: Number(port) }));
+  if (process.env.REDIS_CLUSTER_PORTS) return new RedisTokenStore({ cluster: { nodes: nodes('REDIS_CLUSTER_PORTS') } });
+  if (process.env.REDIS_SENTINEL_PORTS) {
+    return new RedisTokenStore({
+      connection: { sentinels: nodes('REDIS_SENTINEL_PORTS'), name: env('REDIS_MASTER_NAME') },
+      waitForReplicas: { replicas: 1, timeoutMs: 500 },
+    });
+  }
+  return new RedisTokenStore({ connection: { port: Number(env('REDIS_PORT')), host: '127.0.0.1' } });
+}
 
 @Module({
   imports: [
@@ -36,7 +50,7 @@ const env = (name: string): string => {
       },
       defaultTenant: 'acme',
       tokenCallTimeoutMs: Number(process.env.TOKEN_TIMEOUT_MS ?? 10_000),
-      store: new RedisTokenStore({ connection: { port: Number(env('REDIS_PORT')), host: '127.0.0.1' } }),
+      store: storeFromEnv(),
     }),
   ],
 })
@@ -48,7 +62,16 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
   const blink = app.get(BlinkTokenService);
   const blnk = app.get(BlnkTokenService);
-  const result = { failures: 0, errors: [] as string[], requests: 0, blinkTokens: 0, blnkTokens: 0 };
+  const result = { failures: 0, errors: [] as string[], requests: 0, blinkTokens: 0, blnkTokens: 0, slowRequests: 0, maxLatencyMs: 0 };
+  /** Times each call: how long callers waited is what a store failover costs them. */
+  const timed = <T>(call: Promise<T>): Promise<T> => {
+    const started = Date.now();
+    return call.finally(() => {
+      const latency = Date.now() - started;
+      result.maxLatencyMs = Math.max(result.maxLatencyMs, latency);
+      if (latency > 100) result.slowRequests += 1;
+    });
+  };
   if (env('WORKER_MODE') === 'single') {
     await blnk.getToken('acme').catch((error: Error) => result.errors.push(error.name));
   } else {
@@ -63,8 +86,8 @@ async function main(): Promise<void> {
     const seen = { blink: new Set<string>(), blnk: new Set<string>() };
     for (let round = 0; round < 1_000 && Date.now() < until; round += 1) {
       const calls = Array.from({ length: concurrency }, () => [
-        blink.getToken('acme').then((token) => seen.blink.add(token)),
-        blnk.getToken('acme').then((token) => seen.blnk.add(token)),
+        timed(blink.getToken('acme')).then((token) => seen.blink.add(token)),
+        timed(blnk.getToken('acme')).then((token) => seen.blnk.add(token)),
       ]).flat();
       const settled = await Promise.allSettled(calls);
       result.requests += settled.length;

@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import Redis from 'ioredis';
@@ -7,44 +6,10 @@ import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
 import { PaymentsAuthFixture, acmeTenant, sleep } from './support/payments-auth.fixture';
 import { RedisServer, startRedis } from './support/redis.server';
-import { REPO_ROOT } from './support/repo-root';
+import { runLoadWorkers, startWorker } from './support/redis-workers';
 
 /** Rotating refreshes wait max(4 s, tokenCallTimeoutMs + 1 s) after a store loss or on a new store: keep it 4 s. */
 const FAST_RECOVERY_TIMEOUT_MS = 3_000;
-
-interface WorkerResult {
-  failures: number;
-  errors: string[];
-  requests: number;
-  blinkTokens: number;
-  blnkTokens: number;
-  crashed?: string;
-}
-
-/** One clustered instance as a separate Node process (test/support/cluster-worker.ts). */
-function startWorker(env: Record<string, string>): { child: ChildProcess; result: Promise<WorkerResult>; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'test/support/cluster-worker.ts'], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  const ready = new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', () => reject(new Error('worker exited before it was ready')));
-  });
-  ready.catch(() => undefined); // single-mode workers never say ready
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', () => undefined);
-  const result = new Promise<WorkerResult>((resolve, reject) => {
-    child.once('exit', () => {
-      const line = output.split('\n').find((candidate) => candidate.startsWith('RESULT '));
-      if (line) resolve(JSON.parse(line.slice('RESULT '.length)) as WorkerResult);
-      else reject(new Error('worker exited without a result'));
-    });
-  });
-  return { child, result, ready };
-}
 
 const record = (version: number, accessToken = `access-${version}`): StoredToken => ({
   accessToken,
@@ -127,13 +92,47 @@ describe('several instances on Redis', () => {
       const owner = (await store.acquireLock('k', 300)) as string;
       expect(await store.extendLock('k', 'someone-else', 300)).toBe(false);
       expect(await store.extendLock('k', owner, 300)).toBe(true);
-      await raw.del('payments-auth:lock:k'); // Redis restarted empty mid-call
+      // One lease under two names: its own, in the record's hash slot, and the 0.x name (a rolling upgrade).
+      expect((await raw.keys('*lock*')).sort()).toEqual(['payments-auth:lock:k', '{payments-auth:k}:lock']);
+      await raw.del('payments-auth:lock:k', '{payments-auth:k}:lock'); // Redis restarted empty mid-call
       expect(await store.extendLock('k', owner, 300)).toBe(true);
       expect(await store.acquireLock('k', 300)).toBeUndefined();
       await sleep(400);
       const successor = await store.acquireLock('k', 300);
       expect(successor).toEqual(expect.any(String));
       expect(await store.extendLock('k', owner, 300)).toBe(false);
+    });
+
+    it('a 0.x instance holding the lease under its old name keeps a 1.x instance out, and sees a 1.x lease (rolling upgrade)', async () => {
+      store = redisStore();
+      await raw.set('payments-auth:lock:blnk:acme:abc', 'a-0.x-owner', 'PX', 5_000);
+      expect(await store.acquireLock('blnk:acme:abc', 5_000)).toBeUndefined();
+      await raw.del('payments-auth:lock:blnk:acme:abc');
+      const owner = await store.acquireLock('blnk:acme:abc', 5_000);
+      expect(owner).toEqual(expect.any(String));
+      expect(await raw.get('payments-auth:lock:blnk:acme:abc')).toBe(owner);
+      expect(await raw.set('payments-auth:lock:blnk:acme:abc', 'a-0.x-owner', 'PX', 5_000, 'NX')).toBeNull();
+      await store.releaseLock('blnk:acme:abc', owner as string);
+      expect(await raw.keys('*lock*')).toEqual([]);
+    });
+
+    it('waitForReplicas without a replica: a refresh-token write fails until replicas have it; other records are not held up', async () => {
+      store = redisStore({ waitForReplicas: { replicas: 1, timeoutMs: 50 } });
+      await expect(store.compareAndSet('blnk:acme:abc', record(1))).rejects.toMatchObject({ code: 'EREPLICAS', message: expect.stringContaining('0 of 1 replicas') });
+      expect((await store.get('blnk:acme:abc'))?.version).toBe(1); // on the primary only
+      // The engine's retry of the same record still fails: it is still on the primary only.
+      await expect(store.compareAndSet('blnk:acme:abc', record(1))).rejects.toMatchObject({ code: 'EREPLICAS' });
+      await expect(store.compareAndSet('blink:acme:def', { ...record(1), refreshToken: undefined })).resolves.toBe(true);
+      expect(JSON.stringify(store)).toContain('"waitForReplicas":1');
+    });
+
+    it('refuses bad options, naming each field', () => {
+      const build = (options: ConstructorParameters<typeof RedisTokenStore>[0]) => () => new RedisTokenStore({ ...options, connection: { lazyConnect: true, ...options.connection } });
+      expect(build({ prefix: 'app{1}', waitForReplicas: { replicas: 0, timeoutMs: -1 } })).toThrow(
+        expect.objectContaining({ issues: [expect.objectContaining({ path: 'store.prefix' }), expect.objectContaining({ path: 'store.waitForReplicas.replicas' }), expect.objectContaining({ path: 'store.waitForReplicas.timeoutMs' })] }),
+      );
+      expect(build({ cluster: { nodes: [] } })).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: 'store' }), expect.objectContaining({ path: 'store.cluster.nodes' })] }));
+      store = redisStore();
     });
 
     it('generation marker: absent on an empty Redis, claimed once, gone with the data', async () => {
@@ -261,7 +260,6 @@ describe('several instances on Redis', () => {
 
   it('4 processes × 200 concurrent callers over 3 lifetimes renew like one instance, 0 invalid_grant', async () => {
     const env = {
-      WORKER_MODE: 'load',
       REDIS_PORT: String(redis.port),
       BLINK_URL: sandbox.blink.url,
       BLNK_URL: sandbox.blnk.url,
@@ -269,14 +267,9 @@ describe('several instances on Redis', () => {
       TOKEN_TIMEOUT_MS: String(FAST_RECOVERY_TIMEOUT_MS),
       DURATION_MS: '9500',
     };
-    const workers = Array.from({ length: 4 }, () => startWorker(env));
-    // Bounded by the test's timeout; four ts-node processes take several seconds to boot on two cores.
-    await Promise.all(workers.map((worker) => worker.ready));
     // All start together, after the new store's recovery window (4 s from the first instance's start), so the
     // run measures renewal under load rather than booting.
-    const startAt = Date.now() + 4_500;
-    for (const worker of workers) worker.child.send({ startAt });
-    const results = await Promise.all(workers.map((worker) => worker.result));
+    const results = await runLoadWorkers(4, env, 4_500);
     for (const result of results) {
       expect(result).toMatchObject({ failures: 0, errors: [] });
       expect(result.requests).toBeGreaterThan(4_000);
@@ -300,7 +293,7 @@ describe('several instances on Redis', () => {
     holder.result.catch(() => undefined);
     for (let poll = 0; poll < 400 && sandbox.blnk.counters.tokenCalls < 1; poll += 1) await sleep(50);
     expect(sandbox.blnk.counters.tokenCalls).toBe(1);
-    expect(await raw.keys('payments-auth:lock:*')).toHaveLength(1);
+    expect((await raw.keys('*lock*')).length).toBe(2); // the lease, under its name and the 0.x one
     holder.child.kill('SIGKILL');
 
     const started = Date.now();

@@ -1,0 +1,27 @@
+/**
+ * Key names. A record keeps its 0.x name, `{prefix}:{provider}:{tenant}:{fingerprint}`, so an upgrade finds
+ * every stored refresh token where it was. Its lock is `{<record key>}:lock`: the hash tag is the whole record
+ * key, so on a Redis Cluster the lock lives in the record's slot. Tenant ids and fingerprints never contain
+ * braces and the prefix is checked for them, so no other part of a key can act as a hash tag.
+ */
+export class RedisKeys {
+  constructor(
+    private readonly prefix: string,
+    /** On a single Redis the 0.x lock name is held too, so 0.x and 1.x instances exclude each other during a rolling upgrade. */
+    private readonly withLegacyLock: boolean,
+  ) {}
+
+  record(key: string): string {
+    return `${this.prefix}:${key}`;
+  }
+
+  /** Every name a lock is held under. */
+  locks(key: string): string[] {
+    const current = `{${this.record(key)}}:lock`;
+    return this.withLegacyLock ? [current, `${this.prefix}:lock:${key}`] : [current];
+  }
+
+  generation(): string {
+    return `${this.prefix}:generation`;
+  }
+}

@@ -1,0 +1,77 @@
+/*
+ * The store's Lua scripts. Each touches the keys it is given and nothing else, and a record's keys share one
+ * hash slot (redis-keys.ts), so every script runs on one node of a Redis Cluster.
+ */
+
+/** Write only if the stored version is older: a stale writer never overwrites a newer token. */
+export const COMPARE_AND_SET = `
+local current = redis.call('HGET', KEYS[1], 'v')
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
+/** Takes every lock name given (the current one, and on a single Redis also the 0.x one) or none. */
+export const ACQUIRE_LOCK = `
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then return 0 end
+end
+for _, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1], 'PX', ARGV[2]) end
+return 1`;
+
+/**
+ * Extend the lease if we own it, or re-take it if it vanished (Redis restarted empty while our token call ran):
+ * otherwise another instance could take the missing lock and refresh with the same refresh token.
+ */
+export const EXTEND_LOCK = `
+for _, key in ipairs(KEYS) do
+  local current = redis.call('GET', key)
+  if current ~= false and current ~= ARGV[1] then return 0 end
+end
+for _, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1], 'PX', ARGV[2]) end
+return 1`;
+
+/** Delete the lock only if we still own it (it may have expired and been taken by another instance). */
+export const RELEASE_LOCK = `
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
+end
+return 0`;
+
+/**
+ * The run_id of the server process that runs the script: a new one after every restart, and another one on a
+ * promoted replica. Read inside the script so that on a Redis Cluster it is the run_id of the node that holds
+ * the key. '' when INFO is refused (ACLs): then only an emptied store is detected.
+ */
+const RUN_ID = `
+local ok, info = pcall(redis.call, 'INFO', 'server')
+local runId = ''
+if ok and type(info) == 'string' then runId = string.match(info, 'run_id:(%x+)') or '' end`;
+
+/** Returns { run_id, marker or nothing }. */
+export const READ_GENERATION = `${RUN_ID}
+local current = redis.call('GET', KEYS[1])
+if current then return { runId, current } end
+return { runId }`;
+
+/**
+ * Keep the generation marker if it was written while this server process (its run_id) was running; otherwise
+ * (the server restarted, from an AOF or RDB file that may miss the last writes, or a replica took over) write a
+ * new one, so every instance sees a new generation and puts back what it holds.
+ */
+export const CLAIM_GENERATION = `${RUN_ID}
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, marker = pcall(cjson.decode, current)
+  if ok and type(marker) == 'table' and (runId == '' or marker.runId == runId) then return current end
+end
+local claimed = cjson.encode({ id = ARGV[1], createdAt = tonumber(ARGV[2]), runId = runId })
+redis.call('SET', KEYS[1], claimed)
+return claimed`;
+
+/** Replaces the record whatever is stored (stores without compare-and-set semantics: `set`). */
+export const SET_RECORD = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;

@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import Redis, { Cluster, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { PaymentsAuthConfigError, type ConfigIssue } from '../../errors/config.error.js';
+import { assertVersionMatches, openSealedRecord } from '../sealed-record.js';
+import { TokenCipher, TokenEncryptionOptions } from '../token-cipher.js';
+import type { StoreDurability, StoreGeneration, StoredToken, TokenStore } from '../token-store.interface.js';
+import { RedisKeys } from './redis-keys.js';
+import { ReplicaAcknowledgements, type WaitForReplicasOptions } from './replica-acknowledgements.js';
+import { ACQUIRE_LOCK, CLAIM_GENERATION, COMPARE_AND_SET, EXTEND_LOCK, READ_GENERATION, RELEASE_LOCK, SET_RECORD } from './redis-scripts.js';
+
+export type { WaitForReplicasOptions } from './replica-acknowledgements.js';
+
+export interface RedisTokenStoreOptions {
+  /**
+   * An existing ioredis client, not closed by the store: a `Redis` (standalone, or Sentinel-managed with
+   * `sentinels` and `name`) or a `Cluster`.
+   */
+  client?: Redis | Cluster;
+  /** Connection options for a standalone or Sentinel-managed client the store owns. */
+  connection?: RedisOptions;
+  /** Startup nodes, and options, for a Redis Cluster client the store owns. */
+  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
+  /** Key prefix, without braces. Records are `{prefix}:{provider}:{tenant}:{fingerprint}`. Default `payments-auth`. */
+  prefix?: string;
+  /** How long a record with a refresh token outlives its access token. Default 30 days. */
+  refreshTokenRetentionMs?: number;
+  /** Deadline for one Redis command: a slow or unreachable Redis fails fast instead of stalling renewals. Default 1000 ms. */
+  commandTimeoutMs?: number;
+  /**
+   * Replicated deployments (Sentinel, Cluster with replicas): a record carrying a refresh token counts as
+   * written only once `replicas` replicas acknowledged it (Redis WAIT) within `timeoutMs`. Default off.
+   */
+  waitForReplicas?: WaitForReplicasOptions;
+  encryption?: TokenEncryptionOptions;
+}
+
+const MIN_TTL_MS = 1_000;
+/** ioredis waits up to 2 s between reconnection attempts by default; an instance must rejoin quickly after a restart to put its tokens back. */
+const MAX_RECONNECT_DELAY_MS = 500;
+const reconnectDelay = (attempt: number): number => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS);
+
+/**
+ * Token store shared by several instances, on a single Redis, a Sentinel-managed primary or a Redis Cluster.
+ * Records are hashes `{ v: version, d: payload }` so the version can be compared in Lua without decrypting;
+ * the payload is AES-256-GCM encrypted when `encryption` is set. TTLs follow the access token's expiry, plus
+ * `refreshTokenRetentionMs` when the record carries a refresh token. Locks are owner-tagged leases, set and
+ * released in Lua; every script stays within one hash slot.
+ */
+export class RedisTokenStore implements TokenStore {
+  readonly redis: Redis | Cluster;
+  private readonly ownsClient: boolean;
+  private readonly keys: RedisKeys;
+  private readonly prefix: string;
+  private readonly retentionMs: number;
+  private readonly timeoutMs: number;
+  private readonly cipher?: TokenCipher;
+  private readonly replicas?: ReplicaAcknowledgements;
+
+  constructor(options: RedisTokenStoreOptions) {
+    assertValid(options);
+    this.ownsClient = options.client === undefined;
+    this.redis = options.client ?? ownedClient(options);
+    this.redis.on('error', () => undefined); // reconnection is automatic; failures surface per command
+    this.prefix = options.prefix ?? 'payments-auth';
+    this.keys = new RedisKeys(this.prefix, !(this.redis instanceof Cluster));
+    this.retentionMs = options.refreshTokenRetentionMs ?? 30 * 24 * 3600_000;
+    this.timeoutMs = options.commandTimeoutMs ?? 1_000;
+    this.cipher = options.encryption ? new TokenCipher(options.encryption) : undefined;
+    this.replicas = options.waitForReplicas ? new ReplicaAcknowledgements(options.waitForReplicas) : undefined;
+  }
+
+  async get(key: string): Promise<StoredToken | undefined> {
+    const [version, payload] = await this.command(() => this.redis.hmget(this.keys.record(key), 'v', 'd'));
+    if (payload === null) return undefined;
+    const outerVersion = version === null ? undefined : Number(version);
+    if (this.cipher) return openSealedRecord(this.cipher, payload, key, outerVersion);
+    const record = JSON.parse(payload) as StoredToken;
+    assertVersionMatches(record, outerVersion);
+    return record;
+  }
+
+  async set(key: string, value: StoredToken): Promise<void> {
+    await this.writeRecord(SET_RECORD, key, value);
+  }
+
+  async compareAndSet(key: string, value: StoredToken): Promise<boolean> {
+    return this.writeRecord(COMPARE_AND_SET, key, value);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.command(() => this.redis.del(this.keys.record(key)));
+  }
+
+  async acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
+    const owner = randomUUID();
+    const names = this.keys.locks(key);
+    const result = await this.command(() => this.redis.eval(ACQUIRE_LOCK, names.length, ...names, owner, String(ttlMs)));
+    return result === 1 ? owner : undefined;
+  }
+
+  async extendLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    const names = this.keys.locks(key);
+    return (await this.command(() => this.redis.eval(EXTEND_LOCK, names.length, ...names, owner, String(ttlMs)))) === 1;
+  }
+
+  async releaseLock(key: string, owner: string): Promise<void> {
+    const names = this.keys.locks(key);
+    await this.command(() => this.redis.eval(RELEASE_LOCK, names.length, ...names, owner));
+  }
+
+  /** The marker, unless it was written under an earlier run of the server that holds it (see CLAIM_GENERATION). */
+  async readGeneration(): Promise<StoreGeneration | undefined> {
+    const [runId, text] = (await this.command(() => this.redis.eval(READ_GENERATION, 1, this.keys.generation()))) as [string, string?];
+    const marker = parseGeneration(text ?? null);
+    return marker !== undefined && (runId === '' || marker.runId === runId) ? { id: marker.id, createdAt: marker.createdAt } : undefined;
+  }
+
+  async claimGeneration(candidate: StoreGeneration): Promise<StoreGeneration> {
+    // No TTL: the marker lives exactly as long as the data set it vouches for.
+    const stored = await this.command(() => this.redis.eval(CLAIM_GENERATION, 1, this.keys.generation(), candidate.id, String(candidate.createdAt)));
+    const marker = parseGeneration(typeof stored === 'string' ? stored : null) ?? candidate;
+    return { id: marker.id, createdAt: marker.createdAt };
+  }
+
+  /**
+   * Reads the persistence settings of the server, or of every master of a cluster (the least durable one
+   * decides). Managed services often refuse CONFIG; then durability is unknown. RDB snapshots alone count as
+   * not durable: the writes since the last snapshot (the newest refresh token) are lost on a restart.
+   */
+  async durability(): Promise<StoreDurability> {
+    const servers = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    const reports = await Promise.all(servers.map((server) => this.durabilityOf(server)));
+    return reports.find((report) => report.survivesRestart === false) ?? reports.find((report) => report.survivesRestart === undefined) ?? reports[0];
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) this.redis.disconnect();
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      type: 'RedisTokenStore',
+      topology: this.redis instanceof Cluster ? 'cluster' : 'single',
+      prefix: this.prefix,
+      encrypted: this.cipher !== undefined,
+      waitForReplicas: this.replicas?.required ?? 0,
+    };
+  }
+
+  private async durabilityOf(server: Redis): Promise<StoreDurability> {
+    try {
+      const [, appendonly] = (await this.command(() => server.config('GET', 'appendonly'))) as string[];
+      if (appendonly === 'yes') return { survivesRestart: true, detail: 'Redis has AOF persistence (appendonly yes)' };
+      const [, save] = (await this.command(() => server.config('GET', 'save'))) as string[];
+      const snapshots = save ? `RDB snapshots only (save "${save}"): writes since the last snapshot are lost` : 'no AOF and no RDB snapshots';
+      return { survivesRestart: false, detail: `Redis without persistence: ${snapshots}` };
+    } catch {
+      return { survivesRestart: undefined, detail: 'Redis persistence unknown (CONFIG GET refused)' };
+    }
+  }
+
+  /**
+   * Runs a record write script. A record with a refresh token is, when `waitForReplicas` is set, followed by
+   * WAIT in the same pipeline (so on a cluster it goes to the node of the record's slot), and counts as
+   * written only once enough replicas have it.
+   */
+  private async writeRecord(script: string, key: string, value: StoredToken): Promise<boolean> {
+    const args = [this.keys.record(key), String(value.version), this.payloadOf(key, value), String(this.ttlOf(value))];
+    const replicas = this.replicas;
+    if (replicas === undefined || value.refreshToken === undefined) return (await this.command(() => this.redis.eval(script, 1, ...args))) === 1;
+    const { written, acknowledged } = await this.command(() => replicas.writeAndWait(this.redis.pipeline().eval(script, 1, ...args)), replicas.timeoutMs);
+    replicas.check(key, written, acknowledged);
+    return written;
+  }
+
+  private payloadOf(key: string, value: StoredToken): string {
+    const json = JSON.stringify(value);
+    return this.cipher ? this.cipher.seal(json, key) : json;
+  }
+
+  /** A refresh token, or the mark that a grant was refused, must outlive the access token (retention). */
+  private ttlOf(value: StoredToken): number {
+    const accessTtl = value.expiresAt - Date.now();
+    const retained = value.refreshToken !== undefined || value.reauthorizationRequired !== undefined;
+    return Math.max(MIN_TTL_MS, retained ? Math.max(accessTtl, 0) + this.retentionMs : accessTtl);
+  }
+
+  /**
+   * Runs one command within `commandTimeoutMs` (plus `extraMs` for a WAIT), connection wait included. The
+   * client has no offline queue, so while Redis is down commands fail at once instead of piling up and
+   * replaying stale writes later.
+   */
+  private async command<T>(run: () => Promise<T>, extraMs = 0): Promise<T> {
+    const deadline = Date.now() + this.timeoutMs + extraMs;
+    await this.connected(deadline);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timedOut()), Math.max(0, deadline - Date.now()));
+    });
+    const pending = run();
+    pending.catch(() => undefined); // the race's loser must not become an unhandled rejection
+    return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private connected(deadline: number): Promise<void> {
+    if (this.redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.redis.off('ready', onReady);
+        reject(Object.assign(new Error('Redis is not connected'), { code: 'ECONNREFUSED' }));
+      }, Math.max(0, deadline - Date.now()));
+      this.redis.once('ready', onReady);
+    });
+  }
+}
+
+/** A client the store owns: no offline queue, one retry, quick reconnection (see `command`). */
+function ownedClient(options: RedisTokenStoreOptions): Redis | Cluster {
+  if (options.cluster !== undefined) {
+    const { nodes, options: clusterOptions } = options.cluster;
+    return new Cluster(nodes, {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: reconnectDelay,
+      ...clusterOptions,
+      redisOptions: { maxRetriesPerRequest: 1, ...clusterOptions?.redisOptions },
+    });
+  }
+  return new Redis({ enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: reconnectDelay, ...options.connection });
+}
+
+function assertValid(options: RedisTokenStoreOptions): void {
+  const issues: ConfigIssue[] = [];
+  const given = (['client', 'connection', 'cluster'] as const).filter((name) => options[name] !== undefined);
+  if (given.length > 1) issues.push({ path: 'store', problem: `give one of client, connection and cluster, not ${given.join(' and ')}` });
+  if (options.cluster !== undefined && (!Array.isArray(options.cluster.nodes) || options.cluster.nodes.length === 0)) {
+    issues.push({ path: 'store.cluster.nodes', problem: 'must list at least one startup node' });
+  }
+  if (options.prefix !== undefined && !/^[^{}\s]+$/.test(options.prefix)) {
+    issues.push({ path: 'store.prefix', problem: 'must be non-empty, without braces or spaces (braces would act as a Redis Cluster hash tag)' });
+  }
+  issues.push(...ReplicaAcknowledgements.issues(options.waitForReplicas));
+  if (issues.length > 0) throw new PaymentsAuthConfigError(issues);
+}
+
+function parseGeneration(text: string | null): (StoreGeneration & { runId?: string }) | undefined {
+  if (text === null) return undefined;
+  try {
+    const parsed = JSON.parse(text) as Partial<StoreGeneration & { runId: string }>;
+    if (typeof parsed.id === 'string' && typeof parsed.createdAt === 'number') return { id: parsed.id, createdAt: parsed.createdAt, runId: parsed.runId };
+  } catch {
+    // fall through
+  }
+  return undefined; // not a marker of ours: claimed over
+}
+
+function timedOut(): Error {
+  return Object.assign(new Error('Redis command timed out'), { code: 'ETIMEDOUT' });
+}
