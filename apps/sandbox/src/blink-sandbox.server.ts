@@ -224,6 +224,7 @@ export async function startBlinkSandbox(options: BlinkSandboxOptions = {}): Prom
 
   return {
     url: server.url,
+    connections: server.connections,
     counters,
     faults,
     resetCounters: () => resetCounters(counters),

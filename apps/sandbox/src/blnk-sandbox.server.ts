@@ -240,6 +240,7 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
 
   return {
     url: server.url,
+    connections: server.connections,
     counters,
     faults,
     resetCounters: () => resetCounters(counters),

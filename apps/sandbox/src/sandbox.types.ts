@@ -1,3 +1,4 @@
+import type { ConnectionStats } from './server-lifecycle.util';
 import type { FaultInjector } from './faults';
 
 export interface SandboxCounters {
@@ -20,6 +21,8 @@ export interface SandboxServer {
   counters: SandboxCounters;
   faults: FaultInjector;
   resetCounters(): void;
+  /** TCP connections accepted since start, and the most open at once. */
+  connections(): ConnectionStats;
   /** Closes the server and destroys every open socket, so keep-alive clients cannot make it hang. */
   close(): Promise<void>;
   /** Applies to tokens issued from now on. */

@@ -8,7 +8,14 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse, closing
 
 export interface RunningServer {
   url: string;
+  /** TCP connections accepted since start, and the most open at once: what a client's socket pool cost. */
+  connections(): ConnectionStats;
   close(): Promise<void>;
+}
+
+export interface ConnectionStats {
+  opened: number;
+  peakOpen: number;
 }
 
 export interface ListenOptions {
@@ -39,8 +46,11 @@ export async function listen(handler: RequestHandler, options: ListenOptions = {
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  const stats: ConnectionStats = { opened: 0, peakOpen: 0 };
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
+    stats.opened += 1;
+    stats.peakOpen = Math.max(stats.peakOpen, sockets.size);
     socket.once('close', () => sockets.delete(socket));
   });
 
@@ -62,7 +72,7 @@ export async function listen(handler: RequestHandler, options: ListenOptions = {
     });
     return closed;
   };
-  return { url: `http://${urlHost(host)}:${port}`, close };
+  return { url: `http://${urlHost(host)}:${port}`, connections: () => ({ ...stats }), close };
 }
 
 /** Wildcard binds are reachable on loopback; IPv6 literals need brackets inside a URL. */

@@ -12,13 +12,13 @@ import { type NestAxiosInstance, PaymentsHttpService } from './http/payments-htt
 import { TenantContextMiddleware } from './http/tenant-context.middleware.js';
 import { type ValidatedOptions, validateModuleOptions } from './options/module-options.validator.js';
 import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface.js';
-import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from './options/injection-tokens.js';
+import { VALIDATED_OPTIONS } from './options/injection-tokens.js';
 import { PAYMENTS_AUTH_MODULE_OPTIONS, PaymentsAuthConfigurableModule } from './payments-auth.module-definition.js';
 import { BlinkProtocol } from './providers/blink/blink.protocol.js';
 import { BlinkTokenService } from './providers/blink/blink-token.service.js';
 import { BlnkProtocol } from './providers/blnk/blnk.protocol.js';
 import { BlnkTokenService } from './providers/blnk/blnk-token.service.js';
-import { createTokenHttpClient } from './providers/token-endpoint.client.js';
+import { TokenHttpClient } from './providers/token-endpoint.client.js';
 
 /**
  * `PaymentsAuthModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory | useClass | useExisting,
@@ -32,7 +32,7 @@ import { createTokenHttpClient } from './providers/token-endpoint.client.js';
       useFactory: (raw: PaymentsAuthModuleOptions) => validateModuleOptions(raw),
       inject: [PAYMENTS_AUTH_MODULE_OPTIONS],
     },
-    { provide: TOKEN_HTTP_CLIENT, useFactory: createTokenHttpClient },
+    TokenHttpClient,
     TenantRegistry,
     PaymentsAuthEvents,
     PaymentsAuthMetrics,

@@ -45,3 +45,13 @@ export function answeredByFresh(mode: AcquireMode, newerElsewhere: boolean): boo
 export function ignoresLatch(mode: AcquireMode): boolean {
   return mode.kind === 'forced' || mode.kind === 'exchange';
 }
+
+/**
+ * Whether the token this call obtained has its first renewal spread over its whole renewal window: a token a
+ * caller needed and nobody held (a cold start, a new tenant, an expired token) or a new authorization. Tokens
+ * renewed on schedule or on request keep the phase their tenant already has.
+ */
+export function spreadsNextRenewal(mode: AcquireMode, previous: StoredToken | undefined): boolean {
+  if (mode.kind === 'exchange') return true;
+  return mode.kind === 'on-demand' && (previous === undefined || previous.expiresAt <= Date.now());
+}

@@ -20,7 +20,7 @@ const settings: TokenEngineSettings = {
   tokenCallTimeoutMs: 1_000,
   renewalMarginMs: 10_000,
   renewalMarginMaxRatio: 0.5,
-  scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 0, maxConcurrentRenewals: 16 },
+  scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 0, spreadFirstRenewal: false, maxConcurrentRenewals: 16 },
   resilience: { backoffBaseMs: 100, backoffMaxMs: 1_000, circuitFailureThreshold: 3, circuitCooldownMs: 5_000 },
 };
 const config: FakeConfig = { clientId: 'client-1' };

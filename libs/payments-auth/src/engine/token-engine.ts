@@ -8,7 +8,7 @@ import type { ScheduledRenewalOptions, ResilienceOptions } from '../options/paym
 import type { RenewalQueue, RenewalTarget } from '../renewal/renewal-queue.interface.js';
 import { RetryGate } from '../renewal/retry-gate.js';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
-import { type Acquisition, type AcquireMode, ON_DEMAND, SCHEDULED, answeredByFresh, ignoresLatch } from './acquire-mode.js';
+import { type Acquisition, type AcquireMode, ON_DEMAND, SCHEDULED, answeredByFresh, ignoresLatch, spreadsNextRenewal } from './acquire-mode.js';
 import type { HeldLease } from './cluster-lease.js';
 import { storeKeyFor } from './credential-fingerprint.js';
 import { sharedDetails } from './shared-details.js';
@@ -310,7 +310,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     // The provider spent `current`'s refresh token: a stored record still carrying it never wins over ours.
     const spent = this.protocol.rotatesRefreshTokens && issued.refreshToken !== undefined ? current?.refreshToken : undefined;
     const kept = await this.coordinator.persist(entry, record, spent);
-    this.adopt(entry, kept);
+    this.adopt(entry, kept, spreadsNextRenewal(mode, current));
     this.callSucceeded(entry, issued, record, current, startedAt);
     return kept;
   }
@@ -370,15 +370,23 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     this.acquire(entry, ON_DEMAND).catch(() => undefined);
   }
 
-  private adopt(entry: TokenEntry<TConfig>, record: StoredToken): void {
+  /**
+   * Takes `record` as the entry's token and schedules its renewal: at renewAt, less a jitter of up to
+   * `jitterMs` (≤ 10% of the lifetime), or, for a token obtained cold (`spread`), at a random point of its
+   * whole renewal window, so that tenants warmed together do not renew together every lifetime (one early
+   * renewal each, once; after it every renewal keeps its own phase).
+   */
+  private adopt(entry: TokenEntry<TConfig>, record: StoredToken, spread = false): void {
     // Records read back from a store carry their own copy; the engine owns `record` and may swap it.
     if (record.details !== undefined) record.details = sharedDetails(record.details);
     this.latch(entry, record);
     entry.token = record;
     entry.renewAt = renewAtFor(record, this.settings);
-    if (this.observers.scheduler !== undefined && record.expiresAt > Date.now()) {
-      const window = Math.min(this.settings.scheduledRenewal.jitterMs, (record.expiresAt - record.issuedAt) * MAX_JITTER_RATIO);
-      this.scheduleRenewal(entry, entry.renewAt - Math.random() * window);
+    const now = Date.now();
+    if (this.observers.scheduler !== undefined && record.expiresAt > now) {
+      const { jitterMs, spreadFirstRenewal } = this.settings.scheduledRenewal;
+      const window = spread && spreadFirstRenewal ? entry.renewAt - now : Math.min(jitterMs, (record.expiresAt - record.issuedAt) * MAX_JITTER_RATIO);
+      this.scheduleRenewal(entry, Math.round(entry.renewAt - Math.random() * Math.max(0, window)));
     }
   }
 

@@ -1,3 +1,2 @@
 /** Injection tokens used inside the library only; not exported from the package. Here, below every layer that injects them. */
 export const VALIDATED_OPTIONS = Symbol('PAYMENTS_AUTH_VALIDATED_OPTIONS');
-export const TOKEN_HTTP_CLIENT = Symbol('PAYMENTS_AUTH_TOKEN_HTTP_CLIENT');

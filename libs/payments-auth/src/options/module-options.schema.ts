@@ -31,15 +31,23 @@ export class ModuleOptionsSchema {
   tenantHeader?: string;
 
   @IsOptional() @IsObject() http?: Record<string, unknown>;
+  @IsOptional() @IsObject() tokenCallConnections?: Record<string, unknown>;
   @IsOptional() @IsObject() scheduledRenewal?: Record<string, unknown>;
   @IsOptional() @IsObject() resilience?: Record<string, unknown>;
+}
+
+export class TokenCallConnectionOptionsSchema {
+  @IsOptional() @IsInt() @Min(1) @Max(10_000) maxSocketsPerOrigin?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(1_000_000) maxQueuedPerOrigin?: number;
 }
 
 export class ScheduledRenewalOptionsSchema {
   @IsOptional() @IsBoolean() enabled?: boolean;
   @IsOptional() @IsInt() @Min(1_000) idleTimeoutMs?: number;
   @IsOptional() @IsInt() @Min(0) jitterMs?: number;
+  @IsOptional() @IsBoolean() spreadFirstRenewal?: boolean;
   @IsOptional() @IsInt() @Min(1) @Max(1_000) maxConcurrentRenewals?: number;
+  @IsOptional() @IsInt() @Min(1) maxRenewalsPerSecond?: number;
 }
 
 /** Every wait is at most MAX_WAIT_MS (5 minutes), whatever is configured or a provider says. */

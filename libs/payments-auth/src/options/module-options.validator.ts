@@ -1,9 +1,9 @@
 import { ConfigIssue, PaymentsAuthConfigError } from '../errors/config.error.js';
 import { FileTokenStore } from '../stores/file.store.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
-import { ModuleOptionsSchema, ScheduledRenewalOptionsSchema, ResilienceOptionsSchema } from './module-options.schema.js';
+import { ModuleOptionsSchema, ResilienceOptionsSchema, ScheduledRenewalOptionsSchema, TokenCallConnectionOptionsSchema } from './module-options.schema.js';
 import type { CreateAxiosDefaults } from 'axios';
-import type { PaymentsAuthModuleOptions, ResilienceOptions, ScheduledRenewalOptions, TenantConfig } from './payments-auth-options.interface.js';
+import type { PaymentsAuthModuleOptions, ResilienceOptions, ScheduledRenewalOptions, TenantConfig, TokenCallConnectionOptions } from './payments-auth-options.interface.js';
 import { collectIssues } from './validation-issues.js';
 import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator.js';
 
@@ -13,7 +13,8 @@ export const OPTION_DEFAULTS = {
   renewalMarginMaxRatio: 0.5,
   fileStoreDirectory: '.payments-auth',
   tenantHeader: 'x-tenant-id',
-  scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 30_000, maxConcurrentRenewals: 16 },
+  tokenCallConnections: { maxSocketsPerOrigin: 64, maxQueuedPerOrigin: 50_000 },
+  scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 30_000, spreadFirstRenewal: true, maxConcurrentRenewals: 16 },
   resilience: { backoffBaseMs: 500, backoffMaxMs: 60_000, circuitFailureThreshold: 5, circuitCooldownMs: 30_000 },
 } as const;
 
@@ -29,6 +30,7 @@ export interface ValidatedOptions {
   store: TokenStore;
   tenantHeader: string;
   http: CreateAxiosDefaults;
+  tokenCallConnections: TokenCallConnectionOptions;
   scheduledRenewal: ScheduledRenewalOptions;
   resilience: ResilienceOptions;
 }
@@ -51,6 +53,9 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     if (result.ok) tenants.set(tenantId, result.config);
     else issues.push(...result.issues);
   }
+  if (isPlainObject(raw.tokenCallConnections)) {
+    issues.push(...collectIssues(TokenCallConnectionOptionsSchema, raw.tokenCallConnections, 'tokenCallConnections'));
+  }
   if (isPlainObject(raw.scheduledRenewal)) issues.push(...collectIssues(ScheduledRenewalOptionsSchema, raw.scheduledRenewal, 'scheduledRenewal'));
   if (isPlainObject(raw.resilience)) issues.push(...collectIssues(ResilienceOptionsSchema, raw.resilience, 'resilience'));
   issues.push(...defaultTenantIssues(raw, rawTenants));
@@ -66,6 +71,7 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     store: raw.store ?? defaultStore(),
     tenantHeader: raw.tenantHeader ?? OPTION_DEFAULTS.tenantHeader,
     http: raw.http ?? {},
+    tokenCallConnections: { ...OPTION_DEFAULTS.tokenCallConnections, ...raw.tokenCallConnections },
     scheduledRenewal: { ...OPTION_DEFAULTS.scheduledRenewal, ...raw.scheduledRenewal },
     resilience: { ...OPTION_DEFAULTS.resilience, ...raw.resilience },
   };

@@ -89,10 +89,22 @@ export interface PaymentsAuthModuleOptions {
   tenantHeader?: string;
   /** Defaults for the Axios instance behind `PaymentsHttpService` (timeout, proxy, ...). */
   http?: CreateAxiosDefaults;
+  /** Sockets for token calls: a keep-alive pool per provider origin, bounded, with a bounded queue. */
+  tokenCallConnections?: Partial<TokenCallConnectionOptions>;
   /** Proactive renewal of tokens in use. On by default; `{ enabled: false }` is reactive-only mode. */
   scheduledRenewal?: Partial<ScheduledRenewalOptions>;
   /** Backoff and circuit breaker for failing token endpoints. */
   resilience?: Partial<ResilienceOptions>;
+}
+
+export interface TokenCallConnectionOptions {
+  /** Sockets open at once to one provider origin (scheme, host and port) for token calls. Default 64. */
+  maxSocketsPerOrigin: number;
+  /**
+   * Token calls waiting for one of those sockets, per origin; a call beyond fails at once with
+   * ProviderUnavailableError. The token-call deadline starts when a call leaves the queue. Default 50 000.
+   */
+  maxQueuedPerOrigin: number;
 }
 
 export interface ScheduledRenewalOptions {
@@ -102,8 +114,20 @@ export interface ScheduledRenewalOptions {
   idleTimeoutMs: number;
   /** Renewals are spread over up to this long before the renewal point (capped at 10% of the lifetime). Default 30 s. */
   jitterMs: number;
+  /**
+   * A token obtained cold (first use of a tenant, a start without stored tokens, an expired token) has its
+   * first renewal at a random point of its renewal window instead of at renewAt, so tenants warmed in a burst
+   * renew spread over the lifetime ever after, not in the same burst every lifetime. Costs at most one early
+   * token call per such token. Default true.
+   */
+  spreadFirstRenewal: boolean;
   /** Scheduled renewals running at once, across all tenants. Default 16. */
   maxConcurrentRenewals: number;
+  /**
+   * Scheduled renewals started per second, per provider, in this process; the rest wait for the next second.
+   * For providers with a global rate limit. Token calls a caller waits for are never held back. Default none.
+   */
+  maxRenewalsPerSecond?: number;
 }
 
 /** No wait (backoff step, open circuit, provider `Retry-After`) lasts longer than 5 minutes; larger values are refused. */

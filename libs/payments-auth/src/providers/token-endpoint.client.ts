@@ -1,10 +1,15 @@
+import type { Agent } from 'node:http';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import axios, { AxiosInstance, isAxiosError } from 'axios';
 import type { PaymentsAuthErrorDetails } from '../errors/payments-auth.error.js';
 import { PaymentsAuthError } from '../errors/payments-auth.error.js';
 import { ProviderTimeoutError } from '../errors/provider-timeout.error.js';
 import { ProviderUnavailableError } from '../errors/provider-unavailable.error.js';
 import { RateLimitedError } from '../errors/rate-limited.error.js';
+import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
+import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { parseRetryAfter } from './retry-after.js';
+import { TokenCallPool, TokenCallQueueFullError } from './token-call-pool.js';
 
 /** Token responses are small; anything larger is not a token response. */
 const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
@@ -25,12 +30,13 @@ export interface TokenEndpointResponse {
 }
 
 /**
- * The library's own Axios instance for token calls. It carries no interceptors, so a token call can never be
- * intercepted into a 401 loop, and it never follows redirects: credentials in a token request body must not be
- * re-sent to wherever a redirect points.
+ * How token calls reach providers. The library's own Axios instance carries no interceptors, so a token call
+ * can never be intercepted into a 401 loop, and it never follows redirects: credentials in a token request body
+ * must not be re-sent to wherever a redirect points. Sockets come from a bounded keep-alive pool per origin.
  */
-export function createTokenHttpClient(): AxiosInstance {
-  return axios.create({
+@Injectable()
+export class TokenHttpClient implements OnApplicationShutdown {
+  private readonly http: AxiosInstance = axios.create({
     maxRedirects: 0,
     validateStatus: () => true,
     responseType: 'text',
@@ -38,13 +44,37 @@ export function createTokenHttpClient(): AxiosInstance {
     maxContentLength: MAX_TOKEN_RESPONSE_BYTES,
     headers: { Accept: 'application/json', 'User-Agent': 'payments-auth' },
   });
+  private readonly pool: TokenCallPool;
+
+  constructor(@Inject(VALIDATED_OPTIONS) options: ValidatedOptions) {
+    this.pool = new TokenCallPool(options.tokenCallConnections);
+  }
+
+  /** POSTs a token request once a socket to its origin is free; the deadline starts then. */
+  async post(request: TokenEndpointRequest): Promise<TokenEndpointResponse> {
+    try {
+      return await this.pool.run(request.url, (agent) => postTokenRequest(this.http, agent, request));
+    } catch (error) {
+      if (error instanceof TokenCallQueueFullError) throw new ProviderUnavailableError(request.details, error.message);
+      throw error;
+    }
+  }
+
+  /** Per provider origin: token calls running and queued, and sockets open. */
+  connections(): ReturnType<TokenCallPool['stats']> {
+    return this.pool.stats();
+  }
+
+  onApplicationShutdown(): void {
+    this.pool.destroy();
+  }
 }
 
 /**
  * POSTs a token request. Network failures become typed errors that carry no part of the request (an Axios
  * error holds the request headers and body, i.e. the credentials), and the whole exchange has one deadline.
  */
-export async function postTokenRequest(http: AxiosInstance, request: TokenEndpointRequest): Promise<TokenEndpointResponse> {
+async function postTokenRequest(http: AxiosInstance, agent: Agent, request: TokenEndpointRequest): Promise<TokenEndpointResponse> {
   let response;
   // axios' own timeout only covers socket inactivity; a trickling response must still end on time. A timer we
   // clear, not AbortSignal.timeout(): that one lives on for the whole deadline after the answer, per call.
@@ -58,6 +88,8 @@ export async function postTokenRequest(http: AxiosInstance, request: TokenEndpoi
       data: request.body,
       timeout: request.timeoutMs,
       signal: deadline.signal,
+      httpAgent: agent,
+      httpsAgent: agent,
     });
   } catch (error) {
     throw toTransportError(error, request);

@@ -3,6 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
 import { MinHeap } from './min-heap.js';
+import { RenewalRate } from './renewal-rate.js';
 import type { RenewalQueue, RenewalTarget, ScheduledRenewal } from './renewal-queue.interface.js';
 
 /**
@@ -13,7 +14,8 @@ class Job implements ScheduledRenewal {
   pending = true;
 
   constructor(
-    readonly dueAt: number,
+    /** Moved later only by the rate cap, while the job is out of the heap. */
+    public dueAt: number,
     readonly target: RenewalTarget,
     readonly tenant: string,
     private readonly onCancel: () => void,
@@ -34,7 +36,8 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
  * Proactive renewal for every provider + tenant with one timer: jobs sit in a min-heap by due time and the
  * single timeout (registered in the app's SchedulerRegistry when ScheduleModule is imported) is armed for the
  * earliest. No per-tenant timers, no sweep over all tenants. At most `maxConcurrentRenewals` renewals run at
- * once; the jitter the engine adds to due times spreads the rest.
+ * once, and at most `maxRenewalsPerSecond` start per provider and second when it is set; the engine spreads
+ * due times (jitter, and spreading the first renewal of a cold token).
  */
 @Injectable()
 export class RenewalScheduler implements RenewalQueue, OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -45,6 +48,7 @@ export class RenewalScheduler implements RenewalQueue, OnApplicationBootstrap, B
     if (!this.stopped) this.pendingJobs -= 1; // after shutdown the heap, and its count, are already cleared
   };
   private readonly running = new Set<Promise<void>>();
+  private readonly rate: RenewalRate;
   private timer?: NodeJS.Timeout;
   private armedFor = Infinity;
   private started = false;
@@ -53,7 +57,9 @@ export class RenewalScheduler implements RenewalQueue, OnApplicationBootstrap, B
   constructor(
     @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
     @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
-  ) {}
+  ) {
+    this.rate = new RenewalRate(options.scheduledRenewal.maxRenewalsPerSecond);
+  }
 
   get enabled(): boolean {
     return this.options.scheduledRenewal.enabled;
@@ -118,6 +124,12 @@ export class RenewalScheduler implements RenewalQueue, OnApplicationBootstrap, B
       if (this.running.size >= this.options.scheduledRenewal.maxConcurrentRenewals) break;
       const job = this.heap.pop() as Job;
       if (!job.pending) continue;
+      const deferredTo = this.rate.deferral(job.target.name, now);
+      if (deferredTo !== undefined) {
+        job.dueAt = deferredTo;
+        this.heap.push(job);
+        continue;
+      }
       job.pending = false;
       this.pendingJobs -= 1;
       this.run(job);

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AxiosInstance } from 'axios';
 import type { IssuedToken, TokenProtocol } from '../../engine/token-protocol.interface.js';
 import { MalformedResponseError } from '../../errors/malformed-response.error.js';
 import type { PaymentsAuthError, PaymentsAuthErrorDetails } from '../../errors/payments-auth.error.js';
@@ -8,9 +7,9 @@ import { ReauthorizationRequiredError } from '../../errors/reauthorization-requi
 import { safeProviderCode, safeProviderText } from '../../observability/redact.js';
 import type { ValidatedOptions } from '../../options/module-options.validator.js';
 import type { ValidatedBlinkConfig } from '../../options/tenant-config.validator.js';
-import { TOKEN_HTTP_CLIENT, VALIDATED_OPTIONS } from '../../options/injection-tokens.js';
+import { VALIDATED_OPTIONS } from '../../options/injection-tokens.js';
 import type { StoredToken } from '../../stores/token-store.interface.js';
-import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client.js';
+import { TokenEndpointResponse, TokenHttpClient, commonFailure } from '../token-endpoint.client.js';
 import { parseBlinkTokenResponse } from './blink-token.response.js';
 
 export const BLINK_TOKEN_PATH = '/api/pay/v1/tokens';
@@ -22,7 +21,7 @@ export class BlinkProtocol implements TokenProtocol<ValidatedBlinkConfig> {
   readonly rotatesRefreshTokens = false;
 
   constructor(
-    @Inject(TOKEN_HTTP_CLIENT) private readonly http: AxiosInstance,
+    private readonly http: TokenHttpClient,
     @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
   ) {}
 
@@ -33,7 +32,7 @@ export class BlinkProtocol implements TokenProtocol<ValidatedBlinkConfig> {
   async acquire(config: ValidatedBlinkConfig, tenant: string, previous?: StoredToken): Promise<IssuedToken> {
     const details = { provider: this.provider, tenant };
     const sentAt = Date.now();
-    const response = await postTokenRequest(this.http, {
+    const response = await this.http.post({
       details,
       url: `${config.baseUrl}${BLINK_TOKEN_PATH}`,
       headers: { 'Content-Type': 'application/json' },

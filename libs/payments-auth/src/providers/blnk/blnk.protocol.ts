@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AxiosInstance } from 'axios';
 import type { IssuedToken, TokenProtocol } from '../../engine/token-protocol.interface.js';
 import { MalformedResponseError } from '../../errors/malformed-response.error.js';
 import type { PaymentsAuthError, PaymentsAuthErrorDetails } from '../../errors/payments-auth.error.js';
@@ -8,10 +7,10 @@ import { ReauthorizationRequiredError } from '../../errors/reauthorization-requi
 import { safeProviderCode, safeProviderText } from '../../observability/redact.js';
 import type { ValidatedOptions } from '../../options/module-options.validator.js';
 import type { BlnkOAuthTenantConfig } from '../../options/payments-auth-options.interface.js';
-import { VALIDATED_OPTIONS, TOKEN_HTTP_CLIENT } from '../../options/injection-tokens.js';
+import { VALIDATED_OPTIONS } from '../../options/injection-tokens.js';
 import { withSalvagedRefreshToken } from '../../engine/salvaged-refresh-token.js';
 import type { StoredToken } from '../../stores/token-store.interface.js';
-import { TokenEndpointResponse, commonFailure, postTokenRequest } from '../token-endpoint.client.js';
+import { TokenEndpointResponse, TokenHttpClient, commonFailure } from '../token-endpoint.client.js';
 import { parseBlnkTokenResponse } from './blnk-token.response.js';
 
 export const BLNK_TOKEN_PATH = '/oauth/token';
@@ -28,7 +27,7 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
   readonly rotatesRefreshTokens = true;
 
   constructor(
-    @Inject(TOKEN_HTTP_CLIENT) private readonly http: AxiosInstance,
+    private readonly http: TokenHttpClient,
     @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
   ) {}
 
@@ -59,7 +58,7 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
   private async grant(config: BlnkOAuthConfig, tenant: string, form: Record<string, string>, sentSecrets: string[]): Promise<IssuedToken> {
     const details = { provider: this.provider, tenant };
     const sentAt = Date.now();
-    const response = await postTokenRequest(this.http, {
+    const response = await this.http.post({
       details,
       url: `${config.baseUrl}${BLNK_TOKEN_PATH}`,
       headers: {
