@@ -1,0 +1,110 @@
+import { Cluster } from 'ioredis';
+import { StoredToken } from 'nestjs-payments-auth';
+import { RedisTokenStore } from 'nestjs-payments-auth/redis';
+import { DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
+import { sleep } from './support/payments-auth.fixture';
+import { RedisClusterServer, startRedisCluster } from './support/redis-cluster.server';
+import { runLoadWorkers } from './support/redis-workers';
+
+/** README "Running at scale": RedisTokenStore on a real 3-master Redis Cluster (redis-server --cluster-enabled). */
+describe('Redis Cluster', () => {
+  let cluster: RedisClusterServer;
+  let client: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ masters: 3 });
+    client = new Cluster(cluster.nodes);
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.disconnect();
+    await cluster?.stop();
+  });
+
+  beforeEach(async () => {
+    await Promise.all(client.nodes('master').map((node) => node.flushall()));
+  });
+
+  const slotOf = async (key: string) => Number(await client.cluster('KEYSLOT', key));
+  const keysOnEachMaster = () => Promise.all(client.nodes('master').map((node) => node.keys('*payments-auth*')));
+  const record = (version: number): StoredToken => ({ accessToken: `access-${version}`, refreshToken: `refresh-${version}`, expiresAt: Date.now() + 60_000, issuedAt: Date.now(), version });
+
+  it('a record and its lease share a hash slot; records of many tenants spread over the masters', async () => {
+    const store = new RedisTokenStore({ cluster: { nodes: cluster.nodes } });
+    try {
+      for (let tenant = 0; tenant < 30; tenant += 1) {
+        const key = `blnk:t${tenant}:fp`;
+        expect(await store.compareAndSet(key, record(1))).toBe(true);
+        expect(await store.compareAndSet(key, record(1))).toBe(false);
+        const owner = (await store.acquireLock(key, 5_000)) as string;
+        expect(owner).toEqual(expect.any(String));
+        expect(await store.acquireLock(key, 5_000)).toBeUndefined();
+        expect(await store.extendLock(key, owner, 5_000)).toBe(true);
+        const recordSlot = await slotOf(`payments-auth:${key}`);
+        // On a cluster the lease has one name only (0.x never ran on one), in the record's slot.
+        expect(await slotOf(`{payments-auth:${key}}:lock`)).toBe(recordSlot);
+        expect((await keysOnEachMaster()).flat()).toContain(`{payments-auth:${key}}:lock`);
+        await store.releaseLock(key, owner);
+        expect((await store.get(key))?.accessToken).toBe('access-1');
+      }
+      const perMaster = (await keysOnEachMaster()).map((keys) => keys.filter((key) => key.startsWith('payments-auth:blnk:')).length);
+      expect(perMaster.filter((count) => count > 0).length).toBe(3);
+      expect(await store.readGeneration()).toBeUndefined();
+      const generation = await store.claimGeneration({ id: 'g1', createdAt: 1 });
+      expect(await store.readGeneration()).toEqual(generation);
+      expect(JSON.stringify(store)).toContain('"topology":"cluster"');
+      expect(await store.durability()).toMatchObject({ survivesRestart: false });
+    } finally {
+      await store.close();
+    }
+  });
+
+  describe('four instances under load', () => {
+    let sandbox: Sandbox;
+
+    beforeEach(async () => {
+      sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 3 }, blnk: { tokenLifetimeSeconds: 3 } });
+    });
+
+    afterEach(async () => {
+      await sandbox.close();
+    });
+
+    it('4 processes over 3 lifetimes while the Blnk record\'s slot migrates to another master: 0 failures, 0 invalid_grant', async () => {
+      const env = {
+        REDIS_CLUSTER_PORTS: cluster.nodes.map((node) => node.port).join(','),
+        BLINK_URL: sandbox.blink.url,
+        BLNK_URL: sandbox.blnk.url,
+        CONCURRENCY: '100',
+        TOKEN_TIMEOUT_MS: '3000',
+        DURATION_MS: '9500',
+      };
+      let moved: { slot: number; from: number; to: number } | undefined;
+      // From 3 s into the run, the slot holding the Blnk record (and its lease) moves, held half-moved for 1.5 s
+      // so that the instances' commands meet ASK and then MOVED redirections.
+      const migrate = async (startAt: number) => {
+        await sleep(Math.max(0, startAt + 3_000 - Date.now()));
+        const [blnkKey] = (await keysOnEachMaster()).flat().filter((key) => key.startsWith('payments-auth:blnk:'));
+        const slot = await slotOf(blnkKey);
+        const from = await cluster.ownerOf(slot);
+        const to = (from + 1) % cluster.nodes.length;
+        await cluster.moveSlot(slot, to, { holdMigratingMs: 1_500 });
+        moved = { slot, from, to: await cluster.ownerOf(slot) };
+      };
+      // They start once the new store's recovery window (4 s from the first instance's start) is over.
+      const results = await runLoadWorkers(4, env, 4_500, migrate);
+      for (const result of results) {
+        expect(result).toMatchObject({ failures: 0, errors: [] });
+        expect(result.requests).toBeGreaterThan(2_000);
+      }
+      expect(moved).toEqual({ slot: expect.any(Number), from: expect.any(Number), to: ((moved?.from ?? 0) + 1) % 3 });
+      expect(sandbox.blnk.counters.invalidGrant).toBe(0);
+      expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
+      // Renewed like one instance: at half of each 3 s lifetime, not four times over.
+      expect(sandbox.blnk.counters.tokenCalls).toBe(sandbox.blnk.counters.tokenIssued);
+      expect(sandbox.blnk.counters.tokenCalls).toBeGreaterThanOrEqual(4);
+      expect(sandbox.blnk.counters.tokenCalls).toBeLessThanOrEqual(9);
+      expect(sandbox.blink.counters.tokenCalls).toBeLessThanOrEqual(12);
+    }, 120_000);
+  });
+});
