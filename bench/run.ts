@@ -6,6 +6,7 @@ import { interceptorOverhead } from './interceptor.bench';
 import { coldStampede } from './stampede.bench';
 import { expiryBoundaries } from './expiry-boundary.bench';
 import { scale } from './scale.bench';
+import { scaleOut } from './scale-out.bench';
 import { BenchSection, toMarkdown } from './support/report';
 
 const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
   stampede: coldStampede,
   boundaries: expiryBoundaries,
   scale,
+  'scale-out': scaleOut,
 };
 
 const RESULTS = join(__dirname, 'RESULTS.md');

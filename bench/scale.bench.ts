@@ -1,18 +1,17 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { BlinkTokenService, BlnkTokenService, PaymentsAuthMetrics, TenantConfig } from 'nestjs-payments-auth';
+import { PaymentsAuthMetrics, TenantConfig } from 'nestjs-payments-auth';
 import { RenewalScheduler } from '../libs/payments-auth/src/renewal/renewal-scheduler';
 import { DEFAULT_BLNK_CLIENT } from '@app/sandbox';
 import { sandboxTenant, startBenchApp } from './support/bench-app';
 import type { BenchSection } from './support/report';
 import { startSandboxProcess, SandboxProcess } from './support/sandbox-process';
 import { median, round, sleep } from './support/stats';
+import { WARM_CONCURRENCY, heapAfterGc, warmTenants } from './support/warm-tenants';
 
 const TENANTS = 10_000;
 /** Long enough for the default 60 s margin to apply unclipped (it is capped at half the lifetime). */
 const LIFETIME_S = 120;
-/** How many tenants the app warms at once, as a start-up warm-up loop would. */
-const WARM_CONCURRENCY = 256;
 const HEAP_REPETITIONS = 3;
 /** The smaller app of each pair: large enough that its run compiles the same hot code as the large one. */
 const BASELINE_TENANTS = 1_000;
@@ -23,36 +22,11 @@ function tenants(sandbox: SandboxProcess, refreshTokens: string[], prefix: strin
   return Object.fromEntries(refreshTokens.map((refreshToken, index) => [`${prefix}-${index}`, sandboxTenant(sandbox, refreshToken)]));
 }
 
-function heapAfterGc(): number {
-  if (!global.gc) throw new Error('run with node --expose-gc (npm run bench does)');
-  global.gc();
-  global.gc();
-  return process.memoryUsage().heapUsed;
-}
-
-/** Gets a token for both providers of every tenant, WARM_CONCURRENCY tenants at a time; returns the failures. */
-async function warm(app: INestApplicationContext, tenantIds: string[]): Promise<number> {
-  const blink = app.get(BlinkTokenService);
-  const blnk = app.get(BlnkTokenService);
-  let next = 0;
-  let failures = 0;
-  const worker = async () => {
-    while (next < tenantIds.length) {
-      const tenant = tenantIds[next];
-      next += 1;
-      const outcomes = await Promise.allSettled([blink.getToken(tenant), blnk.getToken(tenant)]);
-      failures += outcomes.filter((outcome) => outcome.status === 'rejected').length;
-    }
-  };
-  await Promise.all(Array.from({ length: WARM_CONCURRENCY }, worker));
-  return failures;
-}
-
 /** Heap growth of starting an app with these tenants and warming them all, measured after full GCs. */
 async function warmHeapGrowth(config: Tenants): Promise<{ bytes: number; app: INestApplicationContext; failures: number }> {
   const before = heapAfterGc();
   const app = await startBenchApp({ tenants: config });
-  const failures = await warm(app, Object.keys(config));
+  const failures = await warmTenants(app, Object.keys(config));
   return { bytes: heapAfterGc() - before, app, failures };
 }
 

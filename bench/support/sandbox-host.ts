@@ -90,6 +90,14 @@ function handlers(sandbox: Awaited<ReturnType<typeof startSandbox>>, timeline: T
      * Token-endpoint calls (both providers) since the last reset: the most in any one-second window, and the
      * seconds between the first and the last sample that saw a call.
      */
+    /** Token-endpoint calls (both providers) in each whole second since the last reset, oldest first. */
+    tokenCallsPerSecond: () => {
+      const samples = timeline.callSamples;
+      const perSecond = 1_000 / SAMPLE_EVERY_MS;
+      const counts: number[] = [];
+      for (let end = perSecond; end < samples.length; end += perSecond) counts.push(samples[end] - samples[end - perSecond]);
+      return counts;
+    },
     tokenCallRate: () => {
       const samples = timeline.callSamples;
       const window = 1_000 / SAMPLE_EVERY_MS;

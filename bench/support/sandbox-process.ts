@@ -11,6 +11,8 @@ export interface SandboxProcess {
   createGrants(clientId: string, count: number): Promise<string[]>;
   /** Token-endpoint calls (both providers) since the last reset: peak per second, active span, total. */
   tokenCallRate(): Promise<{ peakPerSecond: number; activeSeconds: number; calls: number }>;
+  /** Token-endpoint calls (both providers) in each whole second since the last reset, oldest first. */
+  tokenCallsPerSecond(): Promise<number[]>;
   /** Access tokens issued since the last reset, oldest first. */
   issuedTokens(provider: 'blink' | 'blnk'): Promise<IssuedToken[]>;
   stop(): Promise<void>;
@@ -54,6 +56,7 @@ export async function startSandboxProcess(options: SandboxProcessOptions = {}): 
     resetCounters: () => call('resetCounters'),
     createGrants: (clientId, count) => call('createGrants', clientId, count),
     tokenCallRate: () => call('tokenCallRate'),
+    tokenCallsPerSecond: () => call('tokenCallsPerSecond'),
     issuedTokens: (provider) => call('issuedTokens', provider),
     stop: () => stopChild(child),
   };
