@@ -1,9 +1,8 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import Redis from 'ioredis';
+import { HOST, launchRedis, listenOn, sleep, terminate, withNode } from './redis-process';
 
 export interface RedisClusterServer {
   /** The masters, in the order they were given to `redis-cli --cluster create` (so nodes[0] holds slots 0..5460 at start). */
@@ -25,26 +24,10 @@ export interface RedisClusterOptions {
   masters?: number;
 }
 
-const HOST = '127.0.0.1';
 const SLOTS = 16384;
 // The cluster bus listens on port + 10000, so a node's port must leave room for it below 65536.
 const BUS_OFFSET = 10_000;
 const MAX_PORT = 65_535 - BUS_OFFSET;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function listenOn(port: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen(port, HOST, () => {
-      const { port: bound } = server.address() as { port: number };
-      server.close(() => resolve(bound));
-    });
-  });
-}
 
 /** A free port P whose bus port P + 10000 is free too, and not already handed out to another node. */
 async function freeClusterPort(taken: Set<number>): Promise<number> {
@@ -59,45 +42,6 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
   throw new Error('no free port pair (P, P + 10000) found in 200 attempts');
 }
 
-/** Spawns redis-server; the child is pushed onto `children` at once, so a failed start can still be cleaned up. */
-function launch(args: string[], children: ChildProcess[]): Promise<ChildProcess> {
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = '';
-    let ready = false;
-    const timer = setTimeout(() => fail(new Error(`redis-server ${args.join(' ')} did not start within 10 s:\n${output}`)), 10_000);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      if (!ready) reject(error);
-    };
-    child.once('error', fail);
-    child.once('exit', (code, signal) => fail(new Error(`redis-server ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${output}`)));
-    // Both streams stay in flowing mode for the child's whole life: an unread pipe would fill up and block the server.
-    const collect = (chunk: Buffer) => {
-      if (ready) return;
-      // Kept whole rather than per chunk, because the ready line may be split across two chunks.
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        ready = true;
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-  });
-}
-
-function terminate(child: ChildProcess): Promise<void> {
-  // No pid: the spawn itself failed, there is nothing to kill (and 'exit' may never come).
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
 function redisCli(args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('redis-cli', args, { timeout: timeoutMs }, (error, stdout, stderr) => {
@@ -105,27 +49,6 @@ function redisCli(args: string[], timeoutMs: number): Promise<string> {
       else resolve(stdout);
     });
   });
-}
-
-/** A short-lived plain (non-cluster) connection to one node, for admin commands; never retries, always closed. */
-async function withNode<T>(port: number, work: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({
-    host: HOST,
-    port,
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    commandTimeout: 10_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  // Without a listener ioredis reports connection errors as unhandled 'error' events.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await work(client);
-  } finally {
-    client.disconnect();
-  }
 }
 
 async function clusterInfo(port: number): Promise<Map<string, string>> {
@@ -159,7 +82,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     for (let i = 0; i < masters; i++) ports.push(await freeClusterPort(taken));
 
     const launches = ports.map((port) =>
-      launch(
+      launchRedis(
         [
           '--port', String(port),
           '--bind', HOST,

@@ -1,9 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import Redis from 'ioredis';
+import { HOST, freePort, launchRedis, sleep, terminate, withNode } from './redis-process';
 
 export interface RedisSentinelSet {
   masterName: string;
@@ -19,92 +18,11 @@ export interface RedisSentinelSet {
   stop(): Promise<void>;
 }
 
-const HOST = '127.0.0.1';
 const MASTER_NAME = 'payments-auth';
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function freePort(taken: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, HOST, () => {
-        const { port: bound } = server.address() as { port: number };
-        server.close(() => resolve(bound));
-      });
-    });
-    // The three servers are picked before any of them listens, so the OS may hand out the same port twice.
-    if (taken.has(port)) continue;
-    taken.add(port);
-    return port;
-  }
-  throw new Error('no distinct free port found in 100 attempts');
-}
-
-/**
- * Spawns redis-server and resolves once its log shows `readyText`; the child is pushed onto `children` at once,
- * so a failed start can still be cleaned up. A sentinel never logs 'Ready to accept connections', hence the parameter.
- */
-function launch(args: string[], readyText: string, children: ChildProcess[]): Promise<ChildProcess> {
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = '';
-    let ready = false;
-    const timer = setTimeout(() => fail(new Error(`redis-server ${args.join(' ')} did not start within 10 s:\n${output}`)), 10_000);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      if (!ready) reject(error);
-    };
-    child.once('error', fail);
-    child.once('exit', (code, signal) => fail(new Error(`redis-server ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${output}`)));
-    // Both streams stay in flowing mode for the child's whole life: an unread pipe would fill up and block the server.
-    const collect = (chunk: Buffer) => {
-      if (ready) return;
-      // Kept whole rather than per chunk, because the ready line may be split across two chunks.
-      output += chunk.toString();
-      if (output.includes(readyText)) {
-        ready = true;
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-  });
-}
-
-function terminate(child: ChildProcess): Promise<void> {
-  // No pid: the spawn itself failed, there is nothing to kill (and 'exit' may never come).
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
-/** A short-lived connection for one admin command; never retries (the server may just have been killed), always closed. */
-async function command(port: number, ...args: string[]): Promise<unknown> {
-  const client = new Redis({
-    host: HOST,
-    port,
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    commandTimeout: 5_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  // Without a listener ioredis reports connection errors as unhandled 'error' events.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await client.call(args[0], ...args.slice(1));
-  } finally {
-    client.disconnect();
-  }
+/** One admin command on a short-lived connection (see withNode). */
+function command(port: number, ...args: string[]): Promise<unknown> {
+  return withNode(port, (client) => client.call(args[0], ...args.slice(1)));
 }
 
 /** SENTINEL REPLICAS answers flat [field, value, field, value, ...] arrays, one per replica. */
@@ -146,8 +64,8 @@ export async function startRedisSentinelSet(): Promise<RedisSentinelSet> {
       '--repl-diskless-sync-delay', '0',
       ...extra,
     ];
-    byPort.set(primary, await launch(serverArgs(primary, []), 'Ready to accept connections', children));
-    byPort.set(replica, await launch(serverArgs(replica, ['--replicaof', HOST, String(primary)]), 'Ready to accept connections', children));
+    byPort.set(primary, await launchRedis(serverArgs(primary, []), children));
+    byPort.set(replica, await launchRedis(serverArgs(replica, ['--replicaof', HOST, String(primary)]), children));
 
     // The sentinel rewrites this file (its ID, discovered replicas, failovers), so it lives in the writable temp dir.
     const sentinelConf = path.join(dir, 'sentinel.conf');
@@ -164,7 +82,7 @@ export async function startRedisSentinelSet(): Promise<RedisSentinelSet> {
         '',
       ].join('\n'),
     );
-    await launch([sentinelConf, '--sentinel'], 'Sentinel ID is', children);
+    await launchRedis([sentinelConf, '--sentinel'], children, 'Sentinel ID is');
 
     // Ready means replicated and known: a failover needs a replica the sentinel has seen, connected and in sync.
     const deadline = Date.now() + 15_000;
