@@ -10,16 +10,16 @@ import { Fifo } from './fifo.js';
  */
 const IDLE_SOCKET_MS = 4_000;
 
-/** Why a token call could not even be queued. */
-export class TokenCallQueueFullError extends Error {
-  readonly code = 'ETOKENQUEUEFULL';
+/** A token call that never started: the queue was full, or the pool closed at shutdown. */
+export class TokenCallRefusedError extends Error {
+  readonly code = 'ETOKENCALLREFUSED';
 }
 
 /** One provider origin: its keep-alive agent, and the calls waiting for one of its sockets, first come first served. */
 class OriginLane {
   readonly agent: http.Agent;
   private active = 0;
-  private readonly waiting = new Fifo<() => void>();
+  private readonly waiting = new Fifo<{ resolve: () => void; reject: (error: Error) => void }>();
 
   constructor(
     secure: boolean,
@@ -41,9 +41,9 @@ class OriginLane {
   async run<T>(call: (agent: http.Agent) => Promise<T>): Promise<T> {
     if (this.active >= this.limits.maxSocketsPerOrigin) {
       if (this.waiting.length >= this.limits.maxQueuedPerOrigin) {
-        throw new TokenCallQueueFullError(`token call queue full (${this.waiting.length} waiting)`);
+        throw new TokenCallRefusedError(`token call queue full (${this.waiting.length} waiting)`);
       }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
     } else {
       this.active += 1;
     }
@@ -51,9 +51,17 @@ class OriginLane {
       return await call(this.agent);
     } finally {
       const next = this.waiting.shift();
-      if (next !== undefined) next(); // the slot passes straight on
+      if (next !== undefined) next.resolve(); // the slot passes straight on
       else this.active -= 1;
     }
+  }
+
+  /** Shutdown: calls still waiting fail rather than wait forever for a socket that will not come. */
+  close(): void {
+    for (let waiter = this.waiting.shift(); waiter !== undefined; waiter = this.waiting.shift()) {
+      waiter.reject(new TokenCallRefusedError('the application is shutting down'));
+    }
+    this.agent.destroy();
   }
 
   sockets(): number {
@@ -91,7 +99,7 @@ export class TokenCallPool {
 
   /** Closes every idle socket and stops keeping sockets alive (module shutdown). */
   destroy(): void {
-    for (const lane of this.lanes.values()) lane.agent.destroy();
+    for (const lane of this.lanes.values()) lane.close();
     this.lanes.clear();
   }
 }

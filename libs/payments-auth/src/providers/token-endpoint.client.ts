@@ -9,7 +9,7 @@ import { RateLimitedError } from '../errors/rate-limited.error.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { parseRetryAfter } from './retry-after.js';
-import { TokenCallPool, TokenCallQueueFullError } from './token-call-pool.js';
+import { TokenCallPool, TokenCallRefusedError } from './token-call-pool.js';
 
 /** Token responses are small; anything larger is not a token response. */
 const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
@@ -55,7 +55,7 @@ export class TokenHttpClient implements OnApplicationShutdown {
     try {
       return await this.pool.run(request.url, (agent) => postTokenRequest(this.http, agent, request));
     } catch (error) {
-      if (error instanceof TokenCallQueueFullError) throw new ProviderUnavailableError(request.details, error.message);
+      if (error instanceof TokenCallRefusedError) throw new ProviderUnavailableError(request.details, error.message);
       throw error;
     }
   }
