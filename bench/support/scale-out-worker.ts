@@ -10,7 +10,7 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { INestApplicationContext } from '@nestjs/common';
-import { PaymentsAuthMetrics, TenantConfig } from 'nestjs-payments-auth';
+import { PaymentsAuthEvents, PaymentsAuthMetrics, TenantConfig } from 'nestjs-payments-auth';
 import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { sandboxTenant, startBenchApp } from './bench-app';
 import { heapAfterGc, warmTenants } from './warm-tenants';
@@ -24,6 +24,10 @@ function store(): RedisTokenStore {
 }
 
 let app: INestApplicationContext | undefined;
+/** Why getToken failed while warming, and how often. */
+const reasons = new Map<string, number>();
+/** Failed token calls by error code, warm-up and scheduled renewals alike. */
+const callFailures = new Map<string, number>();
 
 process.on('message', (message: { type: 'warm'; grantsFile: string } | { type: 'stop' }) => {
   void (async () => {
@@ -41,13 +45,19 @@ process.on('message', (message: { type: 'warm'; grantsFile: string } | { type: '
         renewalMarginMs: Number(env('MARGIN_MS')),
         scheduledRenewal: { idleTimeoutMs: 24 * 3600_000, jitterMs: Number(env('JITTER_MS')), spreadFirstRenewal: env('SPREAD') === 'true', maxConcurrentRenewals: 64 },
       });
-      const failures = await warmTenants(app, Object.keys(tenants));
+      app.get(PaymentsAuthEvents).events$.subscribe((event) => {
+        if (event.type === 'token.call_failed') callFailures.set(event.errorCode ?? '?', (callFailures.get(event.errorCode ?? '?') ?? 0) + 1);
+      });
+      const failures = await warmTenants(app, Object.keys(tenants), (error) => {
+        const reason = `${(error as Error)?.name}: ${String((error as Error)?.message).slice(0, 120)}`;
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      });
       const warmMs = Date.now() - started;
-      process.send?.({ tenants: Object.keys(tenants).length, failures, warmMs, heapBytes: heapAfterGc() - heapBefore });
+      process.send?.({ tenants: Object.keys(tenants).length, failures, warmMs, heapBytes: heapAfterGc() - heapBefore, reasons: Object.fromEntries(reasons) });
     } else {
       const tokenCallFailures = app?.get(PaymentsAuthMetrics).snapshot().tokenCallFailures ?? 0;
       await app?.close();
-      process.send?.({ tokenCallFailures }, () => process.exit(0));
+      process.send?.({ tokenCallFailures, byCode: Object.fromEntries(callFailures) }, () => process.exit(0));
     }
   })();
 });

@@ -5,7 +5,7 @@ import { BlinkTokenService, BlnkTokenService } from 'nestjs-payments-auth';
 export const WARM_CONCURRENCY = 256;
 
 /** Gets a token for both providers of every tenant, WARM_CONCURRENCY tenants at a time; returns the failures. */
-export async function warmTenants(app: INestApplicationContext, tenantIds: string[]): Promise<number> {
+export async function warmTenants(app: INestApplicationContext, tenantIds: string[], onFailure: (error: unknown) => void = () => undefined): Promise<number> {
   const blink = app.get(BlinkTokenService);
   const blnk = app.get(BlnkTokenService);
   let next = 0;
@@ -15,7 +15,11 @@ export async function warmTenants(app: INestApplicationContext, tenantIds: strin
       const tenant = tenantIds[next];
       next += 1;
       const outcomes = await Promise.allSettled([blink.getToken(tenant), blnk.getToken(tenant)]);
-      failures += outcomes.filter((outcome) => outcome.status === 'rejected').length;
+      for (const outcome of outcomes) {
+        if (outcome.status === 'fulfilled') continue;
+        failures += 1;
+        onFailure(outcome.reason);
+      }
     }
   };
   await Promise.all(Array.from({ length: WARM_CONCURRENCY }, worker));

@@ -1,3 +1,4 @@
+import { TokenStoreError } from '../errors/token-store.error.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
 
 /** Store members a lease needs: stores shared by several processes have them (file, Redis). */
@@ -6,6 +7,13 @@ export type LeasingStore = TokenStore & Required<Pick<TokenStore, 'acquireLock' 
 export function isLeasingStore(store: TokenStore): store is LeasingStore {
   return store.acquireLock !== undefined && store.releaseLock !== undefined;
 }
+
+/**
+ * The lease turned out lost right before a token call (its holder stalled past the safe extension window, a
+ * CPU-starved event loop under a cold burst, say). Nothing was sent, so the renewal starts over: it takes the
+ * lease again or waits for whoever holds it, and callers see this error only when that runs out of time.
+ */
+export class LeaseLostBeforeCallError extends TokenStoreError {}
 
 /**
  * A renewal lease's length. Short, so that a dead holder (SIGKILL) frees it within seconds; kept alive while

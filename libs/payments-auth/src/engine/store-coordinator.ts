@@ -4,7 +4,7 @@ import { ReauthorizationRequiredError } from '../errors/reauthorization-required
 import { TokenStoreError } from '../errors/token-store.error.js';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
 import { type AcquireMode, answeredByStored } from './acquire-mode.js';
-import { type HeldLease, LEASE_TTL_MS, isLeasingStore } from './cluster-lease.js';
+import { type HeldLease, LEASE_TTL_MS, LeaseLostBeforeCallError, isLeasingStore } from './cluster-lease.js';
 import { describeError } from './loggable-error.js';
 import { type RenewalTimingOptions, renewAtFor } from './renewal-timing.js';
 import { salvagedRefreshTokenOf } from './salvaged-refresh-token.js';
@@ -86,6 +86,9 @@ export class StoreCoordinator {
           const stored = await this.readUnderLease(slot);
           if (renewedElsewhere(stored)) return renewer.adoptStored(stored);
           return await renewer.renewFrom(stored, lease);
+        } catch (error) {
+          if (!(error instanceof LeaseLostBeforeCallError) || Date.now() > deadline) throw error;
+          // Nothing was sent: start over, below, by taking the lease again or waiting for its new holder.
         } finally {
           await this.records.dropLease(slot.storeKey);
         }

@@ -73,6 +73,19 @@ describe('TokenEngine', () => {
     expect(handedOut).toBe('TOPSECRET-fake-access-1');
   });
 
+  it('a lease found lost right before the token call (a stalled holder) is taken again: the caller gets its token', async () => {
+    const protocol = new FakeProtocol('blnk', true);
+    const store = new SharedMemoryStore();
+    const engine = engineOn(store, protocol);
+    const extend = store.extendLock.bind(store);
+    jest.spyOn(store, 'extendLock').mockResolvedValueOnce(false).mockImplementation(extend);
+    const caller = engine.getToken('acme', config);
+    await jest.advanceTimersByTimeAsync(1_000); // the coordinator's poll before it takes the lease again
+    await expect(caller).resolves.toBe('TOPSECRET-fake-access-1');
+    expect(protocol.calls).toHaveLength(1);
+    expect(store.extendLock).toHaveBeenCalledTimes(2); // the lost confirmation, then the new lease's
+  });
+
   it('single flight: concurrent callers without a token share one token call', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);

@@ -9,7 +9,7 @@ import type { RenewalQueue, RenewalTarget } from '../renewal/renewal-queue.inter
 import { RetryGate } from '../renewal/retry-gate.js';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
 import { type Acquisition, type AcquireMode, ON_DEMAND, SCHEDULED, answeredByFresh, ignoresLatch, spreadsNextRenewal } from './acquire-mode.js';
-import type { HeldLease } from './cluster-lease.js';
+import { type HeldLease, LeaseLostBeforeCallError } from './cluster-lease.js';
 import { storeKeyFor } from './credential-fingerprint.js';
 import { sharedDetails } from './shared-details.js';
 import { StoreCoordinator, refusedMark } from './store-coordinator.js';
@@ -290,7 +290,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       throw new TokenStoreError(this.details(entry), 'lock', 'the application is shutting down; no new refresh of a rotating grant');
     }
     if (lease !== undefined && this.protocol.rotatesRefreshTokens && !(await lease.confirm())) {
-      throw new TokenStoreError(this.details(entry), 'lock', 'the renewal lease was lost before the token call; another instance renews');
+      throw new LeaseLostBeforeCallError(this.details(entry), 'lock', 'the renewal lease was lost before the token call');
     }
     const acquisition: Acquisition =
       mode.kind === 'exchange' ? mode.acquisition : (previous) => this.protocol.acquire(entry.config, entry.tenant, previous);
