@@ -43,7 +43,8 @@ describe('TokenCallPool', () => {
     await expect(pool.run('http://127.0.0.1:1/token', call(3))).rejects.toThrow(TokenCallRefusedError);
     pool.destroy();
     await expect(queued).rejects.toThrow('shutting down');
-    releases[0]();
+    await expect(pool.run('http://127.0.0.1:1/token', call(4))).rejects.toThrow('shutting down');
+    releases[0](); // a call under way at shutdown still finishes
     await expect(running).resolves.toBe(1);
   });
 });

@@ -19,6 +19,7 @@ export class TokenCallRefusedError extends Error {
 class OriginLane {
   readonly agent: http.Agent;
   private active = 0;
+  private closed = false;
   private readonly waiting = new Fifo<{ resolve: () => void; reject: (error: Error) => void }>();
 
   constructor(
@@ -39,6 +40,7 @@ class OriginLane {
 
   /** Runs `call` once one of the origin's sockets is free; the deadline inside `call` starts only then. */
   async run<T>(call: (agent: http.Agent) => Promise<T>): Promise<T> {
+    if (this.closed) throw new TokenCallRefusedError('the application is shutting down');
     if (this.active >= this.limits.maxSocketsPerOrigin) {
       if (this.waiting.length >= this.limits.maxQueuedPerOrigin) {
         throw new TokenCallRefusedError(`token call queue full (${this.waiting.length} waiting)`);
@@ -53,15 +55,21 @@ class OriginLane {
       const next = this.waiting.shift();
       if (next !== undefined) next.resolve(); // the slot passes straight on
       else this.active -= 1;
+      if (this.closed && this.active === 0) this.agent.destroy();
     }
   }
 
-  /** Shutdown: calls still waiting fail rather than wait forever for a socket that will not come. */
+  /**
+   * Shutdown: calls still waiting fail (nothing of theirs was sent) rather than wait for a socket; calls under
+   * way finish (a rotated refresh token in their answer must still be stored), and the agent's sockets are
+   * destroyed once the last one has.
+   */
   close(): void {
+    this.closed = true;
     for (let waiter = this.waiting.shift(); waiter !== undefined; waiter = this.waiting.shift()) {
       waiter.reject(new TokenCallRefusedError('the application is shutting down'));
     }
-    this.agent.destroy();
+    if (this.active === 0) this.agent.destroy();
   }
 
   sockets(): number {
@@ -78,6 +86,7 @@ class OriginLane {
  */
 export class TokenCallPool {
   private readonly lanes = new Map<string, OriginLane>();
+  private closed = false;
 
   constructor(private readonly limits: TokenCallConnectionOptions) {}
 
@@ -86,6 +95,7 @@ export class TokenCallPool {
     const origin = `${protocol}//${host}`;
     let lane = this.lanes.get(origin);
     if (lane === undefined) {
+      if (this.closed) return Promise.reject(new TokenCallRefusedError('the application is shutting down'));
       lane = new OriginLane(protocol === 'https:', this.limits);
       this.lanes.set(origin, lane);
     }
@@ -97,9 +107,9 @@ export class TokenCallPool {
     return Object.fromEntries([...this.lanes].map(([origin, lane]) => [origin, { running: lane.running, queued: lane.queued, sockets: lane.sockets() }]));
   }
 
-  /** Closes every idle socket and stops keeping sockets alive (module shutdown). */
+  /** Module shutdown: no new token call starts; see OriginLane.close for those queued and under way. */
   destroy(): void {
+    this.closed = true;
     for (const lane of this.lanes.values()) lane.close();
-    this.lanes.clear();
   }
 }
