@@ -53,5 +53,8 @@ export function ignoresLatch(mode: AcquireMode): boolean {
  */
 export function spreadsNextRenewal(mode: AcquireMode, previous: StoredToken | undefined): boolean {
   if (mode.kind === 'exchange') return true;
-  return mode.kind === 'on-demand' && (previous === undefined || previous.expiresAt <= Date.now());
+  if (mode.kind !== 'on-demand') return false;
+  // An invalidated token (a 401) has expiresAt 0: renewing it keeps the tenant's phase, it is no cold start.
+  const expiredOnItsOwn = previous !== undefined && previous.expiresAt > previous.issuedAt && previous.expiresAt <= Date.now();
+  return previous === undefined || expiredOnItsOwn;
 }

@@ -83,7 +83,21 @@ describe('TokenEngine', () => {
     await jest.advanceTimersByTimeAsync(1_000); // the coordinator's poll before it takes the lease again
     await expect(caller).resolves.toBe('TOPSECRET-fake-access-1');
     expect(protocol.calls).toHaveLength(1);
-    expect(store.extendLock).toHaveBeenCalledTimes(2); // the lost confirmation, then the new lease's
+    expect(store.extendLock).toHaveBeenCalledTimes(3); // the lost confirmation, then the new lease's two (before the call, and once it has a socket)
+  });
+
+  it('a lease lost while the token call waited for a connection sends nothing and is taken again', async () => {
+    const protocol = new FakeProtocol('blnk', true);
+    const store = new SharedMemoryStore();
+    const engine = engineOn(store, protocol);
+    const extend = store.extendLock.bind(store);
+    // The first confirmation (before the call) holds; the one once a socket is free finds the lease gone.
+    jest.spyOn(store, 'extendLock').mockImplementationOnce(extend).mockResolvedValueOnce(false).mockImplementation(extend);
+    const caller = engine.getToken('acme', config);
+    await jest.advanceTimersByTimeAsync(1_000);
+    await expect(caller).resolves.toBe('TOPSECRET-fake-access-1');
+    expect(protocol.calls).toHaveLength(1);
+    expect(observers.emitted.filter((event) => event.type === 'token.call_failed')).toEqual([]);
   });
 
   it('single flight: concurrent callers without a token share one token call', async () => {

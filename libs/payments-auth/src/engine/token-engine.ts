@@ -292,13 +292,20 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     if (lease !== undefined && this.protocol.rotatesRefreshTokens && !(await lease.confirm())) {
       throw new LeaseLostBeforeCallError(this.details(entry), 'lock', 'the renewal lease was lost before the token call');
     }
+    // Checked again once the token call has a socket: it may have waited in the connection pool's queue.
+    const beforeSend = async (): Promise<void> => {
+      if (lease !== undefined && this.protocol.rotatesRefreshTokens && !(await lease.confirm())) {
+        throw new LeaseLostBeforeCallError(this.details(entry), 'lock', 'the renewal lease was lost while the token call waited for a connection');
+      }
+    };
     const acquisition: Acquisition =
-      mode.kind === 'exchange' ? mode.acquisition : (previous) => this.protocol.acquire(entry.config, entry.tenant, previous);
+      mode.kind === 'exchange' ? mode.acquisition : (previous) => this.protocol.acquire(entry.config, entry.tenant, previous, beforeSend);
     const startedAt = Date.now();
     let issued: IssuedToken;
     try {
       issued = await acquisition(current);
     } catch (error) {
+      if (error instanceof LeaseLostBeforeCallError) throw error; // nothing was sent: the coordinator starts over
       const salvaged = await this.coordinator.keepSalvagedRefreshToken(entry, current, error);
       if (salvaged !== undefined) this.adopt(entry, salvaged);
       this.callFailed(entry, error, startedAt);

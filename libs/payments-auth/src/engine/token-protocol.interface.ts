@@ -27,6 +27,10 @@ export interface TokenProtocol<TConfig> {
   readonly rotatesRefreshTokens: boolean;
   /** A non-secret identity of the credentials (key id or client id plus base URL) for the cache fingerprint. */
   credentialIdentity(config: TConfig): string;
-  /** Gets a new token. `previous` is the newest stored record (Blnk takes its refresh token from it). */
-  acquire(config: TConfig, tenant: string, previous: StoredToken | undefined): Promise<IssuedToken>;
+  /**
+   * Gets a new token. `previous` is the newest stored record (Blnk takes its refresh token from it).
+   * `beforeSend` runs right before the request leaves, after any wait for a socket; when it throws, nothing is
+   * sent (the engine confirms the renewal lease there).
+   */
+  acquire(config: TConfig, tenant: string, previous: StoredToken | undefined, beforeSend?: () => Promise<void>): Promise<IssuedToken>;
 }

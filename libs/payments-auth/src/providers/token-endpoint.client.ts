@@ -20,6 +20,8 @@ export interface TokenEndpointRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** Runs once a socket is free, right before the request is sent; a throw sends nothing. */
+  beforeSend?: () => Promise<void>;
 }
 
 export interface TokenEndpointResponse {
@@ -53,7 +55,10 @@ export class TokenHttpClient implements OnApplicationShutdown {
   /** POSTs a token request once a socket to its origin is free; the deadline starts then. */
   async post(request: TokenEndpointRequest): Promise<TokenEndpointResponse> {
     try {
-      return await this.pool.run(request.url, (agent) => postTokenRequest(this.http, agent, request));
+      return await this.pool.run(request.url, async (agent) => {
+        await request.beforeSend?.();
+        return postTokenRequest(this.http, agent, request);
+      });
     } catch (error) {
       if (error instanceof TokenCallRefusedError) throw new ProviderUnavailableError(request.details, error.message);
       throw error;

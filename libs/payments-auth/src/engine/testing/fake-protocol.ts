@@ -31,7 +31,9 @@ export class FakeProtocol implements TokenProtocol<FakeConfig> {
     return `fake|${config.clientId}`;
   }
 
-  async acquire(_config: FakeConfig, tenant: string, previous: StoredToken | undefined): Promise<IssuedToken> {
+  /** Like a real adapter, runs `beforeSend` first; a call it stops is not counted (nothing was sent). */
+  async acquire(_config: FakeConfig, tenant: string, previous: StoredToken | undefined, beforeSend?: () => Promise<void>): Promise<IssuedToken> {
+    await beforeSend?.();
     this.calls.push({ tenant, previous });
     const number = this.calls.length;
     const issuedAt = Date.now();

@@ -36,7 +36,7 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
   }
 
   /** Refreshes with the newest refresh token: the stored one, else the configured seed. */
-  acquire(config: BlnkOAuthConfig, tenant: string, previous: StoredToken | undefined): Promise<IssuedToken> {
+  acquire(config: BlnkOAuthConfig, tenant: string, previous: StoredToken | undefined, beforeSend?: () => Promise<void>): Promise<IssuedToken> {
     const refreshToken = previous?.refreshToken ?? config.refreshToken;
     if (refreshToken === undefined) {
       return Promise.reject(
@@ -47,7 +47,7 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
       );
     }
     const held = [refreshToken, previous?.accessToken].filter((token) => token !== undefined);
-    return this.grant(config, tenant, { grant_type: 'refresh_token', refresh_token: refreshToken }, held);
+    return this.grant(config, tenant, { grant_type: 'refresh_token', refresh_token: refreshToken }, held, beforeSend);
   }
 
   exchangeAuthorizationCode(config: BlnkOAuthConfig, tenant: string, code: string, redirectUri: string): Promise<IssuedToken> {
@@ -55,7 +55,13 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
   }
 
   /** `sentSecrets`: the grant's own secrets (refresh token or code) and tokens of the tenant, for redaction. */
-  private async grant(config: BlnkOAuthConfig, tenant: string, form: Record<string, string>, sentSecrets: string[]): Promise<IssuedToken> {
+  private async grant(
+    config: BlnkOAuthConfig,
+    tenant: string,
+    form: Record<string, string>,
+    sentSecrets: string[],
+    beforeSend?: () => Promise<void>,
+  ): Promise<IssuedToken> {
     const details = { provider: this.provider, tenant };
     const sentAt = Date.now();
     const response = await this.http.post({
@@ -67,6 +73,7 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
       },
       body: new URLSearchParams(form).toString(),
       timeoutMs: this.options.tokenCallTimeoutMs,
+      beforeSend,
     });
     if (response.status === 200) return parseBlnkTokenResponse(response.json, sentAt, { ...details, status: 200 });
     const failure = failureOf(response, details, [...basicPairs(config), ...sentSecrets]);

@@ -62,7 +62,7 @@ export class RedisTokenStore implements TokenStore {
     this.redis = options.client ?? ownedClient(options);
     this.redis.on('error', () => undefined); // reconnection is automatic; failures surface per command
     this.prefix = options.prefix ?? 'payments-auth';
-    this.keys = new RedisKeys(this.prefix, !(this.redis instanceof Cluster));
+    this.keys = new RedisKeys(this.prefix, !isCluster(this.redis));
     this.retentionMs = options.refreshTokenRetentionMs ?? 30 * 24 * 3600_000;
     this.timeoutMs = options.commandTimeoutMs ?? 1_000;
     this.cipher = options.encryption ? new TokenCipher(options.encryption) : undefined;
@@ -128,7 +128,7 @@ export class RedisTokenStore implements TokenStore {
    * not durable: the writes since the last snapshot (the newest refresh token) are lost on a restart.
    */
   async durability(): Promise<StoreDurability> {
-    const servers = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    const servers = isCluster(this.redis) ? this.redis.nodes('master') : [this.redis];
     const reports = await Promise.all(servers.map((server) => this.durabilityOf(server)));
     return reports.find((report) => report.survivesRestart === false) ?? reports.find((report) => report.survivesRestart === undefined) ?? reports[0];
   }
@@ -140,7 +140,7 @@ export class RedisTokenStore implements TokenStore {
   toJSON(): Record<string, unknown> {
     return {
       type: 'RedisTokenStore',
-      topology: this.redis instanceof Cluster ? 'cluster' : 'single',
+      topology: isCluster(this.redis) ? 'cluster' : 'single',
       prefix: this.prefix,
       encrypted: this.cipher !== undefined,
       waitForReplicas: this.replicas?.required ?? 0,
@@ -169,7 +169,7 @@ export class RedisTokenStore implements TokenStore {
     const replicas = this.replicas;
     if (replicas === undefined || value.refreshToken === undefined) return (await this.command(() => this.redis.eval(script, 1, ...args))) === 1;
     const { written, acknowledged } = await this.command(() => replicas.writeAndWait(this.redis.pipeline().eval(script, 1, ...args)), replicas.timeoutMs);
-    replicas.check(key, written, acknowledged);
+    replicas.check(acknowledged);
     return written;
   }
 
@@ -219,6 +219,11 @@ export class RedisTokenStore implements TokenStore {
 }
 
 /** A client the store owns: no offline queue, one retry, quick reconnection (see `command`). */
+/** As ioredis itself tells them apart: a Cluster from another copy of ioredis is no `instanceof` this one's. */
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as { isCluster?: boolean }).isCluster === true;
+}
+
 function ownedClient(options: RedisTokenStoreOptions): Redis | Cluster {
   if (options.cluster !== undefined) {
     const { nodes, options: clusterOptions } = options.cluster;

@@ -20,8 +20,6 @@ const DEFAULT_TIMEOUT_MS = 500;
 export class ReplicaAcknowledgements {
   readonly required: number;
   readonly timeoutMs: number;
-  /** Keys whose last write of ours reached the primary but not enough replicas. */
-  private readonly unacknowledged = new Set<string>();
 
   constructor(options: WaitForReplicasOptions) {
     this.required = options.replicas;
@@ -32,8 +30,10 @@ export class ReplicaAcknowledgements {
     if (options === undefined) return [];
     const issues: ConfigIssue[] = [];
     if (!Number.isInteger(options.replicas) || options.replicas < 1) issues.push({ path: 'store.waitForReplicas.replicas', problem: 'must be an integer of at least 1' });
-    if (options.timeoutMs !== undefined && (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 1 || options.timeoutMs > 60_000)) {
-      issues.push({ path: 'store.waitForReplicas.timeoutMs', problem: 'must be an integer from 1 to 60000 (ms)' });
+    // WAIT blocks the store's connection (every tenant's commands queue behind it) and must end well within a
+    // renewal lease's safe extension window (1.5 s).
+    if (options.timeoutMs !== undefined && (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 1 || options.timeoutMs > 1_000)) {
+      issues.push({ path: 'store.waitForReplicas.timeoutMs', problem: 'must be an integer from 1 to 1000 (ms)' });
     }
     return issues;
   }
@@ -46,14 +46,13 @@ export class ReplicaAcknowledgements {
     return { written: results[0][1] === 1, acknowledged: Number(results[1][1]) };
   }
 
-  /** Throws while a write of ours for `key` is on the primary only; a retry that finds it replicated succeeds. */
-  check(key: string, written: boolean, acknowledged: number): void {
-    if (acknowledged >= this.required) {
-      this.unacknowledged.delete(key);
-      return;
-    }
-    if (!written && !this.unacknowledged.has(key)) return; // nothing of ours is waiting for replicas
-    this.unacknowledged.add(key);
+  /**
+   * Throws unless enough replicas acknowledged, whether this write stored the record or found it stored (a
+   * retry of a write whose answer, or whose acknowledgements, were missing): a refresh token counts as written
+   * only once a WAIT after it was answered by enough replicas.
+   */
+  check(acknowledged: number): void {
+    if (acknowledged >= this.required) return;
     const error = new Error(`written to the primary, but acknowledged by ${acknowledged} of ${this.required} replicas within ${this.timeoutMs} ms`);
     throw Object.assign(error, { code: 'EREPLICAS' });
   }
