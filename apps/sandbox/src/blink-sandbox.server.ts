@@ -236,5 +236,8 @@ export async function startBlinkSandbox(options: BlinkSandboxOptions = {}): Prom
     issuedTokens: () => [...issued],
     revokeAccessTokens: () => issued.forEach((token) => revoked.add(token)),
     addAccount,
+    removeAccount: (apiKey) => {
+      accounts.delete(apiKey);
+    },
   };
 }

@@ -1,4 +1,5 @@
-import { randomToken } from './crypto.util';
+import { createHash } from 'node:crypto';
+import { randomToken, safeEqual } from './crypto.util';
 
 /** RFC 6749 §4.1.2 recommends at most ten minutes for authorization codes. */
 const AUTHORIZATION_CODE_TTL_MS = 10 * 60_000;
@@ -31,6 +32,8 @@ interface AuthorizationCode {
   clientId: string;
   redirectUri: string;
   expiresAtMs: number;
+  /** RFC 7636: the S256 challenge sent to /oauth/authorize, which the exchange must answer with its verifier. */
+  codeChallenge?: string;
 }
 
 /**
@@ -57,14 +60,14 @@ export class BlnkGrantStore {
     return refreshToken;
   }
 
-  issueCode(clientId: string, redirectUri: string, nowMs = Date.now()): string {
+  issueCode(clientId: string, redirectUri: string, nowMs = Date.now(), codeChallenge?: string): string {
     const code = randomToken('blnk_ac_');
-    this.codes.set(code, { clientId, redirectUri, expiresAtMs: nowMs + AUTHORIZATION_CODE_TTL_MS });
+    this.codes.set(code, { clientId, redirectUri, expiresAtMs: nowMs + AUTHORIZATION_CODE_TTL_MS, codeChallenge });
     return code;
   }
 
   /** Single use: a redeemed code is gone; a code presented by another client is left for its owner. */
-  redeemCode(clientId: string, code: string, redirectUri: string, nowMs = Date.now()): BlnkGrantOutcome {
+  redeemCode(clientId: string, code: string, redirectUri: string, nowMs = Date.now(), codeVerifier?: string): BlnkGrantOutcome {
     const stored = this.codes.get(code);
     if (!stored || stored.clientId !== clientId) return { ok: false, description: 'Invalid authorization code' };
     if (nowMs >= stored.expiresAtMs) {
@@ -72,6 +75,11 @@ export class BlnkGrantStore {
       return { ok: false, description: 'Authorization code expired' };
     }
     if (stored.redirectUri !== redirectUri) return { ok: false, description: 'redirect_uri does not match' };
+    const pkceProblem = pkceMismatch(stored.codeChallenge, codeVerifier);
+    if (pkceProblem !== undefined) {
+      this.codes.delete(code); // a failed verifier burns the code, so it cannot be guessed at
+      return { ok: false, description: pkceProblem };
+    }
     this.codes.delete(code);
     return { ok: true, tokens: this.issueTokens({ clientId, revoked: false }, nowMs) };
   }
@@ -116,4 +124,16 @@ export class BlnkGrantStore {
     this.issued.push(accessToken, refreshToken);
     return { accessToken, refreshToken, expiresIn: this.lifetimeSeconds };
   }
+}
+
+/**
+ * RFC 7636 §4.6 with S256, the only method accepted. A verifier sent for a code issued without a challenge is
+ * refused too (RFC 9700 §2.1.1: it would let a PKCE downgrade go unnoticed).
+ */
+function pkceMismatch(challenge: string | undefined, verifier: string | undefined): string | undefined {
+  if (challenge === undefined) return verifier === undefined ? undefined : 'code_verifier sent for a code issued without code_challenge';
+  if (verifier === undefined) return 'code_verifier is required: the authorization request sent a code_challenge';
+  if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return 'code_verifier is malformed';
+  const computed = createHash('sha256').update(verifier).digest('base64url');
+  return safeEqual(computed, challenge) ? undefined : 'code_verifier does not match code_challenge';
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { startBlnkSandbox } from './blnk-sandbox.server';
 import {
   DEFAULT_BLNK_API_KEY,
@@ -173,6 +174,46 @@ describe('Blnk sandbox', () => {
       });
       expect(badClient.status).toBe(400);
     });
+  });
+
+  describe('PKCE (RFC 7636, S256)', () => {
+    const verifier = 'v'.repeat(43);
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const authorize = async (extra: Record<string, string>): Promise<URL> => {
+      const query = new URLSearchParams({ client_id: DEFAULT_BLNK_CLIENT.clientId, redirect_uri: REDIRECT_URI, response_type: 'code', ...extra });
+      const response = await fetch(`${blnk.url}/oauth/authorize?${query.toString()}`, { redirect: 'manual' });
+      expect(response.status).toBe(302);
+      return new URL(response.headers.get('location') ?? '');
+    };
+    const exchange = (code: string, extra: Record<string, string> = {}) =>
+      tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, ...extra });
+
+    it('redeems a code issued with a challenge only with its verifier, and a failed verifier burns the code', async () => {
+      const code = (await authorize({ code_challenge: challenge, code_challenge_method: 'S256' })).searchParams.get('code') ?? '';
+      expect((await exchange(code)).status).toBe(400); // no verifier
+      const second = (await authorize({ code_challenge: challenge, code_challenge_method: 'S256' })).searchParams.get('code') ?? '';
+      const wrong = await exchange(second, { code_verifier: 'w'.repeat(43) });
+      expect(await wrong.json()).toMatchObject({ error: 'invalid_grant', error_description: 'code_verifier does not match code_challenge' });
+      expect((await exchange(second, { code_verifier: verifier })).status).toBe(400);
+      const third = (await authorize({ code_challenge: challenge, code_challenge_method: 'S256' })).searchParams.get('code') ?? '';
+      expect((await exchange(third, { code_verifier: verifier })).status).toBe(200);
+    });
+
+    it('refuses a verifier for a code issued without a challenge, and any method but S256', async () => {
+      const code = (await authorize({})).searchParams.get('code') ?? '';
+      expect(await (await exchange(code, { code_verifier: verifier })).json()).toMatchObject({ error: 'invalid_grant' });
+      const plain = await authorize({ code_challenge: verifier, code_challenge_method: 'plain' });
+      expect(plain.searchParams.get('error')).toBe('invalid_request');
+      expect(plain.searchParams.get('code')).toBeNull();
+    });
+  });
+
+  it('accepts a second client secret while one is rotated, and refuses a retired one', async () => {
+    const form = { grant_type: 'refresh_token', refresh_token: DEFAULT_BLNK_SEED_REFRESH_TOKEN };
+    blnk.addClientSecret(DEFAULT_BLNK_CLIENT.clientId, 'rotated-secret');
+    blnk.retireClientSecret(DEFAULT_BLNK_CLIENT.clientId, DEFAULT_BLNK_CLIENT.clientSecret);
+    expect((await tokenRequest(form)).status).toBe(401);
+    expect((await tokenRequest(form, basic({ clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: 'rotated-secret' }))).status).toBe(200);
   });
 
   describe('request validation', () => {

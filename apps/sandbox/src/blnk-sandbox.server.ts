@@ -32,9 +32,10 @@ const TOKEN_HEADERS: HeaderMap = { 'Cache-Control': 'no-store', Pragma: 'no-cach
 const UNAUTHORIZED = { error: 'unauthorized' };
 
 export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promise<BlnkSandbox> {
-  const clients = new Map<string, string>();
+  /** Each client's valid secrets: two while a secret is being rotated. */
+  const clients = new Map<string, Set<string>>();
   const addClient = (client: BlnkSandboxClient): void => {
-    clients.set(client.clientId, client.clientSecret);
+    clients.set(client.clientId, new Set([client.clientSecret]));
   };
   (options.clients ?? [DEFAULT_BLNK_CLIENT]).forEach(addClient);
   const apiKeys = new Set(options.apiKeys ?? [DEFAULT_BLNK_API_KEY]);
@@ -61,10 +62,10 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
   const authenticateClient = (req: IncomingMessage): string | undefined => {
     const credentials = parseBasicAuth(req.headers.authorization);
     if (!credentials) return undefined;
-    const secret = clients.get(credentials.username);
+    const secrets = clients.get(credentials.username);
     // Compare even for unknown ids, so a response's timing does not reveal which client ids exist.
-    const secretMatches = safeEqual(secret ?? '', credentials.password);
-    return secret !== undefined && secretMatches ? credentials.username : undefined;
+    const secretMatches = [...(secrets ?? [''])].some((secret) => safeEqual(secret, credentials.password));
+    return secrets !== undefined && secretMatches ? credentials.username : undefined;
   };
 
   const handleToken = async (req: IncomingMessage, res: ServerResponse, closing: AbortSignal): Promise<void> => {
@@ -142,7 +143,7 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
         break;
       case 'authorization_code':
         if (!form.code || !form.redirect_uri) return replyJson(400, { error: 'invalid_request' });
-        outcome = grants.redeemCode(clientId, form.code, form.redirect_uri);
+        outcome = grants.redeemCode(clientId, form.code, form.redirect_uri, Date.now(), form.code_verifier);
         break;
       case undefined:
       case '':
@@ -183,8 +184,16 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
       sendJson(res, 400, { error: 'invalid_request' });
       return;
     }
-    // The code is bound to the redirect_uri exactly as sent (not URL-normalised): the exchange must repeat it.
-    location.searchParams.set('code', grants.issueCode(clientId, redirectUri));
+    const challenge = query.get('code_challenge') ?? undefined;
+    const challengeMethod = query.get('code_challenge_method');
+    // RFC 7636 §4.2/§4.4.1: S256 only (plain protects nothing), a 43-character base64url digest.
+    if (challenge !== undefined && (challengeMethod !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge))) {
+      location.searchParams.set('error', 'invalid_request');
+      location.searchParams.set('error_description', 'code_challenge_method must be S256 with a SHA-256 challenge');
+    } else {
+      // The code is bound to the redirect_uri exactly as sent (not URL-normalised): the exchange must repeat it.
+      location.searchParams.set('code', grants.issueCode(clientId, redirectUri, Date.now(), challenge));
+    }
     const state = query.get('state');
     if (state !== null) location.searchParams.set('state', state);
     res.writeHead(302, { Location: location.href, 'Cache-Control': 'no-store', 'Content-Length': 0 });
@@ -261,6 +270,14 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
     issuedTokens: () => grants.issuedTokens(),
     revokeAccessTokens: () => grants.revokeAccessTokens(),
     addClient,
+    addClientSecret: (clientId, secret) => {
+      requireClient(clientId);
+      clients.get(clientId)?.add(secret);
+    },
+    retireClientSecret: (clientId, secret) => {
+      requireClient(clientId);
+      clients.get(clientId)?.delete(secret);
+    },
     setTokenLatencyMs: (ms) => {
       tokenLatencyMs = ms;
     },

@@ -53,6 +53,8 @@ export interface BlinkSandbox extends SandboxServer {
   issuedTokens(): string[];
   /** Adds an account, replacing one with the same apiKey. */
   addAccount(account: BlinkSandboxAccount): void;
+  /** The key pair stops working for token calls at once (tokens already issued stay valid until they expire). */
+  removeAccount(apiKey: string): void;
 }
 
 export interface BlnkSandbox extends SandboxServer {
@@ -64,8 +66,12 @@ export interface BlnkSandbox extends SandboxServer {
   isGrantRevoked(refreshToken: string): boolean;
   /** Every access and refresh token issued so far, oldest first. */
   issuedTokens(): string[];
-  /** Adds a client, replacing one with the same clientId. */
+  /** Adds a client, replacing one with the same clientId (and all its secrets). */
   addClient(client: BlnkSandboxClient): void;
+  /** A second valid secret for a client, as during a secret rotation: both work until one is retired. */
+  addClientSecret(clientId: string, clientSecret: string): void;
+  /** The secret stops working for token calls at once (tokens already issued stay valid). */
+  retireClientSecret(clientId: string, clientSecret: string): void;
   /** Every later token call waits this long before the server acts on it (a provider across the internet). */
   setTokenLatencyMs(ms: number): void;
   /** Client-side ports of token requests still unanswered (delayed, slow or answer-lost). */
