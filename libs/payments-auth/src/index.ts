@@ -19,7 +19,14 @@ export {
   type BlnkCoreTenantConfig,
 } from './options/payments-auth-options.interface.js';
 export { BlinkTokenService } from './providers/blink/blink-token.service.js';
-export { BlnkTokenService } from './providers/blnk/blnk-token.service.js';
+export { BlnkTokenService, type BlnkAuthorizationResult } from './providers/blnk/blnk-token.service.js';
+export type {
+  BlnkAuthorizationRequestOptions,
+  BlnkAuthorizationRequest,
+  BlnkAuthorizationCallback,
+  BlnkAuthorizationExpectation,
+} from './providers/blnk/blnk-authorization.js';
+export { PaymentsAuthTenants, type TenantSetOutcome } from './engine/payments-auth-tenants.js';
 export type {
   BlinkAuthHeaders,
   BlnkAuthHeaders,

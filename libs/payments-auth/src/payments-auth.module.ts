@@ -7,6 +7,7 @@ import { PaymentsAuthEvents } from './observability/payments-auth-events.js';
 import { PaymentsAuthMetrics } from './observability/payments-auth-metrics.js';
 import { RenewalScheduler } from './renewal/renewal-scheduler.js';
 import { TenantRegistry } from './engine/tenant-registry.js';
+import { PaymentsAuthTenants } from './engine/payments-auth-tenants.js';
 import { PaymentsAuthAxiosInterceptor } from './http/payments-auth-axios.interceptor.js';
 import { type NestAxiosInstance, PaymentsHttpService } from './http/payments-http.service.js';
 import { TenantContextMiddleware } from './http/tenant-context.middleware.js';
@@ -34,6 +35,7 @@ import { TokenHttpClient } from './providers/token-endpoint.client.js';
     },
     TokenHttpClient,
     TenantRegistry,
+    PaymentsAuthTenants,
     PaymentsAuthEvents,
     PaymentsAuthMetrics,
     RenewalScheduler,
@@ -60,6 +62,7 @@ import { TokenHttpClient } from './providers/token-endpoint.client.js';
   exports: [
     BlinkTokenService,
     BlnkTokenService,
+    PaymentsAuthTenants,
     PaymentsAuthAxiosInterceptor,
     PaymentsHttpService,
     TenantContextMiddleware,

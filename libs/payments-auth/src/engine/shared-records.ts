@@ -83,6 +83,15 @@ export class SharedRecords {
     await this.writeOnce(key, record, undefined).catch(() => this.holdPending(key, tenant, record, undefined));
   }
 
+  /** The key's record is being deleted (its tenant was removed): a held write must not bring it back. */
+  async discard(key: string): Promise<void> {
+    const activity = this.activity.get(key);
+    if (activity === undefined) return;
+    activity.pending?.cancel();
+    this.clearPending(activity);
+    await this.settle(key, activity);
+  }
+
   pendingWrites(): number {
     let count = 0;
     for (const activity of this.activity.values()) if (activity.pending !== undefined) count += 1;

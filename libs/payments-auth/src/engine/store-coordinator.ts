@@ -203,6 +203,14 @@ export class StoreCoordinator {
   }
 
   /** Records still waiting for the store to accept them. */
+  /** Deletes the key's record, after dropping any write of it still held for a retry. */
+  async delete(slot: StoreSlot): Promise<void> {
+    await this.records.discard(slot.storeKey);
+    await this.store.delete(slot.storeKey).catch((error: unknown) => {
+      throw new TokenStoreError(this.details(slot), 'delete', describeError(error));
+    });
+  }
+
   pendingWrites(): number {
     return this.records.pendingWrites();
   }

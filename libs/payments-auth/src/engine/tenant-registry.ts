@@ -1,31 +1,71 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { isDeepStrictEqual } from 'node:util';
 import { PaymentsAuthConfigError } from '../errors/config.error.js';
+import type { ProviderName } from '../errors/payments-auth.error.js';
 import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
+import { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator.js';
 import { isUnder } from '../options/base-url.js';
 import { DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL } from '../options/payments-auth-options.interface.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
+import { describeError } from './loggable-error.js';
+
+/** Who changed a tenant: the app through PaymentsAuthTenants, or a `resolveTenant` lookup. */
+export type TenantChangeSource = 'api' | 'resolver';
 
 /**
- * Every tenant's validated configuration. Static tenants come from options; others are looked up once through
- * `resolveTenant` (concurrent lookups of one id share a call), validated like static config, and cached.
+ * Told of every change to a known tenant, before the change is reported: `next` undefined means removed. The
+ * engines switch token calls to new credentials, or stop renewals and delete the tenant's stored records.
+ */
+export type TenantChangeListener = (tenant: string, next: ValidatedTenantConfig | undefined, previous: ValidatedTenantConfig) => Promise<void>;
+
+/** Resolver results looked up again at once, at most. */
+const MAX_CONCURRENT_REFRESHES = 8;
+/** How often the registry looks for resolver results past their TTL. */
+const MAX_REFRESH_SWEEP_MS = 1_000;
+
+/**
+ * Every tenant's validated configuration: static tenants from options, tenants set through PaymentsAuthTenants,
+ * and tenants looked up through `resolveTenant` (concurrent lookups of one id share a call; results are
+ * validated like static config and looked up again, in the background, once `resolveTenantTtlMs` has passed).
  * Unknown ids are not cached, so a tenant onboarded later is found on its first request.
  * The static Map is used as is rather than copied: at 10 000 tenants every per-tenant entry counts.
  */
 @Injectable()
-export class TenantRegistry {
-  private readonly resolved = new Map<string, ValidatedTenantConfig>();
+export class TenantRegistry implements OnModuleDestroy {
+  private readonly logger = new Logger('PaymentsAuth');
+  /** The registry owns the validated static Map from here on: runtime changes go into it too. */
+  private readonly known: Map<string, ValidatedTenantConfig>;
+  /** Tenants whose configuration came from `resolveTenant`, oldest lookup first (a Map keeps insertion order). */
+  private readonly resolvedAt = new Map<string, number>();
   private readonly resolving = new Map<string, Promise<ValidatedTenantConfig>>();
+  private readonly refreshing = new Set<string>();
+  private readonly listeners: TenantChangeListener[] = [];
   /** Every provider base URL in use, kept as tenants arrive: asking must not walk every tenant. */
   private readonly baseUrls = new Set<string>([DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL]);
+  private readonly sweep: NodeJS.Timeout | undefined;
 
-  constructor(@Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions) {
-    for (const config of options.tenants.values()) this.addBaseUrls(config);
+  constructor(
+    @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
+    private readonly events: PaymentsAuthEvents,
+  ) {
+    this.known = options.tenants as Map<string, ValidatedTenantConfig>;
+    for (const config of this.known.values()) this.addBaseUrls(config);
+    const ttlMs = options.resolveTenantTtlMs;
+    if (options.resolveTenant !== undefined && Number.isFinite(ttlMs)) {
+      this.sweep = setInterval(() => this.refreshDue(), Math.min(ttlMs, MAX_REFRESH_SWEEP_MS));
+      this.sweep.unref();
+    }
   }
 
   get defaultTenant(): string | undefined {
     return this.options.defaultTenant;
+  }
+
+  /** Engines subscribe once, at creation. */
+  watch(listener: TenantChangeListener): void {
+    this.listeners.push(listener);
   }
 
   /**
@@ -39,11 +79,53 @@ export class TenantRegistry {
 
   /** Synchronous lookup for the hot path: only tenants already known. */
   peek(tenant: string): ValidatedTenantConfig | undefined {
-    return this.options.tenants.get(tenant) ?? this.resolved.get(tenant);
+    return this.known.get(tenant);
   }
 
   async getOrThrow(tenant: string): Promise<ValidatedTenantConfig> {
     return this.peek(tenant) ?? this.resolve(tenant);
+  }
+
+  /**
+   * Adds or replaces a tenant, validated like bootstrap config (PaymentsAuthConfigError naming each field). A
+   * tenant set here is no longer looked up through `resolveTenant`.
+   */
+  set(tenant: string, raw: unknown, source: TenantChangeSource): Promise<'added' | 'updated' | 'unchanged'> {
+    return this.apply(tenant, validated(tenant, raw), source);
+  }
+
+  private async apply(tenant: string, config: ValidatedTenantConfig, source: TenantChangeSource): Promise<'added' | 'updated' | 'unchanged'> {
+    if (source === 'api') {
+      this.resolvedAt.delete(tenant);
+      this.resolving.delete(tenant); // a lookup under way must not overwrite this
+    }
+    const previous = this.known.get(tenant);
+    if (previous !== undefined && isDeepStrictEqual(previous, config)) return 'unchanged';
+    this.known.set(tenant, config);
+    this.addBaseUrls(config);
+    if (previous === undefined) {
+      this.report('tenant.added', tenant, config, source);
+      return 'added';
+    }
+    await Promise.all(this.listeners.map((listener) => listener(tenant, config, previous)));
+    this.report('tenant.updated', tenant, config, source);
+    return 'updated';
+  }
+
+  /** Forgets a tenant: renewals stop and its stored records are deleted before this resolves. */
+  async remove(tenant: string, source: TenantChangeSource): Promise<boolean> {
+    this.resolving.delete(tenant);
+    this.resolvedAt.delete(tenant);
+    const previous = this.known.get(tenant);
+    if (previous === undefined) return false;
+    this.known.delete(tenant);
+    await Promise.all(this.listeners.map((listener) => listener(tenant, undefined, previous)));
+    this.report('tenant.removed', tenant, previous, source);
+    return true;
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweep);
   }
 
   private resolve(tenant: string): Promise<ValidatedTenantConfig> {
@@ -54,25 +136,76 @@ export class TenantRegistry {
     }
     let pending = this.resolving.get(tenant);
     if (pending === undefined) {
-      pending = resolveTenant(tenant)
-        .then((raw) => this.admit(tenant, raw))
-        .finally(() => this.resolving.delete(tenant));
-      this.resolving.set(tenant, pending);
+      const lookup: Promise<ValidatedTenantConfig> = resolveTenant(tenant).then(async (raw) => {
+        // Set or removed through the API meanwhile: that decision stands.
+        if (this.resolving.get(tenant) !== lookup) return this.getOrThrow(tenant);
+        if (raw === undefined || raw === null) throw new UnknownTenantError(tenant);
+        const config = validated(tenant, raw);
+        this.resolvedAt.set(tenant, Date.now());
+        await this.apply(tenant, config, 'resolver');
+        return config;
+      });
+      pending = lookup.finally(() => {
+        if (this.resolving.get(tenant) === lookup) this.resolving.delete(tenant);
+      });
+      this.resolving.set(tenant, lookup);
     }
     return pending;
   }
 
-  private admit(tenant: string, raw: unknown): ValidatedTenantConfig {
-    if (raw === undefined || raw === null) throw new UnknownTenantError(tenant);
-    const result = validateTenantConfig(raw, `tenants.${tenant}`);
-    if (!result.ok) throw new PaymentsAuthConfigError(result.issues, tenant);
-    this.resolved.set(tenant, result.config);
-    this.addBaseUrls(result.config);
-    return result.config;
+  /** Looks up again, in the background, the resolver results older than the TTL, oldest first. */
+  private refreshDue(): void {
+    const dueBefore = Date.now() - this.options.resolveTenantTtlMs;
+    for (const [tenant, at] of this.resolvedAt) {
+      if (at > dueBefore || this.refreshing.size >= MAX_CONCURRENT_REFRESHES) return;
+      if (this.refreshing.has(tenant)) continue;
+      this.refreshing.add(tenant);
+      void this.refresh(tenant).finally(() => this.refreshing.delete(tenant));
+    }
+  }
+
+  /**
+   * A failed or invalid lookup keeps the configuration in use (and is tried again after the TTL): a database
+   * hiccup must not stop a tenant's payments. Only an answer of "unknown" removes the tenant.
+   */
+  private async refresh(tenant: string): Promise<void> {
+    const before = this.known.get(tenant);
+    this.resolvedAt.delete(tenant);
+    this.resolvedAt.set(tenant, Date.now()); // to the back of the queue, whatever the outcome
+    let raw: unknown;
+    try {
+      raw = await (this.options.resolveTenant as NonNullable<ValidatedOptions['resolveTenant']>)(tenant);
+    } catch (error) {
+      this.logger.warn(`resolveTenant failed for tenant '${tenant}' (${describeError(error)}); keeping its configuration`);
+      return;
+    }
+    // Changed through the API meanwhile, or no longer a resolver tenant: that decision stands.
+    if (this.known.get(tenant) !== before || !this.resolvedAt.has(tenant)) return;
+    try {
+      if (raw === undefined || raw === null) await this.remove(tenant, 'resolver');
+      else await this.set(tenant, raw, 'resolver');
+    } catch (error) {
+      this.logger.warn(`resolveTenant returned a configuration for tenant '${tenant}' that is not valid (${describeError(error)}); keeping the one in use`);
+    }
+  }
+
+  private report(type: 'tenant.added' | 'tenant.updated' | 'tenant.removed', tenant: string, config: ValidatedTenantConfig, source: TenantChangeSource): void {
+    const at = new Date();
+    for (const provider of Object.keys(config) as ProviderName[]) this.events.emit({ type, provider, tenant, at, source });
   }
 
   private addBaseUrls(config: ValidatedTenantConfig): void {
     if (config.blink) this.baseUrls.add(config.blink.baseUrl);
     if (config.blnk) this.baseUrls.add(config.blnk.baseUrl);
   }
+}
+
+/** Validates a tenant id and configuration exactly as bootstrap does, with the same error. */
+function validated(tenant: string, raw: unknown): ValidatedTenantConfig {
+  const path = `tenants.${tenant}`;
+  const idProblem = tenantIdProblem(tenant);
+  if (idProblem !== undefined) throw new PaymentsAuthConfigError([{ path, problem: idProblem }], tenant);
+  const result = validateTenantConfig(raw, path);
+  if (!result.ok) throw new PaymentsAuthConfigError(result.issues, tenant);
+  return result.config;
 }

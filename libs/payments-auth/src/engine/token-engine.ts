@@ -2,6 +2,7 @@ import { CircuitOpenError } from '../errors/circuit-open.error.js';
 import { PaymentsAuthError } from '../errors/payments-auth.error.js';
 import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error.js';
 import { TokenStoreError } from '../errors/token-store.error.js';
+import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
 import type { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import type { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
 import type { ScheduledRenewalOptions, ResilienceOptions } from '../options/payments-auth-options.interface.js';
@@ -57,6 +58,8 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   private readonly entries = new Map<string, TokenEntry<TConfig>>();
   private readonly coordinator: StoreCoordinator;
   private readonly recorder: TokenCallRecorder;
+  /** Tenants whose removal is under way: nothing may create an entry (and write a record) for them meanwhile. */
+  private readonly removing = new Set<string>();
   private stopping = false;
 
   constructor(
@@ -75,8 +78,8 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   }
 
   /**
-   * The hottest path: the tenant's fresh cached token, or undefined. A tenant's configuration never changes
-   * once the registry knows it, so the entry's own config is trusted without a registry lookup.
+   * The hottest path: the tenant's fresh cached token, or undefined. The registry tells the engine of every
+   * change to a tenant (replaceConfig, remove) as it happens, so the entry is trusted without a registry lookup.
    */
   cachedToken(tenant: string): string | undefined {
     const entry = this.entries.get(tenant);
@@ -147,6 +150,48 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       entry.invalidating = undefined;
     }
     return true;
+  }
+
+  /**
+   * The tenant's credentials changed. With the same store key (a rotated secret) the entry keeps its token and
+   * the next token call uses the new credentials. With a new key (another key id, client id or base URL), the
+   * token of the old credentials is still served until it would be renewed, and that renewal starts from the
+   * new key's record: no refresh token crosses credentials. A record of a provider without refresh tokens is
+   * deleted under its old key (a Blink token carries its key pair's secret); a Blnk grant is kept.
+   */
+  async replaceConfig(tenant: string, config: TConfig): Promise<void> {
+    const entry = this.entries.get(tenant);
+    if (entry === undefined) return;
+    const storeKey = this.storeKeyOf(tenant, config);
+    if (storeKey === entry.storeKey) {
+      entry.config = config;
+      return;
+    }
+    const next = newTokenEntry(tenant, config, storeKey);
+    next.lastUsedAt = entry.lastUsedAt;
+    this.entries.set(tenant, next);
+    entry.renewal?.cancel();
+    const token = entry.token;
+    if (token !== undefined && token.expiresAt > Date.now() && token.reauthorizationRequired === undefined) {
+      // Version 0: any record already stored under the new key (another instance renewed) wins over it.
+      this.adopt(next, { accessToken: token.accessToken, expiresAt: token.expiresAt, issuedAt: token.issuedAt, version: 0, details: token.details });
+    }
+    if (!this.protocol.rotatesRefreshTokens) await this.retire(entry);
+  }
+
+  /**
+   * The tenant was removed: renewals stop, a token call under way finishes, then its record (Blnk's refresh
+   * token with it) is deleted from the store. Calls meanwhile get UnknownTenantError.
+   */
+  async remove(tenant: string, config: TConfig): Promise<void> {
+    const entry = this.entries.get(tenant) ?? newTokenEntry(tenant, config, this.storeKeyOf(tenant, config));
+    this.entries.delete(tenant);
+    this.removing.add(tenant);
+    try {
+      await this.retire(entry);
+    } finally {
+      this.removing.delete(tenant);
+    }
   }
 
   /** Called by the scheduler. Never throws: failures are recorded, evented and rescheduled with backoff. */
@@ -397,6 +442,18 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     }
   }
 
+  /** No renewal, no write after this: waits for the entry's call under way, then deletes its record. */
+  private async retire(entry: TokenEntry<TConfig>): Promise<void> {
+    entry.renewal?.cancel();
+    await Promise.allSettled([entry.inFlight, entry.invalidating]);
+    entry.renewal?.cancel(); // the call may have scheduled one as it finished
+    await this.coordinator.delete(entry);
+  }
+
+  private storeKeyOf(tenant: string, config: TConfig): string {
+    return storeKeyFor(this.protocol.provider, tenant, this.protocol.credentialIdentity(config));
+  }
+
   private scheduleRenewal(entry: TokenEntry<TConfig>, dueAt: number): void {
     entry.renewal?.cancel();
     entry.renewal = this.observers.scheduler?.schedule(this, entry.tenant, dueAt);
@@ -405,8 +462,9 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   private entryFor(tenant: string, config: TConfig): TokenEntry<TConfig> {
     const existing = this.entries.get(tenant);
     if (existing !== undefined && existing.config === config) return existing;
+    if (this.removing.has(tenant)) throw new UnknownTenantError(tenant);
     existing?.renewal?.cancel(); // replaced: its renewal would otherwise run next to the new entry's
-    const entry = newTokenEntry(tenant, config, storeKeyFor(this.protocol.provider, tenant, this.protocol.credentialIdentity(config)));
+    const entry = newTokenEntry(tenant, config, this.storeKeyOf(tenant, config));
     this.entries.set(tenant, entry);
     return entry;
   }

@@ -8,7 +8,8 @@ import type { TokenSnapshot, TokenState } from './token-snapshot.interface.js';
 /** One provider + tenant + credential, as the engine keeps it between calls. */
 export interface TokenEntry<TConfig> {
   readonly tenant: string;
-  readonly config: TConfig;
+  /** Replaced in place when new credentials keep the same store key (a rotated secret). */
+  config: TConfig;
   readonly storeKey: string;
   /** Backoff and circuit state: exists only while the tenant's token calls are failing (memory at scale). */
   gate?: RetryGate;

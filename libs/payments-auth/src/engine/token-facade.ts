@@ -18,7 +18,17 @@ export class TokenFacade<TConfig extends object> {
     private readonly registry: TenantRegistry,
     readonly engine: TokenEngine<TConfig>,
     private readonly configOf: (tenantConfig: ValidatedTenantConfig) => TConfig | undefined,
-  ) {}
+  ) {
+    registry.watch((tenant, next, previous) => this.changed(tenant, next, previous));
+  }
+
+  /** A provider configuration that is gone (tenant removed, provider or OAuth mode dropped) takes its records with it. */
+  private async changed(tenant: string, next: ValidatedTenantConfig | undefined, previous: ValidatedTenantConfig): Promise<void> {
+    const before = this.configOf(previous);
+    const after = next === undefined ? undefined : this.configOf(next);
+    if (after !== undefined) await this.engine.replaceConfig(tenant, after);
+    else if (before !== undefined) await this.engine.remove(tenant, before);
+  }
 
   /** Not `async` on purpose: for a known tenant with a cached token, two Map lookups and one comparison. */
   getToken(tenant: string): Promise<string> {

@@ -7,10 +7,15 @@ export type PaymentsAuthEventType =
   | 'refresh_token.rotated'
   | 'reauthorization.required'
   | 'circuit.opened'
-  | 'circuit.closed';
+  | 'circuit.closed'
+  | 'tenant.added'
+  | 'tenant.updated'
+  | 'tenant.removed'
+  | 'authorization.completed';
 
 /**
- * One thing that happened to a provider + tenant's credentials. Carries timings and error codes, never a
+ * One thing that happened to a provider + tenant's credentials. Tenant changes (`tenant.*`) come once per
+ * provider the tenant configures (had, for `tenant.removed`), with `source` saying who made the change. Carries timings and error codes, never a
  * credential. Forwarded to `@nestjs/event-emitter` (when the app has it) under `payments-auth.<type>`.
  */
 export interface PaymentsAuthEvent {
@@ -27,4 +32,6 @@ export interface PaymentsAuthEvent {
   status?: number;
   /** For failed token calls and an opened circuit: when the next attempt may happen. */
   retryAt?: Date;
+  /** For `tenant.*`: `api` (PaymentsAuthTenants) or `resolver` (a `resolveTenant` lookup, first or refreshed). */
+  source?: 'api' | 'resolver';
 }

@@ -16,6 +16,8 @@ export class ModuleOptionsSchema {
   @ValidateBy({ name: 'isFunction', validator: { validate: isFunction, defaultMessage: () => 'resolveTenant must be a function' } })
   resolveTenant?: unknown;
 
+  @IsOptional() @IsNumber({ allowInfinity: true, allowNaN: false }) @Min(1_000) resolveTenantTtlMs?: number;
+
   @IsOptional() @IsInt() @Min(1) @Max(300_000) tokenCallTimeoutMs?: number;
   @IsOptional() @IsInt() @Min(0) renewalMarginMs?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(0.9) renewalMarginMaxRatio?: number;

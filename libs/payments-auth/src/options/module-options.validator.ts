@@ -9,6 +9,7 @@ import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from './
 
 export const OPTION_DEFAULTS = {
   tokenCallTimeoutMs: 10_000,
+  resolveTenantTtlMs: 300_000,
   renewalMarginMs: 60_000,
   renewalMarginMaxRatio: 0.5,
   fileStoreDirectory: '.payments-auth',
@@ -23,7 +24,8 @@ export interface ValidatedOptions {
   /** The static tenants, validated; a Map, because at 10 000 tenants it is the one index the registry uses. */
   tenants: ReadonlyMap<string, ValidatedTenantConfig>;
   defaultTenant?: string;
-  resolveTenant?: (tenantId: string) => Promise<TenantConfig | undefined>;
+  resolveTenant?: (tenantId: string) => Promise<TenantConfig | undefined | null>;
+  resolveTenantTtlMs: number;
   tokenCallTimeoutMs: number;
   renewalMarginMs: number;
   renewalMarginMaxRatio: number;
@@ -65,6 +67,7 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     tenants,
     defaultTenant: raw.defaultTenant,
     resolveTenant: raw.resolveTenant,
+    resolveTenantTtlMs: raw.resolveTenantTtlMs ?? OPTION_DEFAULTS.resolveTenantTtlMs,
     tokenCallTimeoutMs: raw.tokenCallTimeoutMs ?? OPTION_DEFAULTS.tokenCallTimeoutMs,
     renewalMarginMs: raw.renewalMarginMs ?? OPTION_DEFAULTS.renewalMarginMs,
     renewalMarginMaxRatio: raw.renewalMarginMaxRatio ?? OPTION_DEFAULTS.renewalMarginMaxRatio,

@@ -31,6 +31,16 @@ export interface BlnkOAuthTenantConfig {
   /** Defaults to `https://api.cloud.blnkfinance.com`. */
   baseUrl?: string;
   instanceId?: string;
+  /**
+   * Where `BlnkTokenService.createAuthorizationRequest` sends the user's browser. Default
+   * `{baseUrl}/oauth/authorize`.
+   */
+  authorizationUrl?: string;
+  /**
+   * PKCE (RFC 7636, S256) on authorization requests, as RFC 9700 recommends for every code client. Default
+   * true; false only for a server that refuses `code_challenge`.
+   */
+  pkce?: boolean;
 }
 
 /** Blnk Cloud static API key, sent as `Authorization: Bearer blnk_...`. */
@@ -66,10 +76,19 @@ export interface PaymentsAuthModuleOptions {
    */
   defaultTenant?: string;
   /**
-   * Looks up tenants that are not in `tenants` (e.g. from a database). Called once per tenant id, concurrent
-   * lookups shared; the result is validated like static config and cached. `undefined` means unknown tenant.
+   * Looks up tenants that are not in `tenants` (e.g. from a database). Called on a tenant's first use,
+   * concurrent lookups shared; the result is validated like static config and kept for `resolveTenantTtlMs`,
+   * then looked up again in the background. `undefined` (or `null`) means unknown tenant: on a later lookup,
+   * the tenant is removed (renewals stop, its stored records are deleted). A lookup that throws or returns an
+   * invalid configuration keeps the one in use.
    */
-  resolveTenant?: (tenantId: string) => Promise<TenantConfig | undefined>;
+  resolveTenant?: (tenantId: string) => Promise<TenantConfig | undefined | null>;
+  /**
+   * How long a `resolveTenant` result is used before it is looked up again, so every instance picks up changed
+   * credentials and removed tenants by itself. Default 300 000 ms (5 minutes), at least 1 000;
+   * `Number.POSITIVE_INFINITY` keeps results for the life of the process.
+   */
+  resolveTenantTtlMs?: number;
   /** Deadline for one token-endpoint call, connection to last byte. Default 10 000 ms. */
   tokenCallTimeoutMs?: number;
   /** Renew a token this long before it expires. Default 60 000 ms. */

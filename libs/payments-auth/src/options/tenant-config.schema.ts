@@ -26,6 +26,8 @@ export class BlnkOAuthTenantConfigSchema {
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(4096) refreshToken?: string;
   @IsOptional() @IsProviderBaseUrl() baseUrl?: string;
   @IsOptional() @IsString() @IsNotEmpty() instanceId?: string;
+  @IsOptional() @IsProviderBaseUrl() authorizationUrl?: string;
+  @IsOptional() @IsBoolean() pkce?: boolean;
 }
 
 export class BlnkApiKeyTenantConfigSchema {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { TenantRegistry } from '../../engine/tenant-registry.js';
 import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
 import { TokenFacade } from '../../engine/token-facade.js';
@@ -8,6 +8,22 @@ import { ProviderNotConfiguredError } from '../../errors/provider-not-configured
 import type { ValidatedBlnkConfig } from '../../options/tenant-config.validator.js';
 import type { BlnkAuthHeaders, BlnkCredentialInfo } from '../credential-info.js';
 import { BlnkOAuthConfig, BlnkProtocol } from './blnk.protocol.js';
+import { PaymentsAuthEvents } from '../../observability/payments-auth-events.js';
+import type { ValidatedOptions } from '../../options/module-options.validator.js';
+import { VALIDATED_OPTIONS } from '../../options/injection-tokens.js';
+import {
+  type BlnkAuthorizationCallback,
+  type BlnkAuthorizationExpectation,
+  BlnkAuthorizationFlow,
+  type BlnkAuthorizationRequest,
+  type BlnkAuthorizationRequestOptions,
+} from './blnk-authorization.js';
+
+/** A completed authorization: the tenant the callback's state belonged to, and its first token. */
+export interface BlnkAuthorizationResult {
+  tenant: string;
+  token: TokenSnapshot<BlnkTokenDetails>;
+}
 
 /**
  * Blnk credentials for every tenant. Every method names its tenant. OAuth tenants get managed, rotating tokens;
@@ -16,13 +32,21 @@ import { BlnkOAuthConfig, BlnkProtocol } from './blnk.protocol.js';
 @Injectable()
 export class BlnkTokenService {
   private readonly tokens: TokenFacade<BlnkOAuthConfig>;
+  private readonly authorizations: BlnkAuthorizationFlow;
 
   /** @internal Created by Nest's injector. */
   constructor(
     registry: TenantRegistry,
     private readonly protocol: BlnkProtocol,
     engines: TokenEngineFactory,
+    private readonly events: PaymentsAuthEvents,
+    @Inject(VALIDATED_OPTIONS) options: ValidatedOptions,
   ) {
+    this.authorizations = new BlnkAuthorizationFlow(options.store);
+    // A tenant that no longer uses Blnk OAuth has no authorization to complete: its pending requests go too.
+    registry.watch(async (tenant, next, previous) => {
+      if (previous.blnk?.mode === 'oauth' && next?.blnk?.mode !== 'oauth') await this.authorizations.discard(tenant);
+    });
     this.tokens = new TokenFacade('blnk', registry, engines.create(protocol), (tenantConfig) =>
       tenantConfig.blnk?.mode === 'oauth' ? tenantConfig.blnk : undefined,
     );
@@ -76,13 +100,43 @@ export class BlnkTokenService {
   }
 
   /**
-   * Onboards an OAuth tenant: exchanges an authorization code (from Blnk's redirect to `redirectUri`) for the
-   * first tokens and stores them, so no seed refresh token is needed. Clears a re-authorization-required state.
+   * Starts onboarding (or re-authorizing) an OAuth tenant: the URL to send the user's browser to, with
+   * `client_id`, `redirect_uri`, `scope`, a random single-use `state` and, unless the tenant sets `pkce: false`,
+   * a PKCE S256 challenge. The pending request is kept in the token store, so any replica can complete it.
    */
-  async exchangeAuthorizationCode(tenant: string, code: string, redirectUri: string): Promise<TokenSnapshot<BlnkTokenDetails>> {
+  async createAuthorizationRequest(tenant: string, options: BlnkAuthorizationRequestOptions): Promise<BlnkAuthorizationRequest> {
+    const config = await this.oauthOnly(tenant, 'createAuthorizationRequest', 'only OAuth tenants are authorized', 'getCredentialInfo');
+    return this.authorizations.request(tenant, config, options);
+  }
+
+  /**
+   * Completes an authorization from Blnk's callback (pass the query as parsed): checks its state (issued by
+   * createAuthorizationRequest on any replica, unused, unexpired, and for `expected.tenant` and
+   * `expected.redirectUri` when given), then exchanges the code, with the PKCE verifier, for the first tokens
+   * and stores them. A refused callback throws AuthorizationError and changes nothing.
+   */
+  async completeAuthorization(callback: BlnkAuthorizationCallback, expected: BlnkAuthorizationExpectation = {}): Promise<BlnkAuthorizationResult> {
+    const tenant = this.authorizations.tenantOf(callback, expected);
+    const config = await this.oauthOnly(tenant, 'completeAuthorization', 'only OAuth tenants are authorized', 'getCredentialInfo');
+    const { code, pending } = await this.authorizations.accept(tenant, callback, expected);
+    const token = await this.exchange(tenant, config, code, pending.redirectUri, pending.codeVerifier);
+    this.events.emit({ type: 'authorization.completed', provider: 'blnk', tenant, at: new Date(), expiresAt: new Date(token.expiresAt) });
+    return { tenant, token };
+  }
+
+  /**
+   * Exchanges an authorization code the app obtained itself for the first tokens and stores them (no seed
+   * refresh token needed); clears a re-authorization-required state. Prefer createAuthorizationRequest and
+   * completeAuthorization, which also keep and check the state and PKCE verifier.
+   */
+  async exchangeAuthorizationCode(tenant: string, code: string, redirectUri: string, codeVerifier?: string): Promise<TokenSnapshot<BlnkTokenDetails>> {
     const config = await this.oauthOnly(tenant, 'exchangeAuthorizationCode', 'only OAuth tenants are authorized with a code', 'getCredentialInfo');
-    const snapshot = await this.tokens.engine.acquireVia(tenant, config, () => this.protocol.exchangeAuthorizationCode(config, tenant, code, redirectUri));
-    return snapshot as TokenSnapshot<BlnkTokenDetails>;
+    return this.exchange(tenant, config, code, redirectUri, codeVerifier);
+  }
+
+  private async exchange(tenant: string, config: BlnkOAuthConfig, code: string, redirectUri: string, codeVerifier?: string): Promise<TokenSnapshot<BlnkTokenDetails>> {
+    const exchange = () => this.protocol.exchangeAuthorizationCode(config, tenant, code, redirectUri, codeVerifier);
+    return (await this.tokens.engine.acquireVia(tenant, config, exchange)) as TokenSnapshot<BlnkTokenDetails>;
   }
 
   private bearerKey(tenant: string, config: Exclude<ValidatedBlnkConfig, BlnkOAuthConfig>, operation: string): string {

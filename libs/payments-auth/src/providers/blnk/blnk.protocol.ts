@@ -50,8 +50,11 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
     return this.grant(config, tenant, { grant_type: 'refresh_token', refresh_token: refreshToken }, held, beforeSend);
   }
 
-  exchangeAuthorizationCode(config: BlnkOAuthConfig, tenant: string, code: string, redirectUri: string): Promise<IssuedToken> {
-    return this.grant(config, tenant, { grant_type: 'authorization_code', code, redirect_uri: redirectUri }, [code]);
+  /** RFC 6749 §4.1.3, with the PKCE verifier (RFC 7636 §4.5) when the authorization request sent a challenge. */
+  exchangeAuthorizationCode(config: BlnkOAuthConfig, tenant: string, code: string, redirectUri: string, codeVerifier?: string): Promise<IssuedToken> {
+    const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: redirectUri };
+    if (codeVerifier !== undefined) form.code_verifier = codeVerifier;
+    return this.grant(config, tenant, form, codeVerifier === undefined ? [code] : [code, codeVerifier]);
   }
 
   /** `sentSecrets`: the grant's own secrets (refresh token or code) and tokens of the tenant, for redaction. */

@@ -1,0 +1,128 @@
+import { describeError } from '../../engine/loggable-error.js';
+import { TokenStoreError } from '../../errors/token-store.error.js';
+import type { StoredToken, TokenStore } from '../../stores/token-store.interface.js';
+
+/** One authorization request waiting for its callback. */
+export interface PendingAuthorization {
+  /** SHA-256 (base64url) of the state's random part: the state itself is never stored. */
+  stateHash: string;
+  redirectUri: string;
+  /** The PKCE verifier, absent when the tenant turned PKCE off. As secret as a refresh token. */
+  codeVerifier?: string;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+/** Newest first; older ones are dropped, so a tenant's record stays small however often onboarding is started. */
+const MAX_PENDING_PER_TENANT = 10;
+const MAX_WRITE_ATTEMPTS = 5;
+
+/** The tenant's pending-authorization record: beside its token records, so removing a tenant finds it. */
+export function authorizationStoreKey(tenant: string): string {
+  return ['blnk', tenant, 'authorization'].join(':');
+}
+
+/**
+ * Pending authorization requests, kept in the configured token store so that whichever replica receives the
+ * callback can complete it. One record per tenant, written like a token record (so every store, custom ones
+ * included, keeps it, encrypts it and, for Redis, expires it), with the list as its opaque `accessToken`.
+ * Single use across processes comes from compareAndSet (a stale writer loses); within this process, changes to
+ * one tenant's record run one at a time.
+ */
+export class PendingAuthorizations {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly store: TokenStore) {}
+
+  add(tenant: string, pending: PendingAuthorization): Promise<void> {
+    return this.change(tenant, (list, now) => [pending, ...list.filter((other) => other.expiresAt > now)].slice(0, MAX_PENDING_PER_TENANT)).then(() => undefined);
+  }
+
+  async find(tenant: string, stateHash: string): Promise<PendingAuthorization | undefined> {
+    const { list } = await this.read(tenant);
+    return list.find((pending) => pending.stateHash === stateHash);
+  }
+
+  /** Removes the request; true only for the one caller that removed it (single use), false when it was gone. */
+  async consume(tenant: string, stateHash: string): Promise<boolean> {
+    return this.change(tenant, (list) => {
+      const rest = list.filter((pending) => pending.stateHash !== stateHash);
+      return rest.length === list.length ? undefined : rest;
+    });
+  }
+
+  /** Serialised per tenant in this process; `next` returns undefined to write nothing. Returns whether it wrote. */
+  private change(tenant: string, next: (list: PendingAuthorization[], now: number) => PendingAuthorization[] | undefined): Promise<boolean> {
+    const previous = this.queues.get(tenant) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.write(tenant, next));
+    const settled = run.catch(() => undefined).finally(() => {
+      if (this.queues.get(tenant) === settled) this.queues.delete(tenant);
+    });
+    this.queues.set(tenant, settled);
+    return run;
+  }
+
+  private async write(tenant: string, next: (list: PendingAuthorization[], now: number) => PendingAuthorization[] | undefined): Promise<boolean> {
+    const key = authorizationStoreKey(tenant);
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+      const { list, version } = await this.read(tenant);
+      const now = Date.now();
+      const changed = next(list, now);
+      if (changed === undefined) return false;
+      const record: StoredToken = {
+        accessToken: JSON.stringify(changed),
+        // The record lives as long as its newest request (a Redis key expires with it).
+        expiresAt: Math.max(now, ...changed.map((pending) => pending.expiresAt)),
+        issuedAt: now,
+        version: version + 1,
+      };
+      try {
+        if (this.store.compareAndSet === undefined) {
+          await this.store.set(key, record);
+          return true;
+        }
+        if (await this.store.compareAndSet(key, record)) return true;
+      } catch (error) {
+        throw storeError(tenant, 'write', error);
+      }
+      // Another process changed the record since it was read: read it again and redo the change.
+    }
+    throw new TokenStoreError({ provider: 'blnk', tenant }, 'write', 'the pending authorizations kept changing under this write');
+  }
+
+  private async read(tenant: string): Promise<{ list: PendingAuthorization[]; version: number }> {
+    let stored: StoredToken | undefined;
+    try {
+      stored = await this.store.get(authorizationStoreKey(tenant));
+    } catch (error) {
+      throw storeError(tenant, 'read', error);
+    }
+    return { list: stored === undefined ? [] : parseList(stored.accessToken), version: stored?.version ?? 0 };
+  }
+}
+
+/** A record that does not parse holds nothing that can complete an authorization. */
+function parseList(serialized: string): PendingAuthorization[] {
+  try {
+    const parsed: unknown = JSON.parse(serialized);
+    return Array.isArray(parsed) ? parsed.filter(isPendingAuthorization) : [];
+  } catch {
+    return [];
+  }
+}
+
+function isPendingAuthorization(value: unknown): value is PendingAuthorization {
+  const candidate = value as Partial<PendingAuthorization> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.stateHash === 'string' &&
+    typeof candidate.redirectUri === 'string' &&
+    typeof candidate.expiresAt === 'number' &&
+    (candidate.codeVerifier === undefined || typeof candidate.codeVerifier === 'string')
+  );
+}
+
+function storeError(tenant: string, operation: 'read' | 'write', error: unknown): TokenStoreError {
+  return new TokenStoreError({ provider: 'blnk', tenant }, `${operation} of pending authorizations`, describeError(error));
+}
