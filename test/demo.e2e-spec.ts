@@ -16,7 +16,7 @@ describe('demo app on the sandbox (e2e)', () => {
     sandbox = await startSandbox();
     storeDir = await fs.mkdtemp(path.join(os.tmpdir(), 'demo-e2e-'));
     app = await createDemoApp(
-      { ...sandboxEnv(sandbox), PAYMENTS_AUTH_STORE_DIR: storeDir, DEMO_PUBLIC_URL: 'http://demo.test' },
+      { ...sandboxEnv(sandbox), PAYMENTS_AUTH_STORE_DIR: storeDir, DEMO_PUBLIC_URL: 'http://localhost:3999' },
       { logger: false },
     );
     await app.init();
@@ -71,10 +71,15 @@ describe('demo app on the sandbox (e2e)', () => {
 
   it('onboards a Blnk tenant through the authorization-code callback', async () => {
     const start = await request(server()).get('/tenants/initech/blnk/authorize').expect(302);
+    const authorizeUrl = new URL(start.headers.location);
+    expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    // A forged state is refused as a bad request, before any token call.
+    const forged = await request(server()).get('/blnk/callback?code=x&state=initech~AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').expect(400);
+    expect(forged.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_AUTHORIZATION', reason: 'unknown-state' });
     const consent = await fetch(start.headers.location, { redirect: 'manual' });
     expect(consent.status).toBe(302);
     const callback = new URL(consent.headers.get('location') as string);
-    expect(callback.origin + callback.pathname).toBe('http://demo.test/blnk/callback');
+    expect(callback.origin + callback.pathname).toBe('http://localhost:3999/blnk/callback');
 
     const done = await request(server()).get(`/blnk/callback${callback.search}`).expect(200);
     expect(done.body).toMatchObject({ onboarded: 'initech', scope: 'data:read data:write proxy:write' });

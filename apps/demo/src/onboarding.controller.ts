@@ -1,49 +1,30 @@
-import { BadRequestException, Controller, Get, Param, Query, Redirect } from '@nestjs/common';
+import { Controller, Get, Param, Query, Redirect } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { BlnkTokenService } from 'nestjs-payments-auth';
-import { randomBytes } from 'node:crypto';
-import { DemoTenants } from './demo-tenants';
-
-const STATE_TTL_MS = 10 * 60 * 1000;
+import { type BlnkAuthorizationCallback, BlnkTokenService } from 'nestjs-payments-auth';
 
 /**
- * Onboards a Blnk OAuth tenant with no refresh token: redirect to Blnk's consent page, then exchange the code
- * Blnk sends back. `state` is random, single use and expires, so a forged callback cannot bind a grant to a
- * tenant.
+ * Onboards (or re-authorizes) a Blnk OAuth tenant: redirect to Blnk's consent page, then complete the callback
+ * Blnk sends back. The library keeps the state and the PKCE verifier in the token store, so the callback may
+ * land on any replica; a forged, replayed or expired callback is refused with AuthorizationError (a 400).
  */
 @Controller()
 export class OnboardingController {
-  private readonly pending = new Map<string, { tenant: string; expiresAt: number }>();
-
   constructor(
     private readonly blnk: BlnkTokenService,
-    private readonly tenants: DemoTenants,
     private readonly config: ConfigService,
   ) {}
 
   @Get('tenants/:tenant/blnk/authorize')
   @Redirect()
   async authorize(@Param('tenant') tenant: string): Promise<{ url: string }> {
-    const blnk = this.tenants.get(tenant).blnk;
-    if (blnk === undefined || (blnk.mode ?? 'oauth') !== 'oauth' || !('clientId' in blnk)) {
-      throw new BadRequestException(`Tenant '${tenant}' does not use Blnk OAuth`);
-    }
-    const state = randomBytes(16).toString('hex');
-    this.pending.set(state, { tenant, expiresAt: Date.now() + STATE_TTL_MS });
-    const url = new URL(`${(await this.blnk.getCredentialInfo(tenant)).baseUrl}/oauth/authorize`);
-    url.search = new URLSearchParams({ client_id: blnk.clientId, redirect_uri: this.callbackUrl(), state }).toString();
-    return { url: url.toString() };
+    const request = await this.blnk.createAuthorizationRequest(tenant, { redirectUri: this.callbackUrl() });
+    return { url: request.url };
   }
 
   @Get('blnk/callback')
-  async callback(@Query('code') code?: string, @Query('state') state?: string): Promise<unknown> {
-    const pending = state === undefined ? undefined : this.pending.get(state);
-    if (state !== undefined) this.pending.delete(state);
-    if (pending === undefined || pending.expiresAt < Date.now() || !code) {
-      throw new BadRequestException('Unknown, used or expired authorization state');
-    }
-    const info = await this.blnk.exchangeAuthorizationCode(pending.tenant, code, this.callbackUrl());
-    return { onboarded: pending.tenant, expiresAt: info.expiresAt, scope: info.details.scope };
+  async callback(@Query() query: BlnkAuthorizationCallback): Promise<unknown> {
+    const { tenant, token } = await this.blnk.completeAuthorization(query, { redirectUri: this.callbackUrl() });
+    return { onboarded: tenant, expiresAt: token.expiresAt, scope: token.details.scope };
   }
 
   private callbackUrl(): string {

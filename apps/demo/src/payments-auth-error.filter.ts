@@ -2,6 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/commo
 import { BaseExceptionFilter } from '@nestjs/core';
 import { isAxiosError } from 'axios';
 import {
+  AuthorizationError,
+  CredentialModeError,
   NoTenantError,
   PaymentsAuthError,
   ProviderNotConfiguredError,
@@ -46,7 +48,7 @@ export class ProviderApiErrorFilter extends BaseExceptionFilter {
 
 function statusFor(error: PaymentsAuthError): number {
   if (error instanceof UnknownTenantError || error instanceof ProviderNotConfiguredError) return HttpStatus.NOT_FOUND;
-  if (error instanceof NoTenantError) return HttpStatus.BAD_REQUEST;
+  if (error instanceof NoTenantError || error instanceof AuthorizationError || error instanceof CredentialModeError) return HttpStatus.BAD_REQUEST;
   if (error instanceof ReauthorizationRequiredError) return HttpStatus.CONFLICT;
   if (error instanceof RateLimitedError) return HttpStatus.SERVICE_UNAVAILABLE;
   return HttpStatus.BAD_GATEWAY;
