@@ -16,6 +16,8 @@ export interface PendingAuthorization {
 /** Newest first; older ones are dropped, so a tenant's record stays small however often onboarding is started. */
 const MAX_PENDING_PER_TENANT = 10;
 const MAX_WRITE_ATTEMPTS = 5;
+/** A record outlives its newest request by this much, so a callback shortly too late is told so, not "unknown". */
+const EXPIRED_REPORT_GRACE_MS = 60_000;
 
 /** The tenant's pending-authorization record: beside its token records, so removing a tenant finds it. */
 export function authorizationStoreKey(tenant: string): string {
@@ -71,8 +73,8 @@ export class PendingAuthorizations {
       if (changed === undefined) return false;
       const record: StoredToken = {
         accessToken: JSON.stringify(changed),
-        // The record lives as long as its newest request (a Redis key expires with it).
-        expiresAt: Math.max(now, ...changed.map((pending) => pending.expiresAt)),
+        // The record lives as long as its newest request, and a little longer (a Redis key expires with it).
+        expiresAt: Math.max(now, ...changed.map((pending) => pending.expiresAt + EXPIRED_REPORT_GRACE_MS)),
         issuedAt: now,
         version: version + 1,
       };
