@@ -90,7 +90,7 @@ export class TenantRegistry implements OnModuleDestroy {
    * Adds or replaces a tenant, validated like bootstrap config (PaymentsAuthConfigError naming each field). A
    * tenant set here is no longer looked up through `resolveTenant`.
    */
-  set(tenant: string, raw: unknown, source: TenantChangeSource): Promise<'added' | 'updated' | 'unchanged'> {
+  async set(tenant: string, raw: unknown, source: TenantChangeSource): Promise<'added' | 'updated' | 'unchanged'> {
     return this.apply(tenant, validated(tenant, raw), source);
   }
 
@@ -104,11 +104,11 @@ export class TenantRegistry implements OnModuleDestroy {
     this.known.set(tenant, config);
     this.addBaseUrls(config);
     if (previous === undefined) {
-      this.report('tenant.added', tenant, config, source);
+      this.report('tenant.added', tenant, providersOf(config), source);
       return 'added';
     }
     await Promise.all(this.listeners.map((listener) => listener(tenant, config, previous)));
-    this.report('tenant.updated', tenant, config, source);
+    this.report('tenant.updated', tenant, changedProviders(previous, config), source);
     return 'updated';
   }
 
@@ -120,7 +120,7 @@ export class TenantRegistry implements OnModuleDestroy {
     if (previous === undefined) return false;
     this.known.delete(tenant);
     await Promise.all(this.listeners.map((listener) => listener(tenant, undefined, previous)));
-    this.report('tenant.removed', tenant, previous, source);
+    this.report('tenant.removed', tenant, providersOf(previous), source);
     return true;
   }
 
@@ -189,9 +189,9 @@ export class TenantRegistry implements OnModuleDestroy {
     }
   }
 
-  private report(type: 'tenant.added' | 'tenant.updated' | 'tenant.removed', tenant: string, config: ValidatedTenantConfig, source: TenantChangeSource): void {
+  private report(type: 'tenant.added' | 'tenant.updated' | 'tenant.removed', tenant: string, providers: ProviderName[], source: TenantChangeSource): void {
     const at = new Date();
-    for (const provider of Object.keys(config) as ProviderName[]) this.events.emit({ type, provider, tenant, at, source });
+    for (const provider of providers) this.events.emit({ type, provider, tenant, at, source });
   }
 
   private addBaseUrls(config: ValidatedTenantConfig): void {
@@ -209,3 +209,9 @@ function validated(tenant: string, raw: unknown): ValidatedTenantConfig {
   if (!result.ok) throw new PaymentsAuthConfigError(result.issues, tenant);
   return result.config;
 }
+
+const PROVIDERS: readonly ProviderName[] = ['blink', 'blnk'];
+const providersOf = (config: ValidatedTenantConfig): ProviderName[] => PROVIDERS.filter((provider) => config[provider] !== undefined);
+/** The providers whose configuration an update added, changed or dropped. */
+const changedProviders = (previous: ValidatedTenantConfig, next: ValidatedTenantConfig): ProviderName[] =>
+  PROVIDERS.filter((provider) => !isDeepStrictEqual(previous[provider], next[provider]));

@@ -14,8 +14,8 @@ export type PaymentsAuthEventType =
   | 'authorization.completed';
 
 /**
- * One thing that happened to a provider + tenant's credentials. Tenant changes (`tenant.*`) come once per
- * provider the tenant configures (had, for `tenant.removed`), with `source` saying who made the change. Carries timings and error codes, never a
+ * One thing that happened to a provider + tenant's credentials. Tenant changes come once per provider: each
+ * provider an added tenant configures, whose configuration an update changed, or a removed tenant had. Carries timings and error codes, never a
  * credential. Forwarded to `@nestjs/event-emitter` (when the app has it) under `payments-auth.<type>`.
  */
 export interface PaymentsAuthEvent {

@@ -1,0 +1,228 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import Redis from 'ioredis';
+import { firstValueFrom } from 'rxjs';
+import {
+  FileTokenStore,
+  PaymentsAuthConfigError,
+  type PaymentsAuthEvent,
+  PaymentsAuthEvents,
+  PaymentsAuthTenants,
+  PaymentsHttpService,
+  type TenantConfig,
+  type TokenStore,
+  UnknownTenantError,
+} from 'nestjs-payments-auth';
+import { RedisTokenStore } from 'nestjs-payments-auth/redis';
+import { type BlinkSandboxAccount, DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, Sandbox, startSandbox } from '@app/sandbox';
+import { PaymentsAuthFixture, acmeTenant, blnkTenantWithNewGrant, eventually, sleep } from './support/payments-auth.fixture';
+import { constantLoad } from './support/constant-load';
+import { RedisServer, startRedis } from './support/redis.server';
+
+const ROTATED_BLINK: BlinkSandboxAccount = { apiKey: 'acme-api-key-2', secretKey: 'acme-secret-key-2', merchantId: DEFAULT_BLINK_ACCOUNT.merchantId };
+const OTHER_BLINK: BlinkSandboxAccount = { apiKey: 'gone-api-key', secretKey: 'gone-secret-key', merchantId: 4242 };
+/** Short tokens, so that several renewals happen while a test runs (renewal at half the lifetime). */
+const TOKEN_LIFETIME_SECONDS = 3;
+
+function recordEvents(fixture: PaymentsAuthFixture): PaymentsAuthEvent[] {
+  const events: PaymentsAuthEvent[] = [];
+  fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => events.push(event));
+  return events;
+}
+
+/** One Blink and one Blnk API call for the tenant, through the interceptor, as an app makes them. */
+function apiCalls(fixture: PaymentsAuthFixture, tenant: string, providers: Array<'blink' | 'blnk'> = ['blink', 'blnk']): () => Promise<unknown> {
+  const http = fixture.app.get(PaymentsHttpService);
+  const calls = {
+    blink: () => firstValueFrom(http.post(`${fixture.sandbox.blink.url}/api/pay/v1/intents`, { amount: 500, currency: 'GBP' }, { paymentsAuth: { tenant } })),
+    blnk: () => firstValueFrom(http.get(`${fixture.sandbox.blnk.url}/data/ledgers?instance_id=inst_1`, { paymentsAuth: { tenant } })),
+  };
+  return () => Promise.all(providers.map((provider) => calls[provider]()));
+}
+
+describe('tenant changes at runtime', () => {
+  let sandbox: Sandbox;
+  let fixtures: PaymentsAuthFixture[] = [];
+  let directory: string;
+
+  beforeEach(async () => {
+    sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS }, blnk: { tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS } });
+    directory = mkdtempSync(path.join(tmpdir(), 'payments-auth-tenant-changes-'));
+  });
+
+  afterEach(async () => {
+    for (const fixture of fixtures) await fixture.close();
+    fixtures = [];
+    await sandbox.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  const start = async (options: Parameters<typeof PaymentsAuthFixture.startOn>[1]): Promise<PaymentsAuthFixture> => {
+    const fixture = await PaymentsAuthFixture.startOn(sandbox, options);
+    fixtures.push(fixture);
+    return fixture;
+  };
+
+  it('rotates a Blink key pair and a Blnk client secret under constant load with 0 failed requests', async () => {
+    const app = await start((s) => ({ tenants: { acme: acmeTenant(s) }, store: new FileTokenStore({ directory }) }));
+    const tenants = app.app.get(PaymentsAuthTenants);
+    const events = recordEvents(app);
+    const load = constantLoad(apiCalls(app, 'acme'));
+    await sleep(1_000);
+
+    // Each provider first accepts both credentials, as providers do during a rotation.
+    sandbox.blink.addAccount(ROTATED_BLINK);
+    sandbox.blnk.addClientSecret(DEFAULT_BLNK_CLIENT.clientId, 'acme-client-secret-2');
+    const [blinkBefore, blnkBefore] = [await app.blink.getToken('acme'), await app.blnk.getToken('acme')];
+    const rotated: TenantConfig = {
+      blink: { apiKey: ROTATED_BLINK.apiKey, secretKey: ROTATED_BLINK.secretKey, baseUrl: sandbox.blink.url },
+      blnk: { ...acmeTenant(sandbox).blnk, clientSecret: 'acme-client-secret-2' } as TenantConfig['blnk'],
+    };
+    expect(await tenants.set('acme', rotated)).toBe('updated');
+    // Valid tokens of the old credentials are not dropped: they are served until they would be renewed.
+    expect([await app.blink.getToken('acme'), await app.blnk.getToken('acme')]).toEqual([blinkBefore, blnkBefore]);
+    // Then the old credentials stop working: every later token call must use the new ones.
+    sandbox.blink.removeAccount(DEFAULT_BLINK_ACCOUNT.apiKey);
+    sandbox.blnk.retireClientSecret(DEFAULT_BLNK_CLIENT.clientId, DEFAULT_BLNK_CLIENT.clientSecret);
+    const issuedAtRotation = { blink: sandbox.blink.counters.tokenIssued, blnk: sandbox.blnk.counters.tokenIssued };
+    await sleep(4_500); // three renewals of each
+
+    const result = await load.stop();
+    expect(result.failures).toEqual([]);
+    expect(result.requests).toBeGreaterThan(100);
+    expect(sandbox.blink.counters.tokenIssued - issuedAtRotation.blink).toBeGreaterThanOrEqual(2);
+    expect(sandbox.blnk.counters.tokenIssued - issuedAtRotation.blnk).toBeGreaterThanOrEqual(2);
+    expect([sandbox.blink.counters.rejectedTokenCalls, sandbox.blnk.counters.rejectedTokenCalls, sandbox.blnk.counters.invalidGrant]).toEqual([0, 0, 0]);
+    expect(events.filter((event) => event.type === 'tenant.updated').map(({ provider, source }) => ({ provider, source }))).toEqual([
+      { provider: 'blink', source: 'api' },
+      { provider: 'blnk', source: 'api' },
+    ]);
+    // The Blink record of the old key pair (its token carries that pair) is gone from the store.
+    expect(storedKeys(directory).filter((key) => key.startsWith('blink:acme:'))).toHaveLength(1);
+  });
+
+  it('validates a runtime change exactly as bootstrap does, and a refused change changes nothing', async () => {
+    const app = await start((s) => ({ tenants: { acme: acmeTenant(s) } }));
+    const tenants = app.app.get(PaymentsAuthTenants);
+    const token = await app.blink.getToken('acme');
+    const refused = await tenants.set('acme', { blink: { apiKey: '', secretKey: 'x', baseUrl: 'http://blink.example' } } as TenantConfig).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PaymentsAuthConfigError);
+    expect((refused as PaymentsAuthConfigError).issues.map((issue) => issue.path)).toEqual(['tenants.acme.blink.apiKey', 'tenants.acme.blink.baseUrl']);
+    await expect(tenants.set('bad id!', acmeTenant(sandbox))).rejects.toBeInstanceOf(PaymentsAuthConfigError);
+    expect(await app.blink.getToken('acme')).toBe(token);
+    expect(await tenants.set('acme', acmeTenant(sandbox))).toBe('unchanged');
+    expect(await tenants.set('initech', blnkTenantWithNewGrant(sandbox))).toBe('added');
+    await app.blnk.getToken('initech');
+    expect(tenants.has('initech')).toBe(true);
+  });
+
+  describe.each([
+    ['a file store', () => new FileTokenStore({ directory }), async () => storedKeys(directory)],
+    ['a Redis store', () => new RedisTokenStore({ connection: { host: '127.0.0.1', port: redis.port }, prefix: 'removal' }), async () => redisKeys(redis.port)],
+  ] as Array<[string, () => TokenStore, () => Promise<string[]>]>)('removing a tenant under load, on %s', (_name, openStore, readKeys) => {
+    it('stops its renewals, deletes all it stored, and later calls get UnknownTenantError', async () => {
+      sandbox.blink.addAccount(OTHER_BLINK);
+      sandbox.blnk.setTokenLatencyMs(100); // renewals are under way more often when the removal comes
+      const app = await start((s) => ({
+        tenants: { acme: acmeTenant(s), gone: { blink: { apiKey: OTHER_BLINK.apiKey, secretKey: OTHER_BLINK.secretKey, baseUrl: s.blink.url }, ...blnkTenantWithNewGrant(s) } },
+        store: openStore(),
+        tokenCallTimeoutMs: 3_000,
+      }));
+      const events = recordEvents(app);
+      const staying = constantLoad(apiCalls(app, 'acme'));
+      const leaving = constantLoad(apiCalls(app, 'gone'));
+      await app.blnk.createAuthorizationRequest('gone', { redirectUri: 'https://app.example/callback' });
+      const records = async () => (await readKeys()).filter((key) => !key.includes('lock'));
+      // Blink, Blnk, pending authorization (a new Redis store holds rotating refreshes back for 4 s).
+      for (let poll = 0; poll < 100 && (await records()).filter((key) => key.includes(':gone:')).length < 3; poll += 1) await sleep(100);
+      expect((await records()).filter((key) => key.includes(':gone:'))).toHaveLength(3);
+      await sleep(1_000);
+
+      expect(await app.app.get(PaymentsAuthTenants).remove('gone')).toBe(true);
+      expect((await readKeys()).filter((key) => key.includes(':gone:'))).toEqual([]);
+      await sleep(2_000); // renewals of 'gone' would have happened by now
+      const [kept, removed] = [await staying.stop(), await leaving.stop()];
+
+      expect(kept.failures).toEqual([]);
+      expect(new Set(removed.failures)).toEqual(new Set(['UnknownTenantError: PAYMENTS_AUTH_UNKNOWN_TENANT']));
+      expect((await readKeys()).filter((key) => key.includes(':gone:'))).toEqual([]);
+      expect((await records()).filter((key) => key.includes(':acme:'))).toHaveLength(2);
+      expect([...app.blink.states(), ...app.blnk.states()].filter((state) => state.tenant === 'gone')).toEqual([]);
+      await expect(app.blnk.getToken('gone')).rejects.toBeInstanceOf(UnknownTenantError);
+      expect(events.filter((event) => event.type === 'tenant.removed').map((event) => event.provider)).toEqual(['blink', 'blnk']);
+      expect(sandbox.blnk.counters.invalidGrant).toBe(0);
+    });
+  });
+
+  it('picks a changed and then a removed resolveTenant result up by itself on two instances', async () => {
+    const database = new Map<string, TenantConfig | 'broken' | 'invalid'>([['dyn', { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: sandbox.blink.url } }]]);
+    const resolveTenant = async (tenant: string) => {
+      const row = database.get(tenant);
+      if (row === 'broken') throw new Error('database unavailable');
+      return row === 'invalid' ? ({ blink: { apiKey: 'k' } } as TenantConfig) : row;
+    };
+    const instances = [];
+    for (let i = 0; i < 2; i += 1) {
+      instances.push(await start(() => ({ tenants: {}, resolveTenant, resolveTenantTtlMs: 1_000, store: new FileTokenStore({ directory }) })));
+    }
+    const events = instances.map(recordEvents);
+    for (const instance of instances) await instance.blink.getToken('dyn');
+
+    // A database that fails, or holds a broken row, for a while: the tenant keeps working with what it had.
+    database.set('dyn', 'broken');
+    await sleep(1_300);
+    database.set('dyn', 'invalid');
+    await sleep(1_300);
+    for (const instance of instances) await instance.blink.forceRenewal('dyn');
+
+    sandbox.blink.addAccount(ROTATED_BLINK);
+    database.set('dyn', { blink: { apiKey: ROTATED_BLINK.apiKey, secretKey: ROTATED_BLINK.secretKey, baseUrl: sandbox.blink.url } });
+    await eventually(() => events.every((seen) => seen.some((event) => event.type === 'tenant.updated')), 150, 20);
+    sandbox.blink.removeAccount(DEFAULT_BLINK_ACCOUNT.apiKey);
+    for (const instance of instances) await instance.blink.forceRenewal('dyn'); // only the new pair works now
+    expect(sandbox.blink.counters.rejectedTokenCalls).toBe(0);
+
+    database.delete('dyn');
+    await eventually(() => events.every((seen) => seen.some((event) => event.type === 'tenant.removed')), 150, 20);
+    for (const instance of instances) await expect(instance.blink.getToken('dyn')).rejects.toBeInstanceOf(UnknownTenantError);
+    expect(storedKeys(directory).filter((key) => key.includes(':dyn:'))).toEqual([]);
+    expect(events.map((seen) => seen.filter((event) => event.type.startsWith('tenant.')).map((event) => `${event.type} ${event.source}`))).toEqual([
+      ['tenant.added resolver', 'tenant.updated resolver', 'tenant.removed resolver'],
+      ['tenant.added resolver', 'tenant.updated resolver', 'tenant.removed resolver'],
+    ]);
+  });
+});
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+/** The store keys a file store holds: every record file names its key. */
+function storedKeys(directory: string): string[] {
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => (JSON.parse(readFileSync(path.join(directory, name), 'utf8')) as { key: string }).key);
+}
+
+/** Every key in the Redis server, read with SCAN (lock keys included). */
+async function redisKeys(port: number): Promise<string[]> {
+  const client = new Redis({ port, host: '127.0.0.1' });
+  try {
+    const keys: string[] = [];
+    let cursor = '0';
+    for (let round = 0; round < 1_000; round += 1) {
+      const [next, batch] = await client.scan(cursor, 'COUNT', 1_000);
+      keys.push(...batch);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    return keys;
+  } finally {
+    client.disconnect();
+  }
+}
