@@ -9,12 +9,16 @@ module.exports = {
   ...base,
   // Left out, to keep CI within its time budget: the packed-package suite, whose apps run as child processes on
   // the repository's own NestJS 12 whatever this run maps (NestJS 11 apps with the tarball: test/consumers/
-  // nest11-cjs), and the several-instances-on-Redis suite, whose main test runs instances as child processes on
-  // NestJS 12 too and whose store semantics do not depend on the NestJS major.
+  // nest11-cjs); the several-instances-on-Redis suite, whose main test runs instances as child processes on
+  // NestJS 12 too; and suites that exercise store semantics, load and URL parsing, which do not depend on the
+  // NestJS major (the module, its providers and the scheduler are covered here by every other suite).
   testPathIgnorePatterns: [
     ...base.testPathIgnorePatterns,
     '<rootDir>/test/redis-instances.integration.spec.ts',
     '<rootDir>/test/package.integration.spec.ts',
+    '<rootDir>/test/tenant-changes.integration.spec.ts',
+    '<rootDir>/test/onboarding.integration.spec.ts',
+    '<rootDir>/test/credential-target.property.spec.ts',
   ],
   extensionsToTreatAsEsm: [],
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: false }] },
