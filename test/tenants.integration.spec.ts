@@ -1,4 +1,4 @@
-import { NoTenantError, PaymentsAuthConfigError, ReauthorizationRequiredError, TenantConfig, UnknownTenantError } from 'nestjs-payments-auth';
+import { NoTenantError, PaymentsAuthConfigError, PaymentsAuthTenants, ReauthorizationRequiredError, TenantConfig, UnknownTenantError } from 'nestjs-payments-auth';
 import { BlinkSandboxAccount, DEFAULT_BLINK_ACCOUNT } from '@app/sandbox';
 import { jwtDecode } from 'jwt-decode';
 import { PaymentsAuthFixture, acmeTenant, blnkTenantWithNewGrant } from './support/payments-auth.fixture';
@@ -103,5 +103,21 @@ describe('tenants', () => {
     await expect(fixture.blink.getToken('../../etc')).rejects.toBeInstanceOf(UnknownTenantError);
     expect(calls).toEqual(['from-db', 'bad-row', 'ghost']);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
+  });
+
+  it('validates a runtime change exactly as bootstrap does, and a refused change changes nothing', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    const { sandbox } = fixture;
+    const tenants = fixture.app.get(PaymentsAuthTenants);
+    const token = await fixture.blink.getToken('acme');
+    const refused = await tenants.set('acme', { blink: { apiKey: '', secretKey: 'x', baseUrl: 'http://blink.example' } } as TenantConfig).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PaymentsAuthConfigError);
+    expect((refused as PaymentsAuthConfigError).issues.map((issue) => issue.path)).toEqual(['tenants.acme.blink.apiKey', 'tenants.acme.blink.baseUrl']);
+    await expect(tenants.set('bad id!', acmeTenant(sandbox))).rejects.toBeInstanceOf(PaymentsAuthConfigError);
+    expect(await fixture.blink.getToken('acme')).toBe(token);
+    expect(await tenants.set('acme', acmeTenant(sandbox))).toBe('unchanged');
+    expect(await tenants.set('initech', blnkTenantWithNewGrant(sandbox))).toBe('added');
+    await fixture.blnk.getToken('initech');
+    expect(tenants.has('initech')).toBe(true);
   });
 });
