@@ -7,11 +7,14 @@ const base = require('./jest.config');
 
 module.exports = {
   ...base,
-  // Left out, to keep CI within its time budget: the packed-package suite, whose apps run as child processes on
+  // Only the suites that run the library inside a Nest application (module, providers, lifecycle, scheduler,
+  // HTTP), which is what differs between majors; the unit specs in libs/ and apps/ never load NestJS. Left
+  // out too, to keep CI within its time budget: the packed-package suite, whose apps run as child processes on
   // the repository's own NestJS 12 whatever this run maps (NestJS 11 apps with the tarball: test/consumers/
   // nest11-cjs); the several-instances-on-Redis suite, whose main test runs instances as child processes on
-  // NestJS 12 too; and suites that exercise store semantics, load and URL parsing, which do not depend on the
-  // NestJS major (the module, its providers and the scheduler are covered here by every other suite).
+  // NestJS 12 too; and suites about store semantics, provider faults, load and URL parsing, whose Nest wiring
+  // is the same as in the suites kept.
+  roots: ['<rootDir>/test'],
   testPathIgnorePatterns: [
     ...base.testPathIgnorePatterns,
     '<rootDir>/test/redis-instances.integration.spec.ts',
@@ -19,6 +22,10 @@ module.exports = {
     '<rootDir>/test/tenant-changes.integration.spec.ts',
     '<rootDir>/test/onboarding.integration.spec.ts',
     '<rootDir>/test/credential-target.property.spec.ts',
+    '<rootDir>/test/hostile-provider.integration.spec.ts',
+    '<rootDir>/test/token-failures.integration.spec.ts',
+    '<rootDir>/test/rotation-safety.integration.spec.ts',
+    '<rootDir>/test/durable-store.integration.spec.ts',
   ],
   extensionsToTreatAsEsm: [],
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: false }] },

@@ -16,6 +16,7 @@ import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CLIENT, Sandbox, startSandbox } from '@app/sandbox';
 import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
 import { RedisServer, startRedis } from './support/redis.server';
+import { fileStoreKeys, redisKeys } from './support/store-keys';
 
 const REDIRECT_URI = 'https://app.example/blnk/callback';
 /** A new Redis store holds rotating refreshes for max(4 s, tokenCallTimeoutMs + 1 s): keep it at 4 s. */
@@ -40,6 +41,8 @@ interface StoreKind {
   name: string;
   /** One store per app instance, all on the same shared data. */
   open(): TokenStore;
+  /** Every key the shared data holds, read from the store's own files or server. */
+  keys(): Promise<string[]>;
 }
 
 describe('onboarding a Blnk tenant (authorization code with state and PKCE, across replicas)', () => {
@@ -69,10 +72,11 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
   });
 
   const kinds: StoreKind[] = [
-    { name: 'a file store', open: () => new FileTokenStore({ directory }) },
+    { name: 'a file store', open: () => new FileTokenStore({ directory }), keys: async () => fileStoreKeys(directory) },
     {
       name: 'a Redis store',
       open: () => new RedisTokenStore({ connection: { host: '127.0.0.1', port: redis.port }, prefix: `onboarding-${path.basename(directory)}` }),
+      keys: () => redisKeys(redis.port, `onboarding-${path.basename(directory)}:*`),
     },
   ];
 
@@ -133,15 +137,16 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
     });
 
     it('refuses every bad callback with a typed error and changes nothing; the real callback still completes', async () => {
-      const store = kind.open();
       const first = await replica(kind.open());
-      const second = await replica(store);
+      const second = await replica(kind.open());
       const request = await first.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI });
       const callback = await consent(request.url);
       const forgedState = `initech~${'A'.repeat(43)}`;
 
       const cases: Array<[string, BlnkAuthorizationCallback, Parameters<typeof second.blnk.completeAuthorization>[1]]> = [
         ['forged state', { ...callback, state: forgedState }, {}],
+        ['state naming an unknown tenant', { ...callback, state: `nobody~${'A'.repeat(43)}` }, {}],
+        ['state naming a static-key tenant', { ...callback, state: `keyed~${'A'.repeat(43)}` }, {}],
         ['no state', { code: callback.code }, {}],
         ['malformed state', { ...callback, state: 'initech' }, {}],
         ['repeated state', { ...callback, state: [callback.state, callback.state] }, {}],
@@ -153,6 +158,8 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
       for (const [name, bad, expected] of cases) outcomes.push([name, await refusal(second.blnk.completeAuthorization(bad, expected))]);
       expect(outcomes).toEqual([
         ['forged state', 'unknown-state'],
+        ['state naming an unknown tenant', 'unknown-state'],
+        ['state naming a static-key tenant', 'unknown-state'],
         ['no state', 'unknown-state'],
         ['malformed state', 'unknown-state'],
         ['repeated state', 'unknown-state'],
@@ -163,6 +170,7 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
       // Nothing happened: no token call, no token, nothing stored for the tenant's grant.
       expect(sandbox.blnk.counters.tokenCalls).toBe(0);
       expect(second.blnk.states().filter((state) => state.tenant === 'initech' && state.state === 'valid')).toEqual([]);
+      expect((await kind.keys()).filter((key) => key.includes('blnk:initech:') && !key.endsWith(':authorization'))).toEqual([]);
 
       const done = await second.blnk.completeAuthorization(callback, { tenant: 'initech', redirectUri: REDIRECT_URI });
       expect(done.tenant).toBe('initech');

@@ -76,8 +76,8 @@ describe('Blnk rotation under faults: worker processes against a provider that r
   });
 
   describe.each([
+    // Staggered starts are covered by the four-process case (CI's time budget leaves out the two-process one).
     { processes: 2, staggerMs: 0 },
-    { processes: 2, staggerMs: 1_500 },
     { processes: 4, staggerMs: 0 },
     { processes: 4, staggerMs: 1_000 },
   ])('the default store (no store option), $processes processes, started $staggerMs ms apart', ({ processes, staggerMs }) => {
@@ -209,7 +209,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       await Promise.all([start(env), start(env), start(env)]);
       await waitFor(() => sandbox.blnk.counters.tokenIssued >= 1 || undefined, 20_000);
       const takeoversMs: number[] = [];
-      for (let round = 0; round < 3; round += 1) {
+      for (let round = 0; round < 2; round += 1) {
         // The holder's call hangs at the provider before it is acted on: killed, it never rotated anything.
         // Injected only while no token call is in flight (checked and injected in one synchronous step): faults
         // are taken on arrival, so a call already under way would be the one killed, and the delay would then

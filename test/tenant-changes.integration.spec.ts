@@ -1,7 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import Redis from 'ioredis';
 import { firstValueFrom } from 'rxjs';
 import {
   FileTokenStore,
@@ -9,6 +8,7 @@ import {
   PaymentsAuthEvents,
   PaymentsAuthTenants,
   PaymentsHttpService,
+  ReauthorizationRequiredError,
   type TenantConfig,
   type TokenStore,
   UnknownTenantError,
@@ -18,6 +18,7 @@ import { type BlinkSandboxAccount, DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, S
 import { PaymentsAuthFixture, acmeTenant, blnkTenantWithNewGrant, eventually, sleep } from './support/payments-auth.fixture';
 import { constantLoad } from './support/constant-load';
 import { RedisServer, startRedis } from './support/redis.server';
+import { fileStoreKeys, redisKeys } from './support/store-keys';
 
 const ROTATED_BLINK: BlinkSandboxAccount = { apiKey: 'acme-api-key-2', secretKey: 'acme-secret-key-2', merchantId: DEFAULT_BLINK_ACCOUNT.merchantId };
 const OTHER_BLINK: BlinkSandboxAccount = { apiKey: 'gone-api-key', secretKey: 'gone-secret-key', merchantId: 4242 };
@@ -98,12 +99,41 @@ describe('tenant changes at runtime', () => {
       { provider: 'blnk', source: 'api' },
     ]);
     // The Blink record of the old key pair (its token carries that pair) is gone from the store.
-    expect(storedKeys(directory).filter((key) => key.startsWith('blink:acme:'))).toHaveLength(1);
+    expect(fileStoreKeys(directory).filter((key) => key.startsWith('blink:acme:'))).toHaveLength(1);
+  });
+
+  it('never sends a seed that did not change with the Blnk client id, and removal deletes the grant of the old client too', async () => {
+    sandbox.blnk.addClient({ clientId: 'acme-client-2', clientSecret: 'acme-client-2-secret' });
+    const app = await start((s) => ({ tenants: { acme: { blnk: acmeTenant(s).blnk } }, store: new FileTokenStore({ directory }) }));
+    const tenants = app.app.get(PaymentsAuthTenants);
+    const token = await app.blnk.getToken('acme'); // spends the seed; the rotated refresh token is in the store
+    const oldClient = acmeTenant(sandbox).blnk as { clientSecret: string; refreshToken: string };
+    await tenants.set('acme', { blnk: { ...oldClient, clientId: 'acme-client-2', clientSecret: 'acme-client-2-secret' } as TenantConfig['blnk'] });
+    expect(await app.blnk.getToken('acme')).toBe(token); // still served until it would be renewed
+    const callsBefore = sandbox.blnk.counters.tokenCalls;
+    await sleep(TOKEN_LIFETIME_SECONDS * 1_000);
+    await expect(app.blnk.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    // Not one token call with the spent seed (the sandbox would have revoked the grant on its reuse).
+    expect(sandbox.blnk.counters.tokenCalls).toBe(callsBefore);
+    expect(sandbox.blnk.counters.invalidGrant).toBe(0);
+    expect(fileStoreKeys(directory).filter((key) => key.startsWith('blnk:acme:'))).toHaveLength(1); // the old client's grant, kept
+
+    await tenants.remove('acme');
+    expect(fileStoreKeys(directory).filter((key) => key.startsWith('blnk:acme:'))).toEqual([]);
+  });
+
+  it('lifts a refusal of the old credentials when they are replaced, without a forced renewal', async () => {
+    const app = await start((s) => ({ tenants: { acme: { blnk: { ...acmeTenant(s).blnk, clientSecret: 'a-stale-secret' } as TenantConfig['blnk'] } } }));
+    await expect(app.blnk.getToken('acme')).rejects.toMatchObject({ providerErrorCode: 'invalid_client' });
+    await expect(app.blnk.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError); // latched: no call
+    expect(sandbox.blnk.counters.tokenCalls).toBe(1);
+    await app.app.get(PaymentsAuthTenants).set('acme', { blnk: acmeTenant(sandbox).blnk });
+    expect(await app.blnk.getToken('acme')).toMatch(/^blnk_at_/);
   });
 
   describe.each([
-    ['a file store', () => new FileTokenStore({ directory }), async () => storedKeys(directory)],
-    ['a Redis store', () => new RedisTokenStore({ connection: { host: '127.0.0.1', port: redis.port }, prefix: 'removal' }), async () => redisKeys(redis.port)],
+    ['a file store', () => new FileTokenStore({ directory }), async () => fileStoreKeys(directory)],
+    ['a Redis store', () => new RedisTokenStore({ connection: { host: '127.0.0.1', port: redis.port }, prefix: 'removal' }), () => redisKeys(redis.port)],
   ] as Array<[string, () => TokenStore, () => Promise<string[]>]>)('removing a tenant under load, on %s', (_name, openStore, readKeys) => {
     it('stops its renewals, deletes all it stored, and later calls get UnknownTenantError', async () => {
       sandbox.blink.addAccount(OTHER_BLINK);
@@ -170,7 +200,7 @@ describe('tenant changes at runtime', () => {
     database.delete('dyn');
     await eventually(() => events.every((seen) => seen.some((event) => event.type === 'tenant.removed')), 150, 20);
     for (const instance of instances) await expect(instance.blink.getToken('dyn')).rejects.toBeInstanceOf(UnknownTenantError);
-    expect(storedKeys(directory).filter((key) => key.includes(':dyn:'))).toEqual([]);
+    expect(fileStoreKeys(directory).filter((key) => key.includes(':dyn:'))).toEqual([]);
     expect(events.map((seen) => seen.filter((event) => event.type.startsWith('tenant.')).map((event) => `${event.type} ${event.source}`))).toEqual([
       ['tenant.added resolver', 'tenant.updated resolver', 'tenant.removed resolver'],
       ['tenant.added resolver', 'tenant.updated resolver', 'tenant.removed resolver'],
@@ -185,28 +215,3 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis.stop();
 });
-
-/** The store keys a file store holds: every record file names its key. */
-function storedKeys(directory: string): string[] {
-  return readdirSync(directory)
-    .filter((name) => name.endsWith('.json'))
-    .map((name) => (JSON.parse(readFileSync(path.join(directory, name), 'utf8')) as { key: string }).key);
-}
-
-/** Every key in the Redis server, read with SCAN (lock keys included). */
-async function redisKeys(port: number): Promise<string[]> {
-  const client = new Redis({ port, host: '127.0.0.1' });
-  try {
-    const keys: string[] = [];
-    let cursor = '0';
-    for (let round = 0; round < 1_000; round += 1) {
-      const [next, batch] = await client.scan(cursor, 'COUNT', 1_000);
-      keys.push(...batch);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-    return keys;
-  } finally {
-    client.disconnect();
-  }
-}

@@ -25,7 +25,7 @@ export function newCaptureFile(): string {
  */
 export const LEAK_PATTERNS: readonly RegExp[] = [
   /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/,
-  /blnk_(?:at|rt)_[A-Za-z0-9_-]{6,}/,
+  /blnk_(?:at|rt|ac)_[A-Za-z0-9_-]{6,}/,
   /TOPSECRET/,
   // The marker in base64 / base64url at each of its three alignments inside a longer encoded text (a Basic
   // header value, say), and in hex: an echoed, encoded secret must not slip past the scan.

@@ -58,6 +58,12 @@ export class PendingWrite {
     this.done = true;
   }
 
+  /** Stops retrying and waits for an attempt already under way, so that nothing is written after this resolves. */
+  async stop(): Promise<void> {
+    this.cancel();
+    await this.attempt;
+  }
+
   private scheduleRetry(): void {
     this.timer = setTimeout(() => {
       void this.flush().then((landed) => {

@@ -87,7 +87,7 @@ export class SharedRecords {
   async discard(key: string): Promise<void> {
     const activity = this.activity.get(key);
     if (activity === undefined) return;
-    activity.pending?.cancel();
+    await activity.pending?.stop();
     this.clearPending(activity);
     await this.settle(key, activity);
   }

@@ -22,6 +22,11 @@ export type TenantChangeListener = (tenant: string, next: ValidatedTenantConfig 
 
 /** Resolver results looked up again at once, at most. */
 const MAX_CONCURRENT_REFRESHES = 8;
+/** A background lookup that takes longer counts as failed (the configuration in use is kept). */
+const REFRESH_TIMEOUT_MS = 30_000;
+/** An "unknown" answer is asked again this much later before the tenant is removed: one lagging replica of the
+ * app's database must not delete a grant. */
+const REMOVAL_CONFIRMATION_MS = 1_000;
 /** How often the registry looks for resolver results past their TTL. */
 const MAX_REFRESH_SWEEP_MS = 1_000;
 
@@ -41,6 +46,11 @@ export class TenantRegistry implements OnModuleDestroy {
   private readonly resolvedAt = new Map<string, number>();
   private readonly resolving = new Map<string, Promise<ValidatedTenantConfig>>();
   private readonly refreshing = new Set<string>();
+  /** Tenants the resolver once answered "unknown" for, and when to ask again before removing them. */
+  private readonly confirming = new Map<string, number>();
+  /** Changes to one tenant run one after another: a set during a removal waits for it. */
+  private readonly changes = new Map<string, Promise<unknown>>();
+  private stopped = false;
   private readonly listeners: TenantChangeListener[] = [];
   /** Every provider base URL in use, kept as tenants arrive: asking must not walk every tenant. */
   private readonly baseUrls = new Set<string>([DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL]);
@@ -91,10 +101,52 @@ export class TenantRegistry implements OnModuleDestroy {
    * tenant set here is no longer looked up through `resolveTenant`.
    */
   async set(tenant: string, raw: unknown, source: TenantChangeSource): Promise<'added' | 'updated' | 'unchanged'> {
-    return this.apply(tenant, validated(tenant, raw), source);
+    const config = validated(tenant, raw);
+    return this.inOrder(tenant, () => this.apply(tenant, config, source));
+  }
+
+  /**
+   * Forgets a tenant: renewals stop and its stored records are deleted before this resolves. When a store
+   * deletion fails, the tenant is known again (with its configuration) and the error is thrown: try again.
+   */
+  remove(tenant: string, source: TenantChangeSource): Promise<boolean> {
+    return this.inOrder(tenant, async () => {
+      this.resolving.delete(tenant);
+      this.confirming.delete(tenant);
+      const previous = this.known.get(tenant);
+      if (previous === undefined) return false;
+      const resolvedAt = this.resolvedAt.get(tenant);
+      this.resolvedAt.delete(tenant);
+      this.known.delete(tenant); // first: from now on no call finds it
+      try {
+        await Promise.all(this.listeners.map((listener) => listener(tenant, undefined, previous)));
+      } catch (error) {
+        this.known.set(tenant, previous);
+        if (resolvedAt !== undefined) this.resolvedAt.set(tenant, resolvedAt);
+        throw error;
+      }
+      this.report('tenant.removed', tenant, providersOf(previous), source);
+      return true;
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    clearInterval(this.sweep);
+  }
+
+  private inOrder<T>(tenant: string, change: () => Promise<T>): Promise<T> {
+    const previous = this.changes.get(tenant) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(change);
+    const settled = run.catch(() => undefined).finally(() => {
+      if (this.changes.get(tenant) === settled) this.changes.delete(tenant);
+    });
+    this.changes.set(tenant, settled);
+    return run;
   }
 
   private async apply(tenant: string, config: ValidatedTenantConfig, source: TenantChangeSource): Promise<'added' | 'updated' | 'unchanged'> {
+    this.confirming.delete(tenant);
     if (source === 'api') {
       this.resolvedAt.delete(tenant);
       this.resolving.delete(tenant); // a lookup under way must not overwrite this
@@ -112,22 +164,6 @@ export class TenantRegistry implements OnModuleDestroy {
     return 'updated';
   }
 
-  /** Forgets a tenant: renewals stop and its stored records are deleted before this resolves. */
-  async remove(tenant: string, source: TenantChangeSource): Promise<boolean> {
-    this.resolving.delete(tenant);
-    this.resolvedAt.delete(tenant);
-    const previous = this.known.get(tenant);
-    if (previous === undefined) return false;
-    this.known.delete(tenant);
-    await Promise.all(this.listeners.map((listener) => listener(tenant, undefined, previous)));
-    this.report('tenant.removed', tenant, providersOf(previous), source);
-    return true;
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.sweep);
-  }
-
   private resolve(tenant: string): Promise<ValidatedTenantConfig> {
     const resolveTenant = this.options.resolveTenant;
     // An id outside the safe alphabet never reaches the user's resolver (it may build a query from it).
@@ -137,13 +173,16 @@ export class TenantRegistry implements OnModuleDestroy {
     let pending = this.resolving.get(tenant);
     if (pending === undefined) {
       const lookup: Promise<ValidatedTenantConfig> = resolveTenant(tenant).then(async (raw) => {
-        // Set or removed through the API meanwhile: that decision stands.
-        if (this.resolving.get(tenant) !== lookup) return this.getOrThrow(tenant);
-        if (raw === undefined || raw === null) throw new UnknownTenantError(tenant);
-        const config = validated(tenant, raw);
-        this.resolvedAt.set(tenant, Date.now());
-        await this.apply(tenant, config, 'resolver');
-        return config;
+        const config = raw === undefined || raw === null ? undefined : validated(tenant, raw);
+        const admitted = await this.inOrder(tenant, async () => {
+          if (this.resolving.get(tenant) !== lookup) return undefined; // set or removed through the API meanwhile
+          if (config === undefined) throw new UnknownTenantError(tenant);
+          this.resolvedAt.set(tenant, Date.now());
+          await this.apply(tenant, config, 'resolver');
+          return config;
+        });
+        // Outside the tenant's queue: looking it up again may itself need the queue.
+        return admitted ?? this.getOrThrow(tenant);
       });
       pending = lookup.finally(() => {
         if (this.resolving.get(tenant) === lookup) this.resolving.delete(tenant);
@@ -155,7 +194,13 @@ export class TenantRegistry implements OnModuleDestroy {
 
   /** Looks up again, in the background, the resolver results older than the TTL, oldest first. */
   private refreshDue(): void {
-    const dueBefore = Date.now() - this.options.resolveTenantTtlMs;
+    const now = Date.now();
+    for (const [tenant, askAt] of this.confirming) {
+      if (askAt > now || this.refreshing.size >= MAX_CONCURRENT_REFRESHES || this.refreshing.has(tenant)) continue;
+      this.refreshing.add(tenant);
+      void this.refresh(tenant).finally(() => this.refreshing.delete(tenant));
+    }
+    const dueBefore = now - this.options.resolveTenantTtlMs;
     for (const [tenant, at] of this.resolvedAt) {
       if (at > dueBefore || this.refreshing.size >= MAX_CONCURRENT_REFRESHES) return;
       if (this.refreshing.has(tenant)) continue;
@@ -172,21 +217,25 @@ export class TenantRegistry implements OnModuleDestroy {
     const before = this.known.get(tenant);
     this.resolvedAt.delete(tenant);
     this.resolvedAt.set(tenant, Date.now()); // to the back of the queue, whatever the outcome
+    // Removal takes two "unknown" answers in a row; any other answer starts the count again.
+    const secondUnknown = this.confirming.delete(tenant);
     let raw: unknown;
     try {
-      raw = await (this.options.resolveTenant as NonNullable<ValidatedOptions['resolveTenant']>)(tenant);
+      raw = await withTimeout((this.options.resolveTenant as NonNullable<ValidatedOptions['resolveTenant']>)(tenant), REFRESH_TIMEOUT_MS);
     } catch (error) {
       this.logger.warn(`resolveTenant failed for tenant '${tenant}' (${describeError(error)}); keeping its configuration`);
       return;
     }
-    // Changed through the API meanwhile, or no longer a resolver tenant: that decision stands.
-    if (this.known.get(tenant) !== before || !this.resolvedAt.has(tenant)) return;
-    try {
-      if (raw === undefined || raw === null) await this.remove(tenant, 'resolver');
-      else await this.set(tenant, raw, 'resolver');
-    } catch (error) {
-      this.logger.warn(`resolveTenant returned a configuration for tenant '${tenant}' that is not valid (${describeError(error)}); keeping the one in use`);
+    // Shutting down, changed through the API meanwhile, or no longer a resolver tenant: that decision stands.
+    if (this.stopped || this.known.get(tenant) !== before || !this.resolvedAt.has(tenant)) return;
+    if (raw === undefined || raw === null) {
+      if (!secondUnknown) this.confirming.set(tenant, Date.now() + REMOVAL_CONFIRMATION_MS);
+      else await this.remove(tenant, 'resolver').catch((error: unknown) => this.logger.warn(`removing tenant '${tenant}' failed (${describeError(error)}); it stays known`));
+      return;
     }
+    await this.set(tenant, raw, 'resolver').catch((error: unknown) => {
+      this.logger.warn(`resolveTenant returned a configuration for tenant '${tenant}' that is not valid (${describeError(error)}); keeping the one in use`);
+    });
   }
 
   private report(type: 'tenant.added' | 'tenant.updated' | 'tenant.removed', tenant: string, providers: ProviderName[], source: TenantChangeSource): void {
@@ -215,3 +264,11 @@ const providersOf = (config: ValidatedTenantConfig): ProviderName[] => PROVIDERS
 /** The providers whose configuration an update added, changed or dropped. */
 const changedProviders = (previous: ValidatedTenantConfig, next: ValidatedTenantConfig): ProviderName[] =>
   PROVIDERS.filter((provider) => !isDeepStrictEqual(previous[provider], next[provider]));
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('resolveTenant timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

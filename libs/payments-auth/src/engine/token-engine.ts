@@ -58,8 +58,14 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   private readonly entries = new Map<string, TokenEntry<TConfig>>();
   private readonly coordinator: StoreCoordinator;
   private readonly recorder: TokenCallRecorder;
-  /** Tenants whose removal is under way: nothing may create an entry (and write a record) for them meanwhile. */
-  private readonly removing = new Set<string>();
+  /** Entries replaced or removed: their flights end, nothing new starts on them (a WeakSet: no per-entry field). */
+  private readonly retired = new WeakSet<TokenEntry<TConfig>>();
+  /** Entries whose credentials changed while the configured seed stayed: it was issued to the old ones. */
+  private readonly seedNotFor = new WeakSet<TokenEntry<TConfig>>();
+  /** Rotating protocols: store keys of a tenant's earlier credentials, kept (a grant) until the tenant is removed. */
+  private readonly formerKeys = new Map<string, string[]>();
+  /** The registry's current configuration of a tenant; set by the facade, absent in engine unit tests. */
+  private currentConfig?: (tenant: string) => TConfig | undefined;
   private stopping = false;
 
   constructor(
@@ -78,6 +84,14 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   }
 
   /**
+   * From now on an entry is only ever made with the tenant's current configuration: a caller may hold one it
+   * read an await ago, before the tenant was re-keyed or removed.
+   */
+  followConfiguration(currentConfig: (tenant: string) => TConfig | undefined): void {
+    this.currentConfig = currentConfig;
+  }
+
+  /**
    * The hottest path: the tenant's fresh cached token, or undefined. The registry tells the engine of every
    * change to a tenant (replaceConfig, remove) as it happens, so the entry is trusted without a registry lookup.
    */
@@ -92,7 +106,12 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
 
   /** The hot path: a cached, fresh token costs one Map lookup and one comparison. */
   getToken(tenant: string, config: TConfig): Promise<string> {
-    const entry = this.entryFor(tenant, config);
+    let entry: TokenEntry<TConfig>;
+    try {
+      entry = this.entryFor(tenant, config);
+    } catch (error) {
+      return Promise.reject(error); // a tenant removed since the caller looked it up: a rejection, as ever
+    }
     const now = Date.now();
     entry.lastUsedAt = now;
     const token = entry.token;
@@ -153,11 +172,14 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   }
 
   /**
-   * The tenant's credentials changed. With the same store key (a rotated secret) the entry keeps its token and
-   * the next token call uses the new credentials. With a new key (another key id, client id or base URL), the
-   * token of the old credentials is still served until it would be renewed, and that renewal starts from the
-   * new key's record: no refresh token crosses credentials. A record of a provider without refresh tokens is
-   * deleted under its old key (a Blink token carries its key pair's secret); a Blnk grant is kept.
+   * The tenant's credentials changed. With the same store key (a rotated secret) the entry keeps its token, the
+   * next token call uses the new credentials, and a refusal of the old ones seen here no longer holds (a grant
+   * refused with invalid_grant does: it is marked in the store). With a new key (another key id, client id or
+   * base URL), the token of the old credentials is still served until it would be renewed, and that renewal
+   * starts from the new key's record: no refresh token crosses credentials, and a configured seed that did not
+   * change with them is never sent (it was issued to the old ones). A record of a provider without refresh
+   * tokens is deleted under its old key (a Blink token carries its key pair's secret); a Blnk grant is kept
+   * until the tenant is removed.
    */
   async replaceConfig(tenant: string, config: TConfig): Promise<void> {
     const entry = this.entries.get(tenant);
@@ -165,33 +187,39 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     const storeKey = this.storeKeyOf(tenant, config);
     if (storeKey === entry.storeKey) {
       entry.config = config;
+      if (entry.reauthorizationError?.providerErrorCode !== 'invalid_grant') entry.reauthorizationError = undefined;
+      entry.gate = undefined;
       return;
     }
     const next = newTokenEntry(tenant, config, storeKey);
     next.lastUsedAt = entry.lastUsedAt;
+    const seed = this.protocol.seedRefreshToken?.(config);
+    if (seed !== undefined && seed === this.protocol.seedRefreshToken?.(entry.config)) this.seedNotFor.add(next);
     this.entries.set(tenant, next);
-    entry.renewal?.cancel();
     const token = entry.token;
     if (token !== undefined && token.expiresAt > Date.now() && token.reauthorizationRequired === undefined) {
       // Version 0: any record already stored under the new key (another instance renewed) wins over it.
       this.adopt(next, { accessToken: token.accessToken, expiresAt: token.expiresAt, issuedAt: token.issuedAt, version: 0, details: token.details });
     }
-    if (!this.protocol.rotatesRefreshTokens) await this.retire(entry);
+    if (this.protocol.rotatesRefreshTokens) {
+      this.formerKeys.set(tenant, [...(this.formerKeys.get(tenant) ?? []), entry.storeKey]);
+      await this.retire(entry, false);
+    } else {
+      // Best effort: the old record holds a token that expires soon, and a store hiccup must not undo a rotation.
+      await this.retire(entry, true).catch(() => undefined);
+    }
   }
 
   /**
-   * The tenant was removed: renewals stop, a token call under way finishes, then its record (Blnk's refresh
-   * token with it) is deleted from the store. Calls meanwhile get UnknownTenantError.
+   * The tenant was removed: renewals stop, a token call under way finishes, then its records (Blnk's refresh
+   * token with them, also under credentials it had earlier in this process) are deleted from the store.
    */
   async remove(tenant: string, config: TConfig): Promise<void> {
     const entry = this.entries.get(tenant) ?? newTokenEntry(tenant, config, this.storeKeyOf(tenant, config));
-    this.entries.delete(tenant);
-    this.removing.add(tenant);
-    try {
-      await this.retire(entry);
-    } finally {
-      this.removing.delete(tenant);
-    }
+    if (this.entries.get(tenant) === entry) this.entries.delete(tenant);
+    await this.retire(entry, true);
+    for (const storeKey of this.formerKeys.get(tenant) ?? []) await this.coordinator.delete({ tenant, storeKey });
+    this.formerKeys.delete(tenant);
   }
 
   /** Called by the scheduler. Never throws: failures are recorded, evented and rescheduled with backoff. */
@@ -246,6 +274,11 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   }
 
   private acquire(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
+    if (this.retired.has(entry)) {
+      // Replaced or removed meanwhile (a caller queued behind its flight): the tenant's current entry, if any.
+      const live = this.entries.get(entry.tenant);
+      return live === undefined || this.retired.has(live) ? Promise.reject(new UnknownTenantError(entry.tenant)) : this.acquire(live, mode);
+    }
     if (entry.invalidating !== undefined) return entry.invalidating.then(() => this.acquire(entry, mode));
     if (entry.inFlight !== undefined) {
       // A code exchange must really happen, so it queues behind the flight; everything else joins it.
@@ -336,6 +369,12 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     }
     if (lease !== undefined && this.protocol.rotatesRefreshTokens && !(await lease.confirm())) {
       throw new LeaseLostBeforeCallError(this.details(entry), 'lock', 'the renewal lease was lost before the token call');
+    }
+    if (mode.kind !== 'exchange' && current?.refreshToken === undefined && this.seedNotFor.has(entry)) {
+      throw new ReauthorizationRequiredError(
+        this.details(entry),
+        'the credentials changed but the configured refreshToken did not: it was issued to the old ones and is not sent; authorize the tenant again',
+      );
     }
     // Checked again once the token call has a socket: it may have waited in the connection pool's queue.
     const beforeSend = async (): Promise<void> => {
@@ -442,12 +481,18 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     }
   }
 
-  /** No renewal, no write after this: waits for the entry's call under way, then deletes its record. */
-  private async retire(entry: TokenEntry<TConfig>): Promise<void> {
+  /**
+   * Nothing new starts on the entry; the calls and writes under way finish (their answers are written), then
+   * its record is deleted when `deleteRecord`.
+   */
+  private async retire(entry: TokenEntry<TConfig>, deleteRecord: boolean): Promise<void> {
+    this.retired.add(entry);
     entry.renewal?.cancel();
-    await Promise.allSettled([entry.inFlight, entry.invalidating]);
+    for (let round = 0; round < 100 && (entry.inFlight !== undefined || entry.invalidating !== undefined); round += 1) {
+      await Promise.allSettled([entry.inFlight, entry.invalidating]);
+    }
     entry.renewal?.cancel(); // the call may have scheduled one as it finished
-    await this.coordinator.delete(entry);
+    if (deleteRecord) await this.coordinator.delete(entry);
   }
 
   private storeKeyOf(tenant: string, config: TConfig): string {
@@ -462,9 +507,11 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   private entryFor(tenant: string, config: TConfig): TokenEntry<TConfig> {
     const existing = this.entries.get(tenant);
     if (existing !== undefined && existing.config === config) return existing;
-    if (this.removing.has(tenant)) throw new UnknownTenantError(tenant);
+    const current = this.currentConfig === undefined ? config : this.currentConfig(tenant);
+    if (current === undefined) throw new UnknownTenantError(tenant); // removed since the caller looked it up
+    if (existing !== undefined && existing.config === current) return existing;
     existing?.renewal?.cancel(); // replaced: its renewal would otherwise run next to the new entry's
-    const entry = newTokenEntry(tenant, config, this.storeKeyOf(tenant, config));
+    const entry = newTokenEntry(tenant, current, this.storeKeyOf(tenant, current));
     this.entries.set(tenant, entry);
     return entry;
   }

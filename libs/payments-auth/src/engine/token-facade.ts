@@ -20,6 +20,10 @@ export class TokenFacade<TConfig extends object> {
     private readonly configOf: (tenantConfig: ValidatedTenantConfig) => TConfig | undefined,
   ) {
     registry.watch((tenant, next, previous) => this.changed(tenant, next, previous));
+    engine.followConfiguration((tenant) => {
+      const known = registry.peek(tenant);
+      return known === undefined ? undefined : configOf(known);
+    });
   }
 
   /** A provider configuration that is gone (tenant removed, provider or OAuth mode dropped) takes its records with it. */

@@ -27,6 +27,8 @@ export interface TokenProtocol<TConfig> {
   readonly rotatesRefreshTokens: boolean;
   /** A non-secret identity of the credentials (key id or client id plus base URL) for the cache fingerprint. */
   credentialIdentity(config: TConfig): string;
+  /** The configured first refresh token, for protocols that have one (Blnk's seed). */
+  seedRefreshToken?(config: TConfig): string | undefined;
   /**
    * Gets a new token. `previous` is the newest stored record (Blnk takes its refresh token from it).
    * `beforeSend` runs right before the request leaves, after any wait for a socket; when it throws, nothing is

@@ -3,9 +3,7 @@ import { AuthorizationError } from '../../errors/authorization.error.js';
 import { safeProviderCode } from '../../observability/redact.js';
 import { describeBaseUrlProblem } from '../../options/provider-base-url.validator.js';
 import type { BlnkOAuthConfig } from './blnk.protocol.js';
-import { describeError } from '../../engine/loggable-error.js';
-import { TokenStoreError } from '../../errors/token-store.error.js';
-import { type PendingAuthorization, PendingAuthorizations, authorizationStoreKey } from './pending-authorizations.js';
+import { type PendingAuthorization, PendingAuthorizations } from './pending-authorizations.js';
 import type { TokenStore } from '../../stores/token-store.interface.js';
 
 /** What `createAuthorizationRequest` needs besides the tenant. */
@@ -63,15 +61,13 @@ export interface AcceptedCallback {
 export class BlnkAuthorizationFlow {
   private readonly pending: PendingAuthorizations;
 
-  constructor(private readonly store: TokenStore) {
+  constructor(store: TokenStore) {
     this.pending = new PendingAuthorizations(store);
   }
 
   /** Deletes every pending request of the tenant (it was removed). */
-  async discard(tenant: string): Promise<void> {
-    await this.store.delete(authorizationStoreKey(tenant)).catch((error: unknown) => {
-      throw new TokenStoreError({ provider: 'blnk', tenant }, 'delete of pending authorizations', describeError(error));
-    });
+  discard(tenant: string): Promise<void> {
+    return this.pending.discard(tenant);
   }
 
   async request(tenant: string, config: BlnkOAuthConfig, options: BlnkAuthorizationRequestOptions): Promise<BlnkAuthorizationRequest> {
@@ -99,8 +95,9 @@ export class BlnkAuthorizationFlow {
     const match = typeof callback?.state === 'string' ? STATE_PATTERN.exec(callback.state) : null;
     if (match === null) throw new AuthorizationError('unknown-state', 'The authorization callback carries no state this library issued');
     const tenant = match[1];
+    // The expected tenant may come from the request (a path parameter): it is not echoed.
     if (expected.tenant !== undefined && expected.tenant !== tenant) {
-      throw new AuthorizationError('tenant-mismatch', `The authorization callback's state belongs to another tenant than '${expected.tenant}'`, { tenant: expected.tenant });
+      throw new AuthorizationError('tenant-mismatch', "The authorization callback's state belongs to another tenant");
     }
     return tenant;
   }

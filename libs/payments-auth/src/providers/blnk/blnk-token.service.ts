@@ -3,7 +3,9 @@ import { TenantRegistry } from '../../engine/tenant-registry.js';
 import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
 import { TokenFacade } from '../../engine/token-facade.js';
 import type { BlnkTokenDetails, TokenSnapshot, TokenState } from '../../engine/token-snapshot.interface.js';
+import { AuthorizationError } from '../../errors/authorization.error.js';
 import { CredentialModeError } from '../../errors/credential-mode.error.js';
+import { UnknownTenantError } from '../../errors/unknown-tenant.error.js';
 import { ProviderNotConfiguredError } from '../../errors/provider-not-configured.error.js';
 import type { ValidatedBlnkConfig } from '../../options/tenant-config.validator.js';
 import type { BlnkAuthHeaders, BlnkCredentialInfo } from '../credential-info.js';
@@ -117,8 +119,16 @@ export class BlnkTokenService {
    */
   async completeAuthorization(callback: BlnkAuthorizationCallback, expected: BlnkAuthorizationExpectation = {}): Promise<BlnkAuthorizationResult> {
     const tenant = this.authorizations.tenantOf(callback, expected);
-    const config = await this.oauthOnly(tenant, 'completeAuthorization', 'only OAuth tenants are authorized', 'getCredentialInfo');
+    // A forged state may name any tenant: whether it exists, or in which mode, is not the caller's to learn.
+    await this.oauthOnly(tenant, 'completeAuthorization', 'only OAuth tenants are authorized', 'getCredentialInfo').catch((error: unknown) => {
+      if (error instanceof UnknownTenantError || error instanceof CredentialModeError || error instanceof ProviderNotConfiguredError) {
+        throw new AuthorizationError('unknown-state', 'The authorization state is unknown or was used already');
+      }
+      throw error;
+    });
     const { code, pending } = await this.authorizations.accept(tenant, callback, expected);
+    // Read again: the tenant may have been re-keyed or removed while the store was read.
+    const config = await this.oauthOnly(tenant, 'completeAuthorization', 'only OAuth tenants are authorized', 'getCredentialInfo');
     const token = await this.exchange(tenant, config, code, pending.redirectUri, pending.codeVerifier);
     this.events.emit({ type: 'authorization.completed', provider: 'blnk', tenant, at: new Date(), expiresAt: new Date(token.expiresAt) });
     return { tenant, token };

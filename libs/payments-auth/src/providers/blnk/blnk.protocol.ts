@@ -35,6 +35,10 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
     return `${config.baseUrl}\n${config.clientId}`;
   }
 
+  seedRefreshToken(config: BlnkOAuthConfig): string | undefined {
+    return config.refreshToken;
+  }
+
   /** Refreshes with the newest refresh token: the stored one, else the configured seed. */
   acquire(config: BlnkOAuthConfig, tenant: string, previous: StoredToken | undefined, beforeSend?: () => Promise<void>): Promise<IssuedToken> {
     const refreshToken = previous?.refreshToken ?? config.refreshToken;

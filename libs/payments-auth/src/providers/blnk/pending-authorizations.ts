@@ -53,10 +53,23 @@ export class PendingAuthorizations {
     });
   }
 
+  /** Deletes the tenant's record, after any change to it under way here. */
+  discard(tenant: string): Promise<void> {
+    return this.queued(tenant, async () => {
+      await this.store.delete(authorizationStoreKey(tenant)).catch((error: unknown) => {
+        throw storeError(tenant, 'delete', error);
+      });
+    });
+  }
+
   /** Serialised per tenant in this process; `next` returns undefined to write nothing. Returns whether it wrote. */
   private change(tenant: string, next: (list: PendingAuthorization[], now: number) => PendingAuthorization[] | undefined): Promise<boolean> {
+    return this.queued(tenant, () => this.write(tenant, next));
+  }
+
+  private queued<T>(tenant: string, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(tenant) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.write(tenant, next));
+    const run = previous.catch(() => undefined).then(work);
     const settled = run.catch(() => undefined).finally(() => {
       if (this.queues.get(tenant) === settled) this.queues.delete(tenant);
     });
@@ -125,6 +138,6 @@ function isPendingAuthorization(value: unknown): value is PendingAuthorization {
   );
 }
 
-function storeError(tenant: string, operation: 'read' | 'write', error: unknown): TokenStoreError {
+function storeError(tenant: string, operation: 'read' | 'write' | 'delete', error: unknown): TokenStoreError {
   return new TokenStoreError({ provider: 'blnk', tenant }, `${operation} of pending authorizations`, describeError(error));
 }

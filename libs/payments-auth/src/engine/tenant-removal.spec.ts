@@ -1,0 +1,90 @@
+import { jest } from '@jest/globals';
+import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
+import { storeKeyFor } from './credential-fingerprint.js';
+import { FakeProtocol, type FakeConfig } from './testing/fake-protocol.js';
+import { recordingObservers } from './testing/recording-observers.js';
+import { SharedMemoryStore } from './testing/shared-memory-store.js';
+import { TimerRenewalQueue } from './testing/timer-renewal-queue.js';
+import { TokenEngine, type TokenEngineSettings } from './token-engine.js';
+
+const settings: TokenEngineSettings = {
+  tokenCallTimeoutMs: 1_000,
+  renewalMarginMs: 10_000,
+  renewalMarginMaxRatio: 0.5,
+  scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 0, spreadFirstRenewal: false, maxConcurrentRenewals: 16 },
+  resilience: { backoffBaseMs: 100, backoffMaxMs: 1_000, circuitFailureThreshold: 3, circuitCooldownMs: 5_000 },
+};
+const before: FakeConfig = { clientId: 'client-1' };
+const after: FakeConfig = { clientId: 'client-2' };
+
+/** The engine as the facade wires it: entries are made only with the configuration the registry has now. */
+function setUp(rotates: boolean) {
+  const observers = recordingObservers();
+  const queue = new TimerRenewalQueue();
+  const protocol = new FakeProtocol('blnk', rotates);
+  const store = new SharedMemoryStore();
+  const engine = new TokenEngine(protocol, store, settings, { events: observers.events, metrics: observers.metrics, scheduler: queue });
+  const registry = new Map<string, FakeConfig>([['acme', before]]);
+  engine.followConfiguration((tenant) => registry.get(tenant));
+  const keyOf = (config: FakeConfig) => storeKeyFor('blnk', 'acme', protocol.credentialIdentity(config));
+  return { observers, queue, protocol, store, engine, registry, keyOf };
+}
+
+describe('TokenEngine: tenants removed or re-keyed while calls are under way', () => {
+  let rig: ReturnType<typeof setUp>;
+
+  afterEach(() => {
+    rig.queue.stop();
+    rig.observers.close();
+    jest.useRealTimers();
+  });
+
+  it('a removal waits for the token call under way, and no record comes back after it', async () => {
+    rig = setUp(true);
+    const { engine, protocol, store, registry, keyOf } = rig;
+    const release = protocol.hold();
+    const caller = engine.getToken('acme', before);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    registry.delete('acme');
+    const removal = engine.remove('acme', before);
+    release();
+    await caller; // the call under way finishes for its caller
+    await removal;
+    expect(await store.get(keyOf(before))).toBeUndefined();
+    expect(engine.cachedToken('acme')).toBeUndefined();
+    await expect(engine.getToken('acme', before)).rejects.toBeInstanceOf(UnknownTenantError);
+    expect(await store.get(keyOf(before))).toBeUndefined();
+  });
+
+  it('a caller that looked the tenant up before its removal gets UnknownTenantError, not a new entry', async () => {
+    rig = setUp(true);
+    const { engine, protocol, registry } = rig;
+    registry.delete('acme');
+    await engine.remove('acme', before);
+    await expect(engine.getToken('acme', before)).rejects.toBeInstanceOf(UnknownTenantError);
+    expect(protocol.calls).toHaveLength(0);
+  });
+
+  it('a caller holding the old configuration after a re-key gets the new entry, and its token call uses the new key', async () => {
+    rig = setUp(false);
+    const { engine, protocol, store, registry, keyOf } = rig;
+    const first = await engine.getToken('acme', before);
+    registry.set('acme', after);
+    await engine.replaceConfig('acme', after);
+    expect(await engine.getToken('acme', before)).toBe(first); // served until it would be renewed
+    await engine.forceRenewal('acme', before);
+    expect(protocol.calls).toHaveLength(2);
+    expect(await store.get(keyOf(after))).toMatchObject({ version: 1 });
+    expect(await store.get(keyOf(before))).toBeUndefined(); // a non-rotating record of the old key is deleted
+  });
+
+  it('never renews from the refresh token of other credentials', async () => {
+    rig = setUp(true);
+    const { engine, protocol, registry } = rig;
+    await engine.getToken('acme', before);
+    registry.set('acme', after);
+    await engine.replaceConfig('acme', after);
+    await engine.forceRenewal('acme', after);
+    expect(protocol.calls[1].previous?.refreshToken).toBeUndefined();
+  });
+});
