@@ -7,6 +7,7 @@ import { coldStampede } from './stampede.bench';
 import { expiryBoundaries } from './expiry-boundary.bench';
 import { scale } from './scale.bench';
 import { scaleOut } from './scale-out.bench';
+import { telemetryOverhead } from './telemetry.bench';
 import { BenchSection, toMarkdown } from './support/report';
 
 const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
   boundaries: expiryBoundaries,
   scale,
   'scale-out': scaleOut,
+  telemetry: telemetryOverhead,
 };
 
 const RESULTS = join(__dirname, 'RESULTS.md');

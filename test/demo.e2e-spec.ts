@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { ConsoleLogger, INestApplication } from '@nestjs/common';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -29,6 +29,31 @@ describe('demo app on the sandbox (e2e)', () => {
   });
 
   const server = () => app.getHttpServer();
+
+  it('starts without a warning, logs JSON lines, and serves /health and Prometheus /metrics', async () => {
+    const lines: string[] = [];
+    class RecordingLogger extends ConsoleLogger {
+      protected override printMessages(messages: unknown[], context?: string, logLevel?: string): void {
+        lines.push(JSON.stringify({ level: logLevel, context, messages }));
+      }
+    }
+    const logger = new RecordingLogger({ json: true });
+    const second = await createDemoApp({ ...sandboxEnv(sandbox), PAYMENTS_AUTH_STORE_DIR: storeDir, DEMO_PUBLIC_URL: 'http://localhost:3999' }, { logger });
+    try {
+      await second.init();
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.filter((line) => /"level":"(warn|error|fatal)"/.test(line))).toEqual([]);
+      const health = await request(second.getHttpServer()).get('/health').expect(200);
+      expect(health.body).toMatchObject({ status: 'ok', info: { 'payments-auth': { status: 'up' } } });
+      await request(second.getHttpServer()).get('/tenants/acme/tokens').expect(200);
+      const scraped = await request(second.getHttpServer()).get('/metrics').expect(200);
+      expect(scraped.text).toMatch(/payments_auth_token_calls(_total)?\{[^}]*payments_auth_provider="blink"[^}]*\} [1-9]/);
+      expect(scraped.text).toMatch(/payments_auth_token_call_duration(_seconds)?_bucket/);
+      expect(scraped.text).not.toMatch(/eyJ|blnk_at_|blnk_rt_|TOPSECRET/);
+    } finally {
+      await second.close();
+    }
+  });
 
   it('needs the sandbox exactly when no credentials are configured', () => {
     expect(needsSandbox({})).toBe(true);

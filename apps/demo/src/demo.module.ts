@@ -1,11 +1,18 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
+import { PaymentsAuthHealthIndicator } from 'nestjs-payments-auth/terminus';
 import { FileTokenStore, PaymentsAuthModule, TenantContextMiddleware } from 'nestjs-payments-auth';
 import { join } from 'node:path';
 import { DemoTenants } from './demo-tenants';
 import { HeaderTenantController } from './header-tenant.controller';
 import { OnboardingController } from './onboarding.controller';
 import { PaymentsController } from './payments.controller';
+import { HealthController } from './operations/health.controller';
+import { MetricsController } from './operations/metrics.controller';
+import { StatusController } from './operations/status.controller';
+import { TenantStatusService } from './operations/tenant-status.service';
 import { loadTenantsFile } from './tenants-file.loader';
 import { TokensController } from './tokens.controller';
 
@@ -41,6 +48,9 @@ export class DemoModule implements NestModule {
       imports: [
         // The environment is passed in (main.ts merges .env, process.env and the sandbox's addresses).
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => env] }),
+        // The library's renewal timer is listed in SchedulerRegistry; TerminusModule serves /health.
+        ScheduleModule.forRoot(),
+        TerminusModule,
         tenantsModule,
         PaymentsAuthModule.forRootAsync({
           isGlobal: true,
@@ -53,7 +63,8 @@ export class DemoModule implements NestModule {
           }),
         }),
       ],
-      controllers: [TokensController, PaymentsController, HeaderTenantController, OnboardingController],
+      controllers: [TokensController, PaymentsController, HeaderTenantController, OnboardingController, StatusController, HealthController, MetricsController],
+      providers: [TenantStatusService, PaymentsAuthHealthIndicator],
     };
   }
 

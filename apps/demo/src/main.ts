@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   let env: DemoEnv = { ...process.env, DEMO_PUBLIC_URL: process.env.DEMO_PUBLIC_URL ?? `http://localhost:${port}` };
 
-  const sandbox = needsSandbox(env) ? await startSandbox() : undefined;
+  // The sandbox's consent page has Allow and Deny buttons, as Blnk's has.
+  const sandbox = needsSandbox(env) ? await startSandbox({ blnk: { consentPage: true } }) : undefined;
   if (sandbox) {
     // A fresh token directory per run: the sandbox's grants live in memory and die with it.
     env = { ...env, ...sandboxEnv(sandbox), PAYMENTS_AUTH_STORE_DIR: mkdtempSync(join(tmpdir(), 'payments-auth-demo-')) };
@@ -28,13 +29,14 @@ async function main(): Promise<void> {
   if (sandbox) app.getHttpServer().on('close', () => void sandbox.close());
   await app.listen(port, '127.0.0.1');
   const base = `http://localhost:${port}`;
-  logger.log(`Demo listening on ${base}. Try:`);
+  logger.log(`Demo listening on ${base}: open it for the tenants' status and onboarding. Or try:`);
   for (const line of [
     `curl ${base}/tenants/acme/tokens`,
     `curl -X POST ${base}/tenants/acme/blink/intents -H 'content-type: application/json' -d '{"amount":1000,"currency":"GBP"}'`,
     `curl ${base}/tenants/acme/blnk/ledgers`,
     `curl -H 'x-tenant-id: globex' ${base}/ledgers`,
-    `open ${base}/tenants/initech/blnk/authorize   (onboards a tenant with no refresh token)`,
+    `curl ${base}/health`,
+    `curl ${base}/metrics`,
   ]) {
     logger.log(`  ${line}`);
   }

@@ -25,6 +25,7 @@ import {
 } from './sandbox.defaults';
 import type { BlnkSandbox, BlnkSandboxClient, BlnkSandboxOptions } from './sandbox.types';
 import { listen } from './server-lifecycle.util';
+import { consentPage } from './consent-page';
 
 const SCOPE = 'data:read data:write proxy:write';
 // Token responses must never be cached (RFC 6749 §5.1); errors get the same headers for simplicity.
@@ -172,32 +173,50 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
     });
   };
 
-  /** Stand-in for the consent screen: approves at once and redirects back with a code, for demo onboarding. */
-  const handleAuthorize = (req: IncomingMessage, res: ServerResponse): void => {
-    const query = requestPath(req).searchParams;
-    const clientId = query.get('client_id') ?? '';
-    const redirectUri = query.get('redirect_uri') ?? '';
+  /**
+   * The authorization endpoint. Without `consentPage` it approves at once and redirects back with a code (for
+   * tests); with it, it shows a consent page whose Allow and Deny buttons post to /oauth/authorize/decision.
+   */
+  const authorize = (params: URLSearchParams, decision: 'ask' | 'allow' | 'deny', res: ServerResponse): void => {
+    const clientId = params.get('client_id') ?? '';
+    const redirectUri = params.get('redirect_uri') ?? '';
     const location = parseRedirectUri(redirectUri);
-    const responseType = query.get('response_type');
+    const responseType = params.get('response_type');
     // Per RFC 6749 §4.1.2.1, never redirect when the client or redirect URI is invalid: answer directly.
     if (!clients.has(clientId) || !location || (responseType !== null && responseType !== 'code')) {
       sendJson(res, 400, { error: 'invalid_request' });
       return;
     }
-    const challenge = query.get('code_challenge') ?? undefined;
-    const challengeMethod = query.get('code_challenge_method');
+    if (decision === 'ask') {
+      sendRaw(res, 200, consentPage(clientId, params), 'text/html; charset=utf-8', { 'Cache-Control': 'no-store' });
+      return;
+    }
+    const challenge = params.get('code_challenge') ?? undefined;
+    const challengeMethod = params.get('code_challenge_method');
     // RFC 7636 §4.2/§4.4.1: S256 only (plain protects nothing), a 43-character base64url digest.
     if (challenge !== undefined && (challengeMethod !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge))) {
       location.searchParams.set('error', 'invalid_request');
       location.searchParams.set('error_description', 'code_challenge_method must be S256 with a SHA-256 challenge');
+    } else if (decision === 'deny') {
+      location.searchParams.set('error', 'access_denied'); // RFC 6749 §4.1.2.1
     } else {
       // The code is bound to the redirect_uri exactly as sent (not URL-normalised): the exchange must repeat it.
       location.searchParams.set('code', grants.issueCode(clientId, redirectUri, Date.now(), challenge));
     }
-    const state = query.get('state');
+    const state = params.get('state');
     if (state !== null) location.searchParams.set('state', state);
     res.writeHead(302, { Location: location.href, 'Cache-Control': 'no-store', 'Content-Length': 0 });
     res.end();
+  };
+
+  const handleAuthorize = (req: IncomingMessage, res: ServerResponse): void =>
+    authorize(requestPath(req).searchParams, options.consentPage ? 'ask' : 'allow', res);
+
+  const handleDecision = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const params = new URLSearchParams(parseForm(await readBody(req)));
+    const decision = params.get('decision');
+    params.delete('decision');
+    authorize(params, decision === 'allow' ? 'allow' : 'deny', res);
   };
 
   const handleDataLedgers = (req: IncomingMessage, res: ServerResponse): void => {
@@ -231,6 +250,7 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
   const routes = new Map<string, { method: string; handle: typeof handleToken }>([
     ['/oauth/token', { method: 'POST', handle: handleToken }],
     ['/oauth/authorize', { method: 'GET', handle: async (req, res) => handleAuthorize(req, res) }],
+    ['/oauth/authorize/decision', { method: 'POST', handle: async (req, res) => handleDecision(req, res) }],
     ['/data/ledgers', { method: 'GET', handle: async (req, res) => handleDataLedgers(req, res) }],
     ['/ledgers', { method: 'GET', handle: async (req, res) => handleCoreLedgers(req, res) }],
   ]);

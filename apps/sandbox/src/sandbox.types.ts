@@ -102,6 +102,8 @@ export interface BlnkSandboxOptions {
   apiKeys?: string[];
   /** Valid Blnk Core `X-Blnk-Key` values; default [DEFAULT_BLNK_CORE_KEY]. */
   coreKeys?: string[];
+  /** /oauth/authorize shows a consent page with Allow and Deny (default: approves at once, for tests). */
+  consentPage?: boolean;
 }
 
 export interface SandboxOptions {
@@ -111,7 +113,7 @@ export interface SandboxOptions {
   blinkPort?: number;
   blnkPort?: number;
   blink?: { accounts?: BlinkSandboxAccount[]; tokenLifetimeSeconds?: number };
-  blnk?: { clients?: BlnkSandboxClient[]; tokenLifetimeSeconds?: number; tokenLatencyMs?: number; apiKeys?: string[]; coreKeys?: string[] };
+  blnk?: { clients?: BlnkSandboxClient[]; tokenLifetimeSeconds?: number; tokenLatencyMs?: number; apiKeys?: string[]; coreKeys?: string[]; consentPage?: boolean };
 }
 
 export interface Sandbox {

@@ -42,18 +42,18 @@ export class TokenCallRecorder {
 
   /** A caller had no usable token and waits for a token call. */
   waiting(): void {
-    this.metrics.increment('waits');
+    this.metrics.waited(this.provider);
   }
 
   /** A call refused at once because the tenant's circuit is open. */
   circuitRejected(): void {
-    this.metrics.increment('circuitRejections');
+    this.metrics.circuitRejected(this.provider);
   }
 
   succeeded(tenant: string, call: TokenCallSuccess): void {
     const { issued, record, previous } = call;
     if (call.circuitClosed) this.emit(tenant, 'circuit.closed');
-    this.metrics.increment('tokensIssued');
+    this.metrics.tokenCallEnded(this.provider, tenant, 'issued', call.startedAt);
     const durationMs = Date.now() - call.startedAt;
     this.emit(tenant, previous === undefined ? 'token.acquired' : 'token.renewed', { durationMs, expiresAt: new Date(record.expiresAt) });
     if (record.refreshToken !== undefined && record.refreshToken !== previous?.refreshToken) {
@@ -68,8 +68,8 @@ export class TokenCallRecorder {
 
   failed(tenant: string, error: unknown, call: TokenCallFailure): void {
     const durationMs = Date.now() - call.startedAt;
-    this.metrics.increment('tokenCallFailures');
     const codes = codesOf(error);
+    this.metrics.tokenCallEnded(this.provider, tenant, 'failed', call.startedAt, codes.errorCode ?? 'unknown');
     const retryAt = call.retryAt;
     this.emit(tenant, 'token.call_failed', { durationMs, retryAt, ...codes });
     if (call.circuitOpened) this.emit(tenant, 'circuit.opened', { retryAt, ...codes });
@@ -79,7 +79,7 @@ export class TokenCallRecorder {
   /** The provider refused the credentials in answer to this process's token call: no retry can help. */
   refused(tenant: string, error: ReauthorizationRequiredError, startedAt: number): void {
     const durationMs = Date.now() - startedAt;
-    this.metrics.increment('tokenCallFailures');
+    this.metrics.tokenCallEnded(this.provider, tenant, 'refused', startedAt, error.code);
     this.emit(tenant, 'token.call_failed', { durationMs, ...codesOf(error) });
     this.latched(tenant, error);
   }

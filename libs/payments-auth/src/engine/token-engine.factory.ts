@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
+import type { ExpiryReading } from '../observability/open-telemetry.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
 import { RenewalScheduler } from '../renewal/renewal-scheduler.js';
@@ -14,7 +15,7 @@ import type { TokenProtocol } from './token-protocol.interface.js';
  */
 @Injectable()
 export class TokenEngineFactory {
-  private readonly engines: Array<Pick<TokenEngine<object>, 'pendingWrites' | 'drain'>> = [];
+  private readonly engines: Array<Pick<TokenEngine<object>, 'pendingWrites' | 'drain' | 'expiries'>> = [];
 
   constructor(
     @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
@@ -22,7 +23,14 @@ export class TokenEngineFactory {
     private readonly metrics: PaymentsAuthMetrics,
     private readonly scheduler: RenewalScheduler,
     private readonly lossGuard: StoreLossGuard,
-  ) {}
+  ) {
+    metrics.expiriesFrom(() => this.expiries());
+  }
+
+  /** Every held token's expiry, for the time-to-expiry gauge. */
+  private *expiries(): Iterable<ExpiryReading> {
+    for (const engine of this.engines) yield* engine.expiries();
+  }
 
   create<TConfig extends object>(protocol: TokenProtocol<TConfig>): TokenEngine<TConfig> {
     const scheduler = this.options.scheduledRenewal.enabled ? this.scheduler : undefined;

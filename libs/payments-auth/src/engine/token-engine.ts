@@ -5,6 +5,7 @@ import { TokenStoreError } from '../errors/token-store.error.js';
 import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
 import type { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import type { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
+import type { ExpiryReading } from '../observability/open-telemetry.js';
 import type { ScheduledRenewalOptions, ResilienceOptions } from '../options/payments-auth-options.interface.js';
 import type { RenewalQueue, RenewalTarget } from '../renewal/renewal-queue.interface.js';
 import { RetryGate } from '../renewal/retry-gate.js';
@@ -236,6 +237,13 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       // Never sooner than one backoff step, even for failures the gate does not track (an unreachable store).
       const retryAt = Math.max(Date.now() + this.settings.resilience.backoffBaseMs, entry.gate?.retryAt ?? 0);
       if (entry.reauthorizationError === undefined) this.scheduleRenewal(entry, retryAt);
+    }
+  }
+
+  /** The expiry of every token held, for the time-to-expiry gauge. */
+  *expiries(): Iterable<ExpiryReading> {
+    for (const entry of this.entries.values()) {
+      if (entry.token !== undefined && entry.token.expiresAt > 0) yield { provider: this.protocol.provider, tenant: entry.tenant, expiresAt: entry.token.expiresAt };
     }
   }
 

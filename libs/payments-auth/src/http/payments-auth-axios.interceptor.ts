@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig, isAxiosError } from 'axios';
 import { TenantRegistry } from '../engine/tenant-registry.js';
 import { NoTenantError } from '../errors/no-tenant.error.js';
+import { PaymentsAuthError } from '../errors/payments-auth.error.js';
 import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
 import type { ValidatedTenantConfig } from '../options/tenant-config.validator.js';
 import { BlinkTokenService } from '../providers/blink/blink-token.service.js';
@@ -152,10 +153,19 @@ export class PaymentsAuthAxiosInterceptor {
    * were in flight with the old token all land here and all replay with the one new token.
    */
   private async replay(instance: AxiosInstance, retry: InternalAxiosRequestConfig, attachment: Attachment): Promise<AxiosResponse> {
-    const service = attachment.target.provider === 'blink' ? this.blink : this.blnk;
-    this.metrics.increment('replays');
-    await service.invalidate(attachment.tenant, attachment.credential);
-    return instance.request(retry);
+    const { provider } = attachment.target;
+    const service = provider === 'blink' ? this.blink : this.blnk;
+    const startedAt = Date.now();
+    try {
+      await service.invalidate(attachment.tenant, attachment.credential);
+      const response = await instance.request(retry);
+      this.metrics.replayed(provider, attachment.tenant, startedAt);
+      return response;
+    } catch (error) {
+      const code = error instanceof PaymentsAuthError ? error.code : isAxiosError(error) ? `HTTP ${error.response?.status ?? error.code ?? 'error'}` : 'unknown';
+      this.metrics.replayed(provider, attachment.tenant, startedAt, code);
+      throw error;
+    }
   }
 }
 

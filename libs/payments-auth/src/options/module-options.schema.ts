@@ -36,6 +36,11 @@ export class ModuleOptionsSchema {
   @IsOptional() @IsObject() tokenCallConnections?: Record<string, unknown>;
   @IsOptional() @IsObject() scheduledRenewal?: Record<string, unknown>;
   @IsOptional() @IsObject() resilience?: Record<string, unknown>;
+  @IsOptional() @IsObject() telemetry?: Record<string, unknown>;
+}
+
+export class TelemetryOptionsSchema {
+  @IsOptional() @IsBoolean() tenantAttribute?: boolean;
 }
 
 export class TokenCallConnectionOptionsSchema {

@@ -1,9 +1,9 @@
 import { ConfigIssue, PaymentsAuthConfigError } from '../errors/config.error.js';
 import { FileTokenStore } from '../stores/file.store.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
-import { ModuleOptionsSchema, ResilienceOptionsSchema, ScheduledRenewalOptionsSchema, TokenCallConnectionOptionsSchema } from './module-options.schema.js';
+import { ModuleOptionsSchema, ResilienceOptionsSchema, ScheduledRenewalOptionsSchema, TelemetryOptionsSchema, TokenCallConnectionOptionsSchema } from './module-options.schema.js';
 import type { CreateAxiosDefaults } from 'axios';
-import type { PaymentsAuthModuleOptions, ResilienceOptions, ScheduledRenewalOptions, TenantConfig, TokenCallConnectionOptions } from './payments-auth-options.interface.js';
+import type { PaymentsAuthModuleOptions, ResilienceOptions, ScheduledRenewalOptions, TelemetryOptions, TenantConfig, TokenCallConnectionOptions } from './payments-auth-options.interface.js';
 import { collectIssues } from './validation-issues.js';
 import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator.js';
 
@@ -17,6 +17,7 @@ export const OPTION_DEFAULTS = {
   tokenCallConnections: { maxSocketsPerOrigin: 64, maxQueuedPerOrigin: 50_000 },
   scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 30_000, spreadFirstRenewal: true, maxConcurrentRenewals: 16 },
   resilience: { backoffBaseMs: 500, backoffMaxMs: 60_000, circuitFailureThreshold: 5, circuitCooldownMs: 30_000 },
+  telemetry: { tenantAttribute: false },
 } as const;
 
 /** The module options after validation, with every default applied: what the library's parts inject. */
@@ -35,6 +36,7 @@ export interface ValidatedOptions {
   tokenCallConnections: TokenCallConnectionOptions;
   scheduledRenewal: ScheduledRenewalOptions;
   resilience: ResilienceOptions;
+  telemetry: TelemetryOptions;
 }
 
 /**
@@ -60,6 +62,7 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
   }
   if (isPlainObject(raw.scheduledRenewal)) issues.push(...collectIssues(ScheduledRenewalOptionsSchema, raw.scheduledRenewal, 'scheduledRenewal'));
   if (isPlainObject(raw.resilience)) issues.push(...collectIssues(ResilienceOptionsSchema, raw.resilience, 'resilience'));
+  if (isPlainObject(raw.telemetry)) issues.push(...collectIssues(TelemetryOptionsSchema, raw.telemetry, 'telemetry'));
   issues.push(...defaultTenantIssues(raw, rawTenants));
   if (issues.length > 0) throw new PaymentsAuthConfigError(issues);
 
@@ -77,6 +80,7 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     tokenCallConnections: { ...OPTION_DEFAULTS.tokenCallConnections, ...raw.tokenCallConnections },
     scheduledRenewal: { ...OPTION_DEFAULTS.scheduledRenewal, ...raw.scheduledRenewal },
     resilience: { ...OPTION_DEFAULTS.resilience, ...raw.resilience },
+    telemetry: { ...OPTION_DEFAULTS.telemetry, ...raw.telemetry },
   };
 }
 

@@ -114,6 +114,16 @@ export interface PaymentsAuthModuleOptions {
   scheduledRenewal?: Partial<ScheduledRenewalOptions>;
   /** Backoff and circuit breaker for failing token endpoints. */
   resilience?: Partial<ResilienceOptions>;
+  /** OpenTelemetry metrics and spans (when the app has `@opentelemetry/api`). */
+  telemetry?: Partial<TelemetryOptions>;
+}
+
+export interface TelemetryOptions {
+  /**
+   * Give the time-to-expiry gauge a `payments_auth.tenant` attribute: one series per tenant and provider.
+   * Default false (the soonest expiry per provider), since tenant counts can be large. Spans always carry it.
+   */
+  tenantAttribute: boolean;
 }
 
 export interface TokenCallConnectionOptions {

@@ -1,0 +1,102 @@
+import { metrics, trace } from '@opentelemetry/api';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { firstValueFrom } from 'rxjs';
+import { PaymentsHttpService } from 'nestjs-payments-auth';
+import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
+
+/**
+ * OpenTelemetry through the app's SDK: registered globally before the app starts, as OpenTelemetry's docs ask,
+ * with in-memory exporters to read back what the library recorded over real token calls and a 401 replay.
+ */
+describe('OpenTelemetry metrics and spans', () => {
+  const spans = new InMemorySpanExporter();
+  const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 60_000 });
+  let fixture: PaymentsAuthFixture;
+
+  beforeAll(() => {
+    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
+    await reader.shutdown();
+  });
+
+  async function collected(): Promise<Map<string, { unit: string; points: Array<{ attributes: Record<string, unknown>; value: unknown }> }>> {
+    const { resourceMetrics } = (await reader.collect()) as { resourceMetrics: ResourceMetrics };
+    const byName = new Map<string, { unit: string; points: Array<{ attributes: Record<string, unknown>; value: unknown }> }>();
+    for (const scope of resourceMetrics.scopeMetrics.filter((candidate) => candidate.scope.name === 'nestjs-payments-auth')) {
+      for (const metric of scope.metrics) {
+        byName.set(metric.descriptor.name, { unit: metric.descriptor.unit, points: metric.dataPoints.map(({ attributes, value }) => ({ attributes, value })) });
+      }
+    }
+    return byName;
+  }
+
+  it('counts token calls by provider and outcome, times them, gauges expiry, and spans each call and replay without a credential', async () => {
+    fixture = await PaymentsAuthFixture.start(); // the 'acme' tenant, with Blink and Blnk OAuth
+    const { blink, blnk, sandbox } = fixture;
+    const blinkToken = await blink.getToken('acme');
+    const blnkToken = await blnk.getToken('acme');
+    // A 401 on a cached token: the interceptor renews and replays once.
+    sandbox.blink.revokeAccessTokens();
+    await firstValueFrom(fixture.app.get(PaymentsHttpService).post(`${sandbox.blink.url}/api/pay/v1/intents`, { amount: 100, currency: 'GBP' }, { paymentsAuth: { tenant: 'acme' } }));
+    await expect(blink.getToken('nobody')).rejects.toThrow();
+
+    const byName = await collected();
+    expect(byName.get('payments_auth.token_calls')).toMatchObject({ unit: '{call}' });
+    const calls = byName.get('payments_auth.token_calls')?.points ?? [];
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        { attributes: { 'payments_auth.provider': 'blink', 'payments_auth.outcome': 'issued' }, value: 2 },
+        { attributes: { 'payments_auth.provider': 'blnk', 'payments_auth.outcome': 'issued' }, value: 1 },
+      ]),
+    );
+    expect(byName.get('payments_auth.token_call.duration')).toMatchObject({ unit: 's' });
+    expect(byName.get('payments_auth.replays')?.points).toEqual([{ attributes: { 'payments_auth.provider': 'blink' }, value: 1 }]);
+    // Waited for a token call: the first Blink and Blnk requests, and the replay after the 401.
+    expect(byName.get('payments_auth.waits')?.points).toEqual(
+      expect.arrayContaining([
+        { attributes: { 'payments_auth.provider': 'blink' }, value: 2 },
+        { attributes: { 'payments_auth.provider': 'blnk' }, value: 1 },
+      ]),
+    );
+    const expiry = byName.get('payments_auth.token.time_to_expiry');
+    expect(expiry?.unit).toBe('s');
+    // No tenant attribute unless the app opts in: one series per provider, the soonest expiry.
+    expect(expiry?.points.map((point) => Object.keys(point.attributes))).toEqual([['payments_auth.provider'], ['payments_auth.provider']]);
+    for (const point of expiry?.points ?? []) expect(point.value).toBeGreaterThan(1_700);
+
+    const finished = spans.getFinishedSpans();
+    const tokenCalls = finished.filter((span) => span.name === 'payments_auth.token_call');
+    expect(tokenCalls).toHaveLength(3);
+    expect(tokenCalls[0].attributes).toMatchObject({ 'payments_auth.provider': 'blink', 'payments_auth.tenant': 'acme', 'payments_auth.outcome': 'issued' });
+    expect(finished.filter((span) => span.name === 'payments_auth.replay').map((span) => span.attributes)).toEqual([
+      { 'payments_auth.provider': 'blink', 'payments_auth.tenant': 'acme', 'http.response.status_code': 401 },
+    ]);
+    const everything = JSON.stringify({ spans: finished.map(({ name, attributes, status }) => ({ name, attributes, status })), metrics: [...byName] });
+    for (const secret of [blinkToken, blnkToken, 'TOPSECRET']) expect(everything).not.toContain(secret);
+  });
+
+  it('records a failed token call with its error code, and gives the gauge a tenant attribute when asked to', async () => {
+    await fixture.close();
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      tenants: { wrong: { blink: { apiKey: 'TOPSECRET-no-such-key', secretKey: 'TOPSECRET-no-such-secret', baseUrl: sandbox.blink.url } }, ok: { blink: acmeTenant(sandbox).blink } },
+      defaultTenant: undefined,
+      telemetry: { tenantAttribute: true },
+    }));
+    spans.reset();
+    await expect(fixture.blink.getToken('wrong')).rejects.toMatchObject({ code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED' });
+    await fixture.blink.getToken('ok');
+    const refused = spans.getFinishedSpans().find((span) => span.attributes['payments_auth.tenant'] === 'wrong');
+    expect(refused?.attributes).toMatchObject({ 'payments_auth.outcome': 'refused', 'error.type': 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED' });
+    expect(refused?.status).toMatchObject({ code: 2, message: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED' });
+    const expiry = (await collected()).get('payments_auth.token.time_to_expiry')?.points ?? [];
+    // (The cumulative reader still holds the first app's per-provider series; the per-tenant ones are new.)
+    const perTenant = expiry.filter((point) => 'payments_auth.tenant' in point.attributes);
+    expect(perTenant.map((point) => point.attributes)).toEqual([{ 'payments_auth.provider': 'blink', 'payments_auth.tenant': 'ok' }]);
+  });
+});
