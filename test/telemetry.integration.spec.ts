@@ -3,6 +3,7 @@ import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, Periodic
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { firstValueFrom } from 'rxjs';
 import { PaymentsHttpService } from 'nestjs-payments-auth';
+import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
 
 /**
@@ -34,6 +35,13 @@ describe('OpenTelemetry metrics and spans', () => {
       }
     }
     return byName;
+  }
+
+  /** No token, key, secret or refresh token in any span or metric, raw or as the fixtures' TOPSECRET marker. */
+  function expectNoSecret(finished: ReturnType<InMemorySpanExporter['getFinishedSpans']>, byName: Map<string, unknown>, tokens: string[]): void {
+    const everything = JSON.stringify({ spans: finished.map(({ name, attributes, status, events }) => ({ name, attributes, status, events })), metrics: [...byName] });
+    const secrets = [...tokens, DEFAULT_BLINK_ACCOUNT.apiKey, DEFAULT_BLINK_ACCOUNT.secretKey, DEFAULT_BLNK_CLIENT.clientSecret, DEFAULT_BLNK_SEED_REFRESH_TOKEN, 'TOPSECRET'];
+    for (const secret of secrets) expect(everything).not.toContain(secret);
   }
 
   it('counts token calls by provider and outcome, times them, gauges expiry, and spans each call and replay without a credential', async () => {
@@ -74,11 +82,13 @@ describe('OpenTelemetry metrics and spans', () => {
     const tokenCalls = finished.filter((span) => span.name === 'payments_auth.token_call');
     expect(tokenCalls).toHaveLength(3);
     expect(tokenCalls[0].attributes).toMatchObject({ 'payments_auth.provider': 'blink', 'payments_auth.tenant': 'acme', 'payments_auth.outcome': 'issued' });
+    // The replay's own answer: the intent was created with the renewed token.
     expect(finished.filter((span) => span.name === 'payments_auth.replay').map((span) => span.attributes)).toEqual([
-      { 'payments_auth.provider': 'blink', 'payments_auth.tenant': 'acme', 'http.response.status_code': 401 },
+      { 'payments_auth.provider': 'blink', 'payments_auth.tenant': 'acme', 'payments_auth.outcome': 'replayed', 'http.response.status_code': 201 },
     ]);
-    const everything = JSON.stringify({ spans: finished.map(({ name, attributes, status }) => ({ name, attributes, status })), metrics: [...byName] });
-    for (const secret of [blinkToken, blnkToken, 'TOPSECRET']) expect(everything).not.toContain(secret);
+    // An unknown tenant fails before any token call: nothing is recorded for it.
+    expect(finished.filter((span) => span.attributes['payments_auth.tenant'] === 'nobody')).toEqual([]);
+    expectNoSecret(finished, byName, [blinkToken, blnkToken, ...sandbox.blink.issuedTokens(), ...sandbox.blnk.issuedTokens()]);
   });
 
   it('records a failed token call with its error code, and gives the gauge a tenant attribute when asked to', async () => {
@@ -94,7 +104,9 @@ describe('OpenTelemetry metrics and spans', () => {
     const refused = spans.getFinishedSpans().find((span) => span.attributes['payments_auth.tenant'] === 'wrong');
     expect(refused?.attributes).toMatchObject({ 'payments_auth.outcome': 'refused', 'error.type': 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED' });
     expect(refused?.status).toMatchObject({ code: 2, message: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED' });
-    const expiry = (await collected()).get('payments_auth.token.time_to_expiry')?.points ?? [];
+    const byName = await collected();
+    expectNoSecret(spans.getFinishedSpans(), byName, fixture.sandbox.blink.issuedTokens());
+    const expiry = byName.get('payments_auth.token.time_to_expiry')?.points ?? [];
     // (The cumulative reader still holds the first app's per-provider series; the per-tenant ones are new.)
     const perTenant = expiry.filter((point) => 'payments_auth.tenant' in point.attributes);
     expect(perTenant.map((point) => point.attributes)).toEqual([{ 'payments_auth.provider': 'blink', 'payments_auth.tenant': 'ok' }]);

@@ -208,6 +208,31 @@ describe('Blnk sandbox', () => {
     });
   });
 
+  it('shows a consent page on request, whose Deny redirects back with access_denied, once per page', async () => {
+    const interactive = await startBlnkSandbox({ consentPage: true });
+    try {
+      const query = new URLSearchParams({ client_id: DEFAULT_BLNK_CLIENT.clientId, redirect_uri: REDIRECT_URI, response_type: 'code', state: 's1' });
+      const page = await fetch(`${interactive.url}/oauth/authorize?${query.toString()}`);
+      expect(page.headers.get('x-frame-options')).toBe('DENY');
+      const html = await page.text();
+      expect(html).toContain('>Allow</button>');
+      const nonce = /name="consent" value="([^"]+)"/.exec(html)?.[1] ?? '';
+      const decide = (consent: string) =>
+        fetch(`${interactive.url}/oauth/authorize/decision`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams([...query, ['consent', consent], ['decision', 'deny']]).toString(),
+          redirect: 'manual',
+        });
+      const denied = new URL((await decide(nonce)).headers.get('location') ?? '');
+      expect(Object.fromEntries(denied.searchParams)).toEqual({ error: 'access_denied', state: 's1' });
+      expect((await decide(nonce)).status).toBe(400); // used
+      expect((await decide('forged')).status).toBe(400);
+    } finally {
+      await interactive.close();
+    }
+  });
+
   it('accepts a second client secret while one is rotated, and refuses a retired one', async () => {
     const form = { grant_type: 'refresh_token', refresh_token: DEFAULT_BLNK_SEED_REFRESH_TOKEN };
     blnk.addClientSecret(DEFAULT_BLNK_CLIENT.clientId, 'rotated-secret');

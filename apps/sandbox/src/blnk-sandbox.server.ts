@@ -48,6 +48,8 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
   let tokenLatencyMs = options.tokenLatencyMs ?? 0;
   /** Client ports of token requests not answered yet, so a test can tell which process is mid-call. */
   const pendingTokenClients = new Set<number>();
+  /** Consent pages shown and not yet answered. */
+  const consentNonces = new Set<string>();
   const counters = createCounters();
   const faults = new FaultQueue();
   // One ledger per sandbox: enough for the demo to show data, stable across calls so responses compare equal.
@@ -188,7 +190,11 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
       return;
     }
     if (decision === 'ask') {
-      sendRaw(res, 200, consentPage(clientId, params), 'text/html; charset=utf-8', { 'Cache-Control': 'no-store' });
+      // A one-time nonce binds the decision to this page, so another site cannot post an Allow without a click.
+      const nonce = randomToken('consent_', 16);
+      consentNonces.add(nonce);
+      const page = consentPage(clientId, params, nonce);
+      sendRaw(res, 200, page, 'text/html; charset=utf-8', { 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "frame-ancestors 'none'" });
       return;
     }
     const challenge = params.get('code_challenge') ?? undefined;
@@ -215,7 +221,13 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
   const handleDecision = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const params = new URLSearchParams(parseForm(await readBody(req)));
     const decision = params.get('decision');
+    const nonce = params.get('consent') ?? '';
     params.delete('decision');
+    params.delete('consent');
+    if (!consentNonces.delete(nonce)) {
+      sendJson(res, 400, { error: 'invalid_request', error_description: 'unknown or used consent page' });
+      return;
+    }
     authorize(params, decision === 'allow' ? 'allow' : 'deny', res);
   };
 

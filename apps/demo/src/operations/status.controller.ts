@@ -22,13 +22,16 @@ export class StatusController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   async page(@Query('connected') connected?: string, @Query('refused') refused?: string, @Query('reason') reason?: string): Promise<string> {
+    const rows = await this.status.rows();
+    // The banner names only a tenant the page lists: a crafted link cannot make it say anything else.
+    const listed = (tenant: string | undefined) => rows.some((row) => row.tenant === tenant && row.provider === 'blnk');
     const message =
-      connected !== undefined
+      listed(connected) && rows.some((row) => row.tenant === connected && row.provider === 'blnk' && row.state === 'valid')
         ? { kind: 'ok' as const, text: `Tenant ${connected} is connected to Blnk.` }
-        : refused !== undefined
+        : listed(refused)
           ? { kind: 'error' as const, text: `Blnk authorization for ${refused} was not completed: ${reason !== undefined && Object.hasOwn(REFUSALS, reason) ? REFUSALS[reason] : 'the callback was refused'}. Connect again to retry.` }
           : undefined;
-    return statusPage(await this.status.rows(), message);
+    return statusPage(rows, message);
   }
 
   @Get('status.json')

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -12,7 +13,10 @@ let exporter: PrometheusExporter | undefined;
 export function prometheusExporter(): PrometheusExporter {
   if (exporter === undefined) {
     exporter = new PrometheusExporter({ preventServerStart: true });
-    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter] }));
+    // Refused when another SDK registered first (auto-instrumentation, say): /metrics would stay empty.
+    if (!metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter] }))) {
+      new Logger('Demo').warn('another OpenTelemetry meter provider is registered already: /metrics shows only what it is given');
+    }
   }
   return exporter;
 }

@@ -35,16 +35,15 @@ export class TenantStatusService {
   private async row(tenant: string, provider: 'blink' | 'blnk', mode: string): Promise<TenantStatusRow> {
     if (provider === 'blnk' && mode !== 'oauth') return { tenant, provider, mode, state: 'static key', canConnect: false };
     const service = provider === 'blink' ? this.blink : this.blnk;
-    // A tenant nobody has asked for yet: one token request tells its state (a Blnk tenant to onboard is refused).
+    // A tenant nobody has asked for yet: one token request, once, tells its state (a tenant to onboard is
+    // refused). After that the page only reads states(), so an open page keeps no tenant in use.
     if (!service.states().some((state) => state.tenant === tenant)) await service.getToken(tenant).catch(() => undefined);
-    const state = service.states().find((candidate) => candidate.tenant === tenant)?.state ?? 'no-valid-token';
+    const current = service.states().find((candidate) => candidate.tenant === tenant);
+    const state = current?.state ?? 'no-valid-token';
     const row: TenantStatusRow = { tenant, provider, mode, state, canConnect: provider === 'blnk' && state !== 'valid' && state !== 'circuit-open' };
-    if (state === 'valid') {
-      const info = await service.getTokenInfo(tenant);
-      const now = Date.now();
-      row.expiresInSeconds = Math.max(0, Math.round((info.expiresAt.getTime() - now) / 1000));
-      row.renewsInSeconds = Math.max(0, Math.round((info.renewAt.getTime() - now) / 1000));
-    }
+    const now = Date.now();
+    if (state === 'valid' && current?.expiresAt !== undefined) row.expiresInSeconds = Math.max(0, Math.round((current.expiresAt.getTime() - now) / 1000));
+    if (state === 'valid' && current?.renewAt !== undefined) row.renewsInSeconds = Math.max(0, Math.round((current.renewAt.getTime() - now) / 1000));
     return row;
   }
 }

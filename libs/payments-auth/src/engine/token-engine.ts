@@ -240,10 +240,18 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     }
   }
 
-  /** The expiry of every token held, for the time-to-expiry gauge. */
+  /**
+   * The expiry of every valid token of a tenant in use, for the time-to-expiry gauge: an idle tenant's token
+   * expires on purpose and must not pin the soonest expiry at 0.
+   */
   *expiries(): Iterable<ExpiryReading> {
+    const now = Date.now();
+    const inUseSince = now - this.settings.scheduledRenewal.idleTimeoutMs;
     for (const entry of this.entries.values()) {
-      if (entry.token !== undefined && entry.token.expiresAt > 0) yield { provider: this.protocol.provider, tenant: entry.tenant, expiresAt: entry.token.expiresAt };
+      const token = entry.token;
+      if (token !== undefined && token.expiresAt > now && entry.lastUsedAt >= inUseSince) {
+        yield { provider: this.protocol.provider, tenant: entry.tenant, expiresAt: token.expiresAt };
+      }
     }
   }
 

@@ -66,6 +66,7 @@ export function stateOf(provider: ProviderName, entry: TokenEntry<unknown>, now:
           ? 'valid'
           : 'no-valid-token',
     expiresAt: entry.token && entry.token.expiresAt > 0 ? new Date(entry.token.expiresAt) : undefined,
+    renewAt: entry.token && entry.token.expiresAt > 0 ? new Date(entry.renewAt) : undefined,
   };
 }
 

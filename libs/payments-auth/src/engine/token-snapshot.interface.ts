@@ -33,4 +33,6 @@ export interface TokenState {
   tenant: string;
   state: 'valid' | 'no-valid-token' | 'reauthorization-required' | 'circuit-open';
   expiresAt?: Date;
+  /** When the held token is due for renewal (scheduled, or on the next request after it). */
+  renewAt?: Date;
 }

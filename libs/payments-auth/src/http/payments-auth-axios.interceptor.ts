@@ -156,14 +156,17 @@ export class PaymentsAuthAxiosInterceptor {
     const { provider } = attachment.target;
     const service = provider === 'blink' ? this.blink : this.blnk;
     const startedAt = Date.now();
+    this.metrics.increment('replays');
     try {
       await service.invalidate(attachment.tenant, attachment.credential);
       const response = await instance.request(retry);
-      this.metrics.replayed(provider, attachment.tenant, startedAt);
+      // A caller whose validateStatus accepts a 401 gets it back as an answer: the replay still failed.
+      this.metrics.replayEnded(provider, attachment.tenant, startedAt, response.status, response.status === 401 ? 'HTTP 401' : undefined);
       return response;
     } catch (error) {
-      const code = error instanceof PaymentsAuthError ? error.code : isAxiosError(error) ? `HTTP ${error.response?.status ?? error.code ?? 'error'}` : 'unknown';
-      this.metrics.replayed(provider, attachment.tenant, startedAt, code);
+      const status = isAxiosError(error) ? error.response?.status : undefined;
+      const code = error instanceof PaymentsAuthError ? error.code : status !== undefined ? `HTTP ${status}` : isAxiosError(error) ? (error.code ?? 'error') : 'unknown';
+      this.metrics.replayEnded(provider, attachment.tenant, startedAt, status, code);
       throw error;
     }
   }

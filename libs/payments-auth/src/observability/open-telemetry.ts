@@ -107,10 +107,18 @@ export class OpenTelemetryInstruments {
     this.circuitRejections.add(1, { 'payments_auth.provider': provider });
   }
 
-  /** A request replayed after a 401: `startedAt` when the 401 came back, `errorCode` when the replay failed. */
-  replayed(provider: ProviderName, tenant: string, startedAt: number, errorCode: string | undefined): void {
+  /**
+   * A request replayed after a 401, from when the 401 came back: `status` is the replay's own answer, if any;
+   * `errorCode` is set when the replay failed (an error, or another 401 the caller's validateStatus let through).
+   */
+  replayed(provider: ProviderName, tenant: string, startedAt: number, status: number | undefined, errorCode: string | undefined): void {
     this.replays.add(1, { 'payments_auth.provider': provider });
-    const attributes: Attributes = { 'payments_auth.provider': provider, 'payments_auth.tenant': tenant, 'http.response.status_code': 401 };
+    const attributes: Attributes = {
+      'payments_auth.provider': provider,
+      'payments_auth.tenant': tenant,
+      'payments_auth.outcome': errorCode === undefined ? 'replayed' : 'failed',
+    };
+    if (status !== undefined) attributes['http.response.status_code'] = status;
     if (errorCode !== undefined) attributes['error.type'] = errorCode;
     this.span('payments_auth.replay', attributes, startedAt, Date.now(), errorCode);
   }

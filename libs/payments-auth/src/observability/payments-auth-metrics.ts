@@ -76,10 +76,9 @@ export class PaymentsAuthMetrics implements OnModuleInit, OnModuleDestroy {
     this.otel?.circuitRejected(provider);
   }
 
-  /** @internal A 401 replay ended: `errorCode` when the replay failed too. */
-  replayed(provider: ProviderName, tenant: string, startedAt: number, errorCode?: string): void {
-    this.increment('replays');
-    this.otel?.replayed(provider, tenant, startedAt, errorCode);
+  /** @internal A 401 replay ended (counted in `replays` when it started): `errorCode` when it failed too. */
+  replayEnded(provider: ProviderName, tenant: string, startedAt: number, status: number | undefined, errorCode?: string): void {
+    this.otel?.replayed(provider, tenant, startedAt, status, errorCode);
   }
 
   snapshot(): PaymentsAuthCounters {
