@@ -9,6 +9,7 @@ import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from '..
 import { isUnder } from '../options/base-url.js';
 import { DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL } from '../options/payments-auth-options.interface.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { describeError } from './loggable-error.js';
 
 /** Who changed a tenant: the app through PaymentsAuthTenants, or a `resolveTenant` lookup. */
@@ -49,7 +50,7 @@ export class TenantRegistry implements OnModuleDestroy {
   /** Tenants the resolver once answered "unknown" for, and when to ask again before removing them. */
   private readonly confirming = new Map<string, number>();
   /** Changes to one tenant run one after another: a set during a removal waits for it. */
-  private readonly changes = new Map<string, Promise<unknown>>();
+  private readonly changes = new KeyedQueue();
   private stopped = false;
   private readonly listeners: TenantChangeListener[] = [];
   /** Every provider base URL in use, kept as tenants arrive: asking must not walk every tenant. */
@@ -136,13 +137,7 @@ export class TenantRegistry implements OnModuleDestroy {
   }
 
   private inOrder<T>(tenant: string, change: () => Promise<T>): Promise<T> {
-    const previous = this.changes.get(tenant) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(change);
-    const settled = run.catch(() => undefined).finally(() => {
-      if (this.changes.get(tenant) === settled) this.changes.delete(tenant);
-    });
-    this.changes.set(tenant, settled);
-    return run;
+    return this.changes.run(tenant, change);
   }
 
   private async apply(tenant: string, config: ValidatedTenantConfig, source: TenantChangeSource): Promise<'added' | 'updated' | 'unchanged'> {

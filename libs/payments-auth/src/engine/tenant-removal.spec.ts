@@ -5,15 +5,8 @@ import { FakeProtocol, type FakeConfig } from './testing/fake-protocol.js';
 import { recordingObservers } from './testing/recording-observers.js';
 import { SharedMemoryStore } from './testing/shared-memory-store.js';
 import { TimerRenewalQueue } from './testing/timer-renewal-queue.js';
-import { TokenEngine, type TokenEngineSettings } from './token-engine.js';
-
-const settings: TokenEngineSettings = {
-  tokenCallTimeoutMs: 1_000,
-  renewalMarginMs: 10_000,
-  renewalMarginMaxRatio: 0.5,
-  scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 0, spreadFirstRenewal: false, maxConcurrentRenewals: 16 },
-  resilience: { backoffBaseMs: 100, backoffMaxMs: 1_000, circuitFailureThreshold: 3, circuitCooldownMs: 5_000 },
-};
+import { ENGINE_TEST_SETTINGS as settings } from './testing/engine-settings.js';
+import { TokenEngine } from './token-engine.js';
 const before: FakeConfig = { clientId: 'client-1' };
 const after: FakeConfig = { clientId: 'client-2' };
 

@@ -9,20 +9,15 @@ import { FakeProtocol, type FakeConfig } from './testing/fake-protocol.js';
 import { recordingObservers } from './testing/recording-observers.js';
 import { TimerRenewalQueue } from './testing/timer-renewal-queue.js';
 import { SharedMemoryStore } from './testing/shared-memory-store.js';
-import { TokenEngine, type TokenEngineSettings } from './token-engine.js';
+import { ENGINE_TEST_SETTINGS } from './testing/engine-settings.js';
+import { TokenEngine } from './token-engine.js';
 import { MIN_TOKEN_CALL_INTERVAL_MS } from './token-lifetime.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 const LIFETIME_MS = 60_000;
 /** Lifetime 60 s, margin 10 s: a token issued at t is renewed at t + 50 s. */
 const RENEW_AFTER_MS = 50_000;
-const settings: TokenEngineSettings = {
-  tokenCallTimeoutMs: 1_000,
-  renewalMarginMs: 10_000,
-  renewalMarginMaxRatio: 0.5,
-  scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 0, spreadFirstRenewal: false, maxConcurrentRenewals: 16 },
-  resilience: { backoffBaseMs: 100, backoffMaxMs: 1_000, circuitFailureThreshold: 3, circuitCooldownMs: 5_000 },
-};
+const settings = ENGINE_TEST_SETTINGS;
 const config: FakeConfig = { clientId: 'client-1' };
 const details = { provider: 'blnk' as const, tenant: 'acme' };
 

@@ -11,7 +11,7 @@ describe('TokenEntry', () => {
     const entry = newTokenEntry('acme', {}, 'blink:acme:00');
     expect(stateOf('blink', entry, 0)).toEqual({ provider: 'blink', tenant: 'acme', state: 'no-valid-token', expiresAt: undefined });
     entry.token = { accessToken: 'secret-access', issuedAt: 0, expiresAt: 60_000, version: 1 };
-    expect(stateOf('blink', entry, 59_999)).toEqual({ provider: 'blink', tenant: 'acme', state: 'valid', expiresAt: new Date(60_000) });
+    expect(stateOf('blink', entry, 59_999)).toEqual({ provider: 'blink', tenant: 'acme', state: 'valid', expiresAt: new Date(60_000), renewAt: new Date(entry.renewAt) });
     expect(stateOf('blink', entry, 60_000).state).toBe('no-valid-token');
     entry.gate = new RetryGate(resilience);
     entry.gate.failed(new ProviderUnavailableError(details, 'HTTP 503'), 0);

@@ -1,3 +1,4 @@
+import { KeyedQueue } from '../../engine/keyed-queue.js';
 import { describeError } from '../../engine/loggable-error.js';
 import { TokenStoreError } from '../../errors/token-store.error.js';
 import type { StoredToken, TokenStore } from '../../stores/token-store.interface.js';
@@ -32,7 +33,7 @@ export function authorizationStoreKey(tenant: string): string {
  * one tenant's record run one at a time.
  */
 export class PendingAuthorizations {
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new KeyedQueue();
 
   constructor(private readonly store: TokenStore) {}
 
@@ -68,13 +69,7 @@ export class PendingAuthorizations {
   }
 
   private queued<T>(tenant: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(tenant) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(work);
-    const settled = run.catch(() => undefined).finally(() => {
-      if (this.queues.get(tenant) === settled) this.queues.delete(tenant);
-    });
-    this.queues.set(tenant, settled);
-    return run;
+    return this.queues.run(tenant, work);
   }
 
   private async write(tenant: string, next: (list: PendingAuthorization[], now: number) => PendingAuthorization[] | undefined): Promise<boolean> {
