@@ -202,7 +202,6 @@ export class StoreCoordinator {
     await Promise.all(writes);
   }
 
-  /** Records still waiting for the store to accept them. */
   /** Deletes the key's record, after dropping any write of it still held for a retry. */
   async delete(slot: StoreSlot): Promise<void> {
     await this.records.discard(slot.storeKey);
@@ -211,6 +210,7 @@ export class StoreCoordinator {
     });
   }
 
+  /** Records still waiting for the store to accept them. */
   pendingWrites(): number {
     return this.records.pendingWrites();
   }

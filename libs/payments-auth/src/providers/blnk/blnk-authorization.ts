@@ -47,6 +47,12 @@ const STATE_PATTERN = /^([A-Za-z0-9][A-Za-z0-9._-]{0,127})~([A-Za-z0-9_-]{43})$/
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
 
+/** A callback's state, parsed: which tenant's record to look in, and the hash to look for. */
+export interface CallbackState {
+  tenant: string;
+  stateHash: string;
+}
+
 /** A request that is pending and may be completed with `code`: what the code exchange needs. */
 export interface AcceptedCallback {
   tenant: string;
@@ -90,8 +96,8 @@ export class BlnkAuthorizationFlow {
     return { tenant, url: url.toString(), state, expiresAt: new Date(expiresAt) };
   }
 
-  /** The tenant a callback's state names, or an AuthorizationError when it cannot be one of ours. */
-  tenantOf(callback: BlnkAuthorizationCallback, expected: BlnkAuthorizationExpectation): string {
+  /** The tenant a callback's state names and its hash, or an AuthorizationError when it cannot be one of ours. */
+  parseState(callback: BlnkAuthorizationCallback, expected: BlnkAuthorizationExpectation): CallbackState {
     const match = typeof callback?.state === 'string' ? STATE_PATTERN.exec(callback.state) : null;
     if (match === null) throw new AuthorizationError('unknown-state', 'The authorization callback carries no state this library issued');
     const tenant = match[1];
@@ -99,16 +105,14 @@ export class BlnkAuthorizationFlow {
     if (expected.tenant !== undefined && expected.tenant !== tenant) {
       throw new AuthorizationError('tenant-mismatch', "The authorization callback's state belongs to another tenant");
     }
-    return tenant;
+    return { tenant, stateHash: sha256(match[2]) };
   }
 
   /**
    * Checks the callback and uses up its state. Only a callback that passes every check (or that reports an error
    * from Blnk, or comes too late) spends the pending request; a forged or mismatched one leaves it for the real one.
    */
-  async accept(tenant: string, callback: BlnkAuthorizationCallback, expected: BlnkAuthorizationExpectation): Promise<AcceptedCallback> {
-    const secret = (STATE_PATTERN.exec(callback.state as string) as RegExpExecArray)[2];
-    const stateHash = sha256(secret);
+  async accept({ tenant, stateHash }: CallbackState, callback: BlnkAuthorizationCallback, expected: BlnkAuthorizationExpectation): Promise<AcceptedCallback> {
     const pending = await this.pending.find(tenant, stateHash);
     if (pending === undefined) throw new AuthorizationError('unknown-state', 'The authorization state is unknown or was used already', { tenant });
     if (expected.redirectUri !== undefined && expected.redirectUri !== pending.redirectUri) {

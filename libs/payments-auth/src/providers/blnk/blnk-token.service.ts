@@ -118,7 +118,8 @@ export class BlnkTokenService {
    * and stores them. A refused callback throws AuthorizationError and changes nothing.
    */
   async completeAuthorization(callback: BlnkAuthorizationCallback, expected: BlnkAuthorizationExpectation = {}): Promise<BlnkAuthorizationResult> {
-    const tenant = this.authorizations.tenantOf(callback, expected);
+    const state = this.authorizations.parseState(callback, expected);
+    const { tenant } = state;
     // A forged state may name any tenant: whether it exists, or in which mode, is not the caller's to learn.
     await this.oauthOnly(tenant, 'completeAuthorization', 'only OAuth tenants are authorized', 'getCredentialInfo').catch((error: unknown) => {
       if (error instanceof UnknownTenantError || error instanceof CredentialModeError || error instanceof ProviderNotConfiguredError) {
@@ -126,7 +127,7 @@ export class BlnkTokenService {
       }
       throw error;
     });
-    const { code, pending } = await this.authorizations.accept(tenant, callback, expected);
+    const { code, pending } = await this.authorizations.accept(state, callback, expected);
     // Read again: the tenant may have been re-keyed or removed while the store was read.
     const config = await this.oauthOnly(tenant, 'completeAuthorization', 'only OAuth tenants are authorized', 'getCredentialInfo');
     const token = await this.exchange(tenant, config, code, pending.redirectUri, pending.codeVerifier);
