@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -223,6 +224,11 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
     });
     const request = await app.blnk.createAuthorizationRequest('plain', { redirectUri: REDIRECT_URI });
     expect(new URL(request.url).searchParams.has('code_challenge')).toBe(false);
+    // The store holds the state's SHA-256, never the state itself.
+    const stored = readdirSync(directory).map((name) => readFileSync(path.join(directory, name), 'utf8')).join('\n');
+    const secret = request.state.split('~')[1];
+    expect(stored).not.toContain(secret);
+    expect(stored).toContain(createHash('sha256').update(secret).digest('base64url'));
     expect((await app.blnk.completeAuthorization(await consent(request.url))).tenant).toBe('plain');
 
     for (const redirectUri of ['http://app.example/callback', 'https://app.example/callback#x', 'javascript:alert(1)', 'callback', 42]) {
