@@ -74,7 +74,8 @@ describe('tenant changes at runtime', () => {
     // Each provider first accepts both credentials, as providers do during a rotation.
     sandbox.blink.addAccount(ROTATED_BLINK);
     sandbox.blnk.addClientSecret(DEFAULT_BLNK_CLIENT.clientId, 'acme-client-secret-2');
-    const [blinkBefore, blnkBefore] = [await app.blink.getToken('acme'), await app.blnk.getToken('acme')];
+    // Fresh tokens, a whole half-life (1.5 s) from their renewal, so none is due while the change is applied.
+    const [blinkBefore, blnkBefore] = await Promise.all([app.blink.forceRenewal('acme'), app.blnk.forceRenewal('acme')]);
     const rotated: TenantConfig = {
       blink: { apiKey: ROTATED_BLINK.apiKey, secretKey: ROTATED_BLINK.secretKey, baseUrl: sandbox.blink.url },
       blnk: { ...acmeTenant(sandbox).blnk, clientSecret: 'acme-client-secret-2' } as TenantConfig['blnk'],
