@@ -74,8 +74,13 @@ describe('tenant changes at runtime', () => {
     // Each provider first accepts both credentials, as providers do during a rotation.
     sandbox.blink.addAccount(ROTATED_BLINK);
     sandbox.blnk.addClientSecret(DEFAULT_BLNK_CLIENT.clientId, 'acme-client-secret-2');
-    // Fresh tokens, a whole half-life (1.5 s) from their renewal, so none is due while the change is applied.
+    // Long-lived tokens for the comparison across the change, so none is due while it is applied on a busy CI
+    // machine (a 3 s token's renewal once fell inside it); short ones again right after.
+    sandbox.blink.setTokenLifetimeSeconds(60);
+    sandbox.blnk.setTokenLifetimeSeconds(60);
     const [blinkBefore, blnkBefore] = await Promise.all([app.blink.forceRenewal('acme'), app.blnk.forceRenewal('acme')]);
+    sandbox.blink.setTokenLifetimeSeconds(TOKEN_LIFETIME_SECONDS);
+    sandbox.blnk.setTokenLifetimeSeconds(TOKEN_LIFETIME_SECONDS);
     const rotated: TenantConfig = {
       blink: { apiKey: ROTATED_BLINK.apiKey, secretKey: ROTATED_BLINK.secretKey, baseUrl: sandbox.blink.url },
       blnk: { ...acmeTenant(sandbox).blnk, clientSecret: 'acme-client-secret-2' } as TenantConfig['blnk'],
@@ -87,6 +92,8 @@ describe('tenant changes at runtime', () => {
     sandbox.blink.removeAccount(DEFAULT_BLINK_ACCOUNT.apiKey);
     sandbox.blnk.retireClientSecret(DEFAULT_BLNK_CLIENT.clientId, DEFAULT_BLNK_CLIENT.clientSecret);
     const issuedAtRotation = { blink: sandbox.blink.counters.tokenIssued, blnk: sandbox.blnk.counters.tokenIssued };
+    // Renewed now with the new credentials (3 s tokens), then renewed by the scheduler under the load.
+    await Promise.all([app.blink.forceRenewal('acme'), app.blnk.forceRenewal('acme')]);
     await sleep(4_500); // three renewals of each
 
     const result = await load.stop();
