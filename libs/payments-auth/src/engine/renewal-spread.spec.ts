@@ -77,6 +77,18 @@ describe('spreading renewals of tokens obtained in a burst', () => {
     }
   });
 
+  // README § Scheduled renewal and resilience › Scheduled renewal
+  it('jitter spreads renewals over up to jitterMs before the renewal point, and never over more than 10% of the lifetime', async () => {
+    // 30 s of jitter asked for, on 60 s tokens: capped at 6 s.
+    const engine = engineWith(settingsWith(false, 30_000));
+    await Promise.all(tenants.map((tenant) => engine.getToken(tenant, config)));
+    const due = dueTimes();
+    expect(Math.min(...due)).toBeGreaterThanOrEqual(T0 + RENEW_AFTER_MS - 6_000);
+    expect(Math.max(...due)).toBeLessThanOrEqual(T0 + RENEW_AFTER_MS);
+    // Spread over the whole capped window, not bunched: each of its three parts holds some of the 400.
+    for (const count of histogram(due, T0 + RENEW_AFTER_MS - 6_000, T0 + RENEW_AFTER_MS, 3)) expect(count).toBeGreaterThan(80);
+  });
+
   it('tokens taken over from the store (a restart) are not spread again: they keep their phase', async () => {
     const store = new MemoryTokenStore();
     const before = engineWith(settingsWith(true), store);
