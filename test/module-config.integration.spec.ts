@@ -87,6 +87,25 @@ describe('PaymentsAuthModule', () => {
     }
   });
 
+  // README § Configuration reference
+  it('is not global unless isGlobal is set: a module that does not import it cannot inject its services', async () => {
+    @Injectable()
+    class PaymentsConsumer {
+      constructor(readonly blink: BlinkTokenService) {}
+    }
+    @Module({ providers: [PaymentsConsumer] })
+    class FeatureModule {}
+    const options = { tenants: { acme: acmeTenant(sandbox) }, store: new MemoryTokenStore() };
+    for (const forRoot of [PaymentsAuthModule.forRoot(options), PaymentsAuthModule.forRootAsync({ useFactory: () => options })]) {
+      const failing = await Test.createTestingModule({ imports: [forRoot, FeatureModule] })
+        .compile()
+        .catch((error: unknown) => error);
+      expect(String(failing)).toMatch(/can't resolve dependencies of the PaymentsConsumer/i);
+    }
+    const app = await Test.createTestingModule({ imports: [PaymentsAuthModule.forRoot({ ...options, isGlobal: true }), FeatureModule] }).compile();
+    await app.close();
+  });
+
   it('forRootAsync with useClass builds options from an injectable factory class', async () => {
     @Injectable()
     class OptionsFactory implements PaymentsAuthOptionsFactory {

@@ -214,7 +214,7 @@ describe('scheduled renewal and resilience', () => {
     expect(JSON.stringify(health.isHealthy('payments-auth'))).not.toContain(token);
   });
 
-  it('emits rotation events for Blnk and re-authorization events for a refused grant', async () => {
+  it('emits rotation events for Blnk (re-authorization events: operations.integration.spec.ts)', async () => {
     fixture = await PaymentsAuthFixture.start();
     const types: string[] = [];
     fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => types.push(event.type));

@@ -2,7 +2,7 @@ import { metrics, trace } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { firstValueFrom } from 'rxjs';
-import { PaymentsHttpService } from 'nestjs-payments-auth';
+import { CircuitOpenError, PaymentsAuthMetrics, PaymentsHttpService } from 'nestjs-payments-auth';
 import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
 
@@ -10,6 +10,7 @@ import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture
  * OpenTelemetry through the app's SDK: registered globally before the app starts, as OpenTelemetry's docs ask,
  * with in-memory exporters to read back what the library recorded over real token calls and a 401 replay.
  */
+// README § Scheduled renewal and resilience › OpenTelemetry
 describe('OpenTelemetry metrics and spans', () => {
   const spans = new InMemorySpanExporter();
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
@@ -110,5 +111,29 @@ describe('OpenTelemetry metrics and spans', () => {
     // (The cumulative reader still holds the first app's per-provider series; the per-tenant ones are new.)
     const perTenant = expiry.filter((point) => 'payments_auth.tenant' in point.attributes);
     expect(perTenant.map((point) => point.attributes)).toEqual([{ 'payments_auth.provider': 'blink', 'payments_auth.tenant': 'ok' }]);
+  });
+
+  // README § Scheduled renewal and resilience › Counters
+  it('counts circuit rejections, and spans a replay that failed with the error that failed it', async () => {
+    await fixture.close();
+    fixture = await PaymentsAuthFixture.start(() => ({ resilience: { backoffBaseMs: 1, circuitFailureThreshold: 1, circuitCooldownMs: 30_000 } }));
+    const sumOf = async (name: string) => ((await collected()).get(name)?.points ?? []).reduce((sum, point) => sum + Number(point.value), 0);
+    const rejectionsBefore = await sumOf('payments_auth.circuit_rejections');
+    spans.reset();
+    const { sandbox } = fixture;
+    await fixture.blink.getToken('acme');
+    // A 401 on the cached token, and the renewal it asks for fails: the replay fails with that error.
+    sandbox.blink.revokeAccessTokens();
+    sandbox.blink.faults.inject({ kind: 'status', status: 503 });
+    const intent = firstValueFrom(fixture.app.get(PaymentsHttpService).post(`${sandbox.blink.url}/api/pay/v1/intents`, { amount: 1, currency: 'GBP' }, { paymentsAuth: { tenant: 'acme' } }));
+    await expect(intent).rejects.toMatchObject({ code: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE' });
+    expect(spans.getFinishedSpans().filter((span) => span.name === 'payments_auth.replay').map((span) => [span.attributes, span.status.code])).toEqual([
+      [{ 'payments_auth.provider': 'blink', 'payments_auth.tenant': 'acme', 'payments_auth.outcome': 'failed', 'error.type': 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE' }, 2],
+    ]);
+    // That failure opened the circuit (threshold 1): the next three calls are refused without a token call.
+    for (let call = 0; call < 3; call += 1) await expect(fixture.blink.getToken('acme')).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(sandbox.blink.counters.tokenCalls).toBe(2);
+    expect(await sumOf('payments_auth.circuit_rejections')).toBe(rejectionsBefore + 3);
+    expect(fixture.app.get(PaymentsAuthMetrics).snapshot()).toMatchObject({ circuitRejections: 3, replays: 1, tokenCallFailures: 1, tokensIssued: 1 });
   });
 });

@@ -15,24 +15,39 @@ export interface ScriptedAnswer {
 export interface ScriptedTokenServer extends RunningServer {
   /** Every request that arrived, oldest first. */
   requests: ScriptedRequest[];
+  /** Requests being answered now, and the most at once since the last resetPeak(). */
+  inFlight(): { now: number; peak: number };
+  resetPeak(): void;
 }
 
 /**
  * A token endpoint independent of the sandbox, for answers the sandbox never gives (a refresh without a new
  * refresh token, a body sent one byte at a time): `answer` decides each reply from the request and its index.
- * With `trickleMs`, the body goes out one byte per interval. Listens on 127.0.0.1, a random port.
+ * With `delayMs`, each answer waits that long; with `trickleMs`, the body goes out one byte per interval.
+ * Listens on 127.0.0.1, a random port.
  */
 export async function startScriptedTokenServer(
   answer: (request: ScriptedRequest, index: number) => ScriptedAnswer,
-  options: { trickleMs?: number } = {},
+  options: { delayMs?: number; trickleMs?: number } = {},
 ): Promise<ScriptedTokenServer> {
   const requests: ScriptedRequest[] = [];
+  const load = { now: 0, peak: 0 };
   const server = await listen(async (req: IncomingMessage, res: ServerResponse, closing: AbortSignal) => {
+    load.now += 1;
+    load.peak = Math.max(load.peak, load.now);
+    try {
+      await respond(req, res, closing);
+    } finally {
+      load.now -= 1;
+    }
+  });
+  async function respond(req: IncomingMessage, res: ServerResponse, closing: AbortSignal): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const request = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
     requests.push(request);
     const { status, body } = answer(request, requests.length - 1);
+    if (options.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     const text = JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': 'application/json' });
     if (options.trickleMs === undefined) return void res.end(text);
@@ -41,8 +56,14 @@ export async function startScriptedTokenServer(
       await new Promise((resolve) => setTimeout(resolve, options.trickleMs));
     }
     res.end();
+  }
+  return Object.assign(server, {
+    requests,
+    inFlight: () => ({ ...load }),
+    resetPeak: () => {
+      load.peak = load.now;
+    },
   });
-  return Object.assign(server, { requests });
 }
 
 /** A JWT-shaped token with an `exp` claim; unsigned, as nothing here verifies it (we are not its audience). */
