@@ -216,5 +216,7 @@ describe('TenantContextMiddleware with a custom tenantHeader', () => {
     expect((await ask({ 'x-org': 'acme' })).data).toEqual({ tenant: 'acme' });
     expect((await ask({ 'x-tenant-id': 'acme' })).data).toEqual({ tenant: null });
     expect((await ask({ 'x-org': '../acme' })).status).toBe(400);
+    expect((await ask({ 'x-org': 'a'.repeat(129) })).status).toBe(400);
+    expect((await ask({ 'x-org': 'a'.repeat(128) })).data).toEqual({ tenant: 'a'.repeat(128) });
   });
 });

@@ -95,6 +95,13 @@ describe('validateModuleOptions', () => {
     ['empty refresh token', { store, tenants: { a: { blnk: { clientId: 'c', clientSecret: SECRET, refreshToken: '' } } } }, ['tenants.a.blnk.refreshToken']],
     ['plain http to a remote host', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'http://blink.example.com' } } } }, ['tenants.a.blink.baseUrl']],
     ['base URL with a query', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'https://x.example?a=1' } } } }, ['tenants.a.blink.baseUrl']],
+    // README § Configuration reference (base URLs: no user info, query or fragment)
+    ['base URL with user info', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'https://user:pw@x.example' } } } }, ['tenants.a.blink.baseUrl']],
+    ['base URL with a user name only', { store, tenants: { a: { blnk: { mode: 'core', apiKey: SECRET, baseUrl: 'https://user@core.example' } } } }, ['tenants.a.blnk.baseUrl']],
+    ['base URL with a fragment', { store, tenants: { a: { blnk: { clientId: 'c', clientSecret: SECRET, baseUrl: 'https://x.example/api#v1' } } } }, ['tenants.a.blnk.baseUrl']],
+    ['base URL with an empty fragment', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'https://x.example#' } } } }, ['tenants.a.blink.baseUrl']],
+    ['base URL with an empty query', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'https://x.example/?' } } } }, ['tenants.a.blink.baseUrl']],
+    ['base URL with empty user info', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'https://@x.example' } } } }, ['tenants.a.blink.baseUrl']],
     ['non-boolean flag', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, sendBlinkReceipt: 'yes' } } } }, ['tenants.a.blink.sendBlinkReceipt']],
     ['defaultTenant not in tenants', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET } } }, defaultTenant: 'b' }, ['defaultTenant']],
     ['resolveTenant not a function', { store, tenants: {}, resolveTenant: 'db' }, ['resolveTenant']],
@@ -106,7 +113,8 @@ describe('validateModuleOptions', () => {
   });
 
   const blink = { apiKey: 'k', secretKey: SECRET };
-  it.each(['.', '..', '.hidden', '-leading-dash', '_leading_underscore', '__proto__', 'x'.repeat(129)])('rejects the tenant id %j', (tenantId) => {
+  // README § Configuration reference (tenant ids: 1–128 of A-Z a-z 0-9 . _ -)
+  it.each(['', '.', '..', '.hidden', '-leading-dash', '_leading_underscore', '__proto__', 'x'.repeat(129)])('rejects the tenant id %j', (tenantId) => {
     // JSON.parse makes `__proto__` an own key, as a config file or a database row would.
     const tenants = JSON.parse(JSON.stringify({ [tenantId]: { blink } })) as Record<string, unknown>;
     expect(Object.keys(tenants)).toEqual([tenantId]);

@@ -28,8 +28,9 @@ export function describeBaseUrlProblem(value: unknown): string | undefined {
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     return 'must use https (plain http is allowed only for loopback hosts)';
   }
-  if (url.username || url.password) return 'must not contain user info';
-  if (url.search || url.hash) return 'must not contain a query or fragment';
+  // The parser drops an empty one (`https://@host`, `host?`, `host#`), so the raw text is checked as well.
+  if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value)) return 'must not contain user info';
+  if (url.search || url.hash || /[?#]/.test(value)) return 'must not contain a query or fragment';
   return undefined;
 }
 
