@@ -8,6 +8,13 @@ export interface RedisServer {
   port: number;
   /** SIGKILLs the server and starts it again on the same port: empty, unless it was started with AOF. */
   restart(downMs?: number): Promise<void>;
+  /** SIGKILLs the server; it stays down until up(). */
+  down(): Promise<void>;
+  /** Starts it again after down(), on the same port. */
+  up(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the server keeps its connections but answers nothing, as a stalled host. */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -33,7 +40,14 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
       await new Promise((resolve) => setTimeout(resolve, downMs));
       child = await launch(port, dataDir);
     },
+    down: () => terminate(child),
+    up: async () => {
+      child = await launch(port, dataDir);
+    },
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
     stop: async () => {
+      child.kill('SIGCONT');
       await terminate(child);
       if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -187,8 +187,8 @@ export class RedisTokenStore implements TokenStore {
 
   /**
    * Runs one command within `commandTimeoutMs` (plus `extraMs` for a WAIT), connection wait included. The
-   * client has no offline queue, so while Redis is down commands fail at once instead of piling up and
-   * replaying stale writes later.
+   * client has no offline queue, so while Redis is down a command waits for a connection until its deadline
+   * and then fails, instead of piling up and replaying stale writes later.
    */
   private async command<T>(run: () => Promise<T>, extraMs = 0): Promise<T> {
     const deadline = Date.now() + this.timeoutMs + extraMs;

@@ -1,0 +1,119 @@
+import Redis from 'ioredis';
+import { TokenStoreError } from 'nestjs-payments-auth';
+import { RedisTokenStore } from 'nestjs-payments-auth/redis';
+import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
+import { RedisServer, startRedis } from './support/redis.server';
+
+const THIRTY_DAYS_MS = 30 * 24 * 3_600_000;
+
+/** A real redis-server that the tests stall (SIGSTOP), kill and start again. */
+describe('RedisTokenStore when Redis is slow or gone', () => {
+  let redis: RedisServer;
+  let store: RedisTokenStore | undefined;
+  let fixture: PaymentsAuthFixture | undefined;
+
+  beforeEach(async () => {
+    redis = await startRedis();
+  });
+
+  afterEach(async () => {
+    await fixture?.close();
+    await store?.close();
+    fixture = store = undefined;
+    await redis.stop();
+  });
+
+  const redisStore = () => new RedisTokenStore({ connection: { port: redis.port, host: '127.0.0.1' } });
+  const timed = async (work: Promise<unknown>) => {
+    const started = Date.now();
+    const outcome = await work.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    return { outcome, ms: Date.now() - started };
+  };
+
+  // README § Several instances: Redis › Records
+  it('keeps a record with a refresh token 30 days beyond its expiry by default', async () => {
+    store = redisStore();
+    const now = Date.now();
+    await store.set('blnk:acme:f1', { accessToken: 'a', refreshToken: 'r', issuedAt: now, expiresAt: now + 60_000, version: 1 });
+    await store.set('blink:acme:f2', { accessToken: 'b', issuedAt: now, expiresAt: now + 60_000, version: 1 });
+    const raw = new Redis({ port: redis.port, host: '127.0.0.1' });
+    try {
+      const withRefresh = await raw.pttl('payments-auth:blnk:acme:f1');
+      expect(withRefresh).toBeGreaterThan(THIRTY_DAYS_MS);
+      expect(withRefresh).toBeLessThanOrEqual(THIRTY_DAYS_MS + 60_000);
+      expect(await raw.pttl('payments-auth:blink:acme:f2')).toBeLessThanOrEqual(60_000);
+    } finally {
+      raw.disconnect();
+    }
+  });
+
+  // README § Several instances: Redis › When Redis is unreachable
+  it('every command has a 1 s deadline while Redis is stalled, and one sent while it is down fails within it (no offline queue)', async () => {
+    store = redisStore();
+    await store.get('warm-up');
+    redis.freeze();
+    try {
+      const stalled = await timed(store.get('blnk:acme:f1'));
+      expect(stalled.outcome).toBeInstanceOf(Error);
+      expect(stalled.ms).toBeGreaterThanOrEqual(900);
+      expect(stalled.ms).toBeLessThan(2_000);
+    } finally {
+      redis.thaw();
+    }
+    await redis.down();
+    // While it is down, a command waits for a connection at most its deadline, rather than sitting in a queue
+    // until Redis is back.
+    const refused = await timed(store.get('blnk:acme:f1'));
+    expect(refused.outcome).toBeInstanceOf(Error);
+    expect(refused.ms).toBeLessThan(1_500);
+    await redis.up();
+    for (let attempt = 0; attempt < 40; attempt += 1) {
+      if ((await timed(store.get('blnk:acme:f1'))).outcome === 'resolved') break;
+      await sleep(100);
+    }
+    await expect(store.get('blnk:acme:f1')).resolves.toBeUndefined();
+  });
+
+  // README § Several instances: Redis › When Redis is unreachable
+  it('while Redis is down, Blink renews without the lock and Blnk does not refresh: its callers fail only once the token has expired', async () => {
+    fixture = await PaymentsAuthFixture.start(
+      () => ({ store: redisStore(), tokenCallTimeoutMs: 3_000, resilience: { backoffBaseMs: 100, backoffMaxMs: 200 } }),
+      { blink: { tokenLifetimeSeconds: 2 }, blnk: { tokenLifetimeSeconds: 3 } },
+    );
+    const { sandbox } = fixture;
+    await fixture.blink.getToken('acme');
+    // A fresh Redis holds no generation marker: the first Blnk refresh waits out the recovery window (4 s).
+    await fixture.blnk.getToken('acme');
+    const blnkExpiresAt = (await fixture.blnk.getTokenInfo('acme')).expiresAt.getTime();
+    const blinkCallsBefore = sandbox.blink.counters.tokenCalls;
+    const blnkCallsBefore = sandbox.blnk.counters.tokenCalls;
+    await redis.down();
+
+    const blinkFailures: unknown[] = [];
+    const blnkBeforeExpiry: unknown[] = [];
+    const blnkAfterExpiry: unknown[] = [];
+    const until = Math.max(blnkExpiresAt + 800, Date.now() + 4_000);
+    for (let round = 0; round < 200 && Date.now() < until; round += 1) {
+      await fixture.blink.getToken('acme').catch((error: unknown) => blinkFailures.push(error));
+      const askedAt = Date.now();
+      const blnk = await fixture.blnk.getToken('acme').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (askedAt < blnkExpiresAt - 100) blnkBeforeExpiry.push(blnk);
+      else if (askedAt > blnkExpiresAt + 100) blnkAfterExpiry.push(blnk);
+      await sleep(50);
+    }
+    expect(blinkFailures).toEqual([]);
+    expect(sandbox.blink.counters.tokenCalls).toBeGreaterThanOrEqual(blinkCallsBefore + 2);
+    expect(blnkBeforeExpiry.length).toBeGreaterThan(0);
+    expect(blnkBeforeExpiry.filter((outcome) => outcome !== undefined)).toEqual([]);
+    expect(blnkAfterExpiry.length).toBeGreaterThan(0);
+    for (const outcome of blnkAfterExpiry) expect(outcome).toBeInstanceOf(TokenStoreError);
+    expect(sandbox.blnk.counters.tokenCalls).toBe(blnkCallsBefore);
+    expect(sandbox.blnk.counters.invalidGrant).toBe(0);
+  });
+});
