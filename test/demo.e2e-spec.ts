@@ -94,6 +94,29 @@ describe('demo app on the sandbox (e2e)', () => {
     expect(pending.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED', tenant: 'initech' });
   });
 
+  // README § The demo (apps/demo)
+  it('maps a rate-limited token call to 503 with Retry-After, and provider trouble to 502', async () => {
+    sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: '1' });
+    const limited = await request(server()).post('/tenants/acme/blink/intents').send({ amount: 1000, currency: 'GBP' }).expect(503);
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_RATE_LIMITED', tenant: 'acme' });
+    sandbox.blnk.faults.inject({ kind: 'status', status: 503 });
+    const unavailable = await request(server()).get('/tenants/acme/blnk/ledgers').expect(502);
+    expect(unavailable.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE', provider: 'blnk', status: 503 });
+    // The provider API itself refusing a request is a 502 as well: here every token it sees is revoked, so the
+    // 401 comes back after the one replay.
+    const revokeEachToken = setInterval(() => sandbox.blink.revokeAccessTokens(), 1);
+    let refused: request.Response;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the 429's Retry-After for acme's Blink token
+      refused = await request(server()).post('/tenants/acme/blink/intents').send({ amount: 1000, currency: 'GBP' }).expect(502);
+    } finally {
+      clearInterval(revokeEachToken);
+    }
+    expect(refused.body.error).toEqual({ message: 'The payment provider refused the request', providerStatus: 401 });
+    expect(JSON.stringify([limited.body, unavailable.body, refused.body])).not.toMatch(/eyJ|blnk_|TOPSECRET/);
+  });
+
   it('onboards a Blnk tenant through the authorization-code callback', async () => {
     const start = await request(server()).get('/tenants/initech/blnk/authorize').expect(302);
     const authorizeUrl = new URL(start.headers.location);

@@ -105,6 +105,25 @@ describe('tenants', () => {
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
   });
 
+  // README § Configuration reference (resolveTenant: errors it throws on a first lookup reach the caller unchanged)
+  it('hands an error resolveTenant throws on a first lookup to the caller unchanged, and looks up again next time', async () => {
+    class DatabaseDown extends Error {}
+    const outage = new DatabaseDown('tenants table unavailable');
+    let failing = true;
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      tenants: {},
+      defaultTenant: undefined,
+      resolveTenant: async () => {
+        if (failing) throw outage;
+        return acmeTenant(sandbox);
+      },
+    }));
+    await expect(fixture.blink.getToken('from-db')).rejects.toBe(outage);
+    await expect(fixture.blnk.getAuthHeaders('from-db')).rejects.toBe(outage);
+    failing = false;
+    await expect(fixture.blink.getToken('from-db')).resolves.toEqual(expect.any(String));
+  });
+
   it('validates a runtime change exactly as bootstrap does, and a refused change changes nothing', async () => {
     fixture = await PaymentsAuthFixture.start();
     const { sandbox } = fixture;
