@@ -5,6 +5,7 @@ export class FlakyStore implements TokenStore {
   readonly records = new Map<string, StoredToken>();
   failReads = false;
   failWrites = false;
+  failDeletes = false;
   writeAttempts = 0;
 
   async get(key: string): Promise<StoredToken | undefined> {
@@ -20,6 +21,7 @@ export class FlakyStore implements TokenStore {
   }
 
   async delete(key: string): Promise<void> {
+    if (this.failDeletes) throw Object.assign(new Error('delete failed'), { code: 'EIO' });
     this.records.delete(key);
   }
 }
