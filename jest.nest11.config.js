@@ -26,6 +26,13 @@ module.exports = {
     '<rootDir>/test/token-failures.integration.spec.ts',
     '<rootDir>/test/rotation-safety.integration.spec.ts',
     '<rootDir>/test/durable-store.integration.spec.ts',
+    '<rootDir>/test/token-call-outcomes.integration.spec.ts',
+    '<rootDir>/test/redis-outage.integration.spec.ts',
+    '<rootDir>/test/store-records.integration.spec.ts',
+    '<rootDir>/test/tenant-lifecycle-limits.integration.spec.ts',
+    // No Nest application at all: they read the README and the validated options.
+    '<rootDir>/test/readme-sections.spec.ts',
+    '<rootDir>/test/documented-defaults.spec.ts',
   ],
   extensionsToTreatAsEsm: [],
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: false }] },

@@ -1,6 +1,7 @@
 import { jwtDecode } from 'jwt-decode';
 import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
 
+// README § Services
 describe('BlinkTokenService against the Blink sandbox', () => {
   let fixture: PaymentsAuthFixture;
 

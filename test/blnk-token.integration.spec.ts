@@ -2,6 +2,7 @@ import { CredentialModeError, ReauthorizationRequiredError } from 'nestjs-paymen
 import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
 import { PaymentsAuthFixture, defaultOptions, sleep } from './support/payments-auth.fixture';
 
+// README § Services
 describe('BlnkTokenService against the Blnk sandbox', () => {
   let fixture: PaymentsAuthFixture;
 

@@ -29,6 +29,7 @@ interface AppRun {
   optionalEntries?: boolean;
 }
 
+// README § Set-up on a fresh machine › NestJS 12 and 11
 describe('consumer apps installing the packed package', () => {
   let sandbox: Sandbox;
   let workDir: string;

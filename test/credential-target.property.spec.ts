@@ -67,6 +67,8 @@ function isUnderBase(request: RecordedRequest, baseUrl: string): boolean {
  * be on a request if and only if that request's origin and path are under its tenant's base URL, and, after a
  * redirect, the request it came from carried it too.
  */
+// README § Security model › How it is checked
+// README § Security model › What is promised
 describe('credential target (property-based, real HTTP)', () => {
   let fixture: PaymentsAuthFixture;
   let recorder: EchoServer;

@@ -7,6 +7,7 @@ import { createDemoApp } from '@app/demo/demo-app';
 import { needsSandbox, sandboxEnv } from '@app/demo/demo-sandbox';
 import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
 
+// README § The demo (apps/demo)
 describe('demo app on the sandbox (e2e)', () => {
   let sandbox: Sandbox;
   let app: INestApplication;

@@ -63,6 +63,7 @@ describe('durable token store', () => {
     }
   });
 
+  // README § Stores: choosing one › When the store fails
   it('serves tokens when store writes fail, keeping the rotated refresh token in memory', async () => {
     const store = new FlakyStore();
     store.failWrites = true;

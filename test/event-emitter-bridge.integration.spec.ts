@@ -2,6 +2,7 @@ import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import type { PaymentsAuthEvent } from 'nestjs-payments-auth';
 import { PaymentsAuthFixture } from './support/payments-auth.fixture';
 
+// README § Scheduled renewal and resilience › Events
 describe('the optional @nestjs/event-emitter bridge', () => {
   let fixture: PaymentsAuthFixture;
 

@@ -36,6 +36,7 @@ describe('hostile token endpoint answers', () => {
     await fixture?.close();
   });
 
+  // README § Scheduled renewal and resilience › Every wait is bounded
   describe('absurd Retry-After', () => {
     it.each([
       ['9000000000000 seconds', '9000000000000'],
@@ -191,6 +192,7 @@ describe('hostile token endpoint answers', () => {
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
   });
 
+  // README § How expiry is computed › Bounded
   describe('implausible lifetimes', () => {
     it('Blnk expires_in 1e300 is clamped to MAX_TOKEN_LIFETIME_MS, so it is renewed within a day', async () => {
       fixture = await PaymentsAuthFixture.start();
@@ -211,6 +213,7 @@ describe('hostile token endpoint answers', () => {
       expect(info.expiresAt.getTime() - info.issuedAt.getTime()).toBe(MAX_TOKEN_LIFETIME_MS);
     });
 
+    // README § Scheduled renewal and resilience › Token calls for one tenant are at least MIN_TOKEN_CALL_INTERVAL_MS (500 ms) apart
     it('expires_in 0.05: token calls stay at least 500 ms apart while callers keep asking for 3 s', async () => {
       fixture = await PaymentsAuthFixture.start();
       const body = JSON.stringify({ access_token: 'at-brief', token_type: 'Bearer', expires_in: 0.05 });

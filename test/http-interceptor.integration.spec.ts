@@ -8,6 +8,7 @@ import { renderingsOf } from './support/secrets';
 
 const BETA: BlinkSandboxAccount = { apiKey: 'beta-api-key', secretKey: 'TOPSECRET-beta', merchantId: 777 };
 
+// README § Calling the provider APIs: PaymentsHttpService
 describe('PaymentsHttpService with the payments-auth interceptor', () => {
   let fixture: PaymentsAuthFixture;
   let echo: EchoServer;
@@ -58,6 +59,7 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
     expect(fixture.sandbox.blink.counters).toMatchObject({ tokenCalls: 1, apiCalls: 1, apiUnauthorized: 0 });
   });
 
+  // README § Calling the provider APIs: PaymentsHttpService › Which tenant
   it('chooses the tenant from the request config, then the async context, then defaultTenant', async () => {
     fixture = await startWithTenants();
     expect((await intent()).data.merchant_id).toBe(DEFAULT_BLINK_ACCOUNT.merchantId);
@@ -100,6 +102,7 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1); // our raw call, no token fetched to decorate it
   });
 
+  // README § Calling the provider APIs: PaymentsHttpService › Where credentials go
   it('drops the credential on a redirect that leaves the provider origin, keeps it on one that stays', async () => {
     fixture = await startWithTenants();
     const core = { paymentsAuth: { tenant: 'core' } };
@@ -118,6 +121,7 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
     expect(other.requests[1].headers.authorization).toBeUndefined();
   });
 
+  // README § Calling the provider APIs: PaymentsHttpService › 401s
   it('on a 401 renews once and replays once', async () => {
     fixture = await startWithTenants();
     await intent();
@@ -175,6 +179,7 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
   });
 
+  // README § Calling the provider APIs: PaymentsHttpService › Errors
   it('scrubs credentials from every Axios error that reaches the caller', async () => {
     fixture = await startWithTenants();
     const token = await fixture.blink.getToken('acme');

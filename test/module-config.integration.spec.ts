@@ -47,6 +47,7 @@ describe('PaymentsAuthModule', () => {
     expect(message).not.toContain(DEFAULT_BLINK_ACCOUNT.apiKey);
   });
 
+  // README § Quick start
   it('forRootAsync with useFactory reads @nestjs/config and is global when asked', async () => {
     @Injectable()
     class PaymentsConsumer {
@@ -106,6 +107,7 @@ describe('PaymentsAuthModule', () => {
     await app.close();
   });
 
+  // README § Quick start (useClass, useExisting)
   it('forRootAsync with useClass builds options from an injectable factory class', async () => {
     @Injectable()
     class OptionsFactory implements PaymentsAuthOptionsFactory {

@@ -46,6 +46,7 @@ interface StoreKind {
   keys(): Promise<string[]>;
 }
 
+// README § Tenant lifecycle › Onboarding a Blnk OAuth tenant
 describe('onboarding a Blnk tenant (authorization code with state and PKCE, across replicas)', () => {
   let sandbox: Sandbox;
   let redis: RedisServer;
@@ -98,6 +99,7 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
   };
 
   describe.each(kinds)('on %s', (kind: StoreKind) => {
+    // README § Tenant lifecycle › Any replica can complete it
     it('completes on a second instance what the first started, once, and the first uses the grant with no token call', async () => {
       const first = await replica(kind.open());
       const second = await replica(kind.open());
@@ -137,6 +139,7 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
       for (const secret of [callback.code, callback.state, request.state.split('~')[1], token]) expect(serialized).not.toContain(secret);
     });
 
+    // README § Tenant lifecycle › A refused callback changes nothing
     it('refuses every bad callback with a typed error and changes nothing; the real callback still completes', async () => {
       const first = await replica(kind.open());
       const second = await replica(kind.open());
@@ -147,6 +150,7 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
       const cases: Array<[string, BlnkAuthorizationCallback, Parameters<typeof second.blnk.completeAuthorization>[1]]> = [
         ['forged state', { ...callback, state: forgedState }, {}],
         ['state naming an unknown tenant', { ...callback, state: `nobody~${'A'.repeat(43)}` }, {}],
+        // README § Tenant lifecycle › Protect the authorize route (a forged state naming a tenant without Blnk OAuth is unknown-state)
         ['state naming a static-key tenant', { ...callback, state: `keyed~${'A'.repeat(43)}` }, {}],
         ['no state', { code: callback.code }, {}],
         ['malformed state', { ...callback, state: 'initech' }, {}],
@@ -179,6 +183,7 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
     });
 
+    // README § Tenant lifecycle › PKCE S256
     it('spends a state that comes back expired or with an error from Blnk, and a code from another request fails PKCE', async () => {
       const first = await replica(kind.open());
       const second = await replica(kind.open());
@@ -208,6 +213,7 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
     });
   });
 
+  // README § Tenant lifecycle › State
   it('keeps a state single use on a store without compareAndSet (MemoryTokenStore, one process)', async () => {
     const app = await replica(new MemoryTokenStore());
     const request = await app.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI });
@@ -217,6 +223,7 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
     expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
   });
 
+  // README § Tenant lifecycle › PKCE S256 (pkce: false)
   it('sends no PKCE challenge for a tenant with pkce: false, and refuses bad requests before anything is stored', async () => {
     const store = new FileTokenStore({ directory });
     const app = await replica(store, {

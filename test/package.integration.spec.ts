@@ -88,6 +88,7 @@ export const perRequest: AxiosRequestConfig = { paymentsAuth: { tenant: 'acme' }
 export const viaHttpService = (http: PaymentsHttpService) => http.get('https://secure.blinkpayment.co.uk/x', { paymentsAuth: { tenant: 'acme' } });
 `;
 
+// README § Install (both builds behind the exports map)
 describe('nestjs-payments-auth as a packed npm package', () => {
   let packDir: string | undefined;
   let consumerDir: string | undefined;
@@ -231,6 +232,7 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     expect(sandbox!.blink.counters.tokenCalls).toBe(calls + 1);
   });
 
+  // README § Install
   it('starts without the optional peers; their entry points fail naming the package to install', async () => {
     expect(fs.existsSync(path.join(consumerDir!, 'node_modules', 'ioredis'))).toBe(false);
     expect(fs.existsSync(path.join(consumerDir!, 'node_modules', '@nestjs', 'terminus'))).toBe(false);

@@ -7,6 +7,8 @@ import { RedisClusterServer, startRedisCluster } from './support/redis-cluster.s
 import { runLoadWorkers } from './support/redis-workers';
 
 /** README "Running at scale": RedisTokenStore on a real 3-master Redis Cluster (redis-server --cluster-enabled). */
+// README § Running at scale › Redis Cluster
+// README § Running at scale
 describe('Redis Cluster', () => {
   let cluster: RedisClusterServer;
   let client: Cluster;

@@ -19,6 +19,7 @@ const record = (version: number, accessToken = `access-${version}`): StoredToken
   version,
 });
 
+// README § Several instances: Redis
 describe('several instances on Redis', () => {
   let redis: RedisServer;
   let sandbox: Sandbox;
@@ -54,6 +55,7 @@ describe('several instances on Redis', () => {
       await store.close();
     });
 
+    // README § Several instances: Redis › Records
     it('namespaces keys, ties the TTL to expiry and keeps refresh tokens beyond it', async () => {
       store = redisStore({ prefix: 'payments-auth', refreshTokenRetentionMs: 3_600_000 });
       const blnkRecord = record(1);
@@ -161,6 +163,7 @@ describe('several instances on Redis', () => {
       store = redisStore();
     });
 
+    // README § Several instances: Redis › Encryption at rest
     it('stores values unreadable without the key; a rotated key list still reads old values', async () => {
       const oldKey = randomBytes(32).toString('base64');
       const newKey = randomBytes(32).toString('base64');
@@ -185,6 +188,7 @@ describe('several instances on Redis', () => {
     });
   });
 
+  // README § Several instances: Redis › Distributed single flight
   it('two instances: concurrent cold callers on both cause one token call per provider', async () => {
     // Long-lived tokens: on a never-used Redis the first Blnk refresh waits out the recovery window (4 s), in
     // which 3 s Blink tokens would be renewed.
@@ -235,6 +239,7 @@ describe('several instances on Redis', () => {
     }
   });
 
+  // README § Several instances: Redis › When Redis comes back empty, restarts or fails over
   it('Redis emptied behind two instances holding different versions: the newest is put back and used, 0 invalid_grant', async () => {
     await sandbox.close();
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
@@ -258,6 +263,7 @@ describe('several instances on Redis', () => {
     }
   }, 30_000);
 
+  // README § Several instances: Redis › Blnk
   it('4 processes × 200 concurrent callers over 3 lifetimes renew like one instance, 0 invalid_grant', async () => {
     const env = {
       REDIS_PORT: String(redis.port),
@@ -285,6 +291,7 @@ describe('several instances on Redis', () => {
     expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
   }, 90_000);
 
+  // README § Several instances: Redis › Distributed single flight (a dead holder frees the lease)
   it('the lock holder killed (SIGKILL) mid-refresh: another instance completes it after the lock TTL', async () => {
     // The holder's token call hangs at the sandbox; killed, it never reaches the provider's rotation.
     sandbox.blnk.faults.inject({ kind: 'delay', ms: 20_000 });

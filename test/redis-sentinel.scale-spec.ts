@@ -7,6 +7,7 @@ import { RedisSentinelSet, startRedisSentinelSet } from './support/redis-sentine
 import { runLoadWorkers } from './support/redis-workers';
 
 /** README "Running at scale": a Sentinel-managed primary and replica, failed over mid-run. */
+// README § Running at scale › Sentinel failover
 describe('Redis Sentinel failover', () => {
   let set: RedisSentinelSet;
 

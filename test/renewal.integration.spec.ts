@@ -37,6 +37,7 @@ const twoTenants = (sandbox: Sandbox): Partial<PaymentsAuthModuleOptions> => ({
   },
 });
 
+// README § Scheduled renewal and resilience
 describe('scheduled renewal and resilience', () => {
   let fixture: PaymentsAuthFixture;
 
@@ -46,6 +47,7 @@ describe('scheduled renewal and resilience', () => {
 
   const metrics = () => fixture.app.get(PaymentsAuthMetrics);
 
+  // README § Scheduled renewal and resilience › Scheduled renewal
   it('after warm-up, no request waits on a token and none fails over 3 lifetimes', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), { blink: { tokenLifetimeSeconds: 3 }, blnk: { tokenLifetimeSeconds: 3 } });
     await Promise.all([fixture.blink.getToken('acme'), fixture.blnk.getToken('acme')]);
@@ -104,6 +106,7 @@ describe('scheduled renewal and resilience', () => {
   });
 
   // Lifetimes are 6 s: Blink's `exp` has whole-second precision, so a token lives 5-6 s; renewal is due at half.
+  // README § Scheduled renewal and resilience › Backoff
   it('respects Retry-After during a 429 storm and fails no request while the token is valid', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), { blink: { tokenLifetimeSeconds: 6 } });
     await fixture.blink.getToken('acme');
@@ -124,6 +127,7 @@ describe('scheduled renewal and resilience', () => {
     expect(fixture.sandbox.blink.counters.tokenIssued).toBe(2); // recovered before expiry
   });
 
+  // README § Scheduled renewal and resilience › While the current token is valid it is served
   it('a 5xx storm fails no request and makes none wait while a token is valid', async () => {
     // A short cooldown: the default 30 s would outlast these 6 s tokens once the storm opens the circuit.
     fixture = await PaymentsAuthFixture.start(() => ({ resilience: { backoffMaxMs: 300, circuitCooldownMs: 300 } }), {
@@ -173,6 +177,7 @@ describe('scheduled renewal and resilience', () => {
     expect(metrics().snapshot().tokenCallFailures).toBe(6);
   });
 
+  // README § Scheduled renewal and resilience › Circuit breaker
   it('opens and closes the circuit, with events that carry no credential, and reports health (terminus entry)', async () => {
     fixture = await PaymentsAuthFixture.start(
       () => ({ resilience: { backoffBaseMs: 1, circuitFailureThreshold: 3, circuitCooldownMs: 500 } }),
@@ -214,6 +219,7 @@ describe('scheduled renewal and resilience', () => {
     expect(JSON.stringify(health.isHealthy('payments-auth'))).not.toContain(token);
   });
 
+  // README § Scheduled renewal and resilience › Events
   it('emits rotation events for Blnk (re-authorization events: operations.integration.spec.ts)', async () => {
     fixture = await PaymentsAuthFixture.start();
     const types: string[] = [];
@@ -242,6 +248,7 @@ describe('scheduled renewal and resilience', () => {
     expect(idleInfo).toBeDefined(); // a fresh token is fetched on demand when it comes back
   });
 
+  // README § Scheduled renewal and resilience › Shutdown
   it('shutdown waits for a renewal in flight and starts none afterwards', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), { blink: { tokenLifetimeSeconds: 2 } });
     await fixture.blink.getToken('acme');

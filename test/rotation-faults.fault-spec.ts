@@ -36,6 +36,8 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+// README § Running at scale › Which store for which deployment
+// README § Faults: what is survivable
 describe('Blnk rotation under faults: worker processes against a provider that revokes the grant on reuse', () => {
   let sandbox: Sandbox;
   let workers: FaultWorker[] = [];
@@ -332,6 +334,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
     }, 120_000);
   });
 
+  // README § Tests
   describe('against an independent OAuth server (oidc-provider: rotation, grant revoked on reuse)', () => {
     let oidc: OidcServer;
     let redis: RedisServer | undefined;

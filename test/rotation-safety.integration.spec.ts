@@ -107,6 +107,7 @@ describe('rotation safety between instances sharing a store', () => {
     expect(sandbox.blnk.counters.tokenCalls).toBe(afterExchange);
   });
 
+  // README § Stores: choosing one › When the store fails
   it('a failed write is retried in the background until it lands; health says degraded meanwhile', async () => {
     const store = new FlakyStore();
     const app = await instance(store);

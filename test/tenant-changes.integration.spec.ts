@@ -41,6 +41,7 @@ function apiCalls(fixture: PaymentsAuthFixture, tenant: string, providers: Array
   return () => Promise.all(providers.map((provider) => calls[provider]()));
 }
 
+// README § Tenant lifecycle
 describe('tenant changes at runtime', () => {
   let sandbox: Sandbox;
   let fixtures: PaymentsAuthFixture[] = [];
@@ -64,6 +65,7 @@ describe('tenant changes at runtime', () => {
     return fixture;
   };
 
+  // README § Tenant lifecycle › Changing tenants at runtime
   it('rotates a Blink key pair and a Blnk client secret under constant load with 0 failed requests', async () => {
     const app = await start((s) => ({ tenants: { acme: acmeTenant(s) }, store: new FileTokenStore({ directory }) }));
     const tenants = app.app.get(PaymentsAuthTenants);
@@ -177,6 +179,7 @@ describe('tenant changes at runtime', () => {
     });
   });
 
+  // README § Tenant lifecycle › With resolveTenant
   it('picks a changed and then a removed resolveTenant result up by itself on two instances', async () => {
     const database = new Map<string, TenantConfig | 'broken' | 'invalid'>([['dyn', { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: sandbox.blink.url } }]]);
     const resolveTenant = async (tenant: string) => {

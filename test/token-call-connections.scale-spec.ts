@@ -3,6 +3,7 @@ import { MemoryTokenStore, ProviderUnavailableError, TenantConfig } from 'nestjs
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
 
 /** README "Running at scale": token calls share a bounded keep-alive pool per provider origin. */
+// README § Running at scale › Token-call connections
 describe('token-call connections', () => {
   let sandbox: Sandbox;
 

@@ -33,6 +33,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<PaymentsAuthError
 /** These tests check one failure and then recovery; backoff (its own tests) would otherwise delay the retry. */
 const NO_BACKOFF = { resilience: { backoffBaseMs: 1 } };
 
+// README § Errors
 describe('token endpoint failures', () => {
   let fixture: PaymentsAuthFixture;
 
@@ -114,6 +115,7 @@ describe('token endpoint failures', () => {
     expect(await fixture.blink.getToken('acme')).toEqual(expect.any(String));
   });
 
+  // README § Scheduled renewal and resilience › Re-authorization
   it('Blink: rejected keys require re-authorization and are not retried in a loop', async () => {
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
       tenants: { acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: BAD_SECRET, baseUrl: sandbox.blink.url } } },
@@ -153,6 +155,7 @@ describe('token endpoint failures', () => {
     }
   });
 
+  // README § Security model
   it('thrown errors serialise without secrets and carry provider, tenant, status and code', async () => {
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
       tenants: { acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: BAD_SECRET, baseUrl: sandbox.blink.url } } },

@@ -15,6 +15,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 
 /** The demo on the sandbox (with its consent page), as `npm run demo` starts it, and a headless Chromium. */
+// README § The demo (apps/demo) › The status and onboarding page
 describe('the demo status and onboarding page, in a real browser', () => {
   let sandbox: Sandbox;
   let app: INestApplication;

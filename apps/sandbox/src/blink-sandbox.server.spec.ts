@@ -10,6 +10,7 @@ function decodeClaims(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
+// README § The sandbox (apps/sandbox)
 describe('Blink sandbox', () => {
   let blink: BlinkSandbox;
 

@@ -22,6 +22,7 @@ function basic(client: BlnkSandboxClient): string {
   return `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
 }
 
+// README § The sandbox (apps/sandbox)
 describe('Blnk sandbox', () => {
   let blnk: BlnkSandbox;
 

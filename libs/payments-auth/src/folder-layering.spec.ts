@@ -59,6 +59,7 @@ function findLoop(edges: Map<string, Set<string>>): string | undefined {
   return undefined;
 }
 
+// README § Layout
 describe('folder layering', () => {
   it('finds the imports it checks', () => {
     const edges = folderImports();

@@ -27,6 +27,7 @@ function histogram(times: number[], from: number, to: number, bins: number): num
   return counts;
 }
 
+// README § Running at scale › Renewals spread over the lifetime
 describe('spreading renewals of tokens obtained in a burst', () => {
   let observers: ReturnType<typeof recordingObservers>;
   let queue: TimerRenewalQueue;

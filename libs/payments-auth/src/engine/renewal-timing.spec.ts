@@ -1,5 +1,6 @@
 import { renewAtFor } from './renewal-timing.js';
 
+// README § How expiry is computed
 describe('renewAtFor', () => {
   const timing = { renewalMarginMs: 60_000, renewalMarginMaxRatio: 0.5 };
 

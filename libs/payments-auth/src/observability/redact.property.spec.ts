@@ -43,6 +43,7 @@ function reveals(text: string, value: string): boolean {
   return candidates.some((candidate) => candidate.includes(value));
 }
 
+// README § Security model › How it is checked
 describe('redaction of provider text (property-based)', () => {
   it('no secret survives in any of its spellings, wherever it sits in random text', () => {
     fc.assert(

@@ -14,6 +14,7 @@ function heldCalls() {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+// README § Running at scale › Token-call connections
 describe('TokenCallPool', () => {
   it('runs at most maxSocketsPerOrigin calls per origin at once, the rest first come first served', async () => {
     const pool = new TokenCallPool({ maxSocketsPerOrigin: 2, maxQueuedPerOrigin: 10 });

@@ -57,6 +57,7 @@ function expectTypedOrSane(parse: () => IssuedToken, sentAt: number, body: unkno
   if (token.refreshToken !== undefined) expect(typeof token.refreshToken === 'string' && token.refreshToken.length > 0).toBe(true);
 }
 
+// README § Security model › How it is checked
 describe('token response parsers under random JSON (property-based)', () => {
   it('Blnk: a MalformedResponseError or a sane, bounded token, never anything else', () => {
     fc.assert(

@@ -5,6 +5,7 @@ import { RenewalScheduler } from './renewal-scheduler.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 
+// README § Running at scale › A global rate limit at the provider
 describe('maxRenewalsPerSecond', () => {
   beforeEach(() => jest.useFakeTimers({ now: T0, doNotFake: ['nextTick', 'queueMicrotask'] }));
   afterEach(() => jest.useRealTimers());

@@ -7,6 +7,7 @@ const details = { provider: 'blink' as const, tenant: 'acme' };
 const options = { backoffBaseMs: 100, backoffMaxMs: 1_000, circuitFailureThreshold: 3, circuitCooldownMs: 5_000 };
 const unavailable = new ProviderUnavailableError(details, 'HTTP 503');
 
+// README § Scheduled renewal and resilience › Backoff
 describe('RetryGate', () => {
   it('backs off exponentially with full jitter, capped', () => {
     const gate = new RetryGate({ ...options, circuitFailureThreshold: 99 }, () => 0.999);

@@ -14,6 +14,7 @@ const record = (version: number): StoredToken => ({
   version,
 });
 
+// README § Stores: choosing one
 describe('FileTokenStore', () => {
   let directory: string;
 
@@ -140,6 +141,7 @@ describe('FileTokenStore', () => {
     expect(JSON.stringify(new FileTokenStore({ directory }))).toBe(JSON.stringify({ type: 'FileTokenStore', directory, encrypted: false }));
   });
 
+  // README § Stores: choosing one › Compare-and-set
   it('compare-and-set across store instances (processes): a stale writer never overwrites a newer record', async () => {
     const [a, b] = [new FileTokenStore({ directory }), new FileTokenStore({ directory })];
     expect(await a.compareAndSet('k', record(2))).toBe(true);
@@ -153,6 +155,7 @@ describe('FileTokenStore', () => {
     expect((await b.get('k'))?.version).toBe(32);
   });
 
+  // README § Stores: choosing one › Renewal leases
   it('leases: one holder at a time across instances, owner-only extend and release, a lapsed lease can be taken', async () => {
     const [a, b] = [new FileTokenStore({ directory }), new FileTokenStore({ directory })];
     const owner = (await a.acquireLock('k', 400)) as string;
@@ -176,6 +179,7 @@ describe('FileTokenStore', () => {
     expect(await a.acquireLock('k', 400)).toEqual(expect.any(String));
   });
 
+  // README § Stores: choosing one › Why proper-lockfile and not more of it
   it('decides contended leases inside a mutex: of 20 concurrent takers exactly one wins', async () => {
     const stores = Array.from({ length: 4 }, () => new FileTokenStore({ directory }));
     const owners = await Promise.all(Array.from({ length: 20 }, (_, index) => stores[index % 4].acquireLock('k', 5_000)));

@@ -9,6 +9,7 @@ describe('parseBlinkTokenResponse', () => {
   const sentAt = Date.now();
   const inSeconds = (seconds: number) => Math.floor(sentAt / 1000) + seconds;
 
+  // README § How expiry is computed › Blink
   it('takes the earlier of expired_on and the JWT exp', () => {
     const jwtEarlier = parseBlinkTokenResponse(
       { access_token: jwtExpiringAt(inSeconds(600)), expired_on: new Date((inSeconds(1800)) * 1000).toISOString() },

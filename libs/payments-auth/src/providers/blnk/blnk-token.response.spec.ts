@@ -5,6 +5,7 @@ const details = { provider: 'blnk' as const, tenant: 'acme' };
 const valid = { access_token: 'at', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt', scope: 'data:read' };
 
 describe('parseBlnkTokenResponse', () => {
+  // README § How expiry is computed › Blnk
   it('computes expiry from the time the request was sent', () => {
     const token = parseBlnkTokenResponse(valid, 1_000, details);
     expect(token).toMatchObject({ accessToken: 'at', refreshToken: 'rt', issuedAt: 1_000, expiresAt: 3_601_000 });

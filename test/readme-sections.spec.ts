@@ -1,0 +1,86 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from './support/repo-root';
+import { readmeSections } from './support/readme-sections';
+
+/**
+ * README sections that promise no behaviour of the library, and why. Everything else in the README (each `##`
+ * and `###` heading, and each bold lead-in under one) must be named by a test: a comment
+ * `README § <section>` in the test that would fail if the promise broke (see "Contributing" in the README).
+ */
+const NOT_BEHAVIOUR: Record<string, string> = {
+  'Set-up on a fresh machine': 'the two commands themselves: .ci/run runs the test command on a fresh clone',
+  Vocabulary: 'definitions of words',
+  'Vocabulary › token': 'a definition',
+  'Vocabulary › token call': 'a definition',
+  'Vocabulary › renewal': 'a definition',
+  'Vocabulary › refresh': 'a definition',
+  'Vocabulary › rotation': 'a definition',
+  'Vocabulary › re-authorization': 'a definition',
+  Benchmarks: 'speed and memory are measured by bench/ (npm run bench, figures in bench/RESULTS.md), not by tests',
+  'Benchmarks › Hot path': 'a benchmark figure explained',
+  'Benchmarks › Interceptor': 'a benchmark figure explained',
+  'Benchmarks › Stampede': 'a benchmark figure explained',
+  'Benchmarks › Boundaries': 'a benchmark figure explained',
+  'Benchmarks › Scale': 'a benchmark figure explained',
+  'Running at scale › Valkey': 'says what is not tested',
+  'Security model › Out of scope': 'what is not promised',
+  'Security model › Reporting a vulnerability': 'a process, not behaviour',
+  'Contributing › A test must be able to fail': 'a practice for contributors',
+};
+
+const TEST_FILE = /\.(spec|e2e-spec|fault-spec|scale-spec|consumer-spec|browser-spec)\.ts$/;
+const MARKER = /^\s*(?:\/\/|\*)\s*README § (.+)$/;
+
+function testFiles(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(directory, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : testFiles(full);
+    return TEST_FILE.test(entry.name) ? [full] : [];
+  });
+}
+
+/** Every `README § ...` comment in the test files: the text after the marker, and where it is. */
+function markers(): Array<{ text: string; where: string }> {
+  const files = ['libs', 'apps', 'test'].flatMap((root) => testFiles(path.join(REPO_ROOT, root)));
+  return files.flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .flatMap((line, index) => {
+        const match = MARKER.exec(line);
+        return match && !line.includes('README § <') ? [{ text: match[1].replace(/\s*\*\/\s*$/, ''), where: `${path.relative(REPO_ROOT, file)}:${index + 1}` }] : [];
+      }),
+  );
+}
+
+// README § Contributing
+describe('README sections and the tests that name them', () => {
+  const sections = readmeSections(path.join(REPO_ROOT, 'README.md'));
+  const names = sections.map((section) => section.name);
+  // The longest section name a marker starts with: the rest of the line may say which promise of it.
+  const sectionOf = (text: string) =>
+    names.filter((name) => text === name || text.startsWith(`${name} `)).sort((a, b) => b.length - a.length)[0];
+  const found = markers();
+
+  it('reads the README (a sanity check of the parser)', () => {
+    expect(names).toEqual(expect.arrayContaining(['Tenant lifecycle', 'Calling the provider APIs: PaymentsHttpService › Where credentials go', 'Faults: what is survivable']));
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  // README § Contributing › Every documented behaviour names its test
+  it('every section that promises behaviour is named by a test', () => {
+    const named = new Set(found.map((marker) => sectionOf(marker.text)));
+    const unnamed = sections.filter((section) => !(section.name in NOT_BEHAVIOUR) && !named.has(section.name));
+    expect(unnamed.map((section) => `README.md:${section.line} ${section.name}`)).toEqual([]);
+  });
+
+  // README § Contributing › A check keeps it true
+  it('every test marker names a section that exists, and no excluded section is named', () => {
+    const stale = found.filter((marker) => sectionOf(marker.text) === undefined);
+    expect(stale.map((marker) => `${marker.where}: ${marker.text}`)).toEqual([]);
+    const excludedButTested = found.filter((marker) => sectionOf(marker.text) in NOT_BEHAVIOUR);
+    expect(excludedButTested.map((marker) => `${marker.where}: ${marker.text}`)).toEqual([]);
+    const gone = Object.keys(NOT_BEHAVIOUR).filter((name) => !names.includes(name));
+    expect(gone).toEqual([]);
+  });
+});
