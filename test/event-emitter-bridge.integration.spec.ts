@@ -1,5 +1,5 @@
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
-import type { PaymentsAuthEvent } from 'nestjs-payments-auth';
+import { type PaymentsAuthEvent, PaymentsAuthEvents, PaymentsAuthTenants } from 'nestjs-payments-auth';
 import { PaymentsAuthFixture } from './support/payments-auth.fixture';
 
 // README § Scheduled renewal and resilience › Events
@@ -14,9 +14,26 @@ describe('the optional @nestjs/event-emitter bridge', () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), {}, { imports: [EventEmitterModule.forRoot()] });
     const received: Array<{ name: string; event: PaymentsAuthEvent }> = [];
     fixture.app.get(EventEmitter2).onAny((name: string | string[], event: PaymentsAuthEvent) => received.push({ name: String(name), event }));
+    const direct: PaymentsAuthEvent[] = [];
+    fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => direct.push(event));
     const token = await fixture.blink.getToken('acme');
-    expect(received).toEqual([{ name: 'payments-auth.token.acquired', event: expect.objectContaining({ type: 'token.acquired', provider: 'blink', tenant: 'acme' }) }]);
+    const blnkToken = await fixture.blnk.getToken('acme');
+    fixture.sandbox.blink.faults.inject({ kind: 'status', status: 503 });
+    await fixture.blink.forceRenewal('acme').catch(() => undefined);
+    await fixture.app.get(PaymentsAuthTenants).set('beta', { blnk: { mode: 'api-key', apiKey: 'blnk_beta_key' } });
+    expect(received.map(({ name }) => name)).toEqual([
+      'payments-auth.token.acquired',
+      'payments-auth.token.acquired',
+      'payments-auth.refresh_token.rotated',
+      'payments-auth.token.call_failed',
+      'payments-auth.tenant.added',
+    ]);
+    // The same events, in the same order, as events$ has them.
+    expect(received.map(({ event }) => event)).toEqual(direct);
+    expect(received[0].event).toMatchObject({ type: 'token.acquired', provider: 'blink', tenant: 'acme' });
     expect(JSON.stringify(received)).not.toContain(token);
+    expect(JSON.stringify(received)).not.toContain(blnkToken);
+    expect(JSON.stringify(received)).not.toMatch(/blnk_(rt|beta)_|TOPSECRET/);
   });
 
   it('is simply absent without EventEmitterModule', async () => {
