@@ -3,9 +3,12 @@
  * keeps calling getToken from START_AT and answers its parent over IPC:
  *   { type: 'status' }                      -> counters, health and the tenant's state
  *   { type: 'exchange', code, redirectUri } -> exchangeAuthorizationCode (re-authorization)
+ *   { type: 'authorize', redirectUri }      -> createAuthorizationRequest: the URL to send a browser to
+ *   { type: 'complete', query, redirectUri } -> completeAuthorization with a callback's query
  *   { type: 'stop' }                        -> closes the app (as on SIGTERM) and exits
  * Store: STORE=redis (REDIS_PORT) or STORE=file (STORE_DIR); with neither, the default store in the cwd.
- * TOKEN_TIMEOUT_MS sets tokenCallTimeoutMs (default 10 s). OAuth server: BLNK_URL, and BLNK_CLIENT_ID / BLNK_CLIENT_SECRET / BLNK_SEED_REFRESH_TOKEN unless the sandbox's.
+ * TOKEN_TIMEOUT_MS sets tokenCallTimeoutMs (default 10 s). OAuth server: BLNK_URL, and BLNK_CLIENT_ID / BLNK_CLIENT_SECRET / BLNK_SEED_REFRESH_TOKEN unless the sandbox's
+ * (an empty BLNK_SEED_REFRESH_TOKEN: no seed, a tenant to onboard).
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -46,7 +49,7 @@ const store = storeFromEnv();
           blnk: {
             clientId: process.env.BLNK_CLIENT_ID ?? DEFAULT_BLNK_CLIENT.clientId,
             clientSecret: process.env.BLNK_CLIENT_SECRET ?? DEFAULT_BLNK_CLIENT.clientSecret,
-            refreshToken: process.env.BLNK_SEED_REFRESH_TOKEN ?? DEFAULT_BLNK_SEED_REFRESH_TOKEN,
+            refreshToken: process.env.BLNK_SEED_REFRESH_TOKEN === undefined ? DEFAULT_BLNK_SEED_REFRESH_TOKEN : process.env.BLNK_SEED_REFRESH_TOKEN || undefined,
             baseUrl: env('BLNK_URL'),
           },
         },
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
     distinctTokens: counters.tokens.size,
     health: authStatus.report(),
   });
-  process.on('message', (message: { type: string; code?: string; redirectUri?: string }) => {
+  process.on('message', (message: { type: string; code?: string; redirectUri?: string; query?: Record<string, string> }) => {
     if (message.type === 'status') send(status());
     if (message.type === 'stop') {
       running = false;
@@ -95,6 +98,18 @@ async function main(): Promise<void> {
       blnk.exchangeAuthorizationCode('acme', message.code as string, message.redirectUri as string).then(
         () => send({ type: 'exchanged', ok: true }),
         (error: PaymentsAuthError) => send({ type: 'exchanged', ok: false, error: error.code }),
+      );
+    }
+    if (message.type === 'authorize') {
+      blnk.createAuthorizationRequest('acme', { redirectUri: message.redirectUri as string }).then(
+        (request) => send({ type: 'authorized', url: request.url }),
+        (error: PaymentsAuthError) => send({ type: 'authorized', error: error.code }),
+      );
+    }
+    if (message.type === 'complete') {
+      blnk.completeAuthorization(message.query ?? {}, { redirectUri: message.redirectUri }).then(
+        () => send({ type: 'completed', ok: true }),
+        (error: PaymentsAuthError & { reason?: string }) => send({ type: 'completed', ok: false, error: error.reason ?? error.code }),
       );
     }
   });

@@ -65,6 +65,20 @@ export class FaultWorker {
     return (await reply) as unknown as { ok: boolean; error?: string };
   }
 
+  /** Starts an authorization on this instance: the URL to send the browser to (or the error code). */
+  async authorize(redirectUri: string): Promise<{ url?: string; error?: string }> {
+    const reply = this.next('authorized', 10_000);
+    this.child.send({ type: 'authorize', redirectUri });
+    return (await reply) as unknown as { url?: string; error?: string };
+  }
+
+  /** Delivers a callback's query to this instance; `error` is the AuthorizationError's reason when refused. */
+  async complete(query: Record<string, string>, redirectUri: string): Promise<{ ok: boolean; error?: string }> {
+    const reply = this.next('completed', 15_000);
+    this.child.send({ type: 'complete', query, redirectUri });
+    return (await reply) as unknown as { ok: boolean; error?: string };
+  }
+
   /** Graceful stop (the app closes, as on SIGTERM); resolves with the final status. */
   async stop(): Promise<WorkerStatus> {
     const reply = this.next('stopped', 20_000);
