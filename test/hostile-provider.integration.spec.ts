@@ -73,9 +73,9 @@ describe('hostile token endpoint answers', () => {
 
     it('refuses resilience options that would wait longer than MAX_WAIT_MS, at bootstrap', async () => {
       const started = PaymentsAuthFixture.start(() => ({
-        resilience: { backoffMaxMs: MAX_WAIT_MS + 1, circuitCooldownMs: 365 * 24 * 3600 * 1000 },
+        resilience: { backoffBaseMs: MAX_WAIT_MS + 1, backoffMaxMs: MAX_WAIT_MS + 1, circuitCooldownMs: 365 * 24 * 3600 * 1000 },
       }));
-      await expect(started).rejects.toThrow(/resilience\.backoffMaxMs[\s\S]*resilience\.circuitCooldownMs/);
+      await expect(started).rejects.toThrow(/resilience\.backoffBaseMs[\s\S]*resilience\.backoffMaxMs[\s\S]*resilience\.circuitCooldownMs/);
     });
   });
 

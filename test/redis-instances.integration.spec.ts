@@ -62,6 +62,7 @@ describe('several instances on Redis', () => {
       await store.set('blnk:acme:abc', blnkRecord);
       await store.set('blink:acme:def', { ...record(1), refreshToken: undefined });
       expect((await raw.keys('*')).sort()).toEqual(['payments-auth:blink:acme:def', 'payments-auth:blnk:acme:abc']);
+      expect(await raw.pttl('payments-auth:blink:acme:def')).toBeGreaterThan(0);
       expect(await raw.pttl('payments-auth:blink:acme:def')).toBeLessThanOrEqual(60_000);
       expect(await raw.pttl('payments-auth:blnk:acme:abc')).toBeGreaterThan(3_600_000);
       expect(await store.get('blnk:acme:abc')).toEqual(blnkRecord);

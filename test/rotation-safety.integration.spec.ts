@@ -114,6 +114,8 @@ describe('rotation safety between instances sharing a store', () => {
     store.failWrites = true;
     const token = await app.blnk.getToken('acme'); // the token works although the store refused it
     expect(health(app).store).toMatchObject({ state: 'degraded', pendingWrites: 1 });
+    // README § Scheduled renewal and resilience › Health (a degraded store does not make the check fail)
+    expect(health(app).healthy).toBe(true);
     await sleep(900); // two retries (after 250 ms and 500 ms more), both refused
     expect(store.writeAttempts).toBeGreaterThanOrEqual(3);
     store.failWrites = false;

@@ -1,7 +1,8 @@
-import { PaymentsAuthTenants, type StoredToken } from 'nestjs-payments-auth';
+import { PaymentsAuthTenants, ReauthorizationRequiredError, type StoredToken } from 'nestjs-payments-auth';
 import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
 import { FlakyStore } from './support/flaky.store';
 import { PaymentsAuthFixture, acmeTenant, sleep } from './support/payments-auth.fixture';
+import { startScriptedTokenServer } from './support/scripted-token.server';
 
 /** A store whose writes take their time, so the order of "written" and "handed out" can be seen. */
 class SlowWritesStore extends FlakyStore {
@@ -70,5 +71,27 @@ describe('what the store holds, and when', () => {
     const afterNewClient = keys().filter((key) => key.startsWith('blnk:'));
     expect(afterNewClient).toHaveLength(2); // the old client's grant is kept, beside the new one
     expect(afterNewClient).toContain(initial[1]);
+  });
+
+  // README § Tenant lifecycle › Changing tenants at runtime (a new base URL is another credential: no refresh token crosses)
+  it('a new Blnk base URL with the same client id starts a fresh entry, and no refresh token of the old host goes to the new one', async () => {
+    const store = new FlakyStore();
+    const other = await startScriptedTokenServer(() => ({ status: 400, body: { error: 'invalid_grant' } }));
+    try {
+      fixture = await PaymentsAuthFixture.start(() => ({ store }));
+      await fixture.blnk.getToken('acme');
+      const before = [...store.records.keys()].filter((key) => key.startsWith('blnk:'));
+      const config = acmeTenant(fixture.sandbox);
+      await fixture.app.get(PaymentsAuthTenants).set('acme', { ...config, blnk: { ...config.blnk, baseUrl: other.url } as never });
+      await expect(fixture.blnk.forceRenewal('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+      const held = [...fixture.sandbox.blnk.issuedTokens(), DEFAULT_BLNK_SEED_REFRESH_TOKEN];
+      for (const request of other.requests) for (const token of held) expect(request.body.includes(token)).toBe(false);
+      expect(before).toHaveLength(1);
+      expect([...store.records.keys()].filter((key) => key.startsWith('blnk:'))).toEqual(before); // nothing stored for the new host
+    } finally {
+      await fixture?.close();
+      fixture = undefined;
+      await other.close();
+    }
   });
 });

@@ -141,6 +141,31 @@ describe('tenant changes at runtime', () => {
     expect(await app.blnk.getToken('acme')).toMatch(/^blnk_at_/);
   });
 
+  // README § Tenant lifecycle › Changing tenants at runtime (a config change does not lift a grant refused with invalid_grant)
+  it('keeps a grant refused with invalid_grant refused across a change of the client secret', async () => {
+    const app = await start((s) => ({ tenants: { acme: acmeTenant(s) } }));
+    sandbox.blnk.faults.inject({ kind: 'status', status: 400, body: { error: 'invalid_grant' } });
+    await expect(app.blnk.getToken('acme')).rejects.toMatchObject({ providerErrorCode: 'invalid_grant' });
+    sandbox.blnk.addClientSecret(DEFAULT_BLNK_CLIENT.clientId, 'TOPSECRET-second-secret');
+    await app.app.get(PaymentsAuthTenants).set('acme', { ...acmeTenant(sandbox), blnk: { ...acmeTenant(sandbox).blnk, clientSecret: 'TOPSECRET-second-secret' } as TenantConfig['blnk'] });
+    await sleep(1_100); // a latched tenant looks at the store at most once a second
+    await expect(app.blnk.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    expect(sandbox.blnk.counters.tokenCalls).toBe(1);
+  });
+
+  // README § Tenant lifecycle › Changing tenants at runtime (dropping a provider, or Blnk OAuth for a static key, deletes its records)
+  it.each([
+    ['dropped', (config: TenantConfig): TenantConfig => ({ blink: config.blink })],
+    ['replaced by a Cloud API key', (config: TenantConfig): TenantConfig => ({ ...config, blnk: { mode: 'api-key', apiKey: 'blnk_static_key', baseUrl: sandbox.blnk.url } })],
+  ])('deletes the Blnk records when Blnk OAuth is %s, and keeps the Blink one', async (_name, change) => {
+    const app = await start(() => ({ tenants: { acme: acmeTenant(sandbox) }, store: new FileTokenStore({ directory }) }));
+    await app.blink.getToken('acme');
+    await app.blnk.getToken('acme');
+    expect(fileStoreKeys(directory).map((key) => key.split(':')[0]).sort()).toEqual(['blink', 'blnk']);
+    await app.app.get(PaymentsAuthTenants).set('acme', change(acmeTenant(sandbox)));
+    expect(fileStoreKeys(directory).map((key) => key.split(':')[0])).toEqual(['blink']);
+  });
+
   describe.each([
     ['a file store', () => new FileTokenStore({ directory }), async () => fileStoreKeys(directory)],
     ['a Redis store', () => new RedisTokenStore({ connection: { host: '127.0.0.1', port: redis.port }, prefix: 'removal' }), () => redisKeys(redis.port)],

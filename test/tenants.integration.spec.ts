@@ -1,4 +1,12 @@
-import { NoTenantError, PaymentsAuthConfigError, PaymentsAuthTenants, ReauthorizationRequiredError, TenantConfig, UnknownTenantError } from 'nestjs-payments-auth';
+import {
+  NoTenantError,
+  PaymentsAuthConfigError,
+  PaymentsAuthTenants,
+  ProviderNotConfiguredError,
+  ReauthorizationRequiredError,
+  TenantConfig,
+  UnknownTenantError,
+} from 'nestjs-payments-auth';
 import { BlinkSandboxAccount, DEFAULT_BLINK_ACCOUNT } from '@app/sandbox';
 import { jwtDecode } from 'jwt-decode';
 import { PaymentsAuthFixture, acmeTenant, blnkTenantWithNewGrant } from './support/payments-auth.fixture';
@@ -49,6 +57,7 @@ describe('tenants', () => {
   it('fails a tenant without this provider before any network call', async () => {
     fixture = await PaymentsAuthFixture.start((sandbox) => ({ tenants: { onlyBlnk: blnkTenantWithNewGrant(sandbox) }, defaultTenant: undefined }));
     await expect(fixture.blink.getToken('onlyBlnk')).rejects.toThrow("Tenant 'onlyBlnk' has no blink configuration");
+    await expect(fixture.blink.getAuthHeaders('onlyBlnk')).rejects.toBeInstanceOf(ProviderNotConfiguredError);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(0);
   });
 
@@ -100,8 +109,10 @@ describe('tenants', () => {
     expect(String((configError as Error).message)).not.toContain('TOPSECRET');
 
     await expect(fixture.blink.getToken('ghost')).rejects.toBeInstanceOf(UnknownTenantError);
+    // README § Configuration reference (resolveTenant: undefined/null is not cached, so a tenant onboarded later is found)
+    await expect(fixture.blink.getToken('ghost')).rejects.toBeInstanceOf(UnknownTenantError);
     await expect(fixture.blink.getToken('../../etc')).rejects.toBeInstanceOf(UnknownTenantError);
-    expect(calls).toEqual(['from-db', 'bad-row', 'ghost']);
+    expect(calls).toEqual(['from-db', 'bad-row', 'ghost', 'ghost']);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
   });
 
