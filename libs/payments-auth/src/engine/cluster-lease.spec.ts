@@ -32,6 +32,15 @@ describe('HeldLease', () => {
     await other?.release();
   });
 
+  // README § Several instances: Redis › Distributed single flight (never extended once 1.5 s have passed on the holder's clock)
+  it('after a stall of 1.6 s, still inside its 2 s TTL, it is not extended but counts as lost: the rest is too close to the TTL', async () => {
+    const lease = (await HeldLease.acquire(new FileTokenStore({ directory }), 'k')) as HeldLease;
+    stall(LEASE_TTL_MS - 400);
+    await expect(lease.confirm()).resolves.toBe(false);
+    expect(lease.isLost).toBe(true);
+    await lease.release();
+  });
+
   it('after a stall longer than its TTL it counts as lost, even where nobody took it meanwhile', async () => {
     const lease = (await HeldLease.acquire(new FileTokenStore({ directory }), 'k')) as HeldLease;
     stall(LEASE_TTL_MS + 200);
