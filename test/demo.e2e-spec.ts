@@ -89,10 +89,17 @@ describe('demo app on the sandbox (e2e)', () => {
     expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, apiUnauthorized: 0, invalidGrant: 0 });
   });
 
-  it('maps unknown tenants to 404 and a tenant awaiting onboarding to 409, with no secret in the body', async () => {
+  // README § The demo (apps/demo)
+  it('maps unknown tenants to 404, a tenant awaiting onboarding to 409 (and /health to 503), the wrong mode to 400, with no secret in the body', async () => {
     await request(server()).get('/tenants/nobody/tokens').expect(404);
     const pending = await request(server()).get('/tenants/initech/blnk/ledgers').expect(409);
     expect(pending.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED', tenant: 'initech' });
+    // The wrong credential mode is the caller's mistake: globex uses a Cloud API key, which has no authorization.
+    const wrongMode = await request(server()).get('/tenants/globex/blnk/authorize').expect(400);
+    expect(wrongMode.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_CREDENTIAL_MODE', tenant: 'globex' });
+    // And /health is 503 while a tenant needs (re-)authorization.
+    const health = await request(server()).get('/health').expect(503);
+    expect(health.body.error['payments-auth']).toMatchObject({ status: 'down', tenants: expect.arrayContaining([expect.objectContaining({ tenant: 'initech', state: 'reauthorization-required' })]) });
   });
 
   // README § The demo (apps/demo)

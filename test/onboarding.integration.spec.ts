@@ -250,5 +250,11 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
     expect(await store.get('blnk:initech:authorization')).toBeUndefined();
     // A loopback redirect (a developer's machine) is fine over plain http.
     await app.blnk.createAuthorizationRequest('initech', { redirectUri: 'http://localhost:3000/blnk/callback' });
+    // README § Tenant lifecycle › State (ttlMs: default 10 minutes, at most 1 hour)
+    const asked = Date.now();
+    const byDefault = await app.blnk.createAuthorizationRequest('globex', { redirectUri: REDIRECT_URI });
+    expect(byDefault.expiresAt.getTime() - asked).toBeGreaterThanOrEqual(600_000);
+    expect(byDefault.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(600_000);
+    expect(await refusal(app.blnk.createAuthorizationRequest('globex', { redirectUri: REDIRECT_URI, ttlMs: 3_600_000 }))).toBe('completed');
   });
 });

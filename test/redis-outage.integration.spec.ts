@@ -52,6 +52,22 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
     }
   });
 
+  // README § Several instances: Redis (client: an ioredis client of the app's, not closed by us)
+  it("uses the app's own ioredis client and leaves it open when the app closes", async () => {
+    const client = new Redis({ port: redis.port, host: '127.0.0.1' });
+    try {
+      fixture = await PaymentsAuthFixture.start(() => ({ store: new RedisTokenStore({ client }) }));
+      await fixture.blink.getToken('acme');
+      expect((await client.keys('payments-auth:blink:acme:*')).length).toBe(1);
+      await fixture.close();
+      fixture = undefined;
+      expect(client.status).toBe('ready');
+      await expect(client.ping()).resolves.toBe('PONG');
+    } finally {
+      client.disconnect();
+    }
+  });
+
   // README § Several instances: Redis › When Redis is unreachable
   it('every command has a 1 s deadline while Redis is stalled, and one sent while it is down fails within it (no offline queue)', async () => {
     store = redisStore();

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import {
   BlnkTokenService,
+  CircuitOpenError,
   MemoryTokenStore,
   PaymentsAuthError,
   ProviderRejectedError,
@@ -102,6 +103,27 @@ describe('what each token-call outcome is reported as', () => {
     expect([blink.counters.tokenCalls, blnk.counters.tokenCalls]).toEqual([1, 1]);
   });
 
+  // README § Scheduled renewal and resilience › Every wait is bounded (forceRenewal respects the circuit)
+  it('forceRenewal() is refused while the circuit is open, without a token call', async () => {
+    fixture = await PaymentsAuthFixture.start(() => ({ resilience: { backoffBaseMs: 1, circuitFailureThreshold: 1, circuitCooldownMs: 30_000 } }));
+    fixture.sandbox.blink.faults.inject({ kind: 'status', status: 503 });
+    await failureOf(() => fixture!.blink.getToken('acme'));
+    expect(await failureOf(() => fixture!.blink.forceRenewal('acme'))).toMatchObject({ constructor: CircuitOpenError, retryAfterMs: expect.any(Number) });
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
+  });
+
+  // README § Errors (provider-supplied text: 2 KiB read, 200 characters kept)
+  it('keeps at most 200 characters of the provider error text', async () => {
+    scripted = await startScriptedTokenServer(() => ({ status: 400, body: { error: 'invalid_request', error_description: 'Z'.repeat(5_000) } }));
+    fixture = await PaymentsAuthFixture.start(() => ({
+      tenants: { acme: { blnk: { clientId: 'c', clientSecret: 'TOPSECRET-text', refreshToken: 'blnk_rt_text', baseUrl: scripted!.url } } },
+    }));
+    const error = await failureOf(() => fixture!.blnk.getToken('acme'));
+    const kept = error.message.match(/Z+/g) ?? [];
+    expect(kept.join('').length).toBeGreaterThan(100);
+    expect(kept.join('').length).toBeLessThanOrEqual(200);
+  });
+
   it('a refused connection is ProviderUnavailableError', async () => {
     const port = await closedPort();
     fixture = await PaymentsAuthFixture.start(() => ({
@@ -135,6 +157,26 @@ describe('what each token-call outcome is reported as', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(750);
     expect(elapsed).toBeLessThan(2_500);
+  });
+});
+
+// README § How expiry is computed
+describe('when a token is taken to be issued', () => {
+  let fixture: PaymentsAuthFixture | undefined;
+
+  afterEach(async () => {
+    await fixture?.close();
+    fixture = undefined;
+  });
+
+  it('Blnk: from when the request was sent, so a slow answer only makes us renew early', async () => {
+    fixture = await PaymentsAuthFixture.start(() => ({}), { blnk: { tokenLifetimeSeconds: 60 } });
+    fixture.sandbox.blnk.faults.inject({ kind: 'delay', ms: 1_000 });
+    const sentAt = Date.now();
+    await fixture.blnk.getToken('acme');
+    const { issuedAt, expiresAt } = await fixture.blnk.getTokenInfo('acme');
+    expect(issuedAt.getTime() - sentAt).toBeLessThan(300);
+    expect(expiresAt.getTime() - issuedAt.getTime()).toBe(60_000);
   });
 });
 

@@ -55,6 +55,10 @@ describe('TenantRegistry: resolveTenant results looked up again', () => {
     await jest.advanceTimersByTimeAsync(29_500);
     expect(lookups).toBe(2); // still waiting for the hung one: nothing piles up behind it
     expect(registry.peek('acme')?.blnk).toMatchObject({ apiKey: 'blnk_first' });
+    // Requests never wait for a background lookup: the configuration in use answers at once.
+    const answer = registry.getOrThrow('acme');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(await Promise.race([answer, Promise.resolve('still waiting')])).toMatchObject({ blnk: { apiKey: 'blnk_first' } });
     await jest.advanceTimersByTimeAsync(1_000); // 30 s passed: given up on, and asked again
     expect(lookups).toBe(3);
     expect(registry.peek('acme')?.blnk).toMatchObject({ apiKey: 'blnk_second' });
