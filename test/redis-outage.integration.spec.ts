@@ -68,6 +68,19 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
     }
   });
 
+  // README § Several instances: Redis › When Redis comes back empty, restarts or fails over (recovery window max(4 s, tokenCallTimeoutMs + 1 s))
+  it('on a never-used Redis the first Blnk refresh waits out tokenCallTimeoutMs + 1 s; Blink does not wait', async () => {
+    fixture = await PaymentsAuthFixture.start(() => ({ store: redisStore(), tokenCallTimeoutMs: 6_000 }));
+    const started = Date.now();
+    await fixture.blink.getToken('acme');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await fixture.blnk.getToken('acme');
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(6_900);
+    expect(waited).toBeLessThan(9_000);
+    expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
+  });
+
   // README § Several instances: Redis › When Redis is unreachable
   it('every command has a 1 s deadline while Redis is stalled, and one sent while it is down fails within it (no offline queue)', async () => {
     store = redisStore();

@@ -1,5 +1,5 @@
 import { BlnkTokenService, type TenantConfig } from 'nestjs-payments-auth';
-import { PaymentsAuthFixture } from './support/payments-auth.fixture';
+import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
 import { ScriptedTokenServer, startScriptedTokenServer } from './support/scripted-token.server';
 
 const blnkTenants = (count: number, baseUrl: string): Record<string, TenantConfig> =>
@@ -41,6 +41,21 @@ describe('token calls under the connection and rate limits', () => {
     // One at a time: the last waited ~800 ms in the queue, longer than the 700 ms deadline of its own call.
     expect(scripted.inFlight().peak).toBe(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_150);
+  });
+
+  // README § Running at scale › Token-call connections (idle sockets close after 4 s, before the server's 5 s)
+  it('keeps an idle token-call socket open for reuse, and closes it after 4 s', async () => {
+    scripted = await answering(0);
+    fixture = await PaymentsAuthFixture.start(() => ({ tenants: blnkTenants(2, scripted!.url), defaultTenant: undefined }));
+    const blnk = fixture.app.get(BlnkTokenService);
+    await blnk.getToken('t0');
+    await sleep(600); // the socket is back in the pool, idle
+    await blnk.getToken('t1');
+    expect(scripted.connections()).toMatchObject({ opened: 1, open: 1 }); // the second call reused the socket
+    await sleep(2_000);
+    expect(scripted.connections().open).toBe(1);
+    await sleep(2_000); // about 4.6 s after its last use; the server itself would keep it 5 s
+    expect(scripted.connections()).toMatchObject({ opened: 1, open: 0 });
   });
 
   // README § Running at scale › A global rate limit at the provider (token calls a caller waits for are not capped)

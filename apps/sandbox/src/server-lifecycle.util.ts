@@ -16,6 +16,8 @@ export interface RunningServer {
 export interface ConnectionStats {
   opened: number;
   peakOpen: number;
+  /** Open now. */
+  open: number;
 }
 
 export interface ListenOptions {
@@ -46,7 +48,7 @@ export async function listen(handler: RequestHandler, options: ListenOptions = {
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  const stats: ConnectionStats = { opened: 0, peakOpen: 0 };
+  const stats = { opened: 0, peakOpen: 0 };
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     stats.opened += 1;
@@ -72,7 +74,7 @@ export async function listen(handler: RequestHandler, options: ListenOptions = {
     });
     return closed;
   };
-  return { url: `http://${urlHost(host)}:${port}`, connections: () => ({ ...stats }), close };
+  return { url: `http://${urlHost(host)}:${port}`, connections: () => ({ ...stats, open: sockets.size }), close };
 }
 
 /** Wildcard binds are reachable on loopback; IPv6 literals need brackets inside a URL. */
