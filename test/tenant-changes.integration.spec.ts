@@ -17,6 +17,7 @@ import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { type BlinkSandboxAccount, DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, Sandbox, startSandbox } from '@app/sandbox';
 import { PaymentsAuthFixture, acmeTenant, blnkTenantWithNewGrant, eventually, sleep } from './support/payments-auth.fixture';
 import { constantLoad } from './support/constant-load';
+import { FlakyStore } from './support/flaky.store';
 import { RedisServer, startRedis } from './support/redis.server';
 import { fileStoreKeys, redisKeys } from './support/store-keys';
 
@@ -139,6 +140,22 @@ describe('tenant changes at runtime', () => {
     expect(sandbox.blnk.counters.tokenCalls).toBe(1);
     await app.app.get(PaymentsAuthTenants).set('acme', { blnk: acmeTenant(sandbox).blnk });
     expect(await app.blnk.getToken('acme')).toMatch(/^blnk_at_/);
+  });
+
+  // README § Tenant lifecycle › Changing tenants at runtime (changes to one tenant run one after another)
+  it('a set issued while a removal of the same tenant is under way applies after it', async () => {
+    const store = new FlakyStore();
+    const app = await start((s) => ({ tenants: { acme: acmeTenant(s) }, store }));
+    await app.blnk.getToken('acme');
+    const events = recordEvents(app);
+    store.deleteDelayMs = 300;
+    const tenants = app.app.get(PaymentsAuthTenants);
+    const [removed, set] = await Promise.all([tenants.remove('acme'), tenants.set('acme', acmeTenant(sandbox))]);
+    expect([removed, set]).toEqual([true, 'added']);
+    expect(events.filter((event) => event.type.startsWith('tenant.')).map((event) => event.type)).toEqual(['tenant.removed', 'tenant.removed', 'tenant.added', 'tenant.added']);
+    expect(tenants.has('acme')).toBe(true);
+    expect([...store.records.keys()]).toEqual([]); // the removal deleted the grant; nothing came back after it
+    await expect(app.blink.getToken('acme')).resolves.toEqual(expect.any(String));
   });
 
   // README § Tenant lifecycle › Changing tenants at runtime (a config change does not lift a grant refused with invalid_grant)

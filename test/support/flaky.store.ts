@@ -6,6 +6,8 @@ export class FlakyStore implements TokenStore {
   failReads = false;
   failWrites = false;
   failDeletes = false;
+  /** Deletions take this long, so a test can act while one is under way. */
+  deleteDelayMs = 0;
   writeAttempts = 0;
 
   async get(key: string): Promise<StoredToken | undefined> {
@@ -21,6 +23,7 @@ export class FlakyStore implements TokenStore {
   }
 
   async delete(key: string): Promise<void> {
+    if (this.deleteDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.deleteDelayMs));
     if (this.failDeletes) throw Object.assign(new Error('delete failed'), { code: 'EIO' });
     this.records.delete(key);
   }
