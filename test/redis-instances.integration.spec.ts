@@ -119,6 +119,15 @@ describe('several instances on Redis', () => {
       expect(await raw.keys('*lock*')).toEqual([]);
     });
 
+    // README § Running at scale › Sentinel failover (waitForReplicas waits 500 ms by default)
+    it('waitForReplicas waits 500 ms for a replica by default, then refuses the refresh-token write', async () => {
+      store = redisStore({ waitForReplicas: { replicas: 1 } });
+      const started = Date.now();
+      await expect(store.compareAndSet('blnk:acme:abc', record(1))).rejects.toMatchObject({ code: 'EREPLICAS' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(480);
+      expect(Date.now() - started).toBeLessThan(1_400);
+    });
+
     it('waitForReplicas without a replica: a refresh-token write fails until replicas have it; other records are not held up', async () => {
       store = redisStore({ waitForReplicas: { replicas: 1, timeoutMs: 50 } });
       await expect(store.compareAndSet('blnk:acme:abc', record(1))).rejects.toMatchObject({ code: 'EREPLICAS', message: expect.stringContaining('0 of 1 replicas') });
@@ -134,6 +143,9 @@ describe('several instances on Redis', () => {
       expect(build({ prefix: 'app{1}', waitForReplicas: { replicas: 0, timeoutMs: -1 } })).toThrow(
         expect.objectContaining({ issues: [expect.objectContaining({ path: 'store.prefix' }), expect.objectContaining({ path: 'store.waitForReplicas.replicas' }), expect.objectContaining({ path: 'store.waitForReplicas.timeoutMs' })] }),
       );
+      // README § Running at scale › Sentinel failover (waitForReplicas.timeoutMs: at most 1 000 ms)
+      expect(build({ waitForReplicas: { replicas: 1, timeoutMs: 1_001 } })).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: 'store.waitForReplicas.timeoutMs' })] }));
+      expect(build({ waitForReplicas: { replicas: 1, timeoutMs: 1_000 } })).not.toThrow();
       expect(build({ cluster: { nodes: [] } })).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: 'store' }), expect.objectContaining({ path: 'store.cluster.nodes' })] }));
       store = redisStore();
     });
