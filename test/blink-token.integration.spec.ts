@@ -56,6 +56,7 @@ describe('BlinkTokenService against the Blink sandbox', () => {
     expect(JSON.stringify(info)).not.toContain(token);
   });
 
+  // README § payments-auth › Single flight
   it('turns 1000 concurrent cold getToken calls into exactly 1 token call', async () => {
     fixture = await PaymentsAuthFixture.start();
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => fixture.blink.getToken('acme')));

@@ -32,6 +32,7 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     });
   });
 
+  // README § payments-auth › Single flight
   it('turns 1000 concurrent cold getToken calls into exactly 1 token call', async () => {
     fixture = await PaymentsAuthFixture.start();
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => fixture.blnk.getToken('acme')));

@@ -8,6 +8,9 @@ import { PADDING, RECORD_KEY } from './support/file-store-writer';
 
 const ROUNDS = 8;
 
+/** Every writer started, so that none outlives the test whatever happens (it would write forever). */
+const writers = new Set<ChildProcess>();
+
 /** Starts the writer; resolves with the child and a reader of the last version it reported written. */
 function startWriter(directory: string): Promise<{ child: ChildProcess; lastWritten: () => number }> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/support/file-store-writer.ts'], {
@@ -15,9 +18,13 @@ function startWriter(directory: string): Promise<{ child: ChildProcess; lastWrit
     env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'), PAYMENTS_AUTH_WRITER_DIR: directory },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  writers.add(child);
   let last = 0;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the writer did not start writing within 30 s')), 30_000);
+    const timer = setTimeout(() => {
+      void kill(child);
+      reject(new Error('the writer did not start writing within 30 s'));
+    }, 30_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       for (const match of chunk.toString().matchAll(/wrote (\d+)/g)) last = Math.max(last, Number(match[1]));
       if (last >= 1) {
@@ -48,7 +55,8 @@ describe('FileTokenStore killed mid-write', () => {
     directory = mkdtempSync(path.join(tmpdir(), 'payments-auth-crash-'));
   });
 
-  afterAll(() => {
+  afterAll(async () => {
+    await Promise.all([...writers].map(kill));
     rmSync(directory, { recursive: true, force: true });
   });
 
@@ -65,5 +73,5 @@ describe('FileTokenStore killed mid-write', () => {
       outcomes.push(whole && record.version >= acknowledged ? 'whole' : `torn or old (version ${record?.version}, acknowledged ${acknowledged})`);
     }
     expect(outcomes).toEqual(Array(ROUNDS).fill('whole'));
-  });
+  }, 120_000);
 });

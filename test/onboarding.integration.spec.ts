@@ -238,7 +238,8 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
     expect(stored).toContain(createHash('sha256').update(secret).digest('base64url'));
     expect((await app.blnk.completeAuthorization(await consent(request.url))).tenant).toBe('plain');
 
-    for (const redirectUri of ['http://app.example/callback', 'https://app.example/callback#x', 'javascript:alert(1)', 'callback', 42]) {
+    const badRedirects = ['http://app.example/callback', 'https://app.example/callback#x', 'https://app.example/callback#', 'https://user@app.example/callback', 'https://@app.example/callback'];
+    for (const redirectUri of [...badRedirects, 'javascript:alert(1)', 'callback', 42]) {
       expect(await refusal(app.blnk.createAuthorizationRequest('initech', { redirectUri: redirectUri as string }))).toBe('invalid-request');
     }
     for (const ttlMs of [0, 999, 3_600_001, 1.5]) {
@@ -248,8 +249,10 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
     await expect(app.blnk.createAuthorizationRequest('keyed', { redirectUri: REDIRECT_URI })).rejects.toBeInstanceOf(CredentialModeError);
     await expect(app.blnk.createAuthorizationRequest('nobody', { redirectUri: REDIRECT_URI })).rejects.toBeInstanceOf(UnknownTenantError);
     expect(await store.get('blnk:initech:authorization')).toBeUndefined();
-    // A loopback redirect (a developer's machine) is fine over plain http.
+    // A loopback redirect (a developer's machine) is fine over plain http, and a redirect URI may carry a query.
     await app.blnk.createAuthorizationRequest('initech', { redirectUri: 'http://localhost:3000/blnk/callback' });
+    const withQuery = await app.blnk.createAuthorizationRequest('globex', { redirectUri: 'https://app.example/blnk/callback?from=blnk' });
+    expect(new URL(withQuery.url).searchParams.get('redirect_uri')).toBe('https://app.example/blnk/callback?from=blnk');
     // README § Tenant lifecycle › State (ttlMs: default 10 minutes, at most 1 hour)
     const asked = Date.now();
     const byDefault = await app.blnk.createAuthorizationRequest('globex', { redirectUri: REDIRECT_URI });

@@ -57,11 +57,11 @@ describe('operations', () => {
   it('runs at most maxConcurrentRenewals scheduled renewals at once, and reaches that many', async () => {
     // Each token call takes 200 ms; tokens live 4 s, so 20 tenants fall due together at about 2 s.
     scripted = await startScriptedTokenServer(
-      (_request, index) => ({ status: 200, body: { access_token: `blnk_at_${index}`, token_type: 'Bearer', expires_in: 4, refresh_token: `blnk_rt_next_${index}` } }),
+      (_request, index) => ({ status: 200, body: { access_token: `blnk_at_capped_${index}`, token_type: 'Bearer', expires_in: 4, refresh_token: `blnk_rt_capped_${index}` } }),
       { delayMs: 200 },
     );
     const tenant = (index: number): TenantConfig => ({
-      blnk: { clientId: `client-${index}`, clientSecret: 'TOPSECRET-cap', refreshToken: `blnk_rt_seed_${index}`, baseUrl: scripted!.url },
+      blnk: { clientId: `client-${index}`, clientSecret: 'TOPSECRET-cap', refreshToken: `blnk_rt_capped_seed_${index}`, baseUrl: scripted!.url },
     });
     const names = Array.from({ length: 20 }, (_, index) => `t${index}`);
     fixture = await PaymentsAuthFixture.start(() => ({
@@ -70,7 +70,7 @@ describe('operations', () => {
       scheduledRenewal: { maxConcurrentRenewals: 3 },
     }));
     await Promise.all(names.map((name) => fixture!.blnk.getToken(name)));
-    expect(scripted.inFlight().peak).toBe(20); // callers' first token calls are not renewals: not capped
+    expect(scripted.inFlight().peak).toBeGreaterThan(3); // callers' first token calls are not renewals: not capped
     scripted.resetPeak();
     // Renewals start from ~1.6 s (jitter) and take ~1.4 s to drain three at a time.
     for (let poll = 0; poll < 80 && scripted.requests.length < 40; poll += 1) await sleep(50);

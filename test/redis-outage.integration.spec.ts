@@ -73,11 +73,12 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
     fixture = await PaymentsAuthFixture.start(() => ({ store: redisStore(), tokenCallTimeoutMs: 6_000 }));
     const started = Date.now();
     await fixture.blink.getToken('acme');
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(3_000);
     await fixture.blnk.getToken('acme');
+    // The window started at bootstrap, a little before `started`; with the 4 s floor alone it would be ~4 s.
     const waited = Date.now() - started;
-    expect(waited).toBeGreaterThanOrEqual(6_900);
-    expect(waited).toBeLessThan(9_000);
+    expect(waited).toBeGreaterThanOrEqual(6_000);
+    expect(waited).toBeLessThan(10_000);
     expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
   });
 
@@ -96,15 +97,17 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
     }
     await redis.down();
     // While it is down, a command waits for a connection at most its deadline, rather than sitting in a queue
-    // until Redis is back.
-    const refused = await timed(store.get('blnk:acme:f1'));
+    // until Redis is back: a write refused then is not replayed later over a newer record.
+    const now = Date.now();
+    const refused = await timed(store.set('blnk:acme:f1', { accessToken: 'a', refreshToken: 'r', issuedAt: now, expiresAt: now + 60_000, version: 1 }));
     expect(refused.outcome).toBeInstanceOf(Error);
     expect(refused.ms).toBeLessThan(1_500);
     await redis.up();
     for (let attempt = 0; attempt < 40; attempt += 1) {
-      if ((await timed(store.get('blnk:acme:f1'))).outcome === 'resolved') break;
+      if ((await timed(store.get('blnk:acme:other'))).outcome === 'resolved') break;
       await sleep(100);
     }
+    await sleep(500); // time for a queued command to be replayed, were there a queue
     await expect(store.get('blnk:acme:f1')).resolves.toBeUndefined();
   });
 
@@ -126,8 +129,10 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
     const blinkFailures: unknown[] = [];
     const blnkBeforeExpiry: unknown[] = [];
     const blnkAfterExpiry: unknown[] = [];
-    const until = Math.max(blnkExpiresAt + 800, Date.now() + 4_000);
-    for (let round = 0; round < 200 && Date.now() < until; round += 1) {
+    // Until Blink renewed twice and Blnk's callers were seen after its expiry a few times (a call may take the
+    // store's 1 s deadline), at most 6 s past the expiry.
+    const enough = () => Date.now() > blnkExpiresAt + 300 && blnkAfterExpiry.length >= 3 && sandbox.blink.counters.tokenCalls >= blinkCallsBefore + 2;
+    for (let round = 0; round < 300 && !enough() && Date.now() < blnkExpiresAt + 6_000; round += 1) {
       await fixture.blink.getToken('acme').catch((error: unknown) => blinkFailures.push(error));
       const askedAt = Date.now();
       const blnk = await fixture.blnk.getToken('acme').then(

@@ -38,6 +38,7 @@ function percentile(values: number[], p: number): number {
 
 // README § Running at scale › Which store for which deployment
 // README § Faults: what is survivable
+// README § payments-auth › Rotation-safe, also under faults
 describe('Blnk rotation under faults: worker processes against a provider that revokes the grant on reuse', () => {
   let sandbox: Sandbox;
   let workers: FaultWorker[] = [];

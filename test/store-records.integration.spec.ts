@@ -25,6 +25,7 @@ describe('what the store holds, and when', () => {
   const blnkRecord = (store: FlakyStore) => [...store.records].find(([key]) => key.startsWith('blnk:'))?.[1];
 
   // README § Blnk rotation: what is guaranteed
+  // README § payments-auth › Rotation-safe, also under faults (written before the access token is handed out)
   it('the rotated refresh token is in the store before a caller receives the new access token', async () => {
     const store = new SlowWritesStore();
     fixture = await PaymentsAuthFixture.start(() => ({ store }));
@@ -63,7 +64,7 @@ describe('what the store holds, and when', () => {
     await fixture.blnk.forceRenewal('acme'); // a token call with the new secret, from the same record
     expect(keys()).toEqual(initial);
     expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 0 });
-    // Another Blnk client id, or another Blink base URL, is another credential: a fresh entry.
+    // Another Blnk client id is another credential: a fresh entry (a new base URL: the next test).
     fixture.sandbox.blnk.addClient({ clientId: 'client-2', clientSecret: 'TOPSECRET-client-2' });
     const seed = fixture.sandbox.blnk.createGrant('client-2');
     await tenants.set('acme', { ...config, blnk: { clientId: 'client-2', clientSecret: 'TOPSECRET-client-2', refreshToken: seed, baseUrl: fixture.sandbox.blnk.url } });

@@ -93,7 +93,7 @@ describe('OpenTelemetry metrics and spans', () => {
   });
 
   it('records a failed token call with its error code, and gives the gauge a tenant attribute when asked to', async () => {
-    await fixture.close();
+    await fixture?.close();
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
       tenants: { wrong: { blink: { apiKey: 'TOPSECRET-no-such-key', secretKey: 'TOPSECRET-no-such-secret', baseUrl: sandbox.blink.url } }, ok: { blink: acmeTenant(sandbox).blink } },
       defaultTenant: undefined,
@@ -115,7 +115,7 @@ describe('OpenTelemetry metrics and spans', () => {
 
   // README § Scheduled renewal and resilience › Counters
   it('counts circuit rejections, and spans a replay that failed with the error that failed it', async () => {
-    await fixture.close();
+    await fixture?.close();
     fixture = await PaymentsAuthFixture.start(() => ({ resilience: { backoffBaseMs: 1, circuitFailureThreshold: 1, circuitCooldownMs: 30_000 } }));
     const sumOf = async (name: string) => ((await collected()).get(name)?.points ?? []).reduce((sum, point) => sum + Number(point.value), 0);
     const rejectionsBefore = await sumOf('payments_auth.circuit_rejections');

@@ -156,6 +156,7 @@ describe('token endpoint failures', () => {
   });
 
   // README § Security model
+  // README § payments-auth › Typed errors, no leaks
   it('thrown errors serialise without secrets and carry provider, tenant, status and code', async () => {
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
       tenants: { acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: BAD_SECRET, baseUrl: sandbox.blink.url } } },

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 
-/** A README section a test can name: a `##`/`###` heading, or a bold lead-in under one (`Heading › Lead`). */
+/** A README section a test can name: a heading, or a bold lead-in under one (`Heading › Lead`). */
 export interface ReadmeSection {
   name: string;
   line: number;
 }
 
-const HEADING = /^(#{2,3}) (.+)$/;
-/** `**Lead.**` at the start of a paragraph or a bullet. */
-const LEAD = /^(?:- )?\*\*(.+?)\*\*/;
+/** `#` is the title: the lead-ins of the introduction are named after it. */
+const HEADING = /^(#{1,4}) (.+)$/;
+/** `**Lead.**` at the start of a paragraph or of a top-level list item (`-`, `*`, `1.`). */
+const LEAD = /^(?:[-*] |\d+\. )?\*\*(.+?)\*\*/;
+const FENCE = /^\s*(```|~~~)/;
 
 /** Backticks and markup dropped, trailing punctuation trimmed: the words a test comment repeats. */
 export function plainSectionText(markdown: string): string {
@@ -19,20 +21,28 @@ export function plainSectionText(markdown: string): string {
     .trim();
 }
 
-/** Every heading and bold lead-in of a README, outside code blocks, in order. */
+/**
+ * Every heading (but the title) and bold lead-in of a README, outside code blocks, in order. Lead-ins of
+ * nested list items belong to the item above them, and are not sections of their own.
+ */
 export function readmeSections(path: string): ReadmeSection[] {
   const sections: ReadmeSection[] = [];
   let heading: string | undefined;
-  let inCode = false;
+  let fence: string | undefined;
   readFileSync(path, 'utf8')
     .split('\n')
     .forEach((text, index) => {
-      if (text.startsWith('```')) inCode = !inCode;
-      if (inCode) return;
+      const fenceMatch = FENCE.exec(text);
+      if (fenceMatch) {
+        if (fence === undefined) fence = fenceMatch[1];
+        else if (fence === fenceMatch[1]) fence = undefined;
+        return;
+      }
+      if (fence !== undefined) return;
       const headingMatch = HEADING.exec(text);
       if (headingMatch) {
         heading = plainSectionText(headingMatch[2]);
-        sections.push({ name: heading, line: index + 1 });
+        if (headingMatch[1].length > 1) sections.push({ name: heading, line: index + 1 });
         return;
       }
       const lead = LEAD.exec(text);

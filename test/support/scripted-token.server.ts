@@ -10,6 +10,7 @@ export interface ScriptedRequest {
 export interface ScriptedAnswer {
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 export interface ScriptedTokenServer extends RunningServer {
@@ -28,7 +29,7 @@ export interface ScriptedTokenServer extends RunningServer {
  */
 export async function startScriptedTokenServer(
   answer: (request: ScriptedRequest, index: number) => ScriptedAnswer,
-  options: { delayMs?: number; trickleMs?: number } = {},
+  options: { delayMs?: number; trickleMs?: number; keepAliveTimeoutMs?: number } = {},
 ): Promise<ScriptedTokenServer> {
   const requests: ScriptedRequest[] = [];
   const load = { now: 0, peak: 0 };
@@ -40,16 +41,16 @@ export async function startScriptedTokenServer(
     } finally {
       load.now -= 1;
     }
-  });
+  }, { keepAliveTimeoutMs: options.keepAliveTimeoutMs });
   async function respond(req: IncomingMessage, res: ServerResponse, closing: AbortSignal): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const request = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
     requests.push(request);
-    const { status, body } = answer(request, requests.length - 1);
+    const { status, body, headers } = answer(request, requests.length - 1);
     if (options.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
     if (options.trickleMs === undefined) return void res.end(text);
     for (let index = 0; index < text.length && !closing.aborted && !res.destroyed; index += 1) {
       res.write(text[index]);

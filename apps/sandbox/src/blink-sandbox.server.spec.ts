@@ -162,6 +162,13 @@ describe('Blink sandbox', () => {
       expect(blink.counters).toMatchObject({ apiCalls: 2, apiUnauthorized: 0 });
     });
 
+    it('refuses every token, new ones too, while refuseApiCalls is on', async () => {
+      blink.refuseApiCalls(true);
+      expect((await createIntent(await issueToken())).status).toBe(401);
+      blink.refuseApiCalls(false);
+      expect((await createIntent(await issueToken())).status).toBe(201);
+    });
+
     it('rejects missing, forged and other-sandbox tokens with 401', async () => {
       const other = await startBlinkSandbox();
       try {

@@ -63,6 +63,7 @@ export async function startBlinkSandbox(options: BlinkSandboxOptions = {}): Prom
   const rateWindow = new FixedRateWindow();
   const issued: string[] = [];
   const revoked = new Set<string>();
+  let refusingApiCalls = false;
   const intents = new Map<string, PaymentIntent>();
 
   /** Checks every account with a constant-time compare, so timing reveals neither key. */
@@ -156,7 +157,7 @@ export async function startBlinkSandbox(options: BlinkSandboxOptions = {}): Prom
   /** Counts a protected-endpoint call; answers 401 itself and returns undefined when the token is not accepted. */
   const authenticateApiCall = (req: IncomingMessage, res: ServerResponse): number | undefined => {
     counters.apiCalls += 1;
-    const merchantId = authenticate(req);
+    const merchantId = refusingApiCalls ? undefined : authenticate(req);
     if (merchantId === undefined) {
       counters.apiUnauthorized += 1;
       sendJson(res, 401, UNAUTHENTICATED_TOKEN);
@@ -235,6 +236,9 @@ export async function startBlinkSandbox(options: BlinkSandboxOptions = {}): Prom
     },
     issuedTokens: () => [...issued],
     revokeAccessTokens: () => issued.forEach((token) => revoked.add(token)),
+    refuseApiCalls: (refuse) => {
+      refusingApiCalls = refuse;
+    },
     addAccount,
     removeAccount: (apiKey) => {
       accounts.delete(apiKey);

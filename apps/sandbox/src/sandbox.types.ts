@@ -55,6 +55,8 @@ export interface BlinkSandbox extends SandboxServer {
   addAccount(account: BlinkSandboxAccount): void;
   /** The key pair stops working for token calls at once (tokens already issued stay valid until they expire). */
   removeAccount(apiKey: string): void;
+  /** While on, the protected endpoints answer 401 to every token, new ones included (a provider-side outage of auth). */
+  refuseApiCalls(refuse: boolean): void;
 }
 
 export interface BlnkSandbox extends SandboxServer {

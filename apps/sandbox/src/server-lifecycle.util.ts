@@ -23,6 +23,8 @@ export interface ConnectionStats {
 export interface ListenOptions {
   host?: string;
   port?: number;
+  /** How long the server keeps an idle keep-alive connection (default 5 s, advertised as `Keep-Alive: timeout=5`). */
+  keepAliveTimeoutMs?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function listen(handler: RequestHandler, options: ListenOptions = {
   });
   // Advertised as `Keep-Alive: timeout=5`; undici (fetch) and Node's agent drop idle sockets about a second
   // earlier, so benchmarks reuse connections without racing a server-side close.
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   const stats = { opened: 0, peakOpen: 0 };

@@ -101,7 +101,9 @@ describe('validateModuleOptions', () => {
     ['base URL with a fragment', { store, tenants: { a: { blnk: { clientId: 'c', clientSecret: SECRET, baseUrl: 'https://x.example/api#v1' } } } }, ['tenants.a.blnk.baseUrl']],
     ['base URL with an empty fragment', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'https://x.example#' } } } }, ['tenants.a.blink.baseUrl']],
     ['base URL with an empty query', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'https://x.example/?' } } } }, ['tenants.a.blink.baseUrl']],
-    ['base URL with empty user info', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'https://@x.example' } } } }, ['tenants.a.blink.baseUrl']],
+    ...[' https://@x.example', 'https://@x.example', 'https:@x.example', 'https:/@x.example', 'https:\\@x.example', 'https://\t@x.example'].map(
+      (baseUrl): [string, unknown, string[]] => [`base URL with empty user info ${JSON.stringify(baseUrl)}`, { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl } } } }, ['tenants.a.blink.baseUrl']],
+    ),
     ['non-boolean flag', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, sendBlinkReceipt: 'yes' } } } }, ['tenants.a.blink.sendBlinkReceipt']],
     ['defaultTenant not in tenants', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET } } }, defaultTenant: 'b' }, ['defaultTenant']],
     ['resolveTenant not a function', { store, tenants: {}, resolveTenant: 'db' }, ['resolveTenant']],
@@ -150,6 +152,11 @@ describe('validateModuleOptions', () => {
 
   it('rejects a non-object', () => {
     expect(pathsOf(null)).toEqual(['options']);
+  });
+
+  // README § Configuration reference (an @ in the path is no user info)
+  it.each(['https://x.example/@scope', 'https://x.example\\@y', 'https://x.example/api/v1'])('accepts the base URL %j', (baseUrl) => {
+    expect(validateModuleOptions({ store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl } } } }).tenants.get('a')?.blink?.baseUrl).toBeDefined();
   });
 
   it('allows http on loopback hosts for local sandboxes', () => {

@@ -28,10 +28,20 @@ export function describeBaseUrlProblem(value: unknown): string | undefined {
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     return 'must use https (plain http is allowed only for loopback hosts)';
   }
-  // The parser drops an empty one (`https://@host`, `host?`, `host#`), so the raw text is checked as well.
-  if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value)) return 'must not contain user info';
+  // The parser drops empty ones (`https://@host`, `host?`, `host#`), so the raw text is checked as well.
+  if (url.username || url.password || authorityOf(value).includes('@')) return 'must not contain user info';
   if (url.search || url.hash || /[?#]/.test(value)) return 'must not contain a query or fragment';
   return undefined;
+}
+
+/**
+ * The authority as the WHATWG parser finds it in a special (http/https) URL: after leading spaces and control
+ * characters (and without tabs and newlines, which it drops), after the scheme and any run of slashes and
+ * backslashes, up to the next slash, backslash, `?` or `#`.
+ */
+function authorityOf(value: string): string {
+  const asParsed = value.replace(/^[\u0000-\u0020]+/, '').replace(/[\t\n\r]/g, '');
+  return /^[a-z][a-z0-9+.-]*:[/\\]*([^/\\?#]*)/i.exec(asParsed)?.[1] ?? '';
 }
 
 export function IsProviderBaseUrl(validationOptions?: ValidationOptions): PropertyDecorator {
