@@ -92,6 +92,7 @@ describe('hostile token endpoint answers', () => {
       return [secret, encoded, encoded.toLowerCase(), new URLSearchParams({ x: secret }).toString().slice(2), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url')];
     }
 
+    // README § Security model › What is promised (no secret or token in a log line, message, toJSON or inspect)
     it('keeps no secret in any spelling in the typed error or the logs', async () => {
       const echoing = await startEchoingTokenServer();
       const printed: string[] = [];
@@ -183,6 +184,7 @@ describe('hostile token endpoint answers', () => {
     });
   });
 
+  // README § Security model › What is promised (hostile answers: a typed error, never cached)
   it('an answer over 256 KiB is refused with a typed error, however valid it is otherwise', async () => {
     fixture = await PaymentsAuthFixture.start();
     const body = JSON.stringify({ access_token: 'at-padded', token_type: 'Bearer', expires_in: 3600, padding: 'x'.repeat(300 * 1024) });

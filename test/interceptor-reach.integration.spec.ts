@@ -192,6 +192,7 @@ describe('TenantContextMiddleware with a custom tenantHeader', () => {
   });
 
   // README § Calling the provider APIs: PaymentsHttpService › Which tenant
+  // README § Security model › What is promised (tenant ids checked at every entry)
   it('reads the tenant from the configured header, not from x-tenant-id, and refuses a malformed id with 400', async () => {
     @Module({
       imports: [

@@ -93,6 +93,7 @@ describe('validateModuleOptions', () => {
     ['api-key without key', { store, tenants: { a: { blnk: { mode: 'api-key' } } } }, ['tenants.a.blnk.apiKey']],
     ['oauth field in api-key mode', { store, tenants: { a: { blnk: { mode: 'api-key', apiKey: SECRET, clientSecret: SECRET } } } }, ['tenants.a.blnk.clientSecret']],
     ['empty refresh token', { store, tenants: { a: { blnk: { clientId: 'c', clientSecret: SECRET, refreshToken: '' } } } }, ['tenants.a.blnk.refreshToken']],
+    // README § Security model › What is promised (keys and secrets only over https or to a loopback host)
     ['plain http to a remote host', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'http://blink.example.com' } } } }, ['tenants.a.blink.baseUrl']],
     ['base URL with a query', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'https://x.example?a=1' } } } }, ['tenants.a.blink.baseUrl']],
     // README § Configuration reference (base URLs: no user info, query or fragment)

@@ -91,6 +91,7 @@ describe('FileTokenStore', () => {
     expect(() => new FileTokenStore({ directory })).toThrow(/exists and is not a directory/);
   });
 
+  // README § Security model › What is promised (tokens at rest: owner-only files in an owner-only directory)
   it('keeps files owner-only', async () => {
     const store = new FileTokenStore({ directory });
     await store.set('k', record(1));
