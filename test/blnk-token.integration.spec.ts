@@ -33,6 +33,16 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
   });
 
   // README § payments-auth › Single flight
+  it('invalidate(token) drops the access token but keeps the refresh token: the next call refreshes with the rotated one', async () => {
+    fixture = await PaymentsAuthFixture.start();
+    const token = await fixture.blnk.getToken('acme');
+    expect(await fixture.blnk.invalidate('acme', 'blnk_at_not_the_cached_one')).toBe(false);
+    expect(await fixture.blnk.invalidate('acme', token)).toBe(true);
+    const next = await fixture.blnk.getToken('acme');
+    expect(next).not.toBe(token);
+    expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, tokenIssued: 2, invalidGrant: 0 });
+  });
+
   it('turns 1000 concurrent cold getToken calls into exactly 1 token call', async () => {
     fixture = await PaymentsAuthFixture.start();
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => fixture.blnk.getToken('acme')));
