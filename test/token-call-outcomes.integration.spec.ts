@@ -46,17 +46,18 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+// Each test starts its own app and, where it needs one, its own token server; both are closed after it.
+let fixture: PaymentsAuthFixture | undefined;
+let scripted: ScriptedTokenServer | undefined;
+
+afterEach(async () => {
+  await fixture?.close();
+  await scripted?.close();
+  fixture = scripted = undefined;
+});
+
 // README § Errors
 describe('what each token-call outcome is reported as', () => {
-  let fixture: PaymentsAuthFixture | undefined;
-  let scripted: ScriptedTokenServer | undefined;
-
-  afterEach(async () => {
-    await fixture?.close();
-    await scripted?.close();
-    fixture = scripted = undefined;
-  });
-
   it('Blink 403 and Blnk unauthorized_client need re-authorization: latched, no further token call', async () => {
     fixture = await PaymentsAuthFixture.start(() => SHORT_BACKOFF);
     const { blink, blnk } = fixture.sandbox;
@@ -172,13 +173,6 @@ describe('what each token-call outcome is reported as', () => {
 
 // README § How expiry is computed
 describe('when a token is taken to be issued', () => {
-  let fixture: PaymentsAuthFixture | undefined;
-
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
-
   it('Blnk: from when the request was sent, so a slow answer only makes us renew early', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), { blnk: { tokenLifetimeSeconds: 60 } });
     fixture.sandbox.blnk.faults.inject({ kind: 'delay', ms: 1_000 });
@@ -192,15 +186,6 @@ describe('when a token is taken to be issued', () => {
 
 // README § Blnk rotation: what is guaranteed
 describe('Blnk refresh tokens across unusual answers', () => {
-  let fixture: PaymentsAuthFixture | undefined;
-  let scripted: ScriptedTokenServer | undefined;
-
-  afterEach(async () => {
-    await fixture?.close();
-    await scripted?.close();
-    fixture = scripted = undefined;
-  });
-
   it('a refresh that timed out keeps its refresh token: the next attempt sends it and succeeds', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({ tokenCallTimeoutMs: 300, ...SHORT_BACKOFF }));
     // Rotated once first: from here on, a fall back to the configured seed would be a reuse the sandbox revokes.
@@ -252,15 +237,6 @@ describe('Blnk refresh tokens across unusual answers', () => {
 
 // README § Configuration reference
 describe("Blink's token request body", () => {
-  let fixture: PaymentsAuthFixture | undefined;
-  let scripted: ScriptedTokenServer | undefined;
-
-  afterEach(async () => {
-    await fixture?.close();
-    await scripted?.close();
-    fixture = scripted = undefined;
-  });
-
   it('sends the documented flags (false unless set) and the optional fields only when set', async () => {
     scripted = await startScriptedTokenServer(() => {
       const exp = Math.floor(Date.now() / 1000) + 1800;
