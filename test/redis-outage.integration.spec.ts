@@ -1,5 +1,6 @@
+import { jest } from '@jest/globals';
 import Redis from 'ioredis';
-import { TokenStoreError } from 'nestjs-payments-auth';
+import { PaymentsAuthStatus, TokenStoreError } from 'nestjs-payments-auth';
 import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
 import { RedisServer, startRedis } from './support/redis.server';
@@ -50,6 +51,20 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
     } finally {
       raw.disconnect();
     }
+  });
+
+  // README § Several instances: Redis › When Redis comes back empty, restarts or fails over (start-up warning without AOF)
+  it('warns at start-up, and health says survivesRestart: false, on a Redis without persistence', async () => {
+    const printed: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
+    try {
+      fixture = await PaymentsAuthFixture.start(() => ({ store: redisStore() }));
+      await fixture.blink.getToken('acme');
+    } finally {
+      write.mockRestore();
+    }
+    expect(printed.filter((line) => line.includes('WARN') && line.includes('enable AOF persistence'))).toHaveLength(1);
+    expect(fixture.app.get(PaymentsAuthStatus).report().store).toMatchObject({ survivesRestart: false, detail: expect.stringContaining('Redis without persistence') });
   });
 
   // README § Several instances: Redis (client: an ioredis client of the app's, not closed by us)
