@@ -7,26 +7,11 @@
  */
 import { DEFAULT_BLNK_CLIENT, Sandbox, startSandbox } from '@app/sandbox';
 import { FaultWorker, WorkerStatus } from './support/fault-workers';
+import { sandboxConsent } from './support/blnk-consent';
 import { RedisServer, startRedis } from './support/redis.server';
+import { sleep, waitFor } from './support/wait-for';
 
 const REDIRECT_URI = 'http://127.0.0.1/blnk/callback';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(everyMs);
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}
-
-/** The sandbox approves at once: the callback query it redirects the browser back with. */
-async function consent(authorizationUrl: string): Promise<Record<string, string>> {
-  const response = await fetch(authorizationUrl, { redirect: 'manual' });
-  return Object.fromEntries(new URL(response.headers.get('location') as string).searchParams);
-}
 
 // README § Tenant lifecycle › Any replica can complete it
 describe('onboarding across processes that are SIGKILLed (Redis, a provider that revokes the grant on reuse)', () => {
@@ -66,7 +51,7 @@ describe('onboarding across processes that are SIGKILLed (Redis, a provider that
     const { url } = await starter.authorize(REDIRECT_URI);
     expect(url).toEqual(expect.stringContaining('/oauth/authorize?'));
     await starter.kill(); // the pending request lives in Redis, not in the process that made it
-    const callback = await consent(url as string);
+    const { query: callback } = await sandboxConsent(url as string);
 
     const outcomes = await Promise.all([first.complete(callback, REDIRECT_URI), second.complete(callback, REDIRECT_URI)]);
     expect(outcomes.map((outcome) => (outcome.ok ? 'completed' : outcome.error)).sort()).toEqual(['completed', 'unknown-state']);
@@ -76,7 +61,7 @@ describe('onboarding across processes that are SIGKILLed (Redis, a provider that
     const joiner = await start();
 
     const survivors = [other, joiner];
-    await waitFor(async () => ((await Promise.all(survivors.map((worker) => worker.status()))).every((status) => blnkState(status) === 'valid') || undefined), 20_000);
+    await waitFor(async () => ((await Promise.all(survivors.map((worker) => worker.status()))).every((status) => blnkState(status) === 'valid') || undefined), 20_000, 200);
     const before = await Promise.all(survivors.map((worker) => worker.status()));
     await sleep(10_000); // 3 s tokens: more than three lifetimes
     const after = await Promise.all(survivors.map((worker) => worker.stop()));

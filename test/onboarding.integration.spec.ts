@@ -16,6 +16,7 @@ import {
 import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CLIENT, Sandbox, startSandbox } from '@app/sandbox';
 import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
+import { sandboxConsent } from './support/blnk-consent';
 import { RedisServer, startRedis } from './support/redis.server';
 import { fileStoreKeys, redisKeys } from './support/store-keys';
 
@@ -23,13 +24,11 @@ const REDIRECT_URI = 'https://app.example/blnk/callback';
 /** A new Redis store holds rotating refreshes for max(4 s, tokenCallTimeoutMs + 1 s): keep it at 4 s. */
 const TOKEN_CALL_TIMEOUT_MS = 3_000;
 
-/** Blnk's consent page (the sandbox approves at once): the callback query it redirects the browser back with. */
+/** The sandbox's consent, which must send the browser back to our callback: the query it carries. */
 async function consent(authorizationUrl: string): Promise<Record<string, string>> {
-  const response = await fetch(authorizationUrl, { redirect: 'manual' });
-  expect(response.status).toBe(302);
-  const callback = new URL(response.headers.get('location') as string);
-  expect(callback.origin + callback.pathname).toBe(REDIRECT_URI);
-  return Object.fromEntries(callback.searchParams);
+  const callback = await sandboxConsent(authorizationUrl);
+  expect(callback.redirectedTo).toBe(REDIRECT_URI);
+  return callback.query;
 }
 
 const refusal = (promise: Promise<unknown>) =>

@@ -12,20 +12,9 @@ import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSan
 import { FaultWorker, WorkerStatus, workerOwningPort } from './support/fault-workers';
 import { OidcServer } from './support/oidc-server';
 import { RedisServer, startRedis } from './support/redis.server';
+import { sleep, waitFor } from './support/wait-for';
 
 const TOKEN_LATENCY_MS = 250;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` every `everyMs` until it returns a value, for at most `timeoutMs`. */
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    await sleep(everyMs);
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}
 
 function report(scenario: string, figures: Record<string, unknown>): void {
   process.stdout.write(`FAULT-RESULT ${JSON.stringify({ scenario, ...figures })}\n`);

@@ -2,17 +2,14 @@ import { AuthorizationError, PaymentsAuthTenants, TokenStoreError, UnknownTenant
 import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import Redis from 'ioredis';
 import { DEFAULT_BLNK_CLIENT } from '@app/sandbox';
+import { sandboxConsent } from './support/blnk-consent';
 import { FlakyStore } from './support/flaky.store';
 import { PaymentsAuthFixture } from './support/payments-auth.fixture';
 import { RedisServer, startRedis } from './support/redis.server';
 
 const REDIRECT_URI = 'https://app.example/blnk/callback';
 
-/** The sandbox's consent (it approves at once): the callback query Blnk sends the browser back with. */
-async function consent(authorizationUrl: string): Promise<Record<string, string>> {
-  const response = await fetch(authorizationUrl, { redirect: 'manual' });
-  return Object.fromEntries(new URL(response.headers.get('location') as string).searchParams);
-}
+const consent = async (authorizationUrl: string) => (await sandboxConsent(authorizationUrl)).query;
 
 const reasonOf = (promise: Promise<unknown>) =>
   promise.then(
