@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PaymentsAuthConfigError } from '../errors/config.error.js';
+import { recordFileStem } from './file-record.js';
 import { FileTokenStore } from './file.store.js';
 import type { StoredToken } from './token-store.interface.js';
 
@@ -136,6 +137,36 @@ describe('FileTokenStore', () => {
     expect(await rotated.get('k')).toEqual(record(1));
     await rotated.set('k', record(2));
     expect(await new FileTokenStore({ directory, encryption: { keys: [newKey] } }).get('k')).toEqual(record(2));
+  });
+
+  // README § Tenant lifecycle › Removing a tenant (every record of it, whoever wrote it)
+  it('keys(prefix) finds one tenant\'s records from the files, sealed ones included, and nothing else', async () => {
+    const sealing = new FileTokenStore({ directory, encryption: { keys: [randomBytes(32)] } });
+    for (const key of ['blnk:a:fp1', 'blnk:a:authorization', 'blnk:a.b:fp', 'blnk:ab:fp', 'blink:a:fp']) await sealing.set(key, record(1));
+    await new FileTokenStore({ directory }).set('blnk:a:plain', record(1));
+    await sealing.acquireLock('blnk:a:fp1', 5_000);
+    const plainFile = path.join(directory, `${recordFileStem('blnk:a:plain')}.json`);
+    // Beside the records: a temporary file left by a crash, a hand-copied record under another name, a damaged
+    // file and one open to other users. None of them is a record `get` would serve.
+    await fs.copyFile(plainFile, `${plainFile}.4242.abcdef.tmp`);
+    await fs.copyFile(plainFile, path.join(directory, `${'0'.repeat(40)}.json`));
+    await fs.writeFile(path.join(directory, `${'f'.repeat(40)}.json`), '{"half":', { mode: 0o600 });
+    await new FileTokenStore({ directory }).set('blnk:a:open', record(1));
+    await fs.chmod(path.join(directory, `${recordFileStem('blnk:a:open')}.json`), 0o644);
+
+    expect((await sealing.keys('blnk:a:')).sort()).toEqual(['blnk:a:authorization', 'blnk:a:fp1', 'blnk:a:plain']);
+    expect(await sealing.keys('blnk:nobody:')).toEqual([]);
+    expect(await sealing.keys('')).toHaveLength(6);
+    expect(await new FileTokenStore({ directory: path.join(directory, 'never-created') }).keys('blnk:a:')).toEqual([]);
+  });
+
+  it('describes its absolute directory; durability, which health prints, names no path', async () => {
+    const store = new FileTokenStore({ directory: path.relative(process.cwd(), directory) });
+    expect(store.describe()).toEqual({ type: 'FileTokenStore', location: directory, atRest: true, encrypted: false });
+    const durability = await store.durability();
+    expect(durability).toEqual({ survivesRestart: true, detail: expect.any(String) });
+    expect(durability.detail).not.toMatch(/\//);
+    expect(new FileTokenStore({ directory, encryption: { keys: [randomBytes(32)] } }).describe().encrypted).toBe(true);
   });
 
   it('does not reveal token values through toJSON', () => {

@@ -1,11 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FileLeases, withFileMutex } from './file-leases.js';
-import { TokenCipher, TokenEncryptionOptions } from './token-cipher.js';
-import type { StoreDurability, StoredToken, TokenStore } from './token-store.interface.js';
+import { type FileRecord, parseRecord, readOwnFile, readRecordFiles, recordFileStem } from './file-record.js';
+import { type ResealOutcome, auditOf, cipherForReseal, protectionOf, resealDecision, resealReportOf } from './record-protection.js';
 import { openSealedRecord } from './sealed-record.js';
-import { isOwnPrivateFile, secureDirectory, secureExistingDirectory } from './store-directory.js';
+import { secureDirectory, secureExistingDirectory } from './store-directory.js';
+import { TokenCipher, TokenEncryptionOptions } from './token-cipher.js';
+import type { ResealReport, StoreAudit, StoreDescription, StoreDurability, StoredToken, TokenStore } from './token-store.interface.js';
 
 export interface FileTokenStoreOptions {
   /**
@@ -15,13 +17,6 @@ export interface FileTokenStoreOptions {
   directory: string;
   /** AES-256-GCM encryption at rest, keys newest first (older keys still decrypt). */
   encryption?: TokenEncryptionOptions;
-}
-
-interface FileRecord {
-  key: string;
-  token?: StoredToken;
-  /** The token record, encrypted, when the store has encryption keys. */
-  sealed?: string;
 }
 
 /**
@@ -48,18 +43,8 @@ export class FileTokenStore implements TokenStore {
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
-    let text: string;
-    try {
-      text = await this.readOwnFile(this.fileFor(key));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    const record = parseRecord(text);
-    // A different key in the file would mean a hash collision or a hand-copied file: never hand it out.
-    if (!record || record.key !== key) {
-      throw Object.assign(new Error('token file is unreadable or belongs to another key'), { code: 'ETOKENFILE' });
-    }
+    const record = await this.readRecord(key);
+    if (record === undefined) return undefined;
     if (record.sealed !== undefined) {
       if (this.cipher === undefined) throw Object.assign(new Error('token file is encrypted; configure the keys'), { code: 'ETOKENFILE' });
       return openSealedRecord(this.cipher, record.sealed, key);
@@ -99,26 +84,78 @@ export class FileTokenStore implements TokenStore {
     return this.leases.release(this.leaseFor(key), this.mutexFor(key), owner);
   }
 
+  /** Every record file holds its key in plain text, so the keys are found without decrypting anything. */
+  async keys(prefix: string): Promise<string[]> {
+    const found = await readRecordFiles(this.directory);
+    return found.flatMap(({ record }) => (record !== undefined && record.key.startsWith(prefix) ? [record.key] : []));
+  }
+
+  async reseal(): Promise<ResealReport> {
+    const cipher = cipherForReseal(this.cipher);
+    const outcomes: ResealOutcome[] = [];
+    for (const { record } of await readRecordFiles(this.directory)) {
+      outcomes.push(record === undefined ? 'unreadable' : await this.resealRecord(cipher, record.key));
+    }
+    return resealReportOf(outcomes);
+  }
+
+  async audit(): Promise<StoreAudit> {
+    const found = await readRecordFiles(this.directory);
+    return auditOf(found.map(({ record }) => (record === undefined ? 'unreadable' : protectionOf(this.cipher, record.sealed))));
+  }
+
   /** Files are fsynced before they count as written; only losing the directory itself loses them. */
   async durability(): Promise<StoreDurability> {
-    return { survivesRestart: true, detail: `files in ${this.directory}` };
+    // No path here: health output is public-facing; describe() tells where the files are, in the start-up log.
+    return { survivesRestart: true, detail: 'files fsynced before a write counts' };
+  }
+
+  describe(): StoreDescription {
+    return { type: 'FileTokenStore', location: this.directory, atRest: true, encrypted: this.cipher !== undefined };
   }
 
   toJSON(): Record<string, unknown> {
     return { type: 'FileTokenStore', directory: this.directory, encrypted: this.cipher !== undefined };
   }
 
-  /** Reads a token file only if this process's user owns it and nobody else can read it (see store-directory.ts). */
-  private async readOwnFile(file: string): Promise<string> {
-    const handle = await fs.open(file, 'r');
+  /** The key's record as stored, sealed or not; undefined when there is none. */
+  private async readRecord(key: string): Promise<FileRecord | undefined> {
+    let text: string;
     try {
-      if (!isOwnPrivateFile(await handle.stat())) {
-        throw Object.assign(new Error('token file belongs to another user or is open to others'), { code: 'ETOKENFILE' });
-      }
-      return await handle.readFile('utf8');
-    } finally {
-      await handle.close();
+      text = await readOwnFile(this.fileFor(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
     }
+    const record = parseRecord(text);
+    // A different key in the file would mean a hash collision or a hand-copied file: never hand it out.
+    if (!record || record.key !== key) {
+      throw Object.assign(new Error('token file is unreadable or belongs to another key'), { code: 'ETOKENFILE' });
+    }
+    return record;
+  }
+
+  /**
+   * Re-reads the record inside the key's mutex, as compareAndSet does, so a write that landed after the listing
+   * is the one resealed and never overwritten; the version stays as it is.
+   */
+  private resealRecord(cipher: TokenCipher, key: string): Promise<ResealOutcome> {
+    return this.chain(key, () =>
+      this.underMutex(key, async () => {
+        let record: FileRecord | undefined;
+        try {
+          record = await this.readRecord(key);
+        } catch {
+          return 'unreadable';
+        }
+        if (record === undefined) return 'gone';
+        const { sealed, token } = record;
+        const open = (): StoredToken => (sealed !== undefined ? openSealedRecord(cipher, sealed, key) : (token as StoredToken));
+        const decision = resealDecision(cipher, key, protectionOf(cipher, sealed), open);
+        if (decision.sealed !== undefined) await this.writeAtomically(key, { key, sealed: decision.sealed });
+        return decision.outcome;
+      }),
+    );
   }
 
   private recordOf(key: string, value: StoredToken): FileRecord {
@@ -195,20 +232,6 @@ export class FileTokenStore implements TokenStore {
   }
 
   private nameOf(key: string): string {
-    return createHash('sha256').update(key).digest('hex').slice(0, 40);
-  }
-}
-
-function parseRecord(text: string): FileRecord | undefined {
-  try {
-    const parsed = JSON.parse(text) as Partial<FileRecord>;
-    if (typeof parsed.key !== 'string') return undefined;
-    if (typeof parsed.sealed === 'string') return parsed as FileRecord;
-    const token = parsed.token;
-    if (typeof token !== 'object' || token === null) return undefined;
-    if (typeof token.accessToken !== 'string' || typeof token.expiresAt !== 'number') return undefined;
-    return parsed as FileRecord;
-  } catch {
-    return undefined;
+    return recordFileStem(key);
   }
 }

@@ -1,4 +1,4 @@
-import type { StoredToken, TokenStore } from './token-store.interface.js';
+import type { StoreDescription, StoredToken, TokenStore } from './token-store.interface.js';
 
 /** Keeps tokens in this process only: nothing survives a restart. For tests and stateless deployments. */
 export class MemoryTokenStore implements TokenStore {
@@ -16,6 +16,14 @@ export class MemoryTokenStore implements TokenStore {
 
   async delete(key: string): Promise<void> {
     this.records.delete(key);
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    return [...this.records.keys()].filter((key) => key.startsWith(prefix));
+  }
+
+  describe(): StoreDescription {
+    return { type: 'MemoryTokenStore', location: "this process's memory", atRest: false, encrypted: false };
   }
 
   toJSON(): Record<string, unknown> {

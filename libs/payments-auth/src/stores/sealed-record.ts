@@ -1,4 +1,4 @@
-import type { TokenCipher } from './token-cipher.js';
+import { type TokenCipher, isSealedValue } from './token-cipher.js';
 import type { StoredToken } from './token-store.interface.js';
 
 /**
@@ -8,6 +8,21 @@ import type { StoredToken } from './token-store.interface.js';
  */
 export function openSealedRecord(cipher: TokenCipher, sealed: string, storeKey: string, outerVersion?: number): StoredToken {
   const record = JSON.parse(cipher.open(sealed, storeKey)) as StoredToken;
+  assertVersionMatches(record, outerVersion);
+  return record;
+}
+
+/**
+ * Reads a payload that is sealed or plaintext JSON. Plaintext is read under configured keys too, as the file
+ * store does: it was written before encryption was turned on, the next write seals it, and audit() and reseal()
+ * report it. A sealed payload without keys is refused: it cannot be read, and must never pass for absent.
+ */
+export function openStoredPayload(cipher: TokenCipher | undefined, payload: string, storeKey: string, outerVersion?: number): StoredToken {
+  if (isSealedValue(payload)) {
+    if (cipher === undefined) throw Object.assign(new Error('stored value is encrypted; configure the keys'), { code: 'ETOKENCIPHER' });
+    return openSealedRecord(cipher, payload, storeKey, outerVersion);
+  }
+  const record = JSON.parse(payload) as StoredToken;
   assertVersionMatches(record, outerVersion);
   return record;
 }

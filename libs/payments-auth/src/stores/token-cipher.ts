@@ -8,6 +8,11 @@ export interface TokenEncryptionOptions {
 
 const FORMAT = 'pa1';
 
+/** Whether a stored value is in the sealed format (`pa1.<key id>.…`), whatever key sealed it. */
+export function isSealedValue(value: string): boolean {
+  return value.startsWith(`${FORMAT}.`);
+}
+
 /**
  * Encryption at rest for stored token records. Each value names the key that sealed it (a hash prefix, not
  * the key) and is bound to its store key as additional authenticated data, so a record copied under another
@@ -32,6 +37,16 @@ export class TokenCipher {
     cipher.setAAD(Buffer.from(storeKey));
     const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [FORMAT, id, iv.toString('base64'), cipher.getAuthTag().toString('base64'), sealed.toString('base64')].join('.');
+  }
+
+  /**
+   * Which configured key sealed `value` (0 = the newest), read from the key id the value names: nothing is
+   * decrypted, so audits stay cheap. undefined when the value is not sealed or names a key no longer configured.
+   */
+  keyIndexOf(value: string): number | undefined {
+    if (!isSealedValue(value)) return undefined;
+    const index = this.keys.findIndex((candidate) => candidate.id === value.split('.', 2)[1]);
+    return index === -1 ? undefined : index;
   }
 
   open(value: string, storeKey: string): string {

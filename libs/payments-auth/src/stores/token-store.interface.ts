@@ -19,6 +19,8 @@ export interface StoredToken {
    * that reads it stops using the record's refresh token until a newer record (a new authorization) replaces it.
    */
   reauthorizationRequired?: { at: number; providerErrorCode?: string };
+  /** Rotating grants: how the chain of refresh tokens began (carried over from record to record). */
+  grant?: 'seed' | 'authorization';
 }
 
 /** Identifies one lifetime of a store's data: a store that comes back empty comes back with a new generation. */
@@ -34,6 +36,42 @@ export interface StoreDurability {
   survivesRestart: boolean | undefined;
   /** Why, in words, for logs and health (never a secret). */
   detail: string;
+}
+
+/** What `reseal()` did, counted in records (token records and every other record the store holds). */
+export interface ResealReport {
+  /** Records found. */
+  records: number;
+  /** Records rewritten under the newest key. */
+  resealed: number;
+  /** Records already sealed with the newest key, left as they were. */
+  alreadyCurrent: number;
+  /** How many of `resealed` were stored unencrypted. */
+  plaintext: number;
+  /** Records sealed with a key no longer configured, or damaged: left in place, never deleted. */
+  unreadable: number;
+}
+
+/** How the records at rest are protected, told from each record's key id without decrypting anything. */
+export interface StoreAudit {
+  records: number;
+  sealedWithNewestKey: number;
+  /** Still readable, but sealed with an older key: `reseal()` before that key is dropped from `encryption.keys`. */
+  sealedWithOlderKey: number;
+  /** Stored unencrypted (written before encryption was configured, or by an instance without it). */
+  plaintext: number;
+  /** Sealed with a key not configured here, or damaged. */
+  unreadable: number;
+}
+
+/** Where a store keeps its records, in words for the start-up log (never a password or a token). */
+export interface StoreDescription {
+  type: string;
+  /** e.g. an absolute directory, or the Redis prefix and topology. */
+  location: string;
+  encrypted: boolean;
+  /** False for a store that keeps records only in this process's memory: nothing is written at rest. Default true. */
+  atRest?: boolean;
 }
 
 /**
@@ -76,4 +114,21 @@ export interface TokenStore {
   claimGeneration?(candidate: StoreGeneration): Promise<StoreGeneration>;
   /** Optional: whether the store's data survives a restart of the store, checked once at start-up. */
   durability?(): Promise<StoreDurability>;
+  /**
+   * Optional: every record key (as the engine names it, without a store's own prefix) that starts with `prefix`,
+   * e.g. `blnk:acme:`. Removing a tenant uses it to delete all of the tenant's records, including those written
+   * under earlier credentials, by other replicas or before a restart, which no running process remembers.
+   */
+  keys?(prefix: string): Promise<string[]>;
+  /**
+   * Optional: rewrites every record the store holds (tokens, pending authorizations, plaintext ones too) under the
+   * newest encryption key, so an older key can be dropped from `encryption.keys` without losing idle tenants'
+   * grants. Versions stay as they are and a concurrent write is never overwritten. Records sealed with a key no
+   * longer configured are counted and left in place. Throws when the store has no encryption keys.
+   */
+  reseal?(): Promise<ResealReport>;
+  /** Optional: the same walk as `reseal()`, writing nothing and decrypting nothing; for the start-up report. */
+  audit?(): Promise<StoreAudit>;
+  /** Optional: where the records are, logged once at start-up. */
+  describe?(): StoreDescription;
 }

@@ -24,4 +24,20 @@ export class RedisKeys {
   generation(): string {
     return `${this.prefix}:generation`;
   }
+
+  /** A SCAN MATCH pattern for the records whose keys start with `keyPrefix`; glob characters in either prefix match only themselves. */
+  recordPattern(keyPrefix: string): string {
+    return `${escapeGlob(this.record(keyPrefix))}*`;
+  }
+
+  /** The engine's key of a record name, or undefined for the store's own names (the generation marker, 0.x locks). */
+  keyOf(name: string): string | undefined {
+    if (!name.startsWith(`${this.prefix}:`) || name === this.generation()) return undefined;
+    const key = name.slice(this.prefix.length + 1);
+    return key.startsWith('lock:') ? undefined : key;
+  }
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }

@@ -75,3 +75,12 @@ redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
+
+/**
+ * Reseal: replaces the payload only if it is still the one that was read and resealed, so a write that landed
+ * meanwhile is never overwritten. The version stays, and so does the TTL: HSET on an existing hash keeps it.
+ */
+export const RESEAL_RECORD = `
+if redis.call('HGET', KEYS[1], 'd') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'd', ARGV[2])
+return 1`;

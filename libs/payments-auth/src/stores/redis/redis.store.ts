@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import Redis, { Cluster, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { PaymentsAuthConfigError, type ConfigIssue } from '../../errors/config.error.js';
-import { assertVersionMatches, openSealedRecord } from '../sealed-record.js';
+import { openStoredPayload } from '../sealed-record.js';
 import { TokenCipher, TokenEncryptionOptions } from '../token-cipher.js';
-import type { StoreDurability, StoreGeneration, StoredToken, TokenStore } from '../token-store.interface.js';
+import type { ResealReport, StoreAudit, StoreDescription, StoreDurability, StoreGeneration, StoredToken, TokenStore } from '../token-store.interface.js';
+import { isCluster, ownedClient, topologyOf } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
+import { RedisRecordWalk } from './redis-record-walk.js';
 import { ReplicaAcknowledgements, type WaitForReplicasOptions } from './replica-acknowledgements.js';
 import { ACQUIRE_LOCK, CLAIM_GENERATION, COMPARE_AND_SET, EXTEND_LOCK, READ_GENERATION, RELEASE_LOCK, SET_RECORD } from './redis-scripts.js';
 
@@ -35,9 +37,6 @@ export interface RedisTokenStoreOptions {
 }
 
 const MIN_TTL_MS = 1_000;
-/** ioredis waits up to 2 s between reconnection attempts by default; an instance must rejoin quickly after a restart to put its tokens back. */
-const MAX_RECONNECT_DELAY_MS = 500;
-const reconnectDelay = (attempt: number): number => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS);
 
 /**
  * Token store shared by several instances, on a single Redis, a Sentinel-managed primary or a Redis Cluster.
@@ -49,12 +48,13 @@ const reconnectDelay = (attempt: number): number => Math.min(attempt * 50, MAX_R
 export class RedisTokenStore implements TokenStore {
   readonly redis: Redis | Cluster;
   private readonly ownsClient: boolean;
-  private readonly keys: RedisKeys;
+  private readonly names: RedisKeys;
   private readonly prefix: string;
   private readonly retentionMs: number;
   private readonly timeoutMs: number;
   private readonly cipher?: TokenCipher;
   private readonly replicas?: ReplicaAcknowledgements;
+  private readonly walk: RedisRecordWalk;
 
   constructor(options: RedisTokenStoreOptions) {
     assertValid(options);
@@ -62,21 +62,26 @@ export class RedisTokenStore implements TokenStore {
     this.redis = options.client ?? ownedClient(options);
     this.redis.on('error', () => undefined); // reconnection is automatic; failures surface per command
     this.prefix = options.prefix ?? 'payments-auth';
-    this.keys = new RedisKeys(this.prefix, !isCluster(this.redis));
+    this.names = new RedisKeys(this.prefix, !isCluster(this.redis));
     this.retentionMs = options.refreshTokenRetentionMs ?? 30 * 24 * 3600_000;
     this.timeoutMs = options.commandTimeoutMs ?? 1_000;
     this.cipher = options.encryption ? new TokenCipher(options.encryption) : undefined;
     this.replicas = options.waitForReplicas ? new ReplicaAcknowledgements(options.waitForReplicas) : undefined;
+    this.walk = new RedisRecordWalk({
+      redis: this.redis,
+      servers: () => this.connectedServers(),
+      names: this.names,
+      cipher: this.cipher,
+      command: (run) => this.command(run),
+      // A resealed record must survive a failover as any write does: once resealed, the old key may be dropped.
+      write: (script, args) => this.runWrite(script, args, true),
+    });
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
-    const [version, payload] = await this.command(() => this.redis.hmget(this.keys.record(key), 'v', 'd'));
+    const [version, payload] = await this.command(() => this.redis.hmget(this.names.record(key), 'v', 'd'));
     if (payload === null) return undefined;
-    const outerVersion = version === null ? undefined : Number(version);
-    if (this.cipher) return openSealedRecord(this.cipher, payload, key, outerVersion);
-    const record = JSON.parse(payload) as StoredToken;
-    assertVersionMatches(record, outerVersion);
-    return record;
+    return openStoredPayload(this.cipher, payload, key, version === null ? undefined : Number(version));
   }
 
   async set(key: string, value: StoredToken): Promise<void> {
@@ -88,38 +93,55 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.command(() => this.redis.del(this.keys.record(key)));
+    await this.command(() => this.redis.del(this.names.record(key)));
   }
 
   async acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
     const owner = randomUUID();
-    const names = this.keys.locks(key);
+    const names = this.names.locks(key);
     const result = await this.command(() => this.redis.eval(ACQUIRE_LOCK, names.length, ...names, owner, String(ttlMs)));
     return result === 1 ? owner : undefined;
   }
 
   async extendLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const names = this.keys.locks(key);
+    const names = this.names.locks(key);
     return (await this.command(() => this.redis.eval(EXTEND_LOCK, names.length, ...names, owner, String(ttlMs)))) === 1;
   }
 
   async releaseLock(key: string, owner: string): Promise<void> {
-    const names = this.keys.locks(key);
+    const names = this.names.locks(key);
     await this.command(() => this.redis.eval(RELEASE_LOCK, names.length, ...names, owner));
   }
 
   /** The marker, unless it was written under an earlier run of the server that holds it (see CLAIM_GENERATION). */
   async readGeneration(): Promise<StoreGeneration | undefined> {
-    const [runId, text] = (await this.command(() => this.redis.eval(READ_GENERATION, 1, this.keys.generation()))) as [string, string?];
+    const [runId, text] = (await this.command(() => this.redis.eval(READ_GENERATION, 1, this.names.generation()))) as [string, string?];
     const marker = parseGeneration(text ?? null);
     return marker !== undefined && (runId === '' || marker.runId === runId) ? { id: marker.id, createdAt: marker.createdAt } : undefined;
   }
 
   async claimGeneration(candidate: StoreGeneration): Promise<StoreGeneration> {
     // No TTL: the marker lives exactly as long as the data set it vouches for.
-    const stored = await this.command(() => this.redis.eval(CLAIM_GENERATION, 1, this.keys.generation(), candidate.id, String(candidate.createdAt)));
+    const stored = await this.command(() => this.redis.eval(CLAIM_GENERATION, 1, this.names.generation(), candidate.id, String(candidate.createdAt)));
     const marker = parseGeneration(typeof stored === 'string' ? stored : null) ?? candidate;
     return { id: marker.id, createdAt: marker.createdAt };
+  }
+
+  /** SCAN on every server that holds records; lock names and the generation marker are left out. */
+  keys(prefix: string): Promise<string[]> {
+    return this.walk.keys(prefix);
+  }
+
+  reseal(): Promise<ResealReport> {
+    return this.walk.reseal();
+  }
+
+  audit(): Promise<StoreAudit> {
+    return this.walk.audit();
+  }
+
+  describe(): StoreDescription {
+    return { type: 'RedisTokenStore', location: `redis prefix "${this.prefix}" on ${topologyOf(this.redis)}`, atRest: true, encrypted: this.cipher !== undefined };
   }
 
   /**
@@ -128,7 +150,8 @@ export class RedisTokenStore implements TokenStore {
    * not durable: the writes since the last snapshot (the newest refresh token) are lost on a restart.
    */
   async durability(): Promise<StoreDurability> {
-    const servers = isCluster(this.redis) ? this.redis.nodes('master') : [this.redis];
+    const servers = await this.connectedServers().catch((): Redis[] => []);
+    if (servers.length === 0) return { survivesRestart: undefined, detail: 'Redis persistence unknown (not connected)' };
     const reports = await Promise.all(servers.map((server) => this.durabilityOf(server)));
     return reports.find((report) => report.survivesRestart === false) ?? reports.find((report) => report.survivesRestart === undefined) ?? reports[0];
   }
@@ -145,6 +168,11 @@ export class RedisTokenStore implements TokenStore {
       encrypted: this.cipher !== undefined,
       waitForReplicas: this.replicas?.required ?? 0,
     };
+  }
+
+  /** A Cluster client knows its masters only once it has connected and loaded the slot map. */
+  private connectedServers(): Promise<Redis[]> {
+    return this.command(async () => (isCluster(this.redis) ? this.redis.nodes('master') : [this.redis]));
   }
 
   private async durabilityOf(server: Redis): Promise<StoreDurability> {
@@ -164,10 +192,15 @@ export class RedisTokenStore implements TokenStore {
    * WAIT in the same pipeline (so on a cluster it goes to the node of the record's slot), and counts as
    * written only once enough replicas have it.
    */
-  private async writeRecord(script: string, key: string, value: StoredToken): Promise<boolean> {
-    const args = [this.keys.record(key), String(value.version), this.payloadOf(key, value), String(this.ttlOf(value))];
+  private writeRecord(script: string, key: string, value: StoredToken): Promise<boolean> {
+    const args = [this.names.record(key), String(value.version), this.payloadOf(key, value), String(this.ttlOf(value))];
+    return this.runWrite(script, args, value.refreshToken !== undefined);
+  }
+
+  /** Runs a write script on its one key, followed by WAIT when `waitForReplicas` asks for it; true when it wrote. */
+  private async runWrite(script: string, args: string[], waitForReplicas: boolean): Promise<boolean> {
     const replicas = this.replicas;
-    if (replicas === undefined || value.refreshToken === undefined) return (await this.command(() => this.redis.eval(script, 1, ...args))) === 1;
+    if (replicas === undefined || !waitForReplicas) return (await this.command(() => this.redis.eval(script, 1, ...args))) === 1;
     const { written, acknowledged } = await this.command(() => replicas.writeAndWait(this.redis.pipeline().eval(script, 1, ...args)), replicas.timeoutMs);
     replicas.check(acknowledged);
     return written;
@@ -216,25 +249,6 @@ export class RedisTokenStore implements TokenStore {
       this.redis.once('ready', onReady);
     });
   }
-}
-
-/** A client the store owns: no offline queue, one retry, quick reconnection (see `command`). */
-/** As ioredis itself tells them apart: a Cluster from another copy of ioredis is no `instanceof` this one's. */
-function isCluster(client: Redis | Cluster): client is Cluster {
-  return (client as { isCluster?: boolean }).isCluster === true;
-}
-
-function ownedClient(options: RedisTokenStoreOptions): Redis | Cluster {
-  if (options.cluster !== undefined) {
-    const { nodes, options: clusterOptions } = options.cluster;
-    return new Cluster(nodes, {
-      enableOfflineQueue: false,
-      clusterRetryStrategy: reconnectDelay,
-      ...clusterOptions,
-      redisOptions: { maxRetriesPerRequest: 1, ...clusterOptions?.redisOptions },
-    });
-  }
-  return new Redis({ enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: reconnectDelay, ...options.connection });
 }
 
 function assertValid(options: RedisTokenStoreOptions): void {
