@@ -29,6 +29,9 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
       managed: true,
       header: 'Authorization',
       baseUrl: fixture.sandbox.blnk.url,
+      // The grant began from the configured seed, which is spent: its successor is stored.
+      grantSource: 'seed',
+      seed: 'superseded',
     });
   });
 

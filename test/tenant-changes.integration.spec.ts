@@ -219,6 +219,32 @@ describe('tenant changes at runtime', () => {
       expect(events.filter((event) => event.type === 'tenant.removed').map((event) => event.provider)).toEqual(['blink', 'blnk']);
       expect(sandbox.blnk.counters.invalidGrant).toBe(0);
     });
+
+    // README § Security model (remove() finds every record of the tenant)
+    it('deletes the records written under earlier credentials, before a restart and by another replica', async () => {
+      sandbox.blink.addAccount(OTHER_BLINK);
+      sandbox.blink.addAccount(ROTATED_BLINK);
+      const blinkWith = (s: Sandbox, account: BlinkSandboxAccount): TenantConfig => ({ blink: { apiKey: account.apiKey, secretKey: account.secretKey, baseUrl: s.blink.url } });
+      const records = async () => (await readKeys()).filter((key) => !key.includes('lock'));
+      // A run before a restart, with the first key pair and a Blnk grant.
+      const earlier = await start((s) => ({ tenants: { gone: { ...blinkWith(s, DEFAULT_BLINK_ACCOUNT), ...blnkTenantWithNewGrant(s) } }, defaultTenant: undefined, store: openStore() }));
+      await Promise.all([earlier.blink.getToken('gone'), earlier.blnk.getToken('gone')]);
+      await earlier.close();
+      // Another replica, on a key pair of its own.
+      const replica = await start((s) => ({ tenants: { gone: blinkWith(s, ROTATED_BLINK) }, defaultTenant: undefined, store: openStore() }));
+      await replica.blink.getToken('gone');
+      await replica.close();
+      fixtures = fixtures.filter((fixture) => fixture !== earlier && fixture !== replica);
+
+      const app = await start((s) => ({ tenants: { acme: acmeTenant(s), gone: blinkWith(s, OTHER_BLINK) }, store: openStore() }));
+      await Promise.all([app.blink.getToken('gone'), app.blink.getToken('acme')]);
+      expect((await records()).filter((key) => key.includes(':gone:'))).toHaveLength(4);
+      const others = (await records()).filter((key) => !key.includes(':gone:')).sort();
+
+      expect(await app.app.get(PaymentsAuthTenants).remove('gone')).toBe(true);
+      expect((await readKeys()).filter((key) => key.includes(':gone:'))).toEqual([]);
+      expect((await records()).filter((key) => !key.includes(':gone:')).sort()).toEqual(others);
+    });
   });
 
   // README § Tenant lifecycle › With resolveTenant

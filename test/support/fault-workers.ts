@@ -37,8 +37,9 @@ export class FaultWorker {
     child.stderr?.on('data', keep);
   }
 
-  static async start(env: Record<string, string>, cwd = REPO_ROOT): Promise<FaultWorker> {
-    const child = fork(WORKER, [], {
+  /** `script`: the worker by default; another entry that loads it stands for an app installed elsewhere. */
+  static async start(env: Record<string, string>, cwd = REPO_ROOT, script = WORKER): Promise<FaultWorker> {
+    const child = fork(script, [], {
       cwd,
       execArgv: ['-r', path.join(REPO_ROOT, 'node_modules/ts-node/register/transpile-only.js'), '-r', path.join(REPO_ROOT, 'node_modules/tsconfig-paths/register.js')],
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'), ...env },

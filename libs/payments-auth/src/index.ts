@@ -37,7 +37,7 @@ export type {
   BlnkCredentialMode,
 } from './providers/credential-info.js';
 export type { TokenSnapshot, BlinkTokenDetails, BlnkTokenDetails } from './engine/token-snapshot.interface.js';
-export type { StoredToken, TokenStore, StoreDurability, StoreGeneration } from './stores/token-store.interface.js';
+export type { StoredToken, TokenStore, StoreDurability, StoreGeneration, ResealReport, StoreAudit, StoreDescription } from './stores/token-store.interface.js';
 export { MemoryTokenStore } from './stores/memory.store.js';
 export { FileTokenStore, type FileTokenStoreOptions } from './stores/file.store.js';
 export type { TokenEncryptionOptions } from './stores/token-cipher.js';
@@ -62,4 +62,5 @@ export type { ScheduledRenewalOptions, ResilienceOptions, TokenCallConnectionOpt
 export { MAX_WAIT_MS } from './options/wait-bounds.js';
 export { MAX_TOKEN_LIFETIME_MS, MIN_TOKEN_CALL_INTERVAL_MS } from './engine/token-lifetime.js';
 export type { TokenState } from './engine/token-snapshot.interface.js';
+export type { GrantOrigin, GrantSource, SeedState } from './engine/grant-source.js';
 export * from './errors/index.js';

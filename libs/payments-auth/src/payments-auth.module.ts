@@ -5,6 +5,7 @@ import { TokenEngineFactory } from './engine/token-engine.factory.js';
 import { PaymentsAuthStatus } from './health/payments-auth-status.js';
 import { PaymentsAuthEvents } from './observability/payments-auth-events.js';
 import { PaymentsAuthMetrics } from './observability/payments-auth-metrics.js';
+import { StartupReport } from './observability/startup-report.js';
 import { RenewalScheduler } from './renewal/renewal-scheduler.js';
 import { TenantRegistry } from './engine/tenant-registry.js';
 import { PaymentsAuthTenants } from './engine/payments-auth-tenants.js';
@@ -42,6 +43,7 @@ import { TokenHttpClient } from './providers/token-endpoint.client.js';
     StoreLossGuard,
     TokenEngineFactory,
     PaymentsAuthStatus,
+    StartupReport,
     BlinkProtocol,
     BlnkProtocol,
     BlinkTokenService,

@@ -12,3 +12,8 @@ export function storeKeyFor(provider: ProviderName, tenant: string, credentialId
   const fingerprint = createHash('sha256').update(credentialIdentity).digest().subarray(0, 8).toString('hex');
   return [provider, tenant, fingerprint].join(':');
 }
+
+/** What every store key of the provider and tenant starts with (tenant ids never contain ':'). */
+export function tenantKeyPrefix(provider: ProviderName, tenant: string): string {
+  return `${provider}:${tenant}:`;
+}

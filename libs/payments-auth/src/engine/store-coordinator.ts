@@ -5,6 +5,7 @@ import { TokenStoreError } from '../errors/token-store.error.js';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
 import { type AcquireMode, answeredByStored } from './acquire-mode.js';
 import { type HeldLease, LEASE_TTL_MS, LeaseLostBeforeCallError, isLeasingStore } from './cluster-lease.js';
+import { tenantKeyPrefix } from './credential-fingerprint.js';
 import { describeError } from './loggable-error.js';
 import { type RenewalTimingOptions, renewAtFor } from './renewal-timing.js';
 import { salvagedRefreshTokenOf } from './salvaged-refresh-token.js';
@@ -203,6 +204,14 @@ export class StoreCoordinator {
   }
 
   /** Deletes the key's record, after dropping any write of it still held for a retry. */
+  /** Every stored key of the provider and tenant, for stores that can list keys (none for those that cannot). */
+  async keysOf(provider: ProviderName, tenant: string): Promise<string[]> {
+    if (this.store.keys === undefined) return [];
+    return this.store.keys(tenantKeyPrefix(provider, tenant)).catch((error: unknown) => {
+      throw new TokenStoreError({ provider, tenant }, 'delete', describeError(error));
+    });
+  }
+
   async delete(slot: StoreSlot): Promise<void> {
     await this.records.discard(slot.storeKey);
     await this.store.delete(slot.storeKey).catch((error: unknown) => {

@@ -76,6 +76,14 @@ export class TokenCallRecorder {
     this.logger.warn(`${describeError(error)}; next attempt after ${retryAt.toISOString()}`);
   }
 
+  /** A code exchange failed: reported, but it changes no tenant state (see TokenEngine.renewWith). */
+  exchangeFailed(tenant: string, error: unknown, startedAt: number): void {
+    const codes = codesOf(error);
+    this.metrics.tokenCallEnded(this.provider, tenant, 'failed', startedAt, codes.errorCode ?? 'unknown');
+    this.emit(tenant, 'token.call_failed', { durationMs: Date.now() - startedAt, ...codes });
+    this.logger.warn(`${describeError(error)}; the authorization code was not accepted, the tenant's current grant is unchanged`);
+  }
+
   /** The provider refused the credentials in answer to this process's token call: no retry can help. */
   refused(tenant: string, error: ReauthorizationRequiredError, startedAt: number): void {
     const durationMs = Date.now() - startedAt;
@@ -88,6 +96,17 @@ export class TokenCallRecorder {
   latched(tenant: string, error: ReauthorizationRequiredError): void {
     this.emit(tenant, 'reauthorization.required', codesOf(error));
     this.logger.warn(`${error.message}; no automatic retries until forceRenewal() or a new authorization`);
+  }
+
+  /**
+   * The configured seed refresh token was sent once and its successor is stored: said once, loudly, because the
+   * seed is dead now and leaving it in the configuration invites sending it again (a reuse revokes the grant).
+   */
+  seedSpent(tenant: string, storeLabel: string): void {
+    this.logger.log(
+      `${this.provider} tenant '${tenant}': the configured seed refresh token was spent; its successor is kept in ${storeLabel}. ` +
+        'The seed is never sent again and can now be removed from the configuration',
+    );
   }
 
   reauthorizedElsewhere(tenant: string): void {

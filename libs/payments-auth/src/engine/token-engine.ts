@@ -6,6 +6,7 @@ import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
 import type { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import type { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
 import type { ExpiryReading } from '../observability/open-telemetry.js';
+import { storeLabel } from '../observability/store-label.js';
 import type { ScheduledRenewalOptions, ResilienceOptions } from '../options/payments-auth-options.interface.js';
 import type { RenewalQueue, RenewalTarget } from '../renewal/renewal-queue.interface.js';
 import { RetryGate } from '../renewal/retry-gate.js';
@@ -13,6 +14,7 @@ import type { StoredToken, TokenStore } from '../stores/token-store.interface.js
 import { type Acquisition, type AcquireMode, ON_DEMAND, SCHEDULED, answeredByFresh, ignoresLatch, spreadsNextRenewal } from './acquire-mode.js';
 import { type HeldLease, LeaseLostBeforeCallError } from './cluster-lease.js';
 import { storeKeyFor } from './credential-fingerprint.js';
+import { type GrantOrigin, grantOriginOf } from './grant-source.js';
 import { sharedDetails } from './shared-details.js';
 import { StoreCoordinator, refusedMark } from './store-coordinator.js';
 import type { RecoveryParticipant, StoreLossGuard } from './store-loss-guard.js';
@@ -59,6 +61,8 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   private readonly entries = new Map<string, TokenEntry<TConfig>>();
   private readonly coordinator: StoreCoordinator;
   private readonly recorder: TokenCallRecorder;
+  /** Where records are kept, in words, for log lines (never a secret). */
+  private readonly storeLabel: string;
   /** Entries replaced or removed: their flights end, nothing new starts on them (a WeakSet: no per-entry field). */
   private readonly retired = new WeakSet<TokenEntry<TConfig>>();
   /** Entries whose credentials changed while the configured seed stayed: it was issued to the old ones. */
@@ -77,6 +81,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   ) {
     this.coordinator = new StoreCoordinator(store, protocol, settings, observers.lossGuard);
     this.recorder = new TokenCallRecorder(protocol.provider, observers.events, observers.metrics);
+    this.storeLabel = storeLabel(store);
     observers.lossGuard?.register(this);
   }
 
@@ -175,10 +180,11 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   /**
    * The tenant's credentials changed. With the same store key (a rotated secret) the entry keeps its token, the
    * next token call uses the new credentials, and a refusal of the old ones seen here no longer holds (a grant
-   * refused with invalid_grant does: it is marked in the store). With a new key (another key id, client id or
-   * base URL), the token of the old credentials is still served until it would be renewed, and that renewal
+   * refused with invalid_grant does: it is marked in the store). With a new key (another key id or client id at
+   * the same base URL), the token of the old credentials is still served until it would be renewed, and that renewal
    * starts from the new key's record: no refresh token crosses credentials, and a configured seed that did not
-   * change with them is never sent (it was issued to the old ones). A record of a provider without refresh
+   * change with them is never sent (it was issued to the old ones). With a new base URL the old token is not
+   * served at all: it was issued for the old host, and the new one must never receive it. A record of a provider without refresh
    * tokens is deleted under its old key (a Blink token carries its key pair's secret); a Blnk grant is kept
    * until the tenant is removed.
    */
@@ -198,7 +204,9 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     if (seed !== undefined && seed === this.protocol.seedRefreshToken?.(entry.config)) this.seedNotFor.add(next);
     this.entries.set(tenant, next);
     const token = entry.token;
-    if (token !== undefined && token.expiresAt > Date.now() && token.reauthorizationRequired === undefined) {
+    // Only to the same audience: a new host must never receive the token issued for the old one.
+    const sameAudience = this.protocol.audience(config) === this.protocol.audience(entry.config);
+    if (sameAudience && token !== undefined && token.expiresAt > Date.now() && token.reauthorizationRequired === undefined) {
       // Version 0: any record already stored under the new key (another instance renewed) wins over it.
       this.adopt(next, { accessToken: token.accessToken, expiresAt: token.expiresAt, issuedAt: token.issuedAt, version: 0, details: token.details });
     }
@@ -213,7 +221,9 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
 
   /**
    * The tenant was removed: renewals stop, a token call under way finishes, then its records (Blnk's refresh
-   * token with them, also under credentials it had earlier in this process) are deleted from the store.
+   * token with them) are deleted from the store: every record of this provider and tenant the store lists,
+   * whoever wrote it under whichever credentials (another replica, a run before a restart), and those this
+   * process knows of for a store that cannot list its keys.
    */
   async remove(tenant: string, config: TConfig): Promise<void> {
     const entry = this.entries.get(tenant) ?? newTokenEntry(tenant, config, this.storeKeyOf(tenant, config));
@@ -221,6 +231,15 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     await this.retire(entry, true);
     for (const storeKey of this.formerKeys.get(tenant) ?? []) await this.coordinator.delete({ tenant, storeKey });
     this.formerKeys.delete(tenant);
+    await this.removeStored(tenant);
+  }
+
+  /**
+   * Deletes every record of this provider and tenant that the store lists, also when the tenant no longer
+   * (or never, in this process) used this provider: earlier credentials, another replica, a run before a restart.
+   */
+  async removeStored(tenant: string): Promise<void> {
+    for (const storeKey of await this.coordinator.keysOf(this.protocol.provider, tenant)) await this.coordinator.delete({ tenant, storeKey });
   }
 
   /** Called by the scheduler. Never throws: failures are recorded, evented and rescheduled with backoff. */
@@ -258,7 +277,16 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   /** Every entry's state, for health checks: never a token value. */
   states(): TokenState[] {
     const now = Date.now();
-    return [...this.entries.values()].map((entry) => stateOf(this.protocol.provider, entry, now));
+    return [...this.entries.values()].map((entry) => stateOf(this.protocol.provider, entry, now, this.seedConfigured(entry.config)));
+  }
+
+  /** Where the tenant's grant began and what became of a configured seed: this process's record, else the store's. */
+  async grantOrigin(tenant: string, config: TConfig): Promise<GrantOrigin> {
+    // Read-only: asking makes no entry (an entry would be listed in health and renewed).
+    const existing = this.entries.get(tenant);
+    const held = existing?.config === config ? existing.token : undefined;
+    const stored = await this.coordinator.peek({ tenant, storeKey: existing?.config === config ? existing.storeKey : this.storeKeyOf(tenant, config) });
+    return grantOriginOf(newest(stored, held), this.seedConfigured(config) === true);
   }
 
   /** The records this process holds, written back after the store lost its data; the highest version wins. */
@@ -406,19 +434,28 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
       issued = await acquisition(current);
     } catch (error) {
       if (error instanceof LeaseLostBeforeCallError) throw error; // nothing was sent: the coordinator starts over
+      if (mode.kind === 'exchange') {
+        // A refused code says nothing about the grant the entry holds (anyone who can reach a callback URL can
+        // send a bogus code): no latch, no backoff, no mark, and the refresh token in use was never sent.
+        this.recorder.exchangeFailed(entry.tenant, error, startedAt);
+        throw error;
+      }
       const salvaged = await this.coordinator.keepSalvagedRefreshToken(entry, current, error);
       if (salvaged !== undefined) this.adopt(entry, salvaged);
       this.callFailed(entry, error, startedAt);
-      if (error instanceof ReauthorizationRequiredError && mode.kind !== 'exchange') await this.markRefused(entry, current, error);
+      if (error instanceof ReauthorizationRequiredError) await this.markRefused(entry, current, error);
       throw error;
     }
     entry.lastTokenCallAt = startedAt; // failures are spaced by the backoff instead
     const record = recordOf(issued, current);
+    const spentSeed = mode.kind !== 'exchange' && current?.refreshToken === undefined && this.seedConfigured(entry.config) === true;
+    if (record.refreshToken !== undefined) record.grant = mode.kind === 'exchange' ? 'authorization' : spentSeed ? 'seed' : current?.grant;
     // The provider spent `current`'s refresh token: a stored record still carrying it never wins over ours.
     const spent = this.protocol.rotatesRefreshTokens && issued.refreshToken !== undefined ? current?.refreshToken : undefined;
     const kept = await this.coordinator.persist(entry, record, spent);
     this.adopt(entry, kept, spreadsNextRenewal(mode, current));
     this.callSucceeded(entry, issued, record, current, startedAt);
+    if (spentSeed && issued.refreshToken !== undefined && kept.refreshToken === issued.refreshToken) this.recorder.seedSpent(entry.tenant, this.storeLabel);
     return kept;
   }
 
@@ -509,6 +546,12 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     }
     entry.renewal?.cancel(); // the call may have scheduled one as it finished
     if (deleteRecord) await this.coordinator.delete(entry);
+  }
+
+  /** Rotating protocols only (undefined otherwise): whether a seed refresh token is configured. */
+  private seedConfigured(config: TConfig): boolean | undefined {
+    if (!this.protocol.rotatesRefreshTokens) return undefined;
+    return this.protocol.seedRefreshToken?.(config) !== undefined;
   }
 
   private storeKeyOf(tenant: string, config: TConfig): string {

@@ -3,6 +3,7 @@ import type { ReauthorizationRequiredError } from '../errors/reauthorization-req
 import type { ScheduledRenewal } from '../renewal/renewal-queue.interface.js';
 import type { RetryGate } from '../renewal/retry-gate.js';
 import type { StoredToken } from '../stores/token-store.interface.js';
+import { grantOriginOf } from './grant-source.js';
 import type { TokenSnapshot, TokenState } from './token-snapshot.interface.js';
 
 /** One provider + tenant + credential, as the engine keeps it between calls. */
@@ -53,9 +54,9 @@ export function newTokenEntry<TConfig>(tenant: string, config: TConfig, storeKey
   };
 }
 
-/** For health checks: never a token value. */
-export function stateOf(provider: ProviderName, entry: TokenEntry<unknown>, now: number): TokenState {
-  return {
+/** For health checks: never a token value. `seedConfigured` only for rotating protocols (it says where a grant began). */
+export function stateOf(provider: ProviderName, entry: TokenEntry<unknown>, now: number, seedConfigured?: boolean): TokenState {
+  const state: TokenState = {
     provider,
     tenant: entry.tenant,
     state: entry.reauthorizationError
@@ -68,6 +69,8 @@ export function stateOf(provider: ProviderName, entry: TokenEntry<unknown>, now:
     expiresAt: entry.token && entry.token.expiresAt > 0 ? new Date(entry.token.expiresAt) : undefined,
     renewAt: entry.token && entry.token.expiresAt > 0 ? new Date(entry.renewAt) : undefined,
   };
+  if (seedConfigured !== undefined) state.grantSource = grantOriginOf(entry.token, seedConfigured).grantSource;
+  return state;
 }
 
 /** Only for an entry that holds a token. */

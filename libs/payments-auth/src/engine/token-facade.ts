@@ -32,6 +32,7 @@ export class TokenFacade<TConfig extends object> {
     const after = next === undefined ? undefined : this.configOf(next);
     if (after !== undefined) await this.engine.replaceConfig(tenant, after);
     else if (before !== undefined) await this.engine.remove(tenant, before);
+    else if (next === undefined) await this.engine.removeStored(tenant); // written under a configuration it had before
   }
 
   /** Not `async` on purpose: for a known tenant with a cached token, two Map lookups and one comparison. */

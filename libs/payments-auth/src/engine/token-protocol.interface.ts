@@ -27,6 +27,11 @@ export interface TokenProtocol<TConfig> {
   readonly rotatesRefreshTokens: boolean;
   /** A non-secret identity of the credentials (key id or client id plus base URL) for the cache fingerprint. */
   credentialIdentity(config: TConfig): string;
+  /**
+   * Where a token issued under `config` may be sent: the API base URL (origin and base path). A token is never
+   * carried over to a configuration with another audience (a real Blink JWT carries the merchant's secret key).
+   */
+  audience(config: TConfig): string;
   /** The configured first refresh token, for protocols that have one (Blnk's seed). */
   seedRefreshToken?(config: TConfig): string | undefined;
   /**

@@ -1,4 +1,5 @@
 import type { ProviderName } from '../errors/payments-auth.error.js';
+import type { GrantSource } from './grant-source.js';
 
 /** What `getTokenInfo` reports: facts about the current token, never the token itself. */
 export interface TokenSnapshot<TDetails extends object = BlinkTokenDetails | BlnkTokenDetails> {
@@ -35,4 +36,6 @@ export interface TokenState {
   expiresAt?: Date;
   /** When the held token is due for renewal (scheduled, or on the next request after it). */
   renewAt?: Date;
+  /** Rotating grants (Blnk OAuth): where the grant this process holds began (see GrantSource). */
+  grantSource?: GrantSource;
 }

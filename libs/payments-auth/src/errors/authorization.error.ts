@@ -6,9 +6,19 @@ import { PaymentsAuthError } from './payments-auth.error.js';
  * - `unknown-state`: the callback's `state` was never issued, is malformed, or was used already;
  * - `expired-state`: it was issued, but longer ago than its lifetime;
  * - `tenant-mismatch`, `redirect-mismatch`: it belongs to another tenant or redirect URI than the caller expects;
+ * - `binding-mismatch`: it was issued to another session (the `binding` given to createAuthorizationRequest);
+ * - `too-many-pending`: the tenant has too many unexpired requests of one binding, or in all;
  * - `denied`: Blnk redirected back with an error (the user declined, say), reported as `providerErrorCode`.
  */
-export type AuthorizationErrorReason = 'invalid-request' | 'unknown-state' | 'expired-state' | 'tenant-mismatch' | 'redirect-mismatch' | 'denied';
+export type AuthorizationErrorReason =
+  | 'invalid-request'
+  | 'unknown-state'
+  | 'expired-state'
+  | 'tenant-mismatch'
+  | 'redirect-mismatch'
+  | 'binding-mismatch'
+  | 'too-many-pending'
+  | 'denied';
 
 /**
  * An authorization request or callback refused by the library before any token call. A refused callback

@@ -1,9 +1,9 @@
 import { ConfigIssue, PaymentsAuthConfigError } from '../errors/config.error.js';
-import { FileTokenStore } from '../stores/file.store.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
 import { ModuleOptionsSchema, ResilienceOptionsSchema, ScheduledRenewalOptionsSchema, TelemetryOptionsSchema, TokenCallConnectionOptionsSchema } from './module-options.schema.js';
 import type { CreateAxiosDefaults } from 'axios';
 import type { PaymentsAuthModuleOptions, ResilienceOptions, ScheduledRenewalOptions, TelemetryOptions, TenantConfig, TokenCallConnectionOptions } from './payments-auth-options.interface.js';
+import { defaultStore, defaultStoreIssue } from './default-store.js';
 import { collectIssues } from './validation-issues.js';
 import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator.js';
 
@@ -12,7 +12,6 @@ export const OPTION_DEFAULTS = {
   resolveTenantTtlMs: 300_000,
   renewalMarginMs: 60_000,
   renewalMarginMaxRatio: 0.5,
-  fileStoreDirectory: '.payments-auth',
   tenantHeader: 'x-tenant-id',
   tokenCallConnections: { maxSocketsPerOrigin: 64, maxQueuedPerOrigin: 50_000 },
   scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 30_000, spreadFirstRenewal: true, maxConcurrentRenewals: 16 },
@@ -64,6 +63,8 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
   if (isPlainObject(raw.resilience)) issues.push(...collectIssues(ResilienceOptionsSchema, raw.resilience, 'resilience'));
   if (isPlainObject(raw.telemetry)) issues.push(...collectIssues(TelemetryOptionsSchema, raw.telemetry, 'telemetry'));
   issues.push(...defaultTenantIssues(raw, rawTenants));
+  const storeIssue = raw.store === undefined ? defaultStoreIssue(raw) : undefined;
+  if (storeIssue !== undefined) issues.push(storeIssue);
   if (issues.length > 0) throw new PaymentsAuthConfigError(issues);
 
   return {
@@ -107,7 +108,3 @@ function defaultTenantIssues(raw: PaymentsAuthModuleOptions, rawTenants: Record<
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function defaultStore(): TokenStore {
-  return new FileTokenStore({ directory: OPTION_DEFAULTS.fileStoreDirectory });
-}

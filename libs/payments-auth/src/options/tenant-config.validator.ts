@@ -1,4 +1,5 @@
 import type { ConfigIssue } from '../errors/config.error.js';
+import { TENANT_ID_PATTERN } from '../errors/unknown-tenant.error.js';
 import {
   BlinkTenantConfig,
   BlnkApiKeyTenantConfig,
@@ -11,12 +12,8 @@ import {
 import { BLNK_MODES, BLNK_SCHEMA_BY_MODE, BlinkTenantConfigSchema } from './tenant-config.schema.js';
 import { collectIssues } from './validation-issues.js';
 
-/**
- * Tenant ids end up in store keys, log lines and (hashed) file names, and arrive from request headers, so they
- * are restricted to a safe alphabet that starts with a letter or digit: that rules out `.`, `..`, hidden-file
- * names and `__proto__`.
- */
-export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** The tenant-id rule lives beside UnknownTenantError, the lowest layer that needs it. */
+export { TENANT_ID_PATTERN };
 
 export type ValidatedBlinkConfig = BlinkTenantConfig & { baseUrl: string };
 export type ValidatedBlnkConfig =

@@ -1,3 +1,4 @@
+import type { GrantOrigin } from '../engine/grant-source.js';
 import type { ProviderName } from '../errors/payments-auth.error.js';
 
 /** Blink: an API key pair that mints 30-minute tokens. */
@@ -23,7 +24,12 @@ export interface CredentialInfo<
 }
 
 export type BlinkCredentialInfo = CredentialInfo<'blink', BlinkCredentialMode, 'Authorization'>;
-export type BlnkCredentialInfo = CredentialInfo<'blnk', BlnkCredentialMode>;
+/**
+ * For OAuth tenants also where the grant in use began (`grantSource`: seed, authorization, or a store record of
+ * unknown start) and what became of a configured seed (`seed`: `unused`, or `superseded` once a newer grant is
+ * stored, when the seed can be removed from the configuration).
+ */
+export type BlnkCredentialInfo = CredentialInfo<'blnk', BlnkCredentialMode> & GrantOrigin;
 
 /** Headers carrying a tenant's Blink token, ready to spread into a request's headers. */
 export type BlinkAuthHeaders = { readonly Authorization: string };

@@ -4,6 +4,8 @@ import type { IssuedToken, TokenProtocol } from '../token-protocol.interface.js'
 
 export interface FakeConfig {
   readonly clientId: string;
+  /** Where its tokens may be sent; one default audience when omitted. */
+  readonly baseUrl?: string;
 }
 
 /** One token call the fake answered (or refused), with what the engine handed it. */
@@ -29,6 +31,10 @@ export class FakeProtocol implements TokenProtocol<FakeConfig> {
 
   credentialIdentity(config: FakeConfig): string {
     return `fake|${config.clientId}`;
+  }
+
+  audience(config: FakeConfig): string {
+    return config.baseUrl ?? 'https://fake.example';
   }
 
   /** Like a real adapter, runs `beforeSend` first; a call it stops is not counted (nothing was sent). */

@@ -29,6 +29,10 @@ export class BlinkProtocol implements TokenProtocol<ValidatedBlinkConfig> {
     return `${config.baseUrl}\n${config.apiKey}`;
   }
 
+  audience(config: ValidatedBlinkConfig): string {
+    return config.baseUrl;
+  }
+
   async acquire(config: ValidatedBlinkConfig, tenant: string, previous?: StoredToken): Promise<IssuedToken> {
     const details = { provider: this.provider, tenant };
     const sentAt = Date.now();

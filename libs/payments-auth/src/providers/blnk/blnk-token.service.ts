@@ -77,11 +77,12 @@ export class BlnkTokenService {
     return (await this.tokens.getTokenInfo(tenant)) as TokenSnapshot<BlnkTokenDetails>;
   }
 
-  /** How the tenant's Blnk credential is used (OAuth, Cloud API key or Core key); never its value. */
+  /** How the tenant's Blnk credential is used (OAuth, Cloud API key or Core key) and, for OAuth, where its grant came from; never a value. */
   async getCredentialInfo(tenant: string): Promise<BlnkCredentialInfo> {
     const config = await this.blnkConfig(tenant);
     const header = config.mode === 'core' ? 'X-Blnk-Key' : 'Authorization';
-    return { provider: 'blnk', tenant, mode: config.mode, managed: config.mode === 'oauth', header, baseUrl: config.baseUrl };
+    const info: BlnkCredentialInfo = { provider: 'blnk', tenant, mode: config.mode, managed: config.mode === 'oauth', header, baseUrl: config.baseUrl };
+    return config.mode === 'oauth' ? { ...info, ...(await this.tokens.engine.grantOrigin(tenant, config)) } : info;
   }
 
   /** Drops the cached OAuth token if it is still `token`. Static keys have no cached token: always false. */

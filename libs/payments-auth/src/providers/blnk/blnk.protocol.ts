@@ -35,6 +35,10 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
     return `${config.baseUrl}\n${config.clientId}`;
   }
 
+  audience(config: BlnkOAuthConfig): string {
+    return config.baseUrl;
+  }
+
   seedRefreshToken(config: BlnkOAuthConfig): string | undefined {
     return config.refreshToken;
   }

@@ -1,5 +1,6 @@
 import { KeyedQueue } from '../../engine/keyed-queue.js';
 import { describeError } from '../../engine/loggable-error.js';
+import { AuthorizationError } from '../../errors/authorization.error.js';
 import { TokenStoreError } from '../../errors/token-store.error.js';
 import type { StoredToken, TokenStore } from '../../stores/token-store.interface.js';
 
@@ -12,10 +13,17 @@ export interface PendingAuthorization {
   codeVerifier?: string;
   /** Epoch ms. */
   expiresAt: number;
+  /** SHA-256 (base64url) of the session binding the request was made with, if any. */
+  bindingHash?: string;
 }
 
-/** Newest first; older ones are dropped, so a tenant's record stays small however often onboarding is started. */
-const MAX_PENDING_PER_TENANT = 10;
+/**
+ * Newest first. A binding (requests without one share a pool) keeps at most this many: its oldest is dropped
+ * for a new one of the same binding, never for another's, so requests started elsewhere cannot evict the admin's.
+ */
+const MAX_PENDING_PER_BINDING = 10;
+/** Beyond this many unexpired requests a new one is refused (not made room for): the record stays small. */
+const MAX_PENDING_PER_TENANT = 50;
 const MAX_WRITE_ATTEMPTS = 5;
 /** A record outlives its newest request by this much, so a callback shortly too late is told so, not "unknown". */
 const EXPIRED_REPORT_GRACE_MS = 60_000;
@@ -38,7 +46,7 @@ export class PendingAuthorizations {
   constructor(private readonly store: TokenStore) {}
 
   add(tenant: string, pending: PendingAuthorization): Promise<void> {
-    return this.change(tenant, (list, now) => [pending, ...list.filter((other) => other.expiresAt > now)].slice(0, MAX_PENDING_PER_TENANT)).then(() => undefined);
+    return this.change(tenant, (list, now) => withRequest(tenant, list.filter((other) => other.expiresAt > now), pending)).then(() => undefined);
   }
 
   async find(tenant: string, stateHash: string): Promise<PendingAuthorization | undefined> {
@@ -111,6 +119,15 @@ export class PendingAuthorizations {
   }
 }
 
+function withRequest(tenant: string, unexpired: PendingAuthorization[], pending: PendingAuthorization): PendingAuthorization[] {
+  const sameBinding = unexpired.filter((other) => other.bindingHash === pending.bindingHash);
+  const kept = sameBinding.length < MAX_PENDING_PER_BINDING ? unexpired : unexpired.filter((other) => other !== sameBinding[sameBinding.length - 1]);
+  if (kept.length >= MAX_PENDING_PER_TENANT) {
+    throw new AuthorizationError('too-many-pending', `The tenant has ${MAX_PENDING_PER_TENANT} pending authorization requests; complete or let some expire first`, { tenant });
+  }
+  return [pending, ...kept];
+}
+
 /** A record that does not parse holds nothing that can complete an authorization. */
 function parseList(serialized: string): PendingAuthorization[] {
   try {
@@ -129,7 +146,8 @@ function isPendingAuthorization(value: unknown): value is PendingAuthorization {
     typeof candidate.stateHash === 'string' &&
     typeof candidate.redirectUri === 'string' &&
     typeof candidate.expiresAt === 'number' &&
-    (candidate.codeVerifier === undefined || typeof candidate.codeVerifier === 'string')
+    (candidate.codeVerifier === undefined || typeof candidate.codeVerifier === 'string') &&
+    (candidate.bindingHash === undefined || typeof candidate.bindingHash === 'string')
   );
 }
 

@@ -1,0 +1,73 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { applicationRoot, defaultStoreDirectory, defaultStoreIssue } from './default-store.js';
+
+describe('the default store location', () => {
+  let root: string;
+  const file = (relative: string, text = '') => {
+    const full = path.join(root, relative);
+    mkdirSync(path.dirname(full), { recursive: true });
+    writeFileSync(full, text);
+    return full;
+  };
+
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'payments-auth-root-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('is .payments-auth beside the nearest package.json above the entry script, as an absolute path', () => {
+    file('my-app/package.json', '{}');
+    const entry = file('my-app/dist/src/main.js');
+    expect(defaultStoreDirectory(entry)).toBe(path.join(root, 'my-app', '.payments-auth'));
+    expect(path.isAbsolute(defaultStoreDirectory(entry))).toBe(true);
+  });
+
+  it('starts above node_modules when the entry is a runner installed there (jest, a CLI)', () => {
+    file('my-app/package.json', '{}');
+    file('my-app/node_modules/jest/package.json', '{}');
+    const runner = file('my-app/node_modules/jest/bin/jest.js');
+    expect(applicationRoot(runner)).toBe(path.join(root, 'my-app'));
+  });
+
+  it('follows a symlinked entry script to the app it belongs to', () => {
+    file('my-app/package.json', '{}');
+    const entry = file('my-app/dist/main.js');
+    mkdirSync(path.join(root, 'bin'));
+    symlinkSync(entry, path.join(root, 'bin', 'my-app'));
+    expect(applicationRoot(path.join(root, 'bin', 'my-app'))).toBe(path.join(root, 'my-app'));
+  });
+
+  it("uses the entry script's own folder when no package.json is above it, and the working directory without a script", () => {
+    const entry = file('loose/main.js');
+    // A package.json may exist higher up on this machine (e.g. /tmp is clean, but be sure): only check it is absolute and stable.
+    expect(path.isAbsolute(applicationRoot(entry) as string)).toBe(true);
+    expect(applicationRoot(undefined)).toBeUndefined();
+    expect(applicationRoot(path.join(root, 'missing.js'))).toBeUndefined();
+    expect(defaultStoreDirectory('')).toBe(path.join(process.cwd(), '.payments-auth'));
+  });
+});
+
+describe('the default store in production', () => {
+  const oauth = { tenants: { acme: { blnk: { clientId: 'c', clientSecret: 's', refreshToken: 'seed-value' } } } };
+
+  it('is refused with at least one Blnk OAuth tenant, naming the choices in one sentence without a secret', () => {
+    const issue = defaultStoreIssue(oauth, { NODE_ENV: 'production' });
+    expect(issue?.path).toBe('store');
+    expect(issue?.problem).toMatch(/FileTokenStore.*persistent volume.*RedisTokenStore.*your own TokenStore/);
+    expect(issue?.problem.split('. ')).toHaveLength(1);
+    expect(issue?.problem).not.toMatch(/seed-value|\bs\b/);
+  });
+
+  it('is refused when a resolver may return a Blnk OAuth tenant', () => {
+    expect(defaultStoreIssue({ tenants: {}, resolveTenant: async () => undefined }, { NODE_ENV: 'production' })?.path).toBe('store');
+  });
+
+  it('stays outside production, and in production without rotating grants', () => {
+    expect(defaultStoreIssue(oauth, { NODE_ENV: 'development' })).toBeUndefined();
+    expect(defaultStoreIssue(oauth, {})).toBeUndefined();
+    const staticOnly = { tenants: { acme: { blink: { apiKey: 'k', secretKey: 's' }, blnk: { mode: 'core' as const, apiKey: 'k', baseUrl: 'https://core.example' } } } };
+    expect(defaultStoreIssue(staticOnly, { NODE_ENV: 'production' })).toBeUndefined();
+  });
+});

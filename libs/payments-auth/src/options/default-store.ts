@@ -1,0 +1,84 @@
+import { realpathSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ConfigIssue } from '../errors/config.error.js';
+import { FileTokenStore } from '../stores/file.store.js';
+import type { TokenStore } from '../stores/token-store.interface.js';
+import type { PaymentsAuthModuleOptions } from './payments-auth-options.interface.js';
+
+const DIRECTORY_NAME = '.payments-auth';
+/** Bounds the walk up from the entry script (a path has far fewer segments in practice). */
+const MAX_LEVELS = 64;
+
+/**
+ * The store used when the module is given none: a FileTokenStore in `.payments-auth` at the application's root,
+ * the nearest folder with a package.json above the entry script. Anchored there, not at the working directory:
+ * `node my-app/dist/main` and `cd my-app && node dist/main` must find the same grant, or the second start sends
+ * a spent seed refresh token again and the provider revokes the grant.
+ *
+ * In production a Blnk OAuth grant must live in a store somebody chose (a volume, Redis): a container without
+ * its volume would lose the newest refresh token on every deploy. So there the default is refused (a resolver
+ * counts: it may return a Blnk OAuth tenant).
+ */
+export function defaultStore(): TokenStore {
+  return new FileTokenStore({ directory: defaultStoreDirectory() });
+}
+
+/** Why the default store may not be used here (production with rotating grants), or undefined. */
+export function defaultStoreIssue(raw: PaymentsAuthModuleOptions, environment: NodeJS.ProcessEnv = process.env): ConfigIssue | undefined {
+  if (environment.NODE_ENV !== 'production' || !mayHoldRotatingGrants(raw)) return undefined;
+  return {
+    path: 'store',
+    problem:
+      'NODE_ENV is production and a Blnk OAuth tenant keeps a rotating refresh token, so choose where it lives: ' +
+      'store: new FileTokenStore({ directory }) with the directory on a persistent volume, new RedisTokenStore(...) ' +
+      "from 'nestjs-payments-auth/redis', or your own TokenStore",
+  };
+}
+
+/** `.payments-auth` at the application's root (see defaultStore); the working directory only without an entry script. */
+export function defaultStoreDirectory(entryScript: string | undefined = process.argv[1]): string {
+  return path.join(applicationRoot(entryScript) ?? process.cwd(), DIRECTORY_NAME);
+}
+
+/**
+ * The nearest folder with a package.json above the entry script. An entry inside node_modules is a runner (jest,
+ * a CLI), not the application: the search starts at the folder that holds that node_modules.
+ */
+export function applicationRoot(entryScript: string | undefined): string | undefined {
+  if (entryScript === undefined || entryScript === '' || entryScript.startsWith('-')) return undefined;
+  let script: string;
+  try {
+    script = realpathSync(entryScript);
+  } catch {
+    return undefined; // `node -e`, a REPL: no script to anchor at
+  }
+  const segments = script.split(path.sep);
+  const installedAt = segments.indexOf('node_modules');
+  let directory = installedAt > 0 ? segments.slice(0, installedAt).join(path.sep) || path.sep : path.dirname(script);
+  const start = directory;
+  for (let level = 0; level < MAX_LEVELS; level += 1) {
+    if (isFile(path.join(directory, 'package.json'))) return directory;
+    const parent = path.dirname(directory);
+    if (parent === directory) break;
+    directory = parent;
+  }
+  return start; // no package.json anywhere above: the entry script's own folder
+}
+
+/** A tenant configured for Blnk OAuth, or a resolver that may return one. */
+function mayHoldRotatingGrants(raw: PaymentsAuthModuleOptions): boolean {
+  if (raw.resolveTenant !== undefined) return true;
+  const tenants = typeof raw.tenants === 'object' && raw.tenants !== null ? Object.values(raw.tenants) : [];
+  return tenants.some((tenant) => {
+    const blnk = (tenant as { blnk?: { mode?: unknown } } | null)?.blnk;
+    return typeof blnk === 'object' && blnk !== null && (blnk.mode === undefined || blnk.mode === 'oauth');
+  });
+}
+
+function isFile(candidate: string): boolean {
+  try {
+    return statSync(candidate).isFile();
+  } catch {
+    return false;
+  }
+}
