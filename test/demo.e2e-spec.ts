@@ -4,8 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { createDemoApp } from '@app/demo/demo-app';
-import { needsSandbox, sandboxEnv } from '@app/demo/demo-sandbox';
+import { needsSandbox } from '@app/demo/demo-sandbox';
 import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
+import { sandboxConsent } from './support/blnk-consent';
+import { ADMIN, bindingCookie, demoEnv } from './support/demo-admin';
 
 // README § The demo (apps/demo)
 describe('demo app on the sandbox (e2e)', () => {
@@ -16,10 +18,7 @@ describe('demo app on the sandbox (e2e)', () => {
   beforeEach(async () => {
     sandbox = await startSandbox();
     storeDir = await fs.mkdtemp(path.join(os.tmpdir(), 'demo-e2e-'));
-    app = await createDemoApp(
-      { ...sandboxEnv(sandbox), PAYMENTS_AUTH_STORE_DIR: storeDir, DEMO_PUBLIC_URL: 'http://localhost:3999' },
-      { logger: false },
-    );
+    app = await createDemoApp(demoEnv(sandbox, storeDir, 'http://localhost:3999'), { logger: false });
     await app.init();
   });
 
@@ -39,7 +38,7 @@ describe('demo app on the sandbox (e2e)', () => {
       }
     }
     const logger = new RecordingLogger({ json: true });
-    const second = await createDemoApp({ ...sandboxEnv(sandbox), PAYMENTS_AUTH_STORE_DIR: storeDir, DEMO_PUBLIC_URL: 'http://localhost:3999' }, { logger });
+    const second = await createDemoApp(demoEnv(sandbox, storeDir, 'http://localhost:3999'), { logger });
     try {
       await second.init();
       expect(lines.length).toBeGreaterThan(0);
@@ -74,9 +73,9 @@ describe('demo app on the sandbox (e2e)', () => {
   });
 
   it('creates a Blink payment intent through PaymentsHttpService', async () => {
-    const response = await request(server()).post('/tenants/acme/blink/intents').send({ amount: 1000, currency: 'GBP' }).expect(201);
+    const response = await request(server()).post('/tenants/acme/blink/intents').set(ADMIN).send({ amount: 1000, currency: 'GBP' }).expect(201);
     expect(response.body).toMatchObject({ amount: 1000, currency: 'GBP', merchant_id: 4398 });
-    await request(server()).post('/tenants/acme/blink/intents').send({ amount: -1, currency: 'GBP' }).expect(400);
+    await request(server()).post('/tenants/acme/blink/intents').set(ADMIN).send({ amount: -1, currency: 'GBP' }).expect(400);
     expect(sandbox.blink.counters).toMatchObject({ tokenCalls: 1, apiCalls: 1 });
   });
 
@@ -95,7 +94,7 @@ describe('demo app on the sandbox (e2e)', () => {
     const pending = await request(server()).get('/tenants/initech/blnk/ledgers').expect(409);
     expect(pending.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED', tenant: 'initech' });
     // The wrong credential mode is the caller's mistake: globex uses a Cloud API key, which has no authorization.
-    const wrongMode = await request(server()).get('/tenants/globex/blnk/authorize').expect(400);
+    const wrongMode = await request(server()).post('/tenants/globex/blnk/authorize').set(ADMIN).expect(400);
     expect(wrongMode.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_CREDENTIAL_MODE', tenant: 'globex' });
     // And /health is 503 while a tenant needs (re-)authorization.
     const health = await request(server()).get('/health').expect(503);
@@ -105,7 +104,7 @@ describe('demo app on the sandbox (e2e)', () => {
   // README § The demo (apps/demo)
   it('maps a rate-limited token call to 503 with Retry-After, and provider trouble to 502', async () => {
     sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: '1' });
-    const limited = await request(server()).post('/tenants/acme/blink/intents').send({ amount: 1000, currency: 'GBP' }).expect(503);
+    const limited = await request(server()).post('/tenants/acme/blink/intents').set(ADMIN).send({ amount: 1000, currency: 'GBP' }).expect(503);
     expect(limited.headers['retry-after']).toBe('1');
     expect(limited.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_RATE_LIMITED', tenant: 'acme' });
     sandbox.blnk.faults.inject({ kind: 'status', status: 503 });
@@ -115,28 +114,29 @@ describe('demo app on the sandbox (e2e)', () => {
     // comes back after the one replay.
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the 429's Retry-After for acme's Blink token
     sandbox.blink.refuseApiCalls(true);
-    const refused = await request(server()).post('/tenants/acme/blink/intents').send({ amount: 1000, currency: 'GBP' }).expect(502);
+    const refused = await request(server()).post('/tenants/acme/blink/intents').set(ADMIN).send({ amount: 1000, currency: 'GBP' }).expect(502);
     expect(refused.body.error).toEqual({ message: 'The payment provider refused the request', providerStatus: 401 });
     expect(JSON.stringify([limited.body, unavailable.body, refused.body])).not.toMatch(/eyJ|blnk_|TOPSECRET/);
   });
 
   it('onboards a Blnk tenant through the authorization-code callback', async () => {
-    const start = await request(server()).get('/tenants/initech/blnk/authorize').expect(302);
+    const start = await request(server()).post('/tenants/initech/blnk/authorize').set(ADMIN).expect(303);
     const authorizeUrl = new URL(start.headers.location);
     expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
-    // A forged state is refused as a bad request, before any token call.
-    const forged = await request(server()).get('/blnk/callback?code=x&state=initech~AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').expect(400);
+    const cookie = bindingCookie(start.headers['set-cookie']);
+    // A forged state is refused as a bad request, before any token call, and without naming a tenant.
+    const forged = await request(server()).get('/blnk/callback?code=x&state=initech~AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').set('Cookie', cookie).expect(400);
     expect(forged.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_AUTHORIZATION', reason: 'unknown-state' });
-    const consent = await fetch(start.headers.location, { redirect: 'manual' });
-    expect(consent.status).toBe(302);
-    const callback = new URL(consent.headers.get('location') as string);
-    expect(callback.origin + callback.pathname).toBe('http://localhost:3999/blnk/callback');
+    expect(forged.body.error.tenant).toBeUndefined();
+    const consent = await sandboxConsent(start.headers.location);
+    expect(consent.redirectedTo).toBe('http://localhost:3999/blnk/callback');
+    const callback = `/blnk/callback?${new URLSearchParams(consent.query)}`;
 
-    const done = await request(server()).get(`/blnk/callback${callback.search}`).expect(200);
+    const done = await request(server()).get(callback).set('Cookie', cookie).expect(200);
     expect(done.body).toMatchObject({ onboarded: 'initech', scope: 'data:read data:write proxy:write' });
     await request(server()).get('/tenants/initech/blnk/ledgers').expect(200);
     // The state is single use: replaying the callback is refused before any token call.
-    await request(server()).get(`/blnk/callback${callback.search}`).expect(400);
+    await request(server()).get(callback).set('Cookie', cookie).expect(400);
     expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
   });
 
@@ -154,10 +154,9 @@ describe('demo app on the sandbox (e2e)', () => {
     const refused = await request(server()).get('/tenants/acme/blnk/ledgers').expect(409);
     expect(refused.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED', tenant: 'acme', providerErrorCode: 'invalid_grant' });
 
-    const start = await request(server()).get('/tenants/acme/blnk/authorize').expect(302);
-    const consent = await fetch(start.headers.location, { redirect: 'manual' });
-    const callback = new URL(consent.headers.get('location') as string);
-    await request(server()).get(`/blnk/callback${callback.search}`).expect(200);
+    const start = await request(server()).post('/tenants/acme/blnk/authorize').set(ADMIN).expect(303);
+    const consent = await sandboxConsent(start.headers.location);
+    await request(server()).get(`/blnk/callback?${new URLSearchParams(consent.query)}`).set('Cookie', bindingCookie(start.headers['set-cookie'])).expect(200);
     await request(server()).get('/tenants/acme/blnk/ledgers').expect(200);
   });
 });

@@ -13,6 +13,7 @@ import { HealthController } from './operations/health.controller';
 import { MetricsController } from './operations/metrics.controller';
 import { StatusController } from './operations/status.controller';
 import { TenantStatusService } from './operations/tenant-status.service';
+import { AdminSecret } from './security/admin-secret';
 import { loadTenantsFile } from './tenants-file.loader';
 import { TokensController } from './tokens.controller';
 
@@ -23,6 +24,18 @@ export const SANDBOX_TENANTS_FILE = join('apps', 'demo', 'config', 'tenants.sand
 
 @Module({})
 class DemoTenantsModule {}
+
+/**
+ * `PAYMENTS_AUTH_STORE_DIR` (a volume, in production) and `PAYMENTS_AUTH_STORE_KEYS` (comma-separated base64
+ * 32-byte keys, newest first) for the token files. Without a directory the library's default applies: the
+ * app's root outside production, a start-up error in production, where somebody must choose.
+ */
+function demoStore(config: ConfigService): FileTokenStore | undefined {
+  const directory = config.get<string>('PAYMENTS_AUTH_STORE_DIR');
+  if (directory === undefined) return undefined;
+  const keys = config.get<string>('PAYMENTS_AUTH_STORE_KEYS')?.split(',').filter(Boolean) ?? [];
+  return new FileTokenStore({ directory, encryption: keys.length > 0 ? { keys } : undefined });
+}
 
 /**
  * The demo application, configured the way a team would: `@nestjs/config` for the environment, a tenants
@@ -59,12 +72,17 @@ export class DemoModule implements NestModule {
           useFactory: (tenants: DemoTenants, config: ConfigService) => ({
             tenants: tenants.all,
             defaultTenant: config.get('DEMO_DEFAULT_TENANT'),
-            store: new FileTokenStore({ directory: config.get('PAYMENTS_AUTH_STORE_DIR') ?? '.payments-auth' }),
+            store: demoStore(config),
           }),
         }),
       ],
       controllers: [TokensController, PaymentsController, HeaderTenantController, OnboardingController, StatusController, HealthController, MetricsController],
-      providers: [TenantStatusService, PaymentsAuthHealthIndicator],
+      providers: [
+        TenantStatusService,
+        PaymentsAuthHealthIndicator,
+        // Without it the app does not start: main.ts makes one up only for a sandbox run.
+        { provide: AdminSecret, inject: [ConfigService], useFactory: (config: ConfigService) => new AdminSecret(config.get('DEMO_ADMIN_SECRET')) },
+      ],
     };
   }
 

@@ -6,6 +6,7 @@ import { startSandbox } from '@app/sandbox';
 import { createDemoApp } from './demo-app';
 import { needsSandbox, sandboxEnv } from './demo-sandbox';
 import type { DemoEnv } from './demo.module';
+import { generateAdminSecret } from './security/admin-secret';
 
 /**
  * `npm run demo`. With real credentials in the environment (or `.env`) it talks to the real hosts; with none
@@ -16,12 +17,21 @@ async function main(): Promise<void> {
   const logger = new Logger('Demo');
   const port = Number(process.env.PORT ?? 3000);
   let env: DemoEnv = { ...process.env, DEMO_PUBLIC_URL: process.env.DEMO_PUBLIC_URL ?? `http://localhost:${port}` };
+  // With real credentials a missing DEMO_ADMIN_SECRET stops the start (DemoModule); on the sandbox, where no
+  // real tenant can be bound, a secret for this run is made up and told below.
+  let generatedSecret: string | undefined;
 
   // The sandbox's consent page has Allow and Deny buttons, as Blnk's has.
   const sandbox = needsSandbox(env) ? await startSandbox({ blnk: { consentPage: true } }) : undefined;
   if (sandbox) {
+    if (!env.DEMO_ADMIN_SECRET) generatedSecret = generateAdminSecret();
     // A fresh token directory per run: the sandbox's grants live in memory and die with it.
-    env = { ...env, ...sandboxEnv(sandbox), PAYMENTS_AUTH_STORE_DIR: mkdtempSync(join(tmpdir(), 'payments-auth-demo-')) };
+    env = {
+      ...env,
+      ...sandboxEnv(sandbox),
+      PAYMENTS_AUTH_STORE_DIR: mkdtempSync(join(tmpdir(), 'payments-auth-demo-')),
+      ...(generatedSecret === undefined ? {} : { DEMO_ADMIN_SECRET: generatedSecret }),
+    };
     logger.log(`No credentials configured: running on the bundled sandbox (Blink ${sandbox.blink.url}, Blnk ${sandbox.blnk.url})`);
   }
 
@@ -29,10 +39,15 @@ async function main(): Promise<void> {
   if (sandbox) app.getHttpServer().on('close', () => void sandbox.close());
   await app.listen(port, '127.0.0.1');
   const base = `http://localhost:${port}`;
+  if (generatedSecret !== undefined) {
+    // Once, on the terminal: the page asks for it to connect a tenant, the curl lines below read it from the shell.
+    logger.log(`No DEMO_ADMIN_SECRET set: this run's admin secret is ${generatedSecret} (the page asks for it; for curl: export DEMO_ADMIN_SECRET=${generatedSecret})`);
+  }
   logger.log(`Demo listening on ${base}: open it for the tenants' status and onboarding. Or try:`);
+  const admin = `-H "x-admin-secret: $DEMO_ADMIN_SECRET"`;
   for (const line of [
     `curl ${base}/tenants/acme/tokens`,
-    `curl -X POST ${base}/tenants/acme/blink/intents -H 'content-type: application/json' -d '{"amount":1000,"currency":"GBP"}'`,
+    `curl -X POST ${base}/tenants/acme/blink/intents ${admin} -H 'content-type: application/json' -d '{"amount":1000,"currency":"GBP"}'`,
     `curl ${base}/tenants/acme/blnk/ledgers`,
     `curl -H 'x-tenant-id: globex' ${base}/ledgers`,
     `curl ${base}/health`,

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, UseGuards } from '@nestjs/common';
 import { BlinkTokenService, BlnkTokenService, PaymentsHttpService, runWithTenant } from 'nestjs-payments-auth';
 import { IsIn, IsInt, Min } from 'class-validator';
 import { firstValueFrom } from 'rxjs';
+import { AdminSecretGuard } from './security/admin-secret.guard';
 
 export class CreateIntentDto {
   @IsInt() @Min(1) amount!: number;
@@ -20,8 +21,9 @@ export class PaymentsController {
     private readonly blnk: BlnkTokenService,
   ) {}
 
-  /** Tenant named on the request config. */
+  /** Tenant named on the request config. A payment spends the tenant's credential: the admin's call only. */
   @Post('tenants/:tenant/blink/intents')
+  @UseGuards(AdminSecretGuard)
   async createIntent(@Param('tenant') tenant: string, @Body() intent: CreateIntentDto): Promise<unknown> {
     const { baseUrl } = await this.blink.getCredentialInfo(tenant);
     const url = `${baseUrl}/api/pay/v1/intents`;
