@@ -8,22 +8,26 @@ import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture
 
 describe('durable token store', () => {
   let sandbox: Sandbox;
-  const originalCwd = process.cwd();
+  const entryScript = process.argv[1];
   let workDir: string;
 
   beforeEach(async () => {
     sandbox = await startSandbox({ blnk: { tokenLifetimeSeconds: 60 } });
+    // An app of its own (package.json, dist/main.js): the default store is anchored at its root.
     workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'payments-auth-restart-'));
-    process.chdir(workDir);
+    await fs.writeFile(path.join(workDir, 'package.json'), '{}');
+    await fs.mkdir(path.join(workDir, 'dist'));
+    await fs.writeFile(path.join(workDir, 'dist', 'main.js'), '');
+    process.argv[1] = path.join(workDir, 'dist', 'main.js');
   });
 
   afterEach(async () => {
-    process.chdir(originalCwd);
+    process.argv[1] = entryScript;
     await fs.rm(workDir, { recursive: true, force: true });
     await sandbox.close();
   });
 
-  // No `store` option: the default FileTokenStore in ./.payments-auth is what is under test.
+  // No `store` option: the default FileTokenStore in .payments-auth at the app's root is what is under test.
   const withDefaultStore = (s: Sandbox) => ({ tenants: { acme: acmeTenant(s) }, store: undefined });
 
   it('keeps the rotated Blnk refresh token across a restart with the default store', async () => {

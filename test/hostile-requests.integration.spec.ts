@@ -23,7 +23,7 @@ const refusal = (attempt: Promise<unknown>): Promise<unknown> =>
     (error: unknown) => (error instanceof AuthorizationError ? error.reason : error),
   );
 
-// README § Security model: hostile requests never hurt a healthy tenant
+// README § Security model › What is promised (hostile requests never hurt a healthy tenant)
 describe('hostile requests against a healthy tenant', () => {
   let sandbox: Sandbox;
   let fixture: PaymentsAuthFixture | undefined;
@@ -52,6 +52,7 @@ describe('hostile requests against a healthy tenant', () => {
     return (await sandboxConsent(url.toString())).query.code;
   };
 
+  // README § Tenant lifecycle › A refused callback changes nothing (a code refused at the exchange)
   it('a refused callback changes nothing: a bogus code with the real state leaves the tenant healthy, unlatched and not backed off', async () => {
     const app = await start();
     const token = await app.blnk.getToken('acme');
@@ -71,6 +72,7 @@ describe('hostile requests against a healthy tenant', () => {
     expect(sandbox.blnk.counters.tokenIssued).toBe(issued + 1);
   });
 
+  // README § Tenant lifecycle › Session binding
   it('with a binding, a leaked state plus the attacker\'s own code never binds the tenant (pkce: false, where nothing else stops it)', async () => {
     const app = await start((s) => ({ tenants: { acme: { blnk: { ...acmeTenant(s).blnk, pkce: false } as TenantConfig['blnk'] } } }));
     const adminSession = binding();
@@ -88,6 +90,7 @@ describe('hostile requests against a healthy tenant', () => {
     expect(await refusal(app.blnk.completeAuthorization((await sandboxConsent(unbound.url)).query, { binding: adminSession }))).toBe('binding-mismatch');
   });
 
+  // README § Tenant lifecycle › Any replica can complete it (per-binding caps: never evicted)
   it('an unknown state names no tenant, and requests started elsewhere never evict the admin\'s pending one', async () => {
     const app = await start();
     const made = `acme~${randomBytes(32).toString('base64url')}`;
@@ -121,6 +124,7 @@ describe('hostile requests against a healthy tenant', () => {
     await expect(app.blink.getToken('nobody')).rejects.toThrow("Unknown payments-auth tenant 'nobody'");
   });
 
+  // README § Tenant lifecycle › Changing tenants at runtime (a token only to the base URL it was issued for)
   it("never sends a tenant's old token to the new host its configuration moved to (Blink and Blnk)", async () => {
     const [blinkHost, blnkHost] = await Promise.all([startEchoServer(), startEchoServer()]);
     servers.push(blinkHost, blnkHost);

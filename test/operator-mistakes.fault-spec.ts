@@ -14,6 +14,7 @@ import { waitFor } from './support/wait-for';
 /** Short tokens, so each start renews the grant (rotates the refresh token) at least once. */
 const TOKEN_LIFETIME_SECONDS = 2;
 
+// README § Stores: choosing one › Where a grant lives (started from three directories)
 describe('an app started from different working directories', () => {
   let sandbox: Sandbox;
   let root: string;

@@ -35,7 +35,7 @@ async function withNodeEnv<T>(value: string, work: () => Promise<T>): Promise<T>
   }
 }
 
-// README § Stores: choosing one › Where a grant lives; § Security model
+// README § Security model › What is promised (ordinary operator mistakes cost no grant)
 describe("operators' ordinary mistakes", () => {
   let sandbox: Sandbox;
   let directory: string;
@@ -58,6 +58,7 @@ describe("operators' ordinary mistakes", () => {
     return fixture;
   };
 
+  // README § Quick start › Where the grant lives
   it("logs once at start-up where the default store keeps grants: an absolute path at the app's root, and whether it is encrypted", async () => {
     // A resolver that knows no tenant: nothing is written to the repository's own store directory.
     const printed = await printedBy(async () => {
@@ -68,6 +69,7 @@ describe("operators' ordinary mistakes", () => {
     expect(lines[0]).toContain(`FileTokenStore at ${path.join(REPO_ROOT, '.payments-auth')} (not encrypted)`);
   });
 
+  // README § Stores: choosing one › Where a grant lives (production)
   it('refuses to start in production with a Blnk OAuth tenant and no store chosen, naming the choices without a secret', async () => {
     const failure = await withNodeEnv('production', () => start((s) => ({ tenants: { acme: acmeTenant(s) }, store: undefined })).catch((error: unknown) => error));
     expect(failure).toBeInstanceOf(PaymentsAuthConfigError);
@@ -80,6 +82,7 @@ describe("operators' ordinary mistakes", () => {
     await withNodeEnv('production', () => start((s) => ({ tenants: { acme: acmeTenant(s) }, store: new FileTokenStore({ directory, encryption: { keys: [KEY] } }) })));
   });
 
+  // README § Tenant lifecycle › Seeds: migrating an existing grant
   it('says once that a seed was spent, where its successor is kept, and reports where each grant came from', async () => {
     const store = new FileTokenStore({ directory, encryption: { keys: [KEY] } });
     let fixture!: PaymentsAuthFixture;
@@ -109,6 +112,7 @@ describe("operators' ordinary mistakes", () => {
     expect(sandbox.blnk.counters.invalidGrant).toBe(0);
   });
 
+  // README § Stores: choosing one › Encryption at rest (never silent about plaintext); Tenant lifecycle › PKCE S256
   it('warns once at start-up of refresh tokens and PKCE verifiers written unencrypted (an error in production), and of pkce: false', async () => {
     const noPkce = (s: Sandbox): TenantConfig => ({ blnk: { ...acmeTenant(s).blnk, pkce: false } as TenantConfig['blnk'] });
     const plain = await printedBy(async () => void (await start((s) => ({ tenants: { acme: noPkce(s) }, store: new FileTokenStore({ directory }) }))));
