@@ -99,6 +99,9 @@ describe('hostile requests against a healthy tenant', () => {
     expect(JSON.stringify(unknown)).not.toContain('acme');
     expect((unknown as Error).message).not.toContain('acme');
     expect((unknown as AuthorizationError).tenant).toBeUndefined();
+    // A tenant that does not exist is refused in the very same words.
+    const nobody = await app.blnk.completeAuthorization({ state: `nobody~${randomBytes(32).toString('base64url')}`, code: 'x' }).catch((error: unknown) => error);
+    expect(JSON.stringify(nobody)).toBe(JSON.stringify(unknown));
 
     const adminSession = binding();
     const admin = await app.blnk.createAuthorizationRequest('acme', { redirectUri: REDIRECT_URI, binding: adminSession });

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { FileTokenStore, MemoryTokenStore, PaymentsAuthConfigError, PaymentsAuthStatus, type TenantConfig } from 'nestjs-payments-auth';
+import { FileTokenStore, MemoryTokenStore, PaymentsAuthConfigError, PaymentsAuthStatus, PaymentsAuthTenants, type TenantConfig } from 'nestjs-payments-auth';
 import { DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
 import { sandboxConsent } from './support/blnk-consent';
@@ -78,6 +78,11 @@ describe("operators' ordinary mistakes", () => {
       "store: NODE_ENV is production and a Blnk OAuth tenant keeps a rotating refresh token, so choose where it lives: store: new FileTokenStore({ directory }) with the directory on a persistent volume, new RedisTokenStore(...) from 'nestjs-payments-auth/redis', or your own TokenStore",
     );
     expect(message).not.toContain(DEFAULT_BLNK_SEED_REFRESH_TOKEN);
+    // Nor can a Blnk OAuth tenant be added at runtime to an app that started without one and without a store.
+    const blinkOnly = await withNodeEnv('production', () => start((s) => ({ tenants: { acme: { blink: acmeTenant(s).blink } }, store: undefined })));
+    const added = await withNodeEnv('production', () => blinkOnly.app.get(PaymentsAuthTenants).set('later', { blnk: acmeTenant(sandbox).blnk }).catch((error: unknown) => error));
+    expect(added).toBeInstanceOf(PaymentsAuthConfigError);
+    expect((added as Error).message).toContain('store: NODE_ENV is production and a Blnk OAuth tenant keeps a rotating refresh token');
     // A store chosen explicitly starts, in production too.
     await withNodeEnv('production', () => start((s) => ({ tenants: { acme: acmeTenant(s) }, store: new FileTokenStore({ directory, encryption: { keys: [KEY] } }) })));
   });

@@ -203,7 +203,6 @@ export class StoreCoordinator {
     await Promise.all(writes);
   }
 
-  /** Deletes the key's record, after dropping any write of it still held for a retry. */
   /** Every stored key of the provider and tenant, for stores that can list keys (none for those that cannot). */
   async keysOf(provider: ProviderName, tenant: string): Promise<string[]> {
     if (this.store.keys === undefined) return [];
@@ -212,6 +211,7 @@ export class StoreCoordinator {
     });
   }
 
+  /** Deletes the key's record, after dropping any write of it still held for a retry. */
   async delete(slot: StoreSlot): Promise<void> {
     await this.records.discard(slot.storeKey);
     await this.store.delete(slot.storeKey).catch((error: unknown) => {

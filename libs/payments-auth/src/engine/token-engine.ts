@@ -282,11 +282,12 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
 
   /** Where the tenant's grant began and what became of a configured seed: this process's record, else the store's. */
   async grantOrigin(tenant: string, config: TConfig): Promise<GrantOrigin> {
-    // Read-only: asking makes no entry (an entry would be listed in health and renewed).
+    // Read-only: asking makes no entry (an entry would be listed in health and renewed). The store is read
+    // only when this process holds no record of the tenant (a slow store must not slow a status page).
     const existing = this.entries.get(tenant);
     const held = existing?.config === config ? existing.token : undefined;
-    const stored = await this.coordinator.peek({ tenant, storeKey: existing?.config === config ? existing.storeKey : this.storeKeyOf(tenant, config) });
-    return grantOriginOf(newest(stored, held), this.seedConfigured(config) === true);
+    const record = held ?? (await this.coordinator.peek({ tenant, storeKey: this.storeKeyOf(tenant, config) }));
+    return grantOriginOf(record, this.seedConfigured(config) === true);
   }
 
   /** The records this process holds, written back after the store lost its data; the highest version wins. */

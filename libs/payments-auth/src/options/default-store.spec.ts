@@ -49,11 +49,39 @@ describe('the default store location', () => {
   });
 });
 
+describe('grants left where earlier versions kept them', () => {
+  it('refuses the default when .payments-auth in the working directory holds records the new default would not find', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'payments-auth-former-'));
+    try {
+      mkdirSync(path.join(root, 'my-app', 'dist'), { recursive: true });
+      writeFileSync(path.join(root, 'my-app', 'package.json'), '{}');
+      const entryScript = path.join(root, 'my-app', 'dist', 'main.js');
+      writeFileSync(entryScript, '');
+      const place = { cwd: root, entryScript };
+      expect(defaultStoreIssue({ tenants: {} }, {}, place)).toBeUndefined(); // nothing there
+      mkdirSync(path.join(root, '.payments-auth'));
+      writeFileSync(path.join(root, '.payments-auth', 'abc.json'), '{}');
+      const issue = defaultStoreIssue({ tenants: {} }, {}, place);
+      expect(issue?.path).toBe('store');
+      expect(issue?.problem).toContain(`token records were found in ${path.join(root, '.payments-auth')}`);
+      expect(issue?.problem).toContain(`the default store is now ${path.join(root, 'my-app', '.payments-auth')}`);
+      // Started from the app's root, the two are one directory: nothing to refuse.
+      mkdirSync(path.join(root, 'my-app', '.payments-auth'));
+      writeFileSync(path.join(root, 'my-app', '.payments-auth', 'abc.json'), '{}');
+      expect(defaultStoreIssue({ tenants: {} }, {}, { cwd: path.join(root, 'my-app'), entryScript })).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the default store in production', () => {
   const oauth = { tenants: { acme: { blnk: { clientId: 'c', clientSecret: 's', refreshToken: 'seed-value' } } } };
+  /** A working directory without earlier grants. */
+  const away = { cwd: tmpdir(), entryScript: undefined };
 
   it('is refused with at least one Blnk OAuth tenant, naming the choices in one sentence without a secret', () => {
-    const issue = defaultStoreIssue(oauth, { NODE_ENV: 'production' });
+    const issue = defaultStoreIssue(oauth, { NODE_ENV: 'production' }, away);
     expect(issue?.path).toBe('store');
     expect(issue?.problem).toMatch(/FileTokenStore.*persistent volume.*RedisTokenStore.*your own TokenStore/);
     expect(issue?.problem.split('. ')).toHaveLength(1);
@@ -61,13 +89,13 @@ describe('the default store in production', () => {
   });
 
   it('is refused when a resolver may return a Blnk OAuth tenant', () => {
-    expect(defaultStoreIssue({ tenants: {}, resolveTenant: async () => undefined }, { NODE_ENV: 'production' })?.path).toBe('store');
+    expect(defaultStoreIssue({ tenants: {}, resolveTenant: async () => undefined }, { NODE_ENV: 'production' }, away)?.path).toBe('store');
   });
 
   it('stays outside production, and in production without rotating grants', () => {
-    expect(defaultStoreIssue(oauth, { NODE_ENV: 'development' })).toBeUndefined();
-    expect(defaultStoreIssue(oauth, {})).toBeUndefined();
+    expect(defaultStoreIssue(oauth, { NODE_ENV: 'development' }, away)).toBeUndefined();
+    expect(defaultStoreIssue(oauth, {}, away)).toBeUndefined();
     const staticOnly = { tenants: { acme: { blink: { apiKey: 'k', secretKey: 's' }, blnk: { mode: 'core' as const, apiKey: 'k', baseUrl: 'https://core.example' } } } };
-    expect(defaultStoreIssue(staticOnly, { NODE_ENV: 'production' })).toBeUndefined();
+    expect(defaultStoreIssue(staticOnly, { NODE_ENV: 'production' }, away)).toBeUndefined();
   });
 });

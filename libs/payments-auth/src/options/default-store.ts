@@ -1,9 +1,10 @@
-import { realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ConfigIssue } from '../errors/config.error.js';
 import { FileTokenStore } from '../stores/file.store.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
 import type { PaymentsAuthModuleOptions } from './payments-auth-options.interface.js';
+import type { ValidatedTenantConfig } from './tenant-config.validator.js';
 
 const DIRECTORY_NAME = '.payments-auth';
 /** Bounds the walk up from the entry script (a path has far fewer segments in practice). */
@@ -23,21 +24,51 @@ export function defaultStore(): TokenStore {
   return new FileTokenStore({ directory: defaultStoreDirectory() });
 }
 
-/** Why the default store may not be used here (production with rotating grants), or undefined. */
-export function defaultStoreIssue(raw: PaymentsAuthModuleOptions, environment: NodeJS.ProcessEnv = process.env): ConfigIssue | undefined {
-  if (environment.NODE_ENV !== 'production' || !mayHoldRotatingGrants(raw)) return undefined;
-  return {
-    path: 'store',
-    problem:
-      'NODE_ENV is production and a Blnk OAuth tenant keeps a rotating refresh token, so choose where it lives: ' +
-      'store: new FileTokenStore({ directory }) with the directory on a persistent volume, new RedisTokenStore(...) ' +
-      "from 'nestjs-payments-auth/redis', or your own TokenStore",
-  };
+/** Where the process runs from: its working directory and entry script (parameters, for tests). */
+export interface ProcessPlace {
+  cwd: string;
+  entryScript: string | undefined;
 }
 
+/**
+ * Why the default store may not be used here, or undefined: production with rotating grants, or grants left in
+ * `.payments-auth` under the working directory (the default of earlier versions) that the default, now at the
+ * app's root, would not find: starting without them would send a spent seed again.
+ */
+export function defaultStoreIssue(
+  raw: PaymentsAuthModuleOptions,
+  environment: NodeJS.ProcessEnv = process.env,
+  place: ProcessPlace = { cwd: process.cwd(), entryScript: process.argv[1] },
+): ConfigIssue | undefined {
+  const directory = defaultStoreDirectory(place.entryScript, place.cwd);
+  const former = path.join(place.cwd, DIRECTORY_NAME);
+  if (former !== directory && holdsRecords(former)) {
+    return {
+      path: 'store',
+      problem:
+        `token records were found in ${former} (the default store of earlier versions, relative to the working directory), ` +
+        `but the default store is now ${directory} (the app's root): move the directory there, or pass ` +
+        'store: new FileTokenStore({ directory }) naming the one to use',
+    };
+  }
+  if (environment.NODE_ENV !== 'production' || !mayHoldRotatingGrants(raw)) return undefined;
+  return { path: 'store', problem: PRODUCTION_STORE_PROBLEM };
+}
+
+/** The same rule for a tenant added at runtime (`PaymentsAuthTenants.set`) to a module that started without one. */
+export function addedTenantStoreIssue(config: ValidatedTenantConfig, storeChosen: boolean, environment: NodeJS.ProcessEnv = process.env): ConfigIssue | undefined {
+  if (storeChosen || environment.NODE_ENV !== 'production' || config.blnk?.mode !== 'oauth') return undefined;
+  return { path: 'store', problem: PRODUCTION_STORE_PROBLEM };
+}
+
+const PRODUCTION_STORE_PROBLEM =
+  'NODE_ENV is production and a Blnk OAuth tenant keeps a rotating refresh token, so choose where it lives: ' +
+  'store: new FileTokenStore({ directory }) with the directory on a persistent volume, new RedisTokenStore(...) ' +
+  "from 'nestjs-payments-auth/redis', or your own TokenStore";
+
 /** `.payments-auth` at the application's root (see defaultStore); the working directory only without an entry script. */
-export function defaultStoreDirectory(entryScript: string | undefined = process.argv[1]): string {
-  return path.join(applicationRoot(entryScript) ?? process.cwd(), DIRECTORY_NAME);
+export function defaultStoreDirectory(entryScript: string | undefined = process.argv[1], cwd = process.cwd()): string {
+  return path.join(applicationRoot(entryScript) ?? cwd, DIRECTORY_NAME);
 }
 
 /**
@@ -73,6 +104,15 @@ function mayHoldRotatingGrants(raw: PaymentsAuthModuleOptions): boolean {
     const blnk = (tenant as { blnk?: { mode?: unknown } } | null)?.blnk;
     return typeof blnk === 'object' && blnk !== null && (blnk.mode === undefined || blnk.mode === 'oauth');
   });
+}
+
+/** Whether a token directory holds any record file (`*.json`). */
+function holdsRecords(directory: string): boolean {
+  try {
+    return readdirSync(directory).some((name) => name.endsWith('.json'));
+  } catch {
+    return false;
+  }
 }
 
 function isFile(candidate: string): boolean {

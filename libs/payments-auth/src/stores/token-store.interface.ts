@@ -54,7 +54,9 @@ export interface ResealReport {
 
 /** How the records at rest are protected, told from each record's key id without decrypting anything. */
 export interface StoreAudit {
+  /** Every record the store holds (tokens and pending authorizations). */
   records: number;
+  /** Current: nothing to do. */
   sealedWithNewestKey: number;
   /** Still readable, but sealed with an older key: `reseal()` before that key is dropped from `encryption.keys`. */
   sealedWithOlderKey: number;
@@ -66,9 +68,11 @@ export interface StoreAudit {
 
 /** Where a store keeps its records, in words for the start-up log (never a password or a token). */
 export interface StoreDescription {
+  /** The store's kind, e.g. `FileTokenStore`. */
   type: string;
   /** e.g. an absolute directory, or the Redis prefix and topology. */
   location: string;
+  /** Whether records are sealed with `encryption` keys. */
   encrypted: boolean;
   /** False for a store that keeps records only in this process's memory: nothing is written at rest. Default true. */
   atRest?: boolean;

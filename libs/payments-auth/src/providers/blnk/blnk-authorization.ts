@@ -163,7 +163,7 @@ export class BlnkAuthorizationFlow {
  * An unknown state names no tenant: whoever can send a GET with a made-up state must not learn which tenants
  * exist, or which of them have a pending authorization.
  */
-function unknownState(): AuthorizationError {
+export function unknownState(): AuthorizationError {
   return new AuthorizationError('unknown-state', 'The authorization state is unknown, malformed or was used already');
 }
 

@@ -3,7 +3,6 @@ import { TenantRegistry } from '../../engine/tenant-registry.js';
 import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
 import { TokenFacade } from '../../engine/token-facade.js';
 import type { BlnkTokenDetails, TokenSnapshot, TokenState } from '../../engine/token-snapshot.interface.js';
-import { AuthorizationError } from '../../errors/authorization.error.js';
 import { CredentialModeError } from '../../errors/credential-mode.error.js';
 import { UnknownTenantError } from '../../errors/unknown-tenant.error.js';
 import { ProviderNotConfiguredError } from '../../errors/provider-not-configured.error.js';
@@ -19,6 +18,7 @@ import {
   BlnkAuthorizationFlow,
   type BlnkAuthorizationRequest,
   type BlnkAuthorizationRequestOptions,
+  unknownState,
 } from './blnk-authorization.js';
 
 /** A completed authorization: the tenant the callback's state belonged to, and its first token. */
@@ -124,7 +124,7 @@ export class BlnkTokenService {
     // A forged state may name any tenant: whether it exists, or in which mode, is not the caller's to learn.
     await this.oauthOnly(tenant, 'completeAuthorization', 'only OAuth tenants are authorized', 'getCredentialInfo').catch((error: unknown) => {
       if (error instanceof UnknownTenantError || error instanceof CredentialModeError || error instanceof ProviderNotConfiguredError) {
-        throw new AuthorizationError('unknown-state', 'The authorization state is unknown or was used already');
+        throw unknownState(); // word for word the refusal of an existing tenant's unknown state
       }
       throw error;
     });

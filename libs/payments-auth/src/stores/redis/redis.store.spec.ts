@@ -85,4 +85,14 @@ describe('RedisTokenStore: keys, plaintext records, describe', () => {
     expect(store.describe()).toEqual({ type: 'RedisTokenStore', location: `redis prefix "tokens" on Redis 127.0.0.1:${redis.port}`, atRest: true, encrypted: false });
     expect(open({ encryption: { keys: [randomBytes(32)] } }).describe().encrypted).toBe(true);
   });
+
+  it("refuses an ioredis keyPrefix, which SCAN ignores: listing, audit and reseal would find nothing", () => {
+    const client = new Redis({ port: redis.port, host: '127.0.0.1', keyPrefix: 'app:', lazyConnect: true });
+    try {
+      expect(() => new RedisTokenStore({ connection: { port: redis.port, keyPrefix: 'app:' } })).toThrow(/store\.connection\.keyPrefix: .*use the store's prefix option/);
+      expect(() => new RedisTokenStore({ client })).toThrow(/store\.client\.options\.keyPrefix/);
+    } finally {
+      client.disconnect();
+    }
+  });
 });

@@ -261,8 +261,28 @@ function assertValid(options: RedisTokenStoreOptions): void {
   if (options.prefix !== undefined && !/^[^{}\s]+$/.test(options.prefix)) {
     issues.push({ path: 'store.prefix', problem: 'must be non-empty, without braces or spaces (braces would act as a Redis Cluster hash tag)' });
   }
+  const keyPrefixAt = keyPrefixPath(options);
+  if (keyPrefixAt !== undefined) {
+    issues.push({
+      path: keyPrefixAt,
+      problem: "ioredis applies keyPrefix to commands but not to SCAN patterns, so remove(), audit() and reseal() would find no record: use the store's prefix option instead",
+    });
+  }
   issues.push(...ReplicaAcknowledgements.issues(options.waitForReplicas));
   if (issues.length > 0) throw new PaymentsAuthConfigError(issues);
+}
+
+/** Where an ioredis `keyPrefix` is set, if anywhere (connection options, cluster options, or the given client's). */
+function keyPrefixPath(options: RedisTokenStoreOptions): string | undefined {
+  type WithPrefix = { keyPrefix?: string; redisOptions?: { keyPrefix?: string } } | undefined;
+  const candidates: Array<[string, WithPrefix]> = [
+    ['store.connection.keyPrefix', options.connection],
+    ['store.cluster.options.keyPrefix', options.cluster?.options],
+    ['store.cluster.options.redisOptions.keyPrefix', options.cluster?.options?.redisOptions],
+    ['store.client.options.keyPrefix', (options.client as { options?: WithPrefix } | undefined)?.options],
+    ['store.client.options.redisOptions.keyPrefix', (options.client as { options?: WithPrefix } | undefined)?.options?.redisOptions],
+  ];
+  return candidates.find(([, candidate]) => typeof candidate?.keyPrefix === 'string' && candidate.keyPrefix !== '')?.[0];
 }
 
 function parseGeneration(text: string | null): (StoreGeneration & { runId?: string }) | undefined {
