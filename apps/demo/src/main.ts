@@ -40,8 +40,9 @@ async function main(): Promise<void> {
   await app.listen(port, '127.0.0.1');
   const base = `http://localhost:${port}`;
   if (generatedSecret !== undefined) {
-    // Once, on the terminal: the page asks for it to connect a tenant, the curl lines below read it from the shell.
-    logger.log(`No DEMO_ADMIN_SECRET set: this run's admin secret is ${generatedSecret} (the page asks for it; for curl: export DEMO_ADMIN_SECRET=${generatedSecret})`);
+    // Once, to the person at the terminal (stderr, not the JSON log a pipeline would collect): the page asks for
+    // it to connect a tenant, and the curl lines below read it from the shell.
+    process.stderr.write(`No DEMO_ADMIN_SECRET set: this run's admin secret is ${generatedSecret} (the page asks for it; for curl: export DEMO_ADMIN_SECRET=${generatedSecret})\n`);
   }
   logger.log(`Demo listening on ${base}: open it for the tenants' status and onboarding. Or try:`);
   const admin = `-H "x-admin-secret: $DEMO_ADMIN_SECRET"`;

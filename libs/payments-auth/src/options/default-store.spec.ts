@@ -31,6 +31,12 @@ describe('the default store location', () => {
     expect(applicationRoot(runner)).toBe(path.join(root, 'my-app'));
   });
 
+  it("anchors a globally installed app (no package.json above its node_modules) at its own package", () => {
+    const entry = file('lib/node_modules/my-cli/dist/main.js');
+    file('lib/node_modules/my-cli/package.json', '{}');
+    expect(applicationRoot(entry)).toBe(path.join(root, 'lib', 'node_modules', 'my-cli'));
+  });
+
   it('follows a symlinked entry script to the app it belongs to', () => {
     file('my-app/package.json', '{}');
     const entry = file('my-app/dist/main.js');

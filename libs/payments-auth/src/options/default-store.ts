@@ -73,7 +73,8 @@ export function defaultStoreDirectory(entryScript: string | undefined = process.
 
 /**
  * The nearest folder with a package.json above the entry script. An entry inside node_modules is a runner (jest,
- * a CLI), not the application: the search starts at the folder that holds that node_modules.
+ * a CLI) of the app that installed it, so the search starts at the folder holding that node_modules; only when
+ * nothing is found there (a package installed globally) does the entry's own package count.
  */
 export function applicationRoot(entryScript: string | undefined): string | undefined {
   if (entryScript === undefined || entryScript === '' || entryScript.startsWith('-')) return undefined;
@@ -85,15 +86,19 @@ export function applicationRoot(entryScript: string | undefined): string | undef
   }
   const segments = script.split(path.sep);
   const installedAt = segments.indexOf('node_modules');
-  let directory = installedAt > 0 ? segments.slice(0, installedAt).join(path.sep) || path.sep : path.dirname(script);
-  const start = directory;
+  const installer = installedAt > 0 ? nearestPackageRoot(segments.slice(0, installedAt).join(path.sep) || path.sep) : undefined;
+  return installer ?? nearestPackageRoot(path.dirname(script)) ?? path.dirname(script);
+}
+
+function nearestPackageRoot(from: string): string | undefined {
+  let directory = from;
   for (let level = 0; level < MAX_LEVELS; level += 1) {
     if (isFile(path.join(directory, 'package.json'))) return directory;
     const parent = path.dirname(directory);
-    if (parent === directory) break;
+    if (parent === directory) return undefined;
     directory = parent;
   }
-  return start; // no package.json anywhere above: the entry script's own folder
+  return undefined;
 }
 
 /** A tenant configured for Blnk OAuth, or a resolver that may return one. */
