@@ -180,13 +180,13 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
   /**
    * The tenant's credentials changed. With the same store key (a rotated secret) the entry keeps its token, the
    * next token call uses the new credentials, and a refusal of the old ones seen here no longer holds (a grant
-   * refused with invalid_grant does: it is marked in the store). With a new key (another key id or client id at
-   * the same base URL), the token of the old credentials is still served until it would be renewed, and that renewal
-   * starts from the new key's record: no refresh token crosses credentials, and a configured seed that did not
-   * change with them is never sent (it was issued to the old ones). With a new base URL the old token is not
-   * served at all: it was issued for the old host, and the new one must never receive it. A record of a provider without refresh
-   * tokens is deleted under its old key (a Blink token carries its key pair's secret); a Blnk grant is kept
-   * until the tenant is removed.
+   * refused with invalid_grant does: it is marked in the store). With a new key (another key id or client id
+   * at the same base URL), the token of the old credentials is still served until it would be renewed, and that
+   * renewal starts from the new key's record: no refresh token crosses credentials, and a configured seed that
+   * did not change with them is never sent (it was issued to the old ones). With a new base URL the old token
+   * is not served at all: it was issued for the old host, and the new one must never receive it. A record of a
+   * provider without refresh tokens is deleted under its old key (a Blink token carries its key pair's secret);
+   * a Blnk grant is kept until the tenant is removed.
    */
   async replaceConfig(tenant: string, config: TConfig): Promise<void> {
     const entry = this.entries.get(tenant);
