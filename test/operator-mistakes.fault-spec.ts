@@ -3,12 +3,11 @@
  * grant (README § Stores: choosing one › Where a grant lives). Each start is its own Node process, as a person
  * would run it: `cd my-app && node dist/main`, then `node my-app/dist/main`, then from a sibling folder.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Sandbox, startSandbox } from '@app/sandbox';
-import { FaultWorker } from './support/fault-workers';
-import { REPO_ROOT } from './support/repo-root';
+import { FaultWorker, workerAppIn } from './support/fault-workers';
 import { waitFor } from './support/wait-for';
 
 /** Short tokens, so each start renews the grant (rotates the refresh token) at least once. */
@@ -34,10 +33,7 @@ describe('an app started from different working directories', () => {
   it('keeps one grant in the app root, whichever directory it is started from: 0 invalid_grant', async () => {
     // An installed app: its package.json, and an entry script in dist/ (it loads the test worker's app).
     const app = path.join(root, 'my-app');
-    mkdirSync(path.join(app, 'dist'), { recursive: true });
-    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'my-app', private: true }));
-    const entry = path.join(app, 'dist', 'main.js');
-    writeFileSync(entry, `require(${JSON.stringify(path.join(REPO_ROOT, 'test/support/fault-worker.ts'))});\n`);
+    const entry = await workerAppIn(app);
     const elsewhere = path.join(root, 'elsewhere');
     mkdirSync(elsewhere);
 

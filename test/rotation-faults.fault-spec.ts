@@ -9,7 +9,7 @@ import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
-import { FaultWorker, WorkerStatus, workerOwningPort } from './support/fault-workers';
+import { FaultWorker, WorkerStatus, workerAppIn, workerOwningPort } from './support/fault-workers';
 import { OidcServer } from './support/oidc-server';
 import { RedisServer, startRedis } from './support/redis.server';
 import { sleep, waitFor } from './support/wait-for';
@@ -33,8 +33,9 @@ describe('Blnk rotation under faults: worker processes against a provider that r
   let workers: FaultWorker[] = [];
   const tempDirs: string[] = [];
 
-  const start = async (env: Record<string, string>, cwd?: string): Promise<FaultWorker> => {
-    const worker = await FaultWorker.start({ BLNK_URL: sandbox.blnk.url, START_AT: '0', ...env }, cwd);
+  /** With `app`, the worker runs as an app installed there (its default store is `<app>/.payments-auth`). */
+  const start = async (env: Record<string, string>, app?: string): Promise<FaultWorker> => {
+    const worker = await FaultWorker.start({ BLNK_URL: sandbox.blnk.url, START_AT: '0', ...env }, app, app && (await workerAppIn(app)));
     workers.push(worker);
     return worker;
   };
@@ -74,7 +75,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
     { processes: 4, staggerMs: 1_000 },
   ])('the default store (no store option), $processes processes, started $staggerMs ms apart', ({ processes, staggerMs }) => {
     it('0 invalid_grant and 0 failures over 3+ lifetimes', async () => {
-      const cwd = tempDir(); // one working directory, as with PM2 cluster mode or replicas sharing a volume
+      const cwd = tempDir(); // one app directory, as with PM2 cluster mode or replicas sharing a volume
       const startedAt = Date.now();
       if (staggerMs === 0) {
         await Promise.all(Array.from({ length: processes }, () => start({}, cwd)));

@@ -6,6 +6,18 @@ import { REPO_ROOT } from './repo-root';
 
 const WORKER = path.join(REPO_ROOT, 'test/support/fault-worker.ts');
 
+/**
+ * Makes `directory` an installed app (its package.json, and dist/main.js loading the worker) and returns that
+ * entry script: a worker started from it keeps the default store in `<directory>/.payments-auth`, the app's root.
+ */
+export async function workerAppIn(directory: string): Promise<string> {
+  await fs.mkdir(path.join(directory, 'dist'), { recursive: true });
+  await fs.writeFile(path.join(directory, 'package.json'), JSON.stringify({ name: 'fault-worker-app', private: true }));
+  const entry = path.join(directory, 'dist', 'main.js');
+  await fs.writeFile(entry, `require(${JSON.stringify(WORKER)});\n`);
+  return entry;
+}
+
 /** A worker's PaymentsAuthStatus report. */
 export interface WorkerHealth {
   healthy: boolean;
