@@ -6,7 +6,7 @@ import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
 import { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator.js';
-import { addedTenantStoreIssue } from '../options/default-store.js';
+import { addedTenantStoreIssue, isDefaultStore } from '../options/default-store.js';
 import { isUnder } from '../options/base-url.js';
 import { DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL } from '../options/payments-auth-options.interface.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
@@ -104,7 +104,7 @@ export class TenantRegistry implements OnModuleDestroy {
    */
   async set(tenant: string, raw: unknown, source: TenantChangeSource): Promise<'added' | 'updated' | 'unchanged'> {
     const config = validated(tenant, raw);
-    const storeIssue = addedTenantStoreIssue(config, this.options.storeChosen);
+    const storeIssue = addedTenantStoreIssue(config, !isDefaultStore(this.options.store));
     if (storeIssue !== undefined) throw new PaymentsAuthConfigError([storeIssue], tenant);
     return this.inOrder(tenant, () => this.apply(tenant, config, source));
   }

@@ -21,7 +21,16 @@ const MAX_LEVELS = 64;
  * counts: it may return a Blnk OAuth tenant).
  */
 export function defaultStore(): TokenStore {
-  return new FileTokenStore({ directory: defaultStoreDirectory() });
+  const store = new FileTokenStore({ directory: defaultStoreDirectory() });
+  defaultStores.add(store);
+  return store;
+}
+
+/** The stores nobody chose (production refuses Blnk OAuth tenants added to them later). */
+const defaultStores = new WeakSet<TokenStore>();
+
+export function isDefaultStore(store: TokenStore): boolean {
+  return defaultStores.has(store);
 }
 
 /** Where the process runs from: its working directory and entry script (parameters, for tests). */

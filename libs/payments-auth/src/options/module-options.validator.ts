@@ -30,8 +30,6 @@ export interface ValidatedOptions {
   renewalMarginMs: number;
   renewalMarginMaxRatio: number;
   store: TokenStore;
-  /** False when `store` is the default nobody chose (production then refuses Blnk OAuth tenants added later). */
-  storeChosen: boolean;
   tenantHeader: string;
   http: CreateAxiosDefaults;
   tokenCallConnections: TokenCallConnectionOptions;
@@ -78,7 +76,6 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
     renewalMarginMs: raw.renewalMarginMs ?? OPTION_DEFAULTS.renewalMarginMs,
     renewalMarginMaxRatio: raw.renewalMarginMaxRatio ?? OPTION_DEFAULTS.renewalMarginMaxRatio,
     store: raw.store ?? defaultStore(),
-    storeChosen: raw.store !== undefined,
     tenantHeader: raw.tenantHeader ?? OPTION_DEFAULTS.tenantHeader,
     http: raw.http ?? {},
     tokenCallConnections: { ...OPTION_DEFAULTS.tokenCallConnections, ...raw.tokenCallConnections },
