@@ -9,7 +9,7 @@ import * as path from 'node:path';
 const SRC = path.join(process.cwd(), 'libs', 'payments-auth', 'src');
 const TOP = '(top)';
 /** The layers, top first: a folder may import only from folders after it. */
-const LAYERS = [TOP, 'health', 'http', 'providers', 'engine', 'renewal', 'observability', 'options', 'stores', 'errors'];
+const LAYERS = [TOP, 'health', 'http', 'providers', 'tenants', 'engine', 'coordination', 'renewal', 'observability', 'options', 'stores', 'errors'];
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -26,7 +26,7 @@ export type {
   BlnkAuthorizationCallback,
   BlnkAuthorizationExpectation,
 } from './providers/blnk/blnk-authorization.js';
-export { PaymentsAuthTenants, type TenantSetOutcome } from './engine/payments-auth-tenants.js';
+export { PaymentsAuthTenants, type TenantSetOutcome } from './tenants/payments-auth-tenants.js';
 export type {
   BlinkAuthHeaders,
   BlnkAuthHeaders,

@@ -1,14 +1,14 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import axios from 'axios';
-import { StoreLossGuard } from './engine/store-loss-guard.js';
+import { StoreLossGuard } from './coordination/store-loss-guard.js';
 import { TokenEngineFactory } from './engine/token-engine.factory.js';
 import { PaymentsAuthStatus } from './health/payments-auth-status.js';
 import { PaymentsAuthEvents } from './observability/payments-auth-events.js';
 import { PaymentsAuthMetrics } from './observability/payments-auth-metrics.js';
 import { StartupReport } from './observability/startup-report.js';
 import { RenewalScheduler } from './renewal/renewal-scheduler.js';
-import { TenantRegistry } from './engine/tenant-registry.js';
-import { PaymentsAuthTenants } from './engine/payments-auth-tenants.js';
+import { TenantRegistry } from './tenants/tenant-registry.js';
+import { PaymentsAuthTenants } from './tenants/payments-auth-tenants.js';
 import { PaymentsAuthAxiosInterceptor } from './http/payments-auth-axios.interceptor.js';
 import { type NestAxiosInstance, PaymentsHttpService } from './http/payments-http.service.js';
 import { TenantContextMiddleware } from './http/tenant-context.middleware.js';

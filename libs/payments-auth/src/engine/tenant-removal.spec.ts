@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
-import { storeKeyFor } from './credential-fingerprint.js';
+import { storeKeyFor } from '../coordination/credential-fingerprint.js';
 import { FakeProtocol, type FakeConfig } from './testing/fake-protocol.js';
 import { recordingObservers } from './testing/recording-observers.js';
 import { SharedMemoryStore } from './testing/shared-memory-store.js';

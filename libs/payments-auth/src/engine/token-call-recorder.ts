@@ -6,7 +6,7 @@ import type { PaymentsAuthEventType } from '../observability/payments-auth-event
 import type { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import type { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
 import type { StoredToken } from '../stores/token-store.interface.js';
-import { describeError } from './loggable-error.js';
+import { describeError } from '../observability/loggable-error.js';
 import { MAX_TOKEN_LIFETIME_MS } from './token-lifetime.js';
 import type { IssuedToken } from './token-protocol.interface.js';
 

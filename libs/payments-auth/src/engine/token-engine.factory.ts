@@ -5,7 +5,7 @@ import type { ExpiryReading } from '../observability/open-telemetry.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
 import { RenewalScheduler } from '../renewal/renewal-scheduler.js';
-import { StoreLossGuard } from './store-loss-guard.js';
+import { StoreLossGuard } from '../coordination/store-loss-guard.js';
 import { TokenEngine } from './token-engine.js';
 import type { TokenProtocol } from './token-protocol.interface.js';
 

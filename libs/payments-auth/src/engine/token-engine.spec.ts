@@ -4,7 +4,7 @@ import { ProviderUnavailableError } from '../errors/provider-unavailable.error.j
 import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error.js';
 import { MemoryTokenStore } from '../stores/memory.store.js';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
-import { storeKeyFor } from './credential-fingerprint.js';
+import { storeKeyFor } from '../coordination/credential-fingerprint.js';
 import { FakeProtocol, type FakeConfig } from './testing/fake-protocol.js';
 import { recordingObservers } from './testing/recording-observers.js';
 import { TimerRenewalQueue } from './testing/timer-renewal-queue.js';

@@ -11,17 +11,17 @@ import type { ScheduledRenewalOptions, ResilienceOptions } from '../options/paym
 import type { RenewalQueue, RenewalTarget } from '../renewal/renewal-queue.interface.js';
 import { RetryGate } from '../renewal/retry-gate.js';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
-import { type Acquisition, type AcquireMode, ON_DEMAND, SCHEDULED, answeredByFresh, ignoresLatch, spreadsNextRenewal } from './acquire-mode.js';
-import { type HeldLease, LeaseLostBeforeCallError } from './cluster-lease.js';
-import { storeKeyFor } from './credential-fingerprint.js';
+import { type Acquisition, type AcquireMode, ON_DEMAND, SCHEDULED, answeredByFresh, answeredByStored, ignoresLatch, spreadsNextRenewal } from './acquire-mode.js';
+import { type HeldLease, LeaseLostBeforeCallError } from '../coordination/cluster-lease.js';
+import { storeKeyFor } from '../coordination/credential-fingerprint.js';
 import { type GrantOrigin, grantOriginOf } from './grant-source.js';
 import { sharedDetails } from './shared-details.js';
-import { StoreCoordinator, refusedMark } from './store-coordinator.js';
-import type { RecoveryParticipant, StoreLossGuard } from './store-loss-guard.js';
+import { StoreCoordinator, refusedMark } from '../coordination/store-coordinator.js';
+import type { RecoveryParticipant, StoreLossGuard } from '../coordination/store-loss-guard.js';
 import { TokenCallRecorder } from './token-call-recorder.js';
 import { type TokenEntry, newTokenEntry, snapshotOf, stateOf } from './token-entry.js';
 import { MIN_TOKEN_CALL_INTERVAL_MS } from './token-lifetime.js';
-import { type RenewalTimingOptions, renewAtFor } from './renewal-timing.js';
+import { type RenewalTimingOptions, renewAtFor } from '../renewal/renewal-timing.js';
 import type { IssuedToken, TokenProtocol } from './token-protocol.interface.js';
 import type { TokenSnapshot, TokenState } from './token-snapshot.interface.js';
 
@@ -369,7 +369,8 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
 
   private async load(entry: TokenEntry<TConfig>, mode: AcquireMode): Promise<StoredToken> {
     await this.spaceTokenCalls(entry, mode);
-    return this.coordinator.renew(entry, mode, {
+    return this.coordinator.renew(entry, {
+      answeredBy: (stored) => answeredByStored(mode, stored, renewAtFor(stored, this.settings), Date.now()),
       adoptStored: (record) => this.adoptOrLatch(entry, record),
       renewFrom: (stored, lease) => this.renewWith(entry, mode, stored, lease),
     });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { StoreLossGuard } from '../engine/store-loss-guard.js';
+import { StoreLossGuard } from '../coordination/store-loss-guard.js';
 import { TokenEngineFactory } from '../engine/token-engine.factory.js';
 import type { TokenState } from '../engine/token-snapshot.interface.js';
 import { BlinkTokenService } from '../providers/blink/blink-token.service.js';

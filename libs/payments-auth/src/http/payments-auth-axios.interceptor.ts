@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig, isAxiosError } from 'axios';
-import { TenantRegistry } from '../engine/tenant-registry.js';
+import { TenantRegistry } from '../tenants/tenant-registry.js';
 import { NoTenantError } from '../errors/no-tenant.error.js';
 import { PaymentsAuthError } from '../errors/payments-auth.error.js';
 import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';

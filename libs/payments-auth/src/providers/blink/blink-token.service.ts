@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { TenantRegistry } from '../../engine/tenant-registry.js';
+import { TenantRegistry } from '../../tenants/tenant-registry.js';
 import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
-import { TokenFacade } from '../../engine/token-facade.js';
+import { TokenFacade } from '../../tenants/token-facade.js';
 import type { BlinkTokenDetails, TokenSnapshot, TokenState } from '../../engine/token-snapshot.interface.js';
 import type { ValidatedBlinkConfig } from '../../options/tenant-config.validator.js';
 import type { BlinkAuthHeaders, BlinkCredentialInfo } from '../credential-info.js';

@@ -1,6 +1,6 @@
 import { MalformedResponseError } from '../../errors/malformed-response.error.js';
 import type { PaymentsAuthErrorDetails } from '../../errors/payments-auth.error.js';
-import { withSalvagedRefreshToken } from '../../engine/salvaged-refresh-token.js';
+import { withSalvagedRefreshToken } from '../../coordination/salvaged-refresh-token.js';
 import { boundedExpiry, isUsableToken } from '../../engine/token-lifetime.js';
 import type { IssuedToken } from '../../engine/token-protocol.interface.js';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TenantRegistry } from '../../engine/tenant-registry.js';
+import { TenantRegistry } from '../../tenants/tenant-registry.js';
 import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
-import { TokenFacade } from '../../engine/token-facade.js';
+import { TokenFacade } from '../../tenants/token-facade.js';
 import type { BlnkTokenDetails, TokenSnapshot, TokenState } from '../../engine/token-snapshot.interface.js';
 import { CredentialModeError } from '../../errors/credential-mode.error.js';
 import { UnknownTenantError } from '../../errors/unknown-tenant.error.js';

@@ -8,7 +8,7 @@ import { safeProviderCode, safeProviderText } from '../../observability/redact.j
 import type { ValidatedOptions } from '../../options/module-options.validator.js';
 import type { BlnkOAuthTenantConfig } from '../../options/payments-auth-options.interface.js';
 import { VALIDATED_OPTIONS } from '../../options/injection-tokens.js';
-import { withSalvagedRefreshToken } from '../../engine/salvaged-refresh-token.js';
+import { withSalvagedRefreshToken } from '../../coordination/salvaged-refresh-token.js';
 import type { StoredToken } from '../../stores/token-store.interface.js';
 import { TokenEndpointResponse, TokenHttpClient, commonFailure } from '../token-endpoint.client.js';
 import { parseBlnkTokenResponse } from './blnk-token.response.js';

@@ -1,5 +1,5 @@
-import { KeyedQueue } from '../../engine/keyed-queue.js';
-import { describeError } from '../../engine/loggable-error.js';
+import { KeyedQueue } from '../../coordination/keyed-queue.js';
+import { describeError } from '../../observability/loggable-error.js';
 import { AuthorizationError } from '../../errors/authorization.error.js';
 import { TokenStoreError } from '../../errors/token-store.error.js';
 import type { StoredToken, TokenStore } from '../../stores/token-store.interface.js';

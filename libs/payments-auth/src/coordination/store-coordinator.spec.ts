@@ -3,11 +3,12 @@ import { ReauthorizationRequiredError } from '../errors/reauthorization-required
 import { TokenStoreError } from '../errors/token-store.error.js';
 import { MemoryTokenStore } from '../stores/memory.store.js';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
-import { ON_DEMAND } from './acquire-mode.js';
+import { type AcquireMode, ON_DEMAND, answeredByStored } from '../engine/acquire-mode.js';
+import { renewAtFor } from '../renewal/renewal-timing.js';
 import { LEASE_TTL_MS, type HeldLease } from './cluster-lease.js';
 import { withSalvagedRefreshToken } from './salvaged-refresh-token.js';
 import { type Renewer, StoreCoordinator, type StoreSlot, refusedMark } from './store-coordinator.js';
-import { SharedMemoryStore } from './testing/shared-memory-store.js';
+import { SharedMemoryStore } from '../engine/testing/shared-memory-store.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 const settings = { tokenCallTimeoutMs: 1_000, renewalMarginMs: 10_000, renewalMarginMaxRatio: 0.5 };
@@ -23,9 +24,10 @@ const record = (version: number, overrides: Partial<StoredToken> = {}): StoredTo
 });
 
 /** Plays the engine: renews with a fixed record, and notes which of the two ways it was asked to finish. */
-function fakeRenewer(store: SharedMemoryStore | undefined, renewed = record(1)) {
+function fakeRenewer(store: SharedMemoryStore | undefined, renewed = record(1), mode: AcquireMode = ON_DEMAND) {
   const seen: { adopted: StoredToken[]; renewedFrom: Array<StoredToken | undefined>; leased: boolean[] } = { adopted: [], renewedFrom: [], leased: [] };
   const renewer: Renewer = {
+    answeredBy: (stored) => answeredByStored(mode, stored, renewAtFor(stored, settings), Date.now()),
     adoptStored: (stored) => {
       seen.adopted.push(stored);
       return stored;
@@ -56,7 +58,7 @@ describe('StoreCoordinator', () => {
     const store = new MemoryTokenStore();
     await store.set(KEY, record(3));
     const { renewer, seen } = fakeRenewer(undefined);
-    await coordinatorOn(store).renew(slot(), ON_DEMAND, renewer);
+    await coordinatorOn(store).renew(slot(), renewer);
     expect(seen.renewedFrom).toEqual([expect.objectContaining({ version: 3 })]);
   });
 
@@ -64,12 +66,12 @@ describe('StoreCoordinator', () => {
     const store = new SharedMemoryStore();
     const coordinator = coordinatorOn(store);
     const { renewer, seen } = fakeRenewer(store);
-    await coordinator.renew(slot(), ON_DEMAND, renewer);
+    await coordinator.renew(slot(), renewer);
     expect(seen.leased).toEqual([true]);
     expect(store.leaseLog).toEqual([`take ${KEY}`, `release ${KEY}`]);
 
     const failing: Renewer = { ...renewer, renewFrom: () => Promise.reject(new Error('provider down')) };
-    await expect(coordinator.renew(slot(), ON_DEMAND, failing)).rejects.toThrow('provider down');
+    await expect(coordinator.renew(slot(), failing)).rejects.toThrow('provider down');
     expect(store.isLeased(KEY)).toBe(false);
     expect(store.leaseLog).toHaveLength(4);
   });
@@ -78,7 +80,7 @@ describe('StoreCoordinator', () => {
     const store = new SharedMemoryStore();
     await store.set(KEY, record(2));
     const { renewer, seen } = fakeRenewer(store);
-    await expect(coordinatorOn(store).renew(slot(record(1)), ON_DEMAND, renewer)).resolves.toMatchObject({ version: 2 });
+    await expect(coordinatorOn(store).renew(slot(record(1)), renewer)).resolves.toMatchObject({ version: 2 });
     expect(seen).toMatchObject({ adopted: [expect.objectContaining({ version: 2 })], renewedFrom: [] });
   });
 
@@ -86,8 +88,8 @@ describe('StoreCoordinator', () => {
     const store = new SharedMemoryStore();
     const other = (await store.acquireLock(KEY, 60_000)) as string;
     const coordinator = coordinatorOn(store);
-    const { renewer, seen } = fakeRenewer(store);
-    const forced = coordinator.renew(slot(record(1)), { kind: 'forced', requestedAt: Date.now() }, renewer);
+    const { renewer, seen } = fakeRenewer(store, record(1), { kind: 'forced', requestedAt: Date.now() });
+    const forced = coordinator.renew(slot(record(1)), renewer);
     await store.set(KEY, record(2, { issuedAt: Date.now() - 1 })); // renewed elsewhere, but before the request
     await jest.advanceTimersByTimeAsync(500);
     expect(seen.adopted).toEqual([]);
@@ -103,7 +105,7 @@ describe('StoreCoordinator', () => {
     const store = new SharedMemoryStore();
     await store.acquireLock(KEY, 60_000);
     const { renewer, seen } = fakeRenewer(store);
-    const waiting = coordinatorOn(store).renew(slot(), ON_DEMAND, renewer);
+    const waiting = coordinatorOn(store).renew(slot(), renewer);
     const failed = expect(waiting).rejects.toThrow('timed out waiting for another instance to renew');
     await jest.advanceTimersByTimeAsync(settings.tokenCallTimeoutMs + 2 * LEASE_TTL_MS + 200);
     await failed;
@@ -114,8 +116,8 @@ describe('StoreCoordinator', () => {
     const store = new SharedMemoryStore();
     jest.spyOn(store, 'acquireLock').mockRejectedValue(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }));
     const { renewer, seen } = fakeRenewer(store);
-    await expect(coordinatorOn(store, true).renew(slot(), ON_DEMAND, renewer)).rejects.toThrow('not refreshing a rotating grant without the cluster lock');
-    await coordinatorOn(store, false).renew(slot(), ON_DEMAND, renewer);
+    await expect(coordinatorOn(store, true).renew(slot(), renewer)).rejects.toThrow('not refreshing a rotating grant without the cluster lock');
+    await coordinatorOn(store, false).renew(slot(), renewer);
     expect(seen.renewedFrom).toEqual([undefined]);
   });
 
@@ -123,9 +125,9 @@ describe('StoreCoordinator', () => {
     const store = new MemoryTokenStore();
     jest.spyOn(store, 'get').mockRejectedValue(Object.assign(new Error('down'), { code: 'EIO' }));
     const { renewer, seen } = fakeRenewer(undefined);
-    await expect(coordinatorOn(store, true).renew(slot(), ON_DEMAND, renewer)).rejects.toBeInstanceOf(TokenStoreError);
-    await coordinatorOn(store, true).renew(slot(record(1)), ON_DEMAND, renewer); // holds a token: continues with it
-    await coordinatorOn(store, false).renew(slot(), ON_DEMAND, renewer);
+    await expect(coordinatorOn(store, true).renew(slot(), renewer)).rejects.toBeInstanceOf(TokenStoreError);
+    await coordinatorOn(store, true).renew(slot(record(1)), renewer); // holds a token: continues with it
+    await coordinatorOn(store, false).renew(slot(), renewer);
     expect(seen.renewedFrom).toEqual([undefined, undefined]);
   });
 

@@ -10,8 +10,8 @@ import { addedTenantStoreIssue, isDefaultStore } from '../options/default-store.
 import { isUnder } from '../options/base-url.js';
 import { DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL } from '../options/payments-auth-options.interface.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
-import { KeyedQueue } from './keyed-queue.js';
-import { describeError } from './loggable-error.js';
+import { KeyedQueue } from '../coordination/keyed-queue.js';
+import { describeError } from '../observability/loggable-error.js';
 
 /** Who changed a tenant: the app through PaymentsAuthTenants, or a `resolveTenant` lookup. */
 export type TenantChangeSource = 'api' | 'resolver';

@@ -3,11 +3,9 @@ import type { ProviderName } from '../errors/payments-auth.error.js';
 import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error.js';
 import { TokenStoreError } from '../errors/token-store.error.js';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
-import { type AcquireMode, answeredByStored } from './acquire-mode.js';
 import { type HeldLease, LEASE_TTL_MS, LeaseLostBeforeCallError, isLeasingStore } from './cluster-lease.js';
 import { tenantKeyPrefix } from './credential-fingerprint.js';
-import { describeError } from './loggable-error.js';
-import { type RenewalTimingOptions, renewAtFor } from './renewal-timing.js';
+import { describeError } from '../observability/loggable-error.js';
 import { salvagedRefreshTokenOf } from './salvaged-refresh-token.js';
 import { SharedRecords } from './shared-records.js';
 import type { StoreLossGuard } from './store-loss-guard.js';
@@ -21,13 +19,15 @@ export interface StoreSlot {
 
 /** The engine's two ways to finish a renewal, called by the coordinator once it knows which applies. */
 export interface Renewer {
+  /** Whether a newer record another process stored answers this call instead of a token call of our own. */
+  answeredBy(stored: StoredToken): boolean;
   /** Another process renewed (or found the grant refused) meanwhile: its record is used instead of a token call. */
   adoptStored(record: StoredToken): StoredToken;
   /** Makes the token call from `stored` (or what this process holds), with the key's lease held if there is one. */
   renewFrom(stored: StoredToken | undefined, lease: HeldLease | undefined): Promise<StoredToken>;
 }
 
-export interface StoreCoordinatorSettings extends RenewalTimingOptions {
+export interface StoreCoordinatorSettings {
   tokenCallTimeoutMs: number;
 }
 
@@ -58,9 +58,9 @@ export class StoreCoordinator {
   }
 
   /** Finds out whether this process renews (and from which record) or takes another process's renewal. */
-  renew(slot: StoreSlot, mode: AcquireMode, renewer: Renewer): Promise<StoredToken> {
+  renew(slot: StoreSlot, renewer: Renewer): Promise<StoredToken> {
     if (!isLeasingStore(this.store)) return this.readForRenewal(slot).then((stored) => renewer.renewFrom(stored, undefined));
-    return this.renewUnderLease(slot, mode, renewer);
+    return this.renewUnderLease(slot, renewer);
   }
 
   /**
@@ -69,12 +69,12 @@ export class StoreCoordinator {
    * the winner's token instead of calling the provider. The lease is short and kept alive by its live holder,
    * so a holder that died (SIGKILL) frees it within LEASE_TTL_MS and a waiter takes over.
    */
-  private async renewUnderLease(slot: StoreSlot, mode: AcquireMode, renewer: Renewer): Promise<StoredToken> {
+  private async renewUnderLease(slot: StoreSlot, renewer: Renewer): Promise<StoredToken> {
     const seenVersion = slot.token?.version ?? 0;
     // A live holder's lease outlasts its token call and any recovery wait; waiting longer means it is stuck.
     const deadline = Date.now() + this.settings.tokenCallTimeoutMs + (this.lossGuard?.recoveryWindowMs ?? 0) + 2 * LEASE_TTL_MS;
     const renewedElsewhere = (stored: StoredToken | undefined): stored is StoredToken =>
-      stored !== undefined && stored.version > seenVersion && answeredByStored(mode, stored, renewAtFor(stored, this.settings), Date.now());
+      stored !== undefined && stored.version > seenVersion && renewer.answeredBy(stored);
     for (let attempt = 0; Date.now() <= deadline || attempt === 0; attempt += 1) {
       let lease: HeldLease | undefined;
       try {

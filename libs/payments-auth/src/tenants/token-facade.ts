@@ -3,8 +3,8 @@ import { NoTenantError } from '../errors/no-tenant.error.js';
 import { ProviderNotConfiguredError } from '../errors/provider-not-configured.error.js';
 import type { ValidatedTenantConfig } from '../options/tenant-config.validator.js';
 import type { TenantRegistry } from './tenant-registry.js';
-import type { TokenEngine } from './token-engine.js';
-import type { TokenSnapshot, TokenState } from './token-snapshot.interface.js';
+import type { TokenEngine } from '../engine/token-engine.js';
+import type { TokenSnapshot, TokenState } from '../engine/token-snapshot.interface.js';
 
 /**
  * What both provider services do with a managed token: find the tenant's configuration for this provider and
