@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { mayHoldRotatingGrants } from '../options/default-store.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
 import type { StoreAudit, TokenStore } from '../stores/token-store.interface.js';
@@ -29,7 +30,8 @@ export class StartupReport implements OnApplicationBootstrap {
   /** Refresh tokens and PKCE verifiers written unencrypted: a warning, an error in production. */
   private warnOfPlaintext(store: TokenStore): void {
     const description = store.describe?.();
-    if (description === undefined || description.encrypted || description.atRest === false || !this.mayWriteGrants()) return;
+    const { tenants, resolveTenant } = this.options;
+    if (description === undefined || description.encrypted || description.atRest === false || !mayHoldRotatingGrants(tenants.values(), resolveTenant !== undefined)) return;
     const message =
       `${description.type} writes Blnk refresh tokens and PKCE verifiers unencrypted at ${description.location}; ` +
       'pass encryption: { keys: [<32-byte key>] } to the store to encrypt them at rest';
@@ -52,11 +54,6 @@ export class StartupReport implements OnApplicationBootstrap {
       `${audit.plaintext} in plaintext (sealed on their next write), ${audit.unreadable} sealed with a key no longer configured`;
     if (uncovered === 0) this.logger.log(counts);
     else this.logger.warn(`${counts}; run the store's reseal() before an older key is dropped`);
-  }
-
-  private mayWriteGrants(): boolean {
-    if (this.options.resolveTenant !== undefined) return true;
-    return [...this.options.tenants.values()].some((config) => config.blnk?.mode === 'oauth');
   }
 }
 

@@ -60,7 +60,8 @@ export function defaultStoreIssue(
         'store: new FileTokenStore({ directory }) naming the one to use',
     };
   }
-  if (environment.NODE_ENV !== 'production' || !mayHoldRotatingGrants(raw)) return undefined;
+  const tenants = typeof raw.tenants === 'object' && raw.tenants !== null ? Object.values(raw.tenants) : [];
+  if (environment.NODE_ENV !== 'production' || !mayHoldRotatingGrants(tenants, raw.resolveTenant !== undefined)) return undefined;
   return { path: 'store', problem: PRODUCTION_STORE_PROBLEM };
 }
 
@@ -110,11 +111,10 @@ function nearestPackageRoot(from: string): string | undefined {
   return undefined;
 }
 
-/** A tenant configured for Blnk OAuth, or a resolver that may return one. */
-function mayHoldRotatingGrants(raw: PaymentsAuthModuleOptions): boolean {
-  if (raw.resolveTenant !== undefined) return true;
-  const tenants = typeof raw.tenants === 'object' && raw.tenants !== null ? Object.values(raw.tenants) : [];
-  return tenants.some((tenant) => {
+/** A tenant configured for Blnk OAuth (raw or validated: `mode` is optional), or a resolver that may return one. */
+export function mayHoldRotatingGrants(tenants: Iterable<unknown>, hasResolver: boolean): boolean {
+  if (hasResolver) return true;
+  return [...tenants].some((tenant) => {
     const blnk = (tenant as { blnk?: { mode?: unknown } } | null)?.blnk;
     return typeof blnk === 'object' && blnk !== null && (blnk.mode === undefined || blnk.mode === 'oauth');
   });
