@@ -45,12 +45,12 @@ describe('spreading renewals of tokens obtained in a burst', () => {
   });
 
   const engineWith = (settings: TokenEngineSettings, store = new MemoryTokenStore()) =>
-    new TokenEngine(new FakeProtocol('blnk'), store, settings, { events: observers.events, metrics: observers.metrics, scheduler: queue });
+    new TokenEngine(new FakeProtocol('blnk'), store, settings, { events: observers.events, metrics: observers.metrics, scheduler: queue }, () => config);
   const dueTimes = () => queue.scheduled.map((job) => job.dueAt);
 
   it('first renewals of a cold burst are spread over the whole window; later ones keep each tenant\'s phase', async () => {
     const engine = engineWith(settingsWith(true));
-    await Promise.all(tenants.map((tenant) => engine.getToken(tenant, config)));
+    await Promise.all(tenants.map((tenant) => engine.getToken(tenant)));
     const first = dueTimes();
     expect(Math.min(...first)).toBeGreaterThanOrEqual(T0);
     expect(Math.max(...first)).toBeLessThanOrEqual(T0 + RENEW_AFTER_MS);
@@ -71,7 +71,7 @@ describe('spreading renewals of tokens obtained in a burst', () => {
 
   it('with spreadFirstRenewal off, the burst renews as a burst (jitter only)', async () => {
     const engine = engineWith(settingsWith(false, 2_000));
-    await Promise.all(tenants.map((tenant) => engine.getToken(tenant, config)));
+    await Promise.all(tenants.map((tenant) => engine.getToken(tenant)));
     for (const dueAt of dueTimes()) {
       expect(dueAt).toBeGreaterThanOrEqual(T0 + RENEW_AFTER_MS - 2_000);
       expect(dueAt).toBeLessThanOrEqual(T0 + RENEW_AFTER_MS);
@@ -82,7 +82,7 @@ describe('spreading renewals of tokens obtained in a burst', () => {
   it('jitter spreads renewals over up to jitterMs before the renewal point, and never over more than 10% of the lifetime', async () => {
     // 30 s of jitter asked for, on 60 s tokens: capped at 6 s.
     const engine = engineWith(settingsWith(false, 30_000));
-    await Promise.all(tenants.map((tenant) => engine.getToken(tenant, config)));
+    await Promise.all(tenants.map((tenant) => engine.getToken(tenant)));
     const due = dueTimes();
     expect(Math.min(...due)).toBeGreaterThanOrEqual(T0 + RENEW_AFTER_MS - 6_000);
     expect(Math.max(...due)).toBeLessThanOrEqual(T0 + RENEW_AFTER_MS);
@@ -93,11 +93,11 @@ describe('spreading renewals of tokens obtained in a burst', () => {
   it('tokens taken over from the store (a restart) are not spread again: they keep their phase', async () => {
     const store = new MemoryTokenStore();
     const before = engineWith(settingsWith(true), store);
-    await Promise.all(tenants.map((tenant) => before.getToken(tenant, config)));
+    await Promise.all(tenants.map((tenant) => before.getToken(tenant)));
     queue.stop();
     queue = new TimerRenewalQueue();
     const after = engineWith(settingsWith(true), store);
-    await Promise.all(tenants.map((tenant) => after.getToken(tenant, config)));
+    await Promise.all(tenants.map((tenant) => after.getToken(tenant)));
     expect(new Set(dueTimes())).toEqual(new Set([T0 + RENEW_AFTER_MS]));
   });
 });

@@ -16,9 +16,8 @@ function setUp(rotates: boolean) {
   const queue = new TimerRenewalQueue();
   const protocol = new FakeProtocol('blnk', rotates);
   const store = new SharedMemoryStore();
-  const engine = new TokenEngine(protocol, store, settings, { events: observers.events, metrics: observers.metrics, scheduler: queue });
   const registry = new Map<string, FakeConfig>([['acme', before]]);
-  engine.followConfiguration((tenant) => registry.get(tenant));
+  const engine = new TokenEngine(protocol, store, settings, { events: observers.events, metrics: observers.metrics, scheduler: queue }, (tenant) => registry.get(tenant));
   const keyOf = (config: FakeConfig) => storeKeyFor('blnk', 'acme', protocol.credentialIdentity(config));
   return { observers, queue, protocol, store, engine, registry, keyOf };
 }
@@ -36,36 +35,36 @@ describe('TokenEngine: tenants removed or re-keyed while calls are under way', (
     rig = setUp(true);
     const { engine, protocol, store, registry, keyOf } = rig;
     const release = protocol.hold();
-    const caller = engine.getToken('acme', before);
+    const caller = engine.getToken('acme');
     await new Promise((resolve) => setTimeout(resolve, 10));
     registry.delete('acme');
-    const removal = engine.remove('acme', before);
+    const removal = engine.removed('acme', before);
     release();
     await caller; // the call under way finishes for its caller
     await removal;
     expect(await store.get(keyOf(before))).toBeUndefined();
     expect(engine.cachedToken('acme')).toBeUndefined();
-    await expect(engine.getToken('acme', before)).rejects.toBeInstanceOf(UnknownTenantError);
+    await expect(engine.getToken('acme')).rejects.toBeInstanceOf(UnknownTenantError);
     expect(await store.get(keyOf(before))).toBeUndefined();
   });
 
-  it('a caller that looked the tenant up before its removal gets UnknownTenantError, not a new entry', async () => {
+  it('a call after the removal gets UnknownTenantError, not a new entry', async () => {
     rig = setUp(true);
     const { engine, protocol, registry } = rig;
     registry.delete('acme');
-    await engine.remove('acme', before);
-    await expect(engine.getToken('acme', before)).rejects.toBeInstanceOf(UnknownTenantError);
+    await engine.removed('acme', before);
+    await expect(engine.getToken('acme')).rejects.toBeInstanceOf(UnknownTenantError);
     expect(protocol.calls).toHaveLength(0);
   });
 
-  it('a caller holding the old configuration after a re-key gets the new entry, and its token call uses the new key', async () => {
+  it('after a re-key the old token is served until it would be renewed, and the renewal uses the new key', async () => {
     rig = setUp(false);
     const { engine, protocol, store, registry, keyOf } = rig;
-    const first = await engine.getToken('acme', before);
+    const first = await engine.getToken('acme');
     registry.set('acme', after);
-    await engine.replaceConfig('acme', after);
-    expect(await engine.getToken('acme', before)).toBe(first); // served until it would be renewed
-    await engine.forceRenewal('acme', before);
+    await engine.reconfigured('acme');
+    expect(await engine.getToken('acme')).toBe(first); // served until it would be renewed
+    await engine.forceRenewal('acme');
     expect(protocol.calls).toHaveLength(2);
     expect(await store.get(keyOf(after))).toMatchObject({ version: 1 });
     expect(await store.get(keyOf(before))).toBeUndefined(); // a non-rotating record of the old key is deleted
@@ -74,10 +73,10 @@ describe('TokenEngine: tenants removed or re-keyed while calls are under way', (
   it('never renews from the refresh token of other credentials', async () => {
     rig = setUp(true);
     const { engine, protocol, registry } = rig;
-    await engine.getToken('acme', before);
+    await engine.getToken('acme');
     registry.set('acme', after);
-    await engine.replaceConfig('acme', after);
-    await engine.forceRenewal('acme', after);
+    await engine.reconfigured('acme');
+    await engine.forceRenewal('acme');
     expect(protocol.calls[1].previous?.refreshToken).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
 import { RenewalScheduler } from '../renewal/renewal-scheduler.js';
 import { StoreLossGuard } from '../coordination/store-loss-guard.js';
-import { TokenEngine } from './token-engine.js';
+import { type ConfigurationSource, TokenEngine } from './token-engine.js';
 import type { TokenProtocol } from './token-protocol.interface.js';
 
 /**
@@ -32,10 +32,10 @@ export class TokenEngineFactory {
     for (const engine of this.engines) yield* engine.expiries();
   }
 
-  create<TConfig extends object>(protocol: TokenProtocol<TConfig>): TokenEngine<TConfig> {
+  create<TConfig extends object>(protocol: TokenProtocol<TConfig>, configOf: ConfigurationSource<TConfig>): TokenEngine<TConfig> {
     const scheduler = this.options.scheduledRenewal.enabled ? this.scheduler : undefined;
     const lossGuard = this.lossGuard.watchesGenerations ? this.lossGuard : undefined;
-    const engine = new TokenEngine(protocol, this.options.store, this.options, { events: this.events, metrics: this.metrics, scheduler, lossGuard });
+    const engine = new TokenEngine(protocol, this.options.store, this.options, { events: this.events, metrics: this.metrics, scheduler, lossGuard }, configOf);
     this.engines.push(engine);
     return engine;
   }

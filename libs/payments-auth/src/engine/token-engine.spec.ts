@@ -39,7 +39,7 @@ describe('TokenEngine', () => {
   });
 
   function engineOn(store: TokenStore, protocol: FakeProtocol, scheduler?: TimerRenewalQueue): TokenEngine<FakeConfig> {
-    return new TokenEngine(protocol, store, settings, { events: observers.events, metrics: observers.metrics, scheduler });
+    return new TokenEngine(protocol, store, settings, { events: observers.events, metrics: observers.metrics, scheduler }, () => config);
   }
 
   const keyOf = (protocol: FakeProtocol) => storeKeyFor(protocol.provider, 'acme', protocol.credentialIdentity(config));
@@ -57,7 +57,7 @@ describe('TokenEngine', () => {
       return write(key, value);
     });
     let handedOut: string | undefined;
-    const caller = engine.getToken('acme', config).then((token) => (handedOut = token));
+    const caller = engine.getToken('acme').then((token) => (handedOut = token));
     await jest.advanceTimersByTimeAsync(100);
     expect(protocol.calls).toHaveLength(1); // the provider has answered, with a new refresh token ...
     expect(handedOut).toBeUndefined(); // ... and nothing is handed out while its write is pending
@@ -74,7 +74,7 @@ describe('TokenEngine', () => {
     const engine = engineOn(store, protocol);
     const extend = store.extendLock.bind(store);
     jest.spyOn(store, 'extendLock').mockResolvedValueOnce(false).mockImplementation(extend);
-    const caller = engine.getToken('acme', config);
+    const caller = engine.getToken('acme');
     await jest.advanceTimersByTimeAsync(1_000); // the coordinator's poll before it takes the lease again
     await expect(caller).resolves.toBe('TOPSECRET-fake-access-1');
     expect(protocol.calls).toHaveLength(1);
@@ -88,7 +88,7 @@ describe('TokenEngine', () => {
     const extend = store.extendLock.bind(store);
     // The first confirmation (before the call) holds; the one once a socket is free finds the lease gone.
     jest.spyOn(store, 'extendLock').mockImplementationOnce(extend).mockResolvedValueOnce(false).mockImplementation(extend);
-    const caller = engine.getToken('acme', config);
+    const caller = engine.getToken('acme');
     await jest.advanceTimersByTimeAsync(1_000);
     await expect(caller).resolves.toBe('TOPSECRET-fake-access-1');
     expect(protocol.calls).toHaveLength(1);
@@ -99,7 +99,7 @@ describe('TokenEngine', () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);
     const release = protocol.hold();
-    const callers = Array.from({ length: 10 }, () => engine.getToken('acme', config));
+    const callers = Array.from({ length: 10 }, () => engine.getToken('acme'));
     await jest.advanceTimersByTimeAsync(0);
     expect(protocol.calls).toHaveLength(1);
     release();
@@ -112,18 +112,18 @@ describe('TokenEngine', () => {
   it('serves the cached token until renewAt, then renews behind callers before it expires', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);
-    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-1');
-    await expect(engine.getTokenInfo('acme', config)).resolves.toMatchObject({ renewAt: new Date(T0 + RENEW_AFTER_MS), expiresAt: new Date(T0 + LIFETIME_MS) });
+    await expect(engine.getToken('acme')).resolves.toBe('TOPSECRET-fake-access-1');
+    await expect(engine.getTokenInfo('acme')).resolves.toMatchObject({ renewAt: new Date(T0 + RENEW_AFTER_MS), expiresAt: new Date(T0 + LIFETIME_MS) });
 
     jest.setSystemTime(T0 + RENEW_AFTER_MS - 1);
     expect(engine.cachedToken('acme')).toBe('TOPSECRET-fake-access-1');
-    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-1');
+    await expect(engine.getToken('acme')).resolves.toBe('TOPSECRET-fake-access-1');
     expect(protocol.calls).toHaveLength(1);
 
     jest.setSystemTime(T0 + RENEW_AFTER_MS);
     expect(engine.cachedToken('acme')).toBeUndefined();
     // Inside the margin the old token still works: the caller gets it at once, the renewal runs behind it.
-    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-1');
+    await expect(engine.getToken('acme')).resolves.toBe('TOPSECRET-fake-access-1');
     await jest.advanceTimersByTimeAsync(0);
     expect(protocol.calls).toHaveLength(2);
     expect(engine.cachedToken('acme')).toBe('TOPSECRET-fake-access-2');
@@ -134,7 +134,7 @@ describe('TokenEngine', () => {
   it('the scheduler renews at renewAt, not before, while the token is still valid', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol, queue);
-    await engine.getToken('acme', config);
+    await engine.getToken('acme');
     expect(queue.scheduled).toEqual([{ tenant: 'acme', dueAt: T0 + RENEW_AFTER_MS }]);
 
     await jest.advanceTimersByTimeAsync(RENEW_AFTER_MS - 1);
@@ -149,7 +149,7 @@ describe('TokenEngine', () => {
   it('a scheduled renewal stops for a tenant nobody asked for within the idle timeout', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);
-    await engine.getToken('acme', config);
+    await engine.getToken('acme');
     jest.setSystemTime(T0 + settings.scheduledRenewal.idleTimeoutMs + 1);
     await engine.renewScheduled('acme');
     expect(protocol.calls).toHaveLength(1);
@@ -158,8 +158,8 @@ describe('TokenEngine', () => {
   it('forced renewal: a new token though the cached one is fresh, one call for concurrent callers, spaced from the last call', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);
-    await engine.getToken('acme', config);
-    const forced = [engine.forceRenewal('acme', config), engine.forceRenewal('acme', config), engine.forceRenewal('acme', config)];
+    await engine.getToken('acme');
+    const forced = [engine.forceRenewal('acme'), engine.forceRenewal('acme'), engine.forceRenewal('acme')];
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS - 1);
     expect(protocol.calls).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(1);
@@ -174,17 +174,17 @@ describe('TokenEngine', () => {
     jest.spyOn(Math, 'random').mockReturnValue(0.5); // the backoff's jitter: half of the first 100 ms step
     const unavailable = new ProviderUnavailableError({ ...details, status: 503 }, 'HTTP 503');
     protocol.failNext(unavailable);
-    await expect(engine.getToken('acme', config)).rejects.toBe(unavailable);
+    await expect(engine.getToken('acme')).rejects.toBe(unavailable);
     expect(observers.metrics.snapshot().tokenCallFailures).toBe(1);
     expect(observers.emitted).toEqual([
       expect.objectContaining({ type: 'token.call_failed', tenant: 'acme', errorCode: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE', status: 503, retryAt: expect.any(Date) }),
     ]);
     expect(observers.emitted[0].retryAt).toEqual(new Date(Date.now() + 50));
     expect(engine.states()).toEqual([{ provider: 'blnk', tenant: 'acme', state: 'no-valid-token', expiresAt: undefined }]);
-    await expect(engine.getToken('acme', config)).rejects.toBe(unavailable);
+    await expect(engine.getToken('acme')).rejects.toBe(unavailable);
     expect(protocol.calls).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(50);
-    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-2');
+    await expect(engine.getToken('acme')).resolves.toBe('TOPSECRET-fake-access-2');
   });
 
   it('consecutive failures open the circuit; it refuses without a call, and a successful trial closes it', async () => {
@@ -193,17 +193,17 @@ describe('TokenEngine', () => {
     const unavailable = () => new ProviderUnavailableError(details, 'HTTP 503');
     protocol.failNext(unavailable(), unavailable(), unavailable());
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      await expect(engine.getToken('acme', config)).rejects.toBeInstanceOf(ProviderUnavailableError);
+      await expect(engine.getToken('acme')).rejects.toBeInstanceOf(ProviderUnavailableError);
       await jest.advanceTimersByTimeAsync(settings.resilience.backoffMaxMs);
     }
     expect(typesOf()).toEqual(['token.call_failed', 'token.call_failed', 'token.call_failed', 'circuit.opened']);
     expect(engine.states()[0].state).toBe('circuit-open');
-    await expect(engine.getToken('acme', config)).rejects.toBeInstanceOf(CircuitOpenError);
+    await expect(engine.getToken('acme')).rejects.toBeInstanceOf(CircuitOpenError);
     expect(observers.metrics.snapshot()).toMatchObject({ tokenCallFailures: 3, circuitRejections: 1 });
     expect(protocol.calls).toHaveLength(3);
 
     await jest.advanceTimersByTimeAsync(settings.resilience.circuitCooldownMs);
-    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-4');
+    await expect(engine.getToken('acme')).resolves.toBe('TOPSECRET-fake-access-4');
     expect(typesOf().slice(-2)).toEqual(['circuit.closed', 'token.acquired']);
     expect(engine.states()[0].state).toBe('valid');
   });
@@ -212,17 +212,17 @@ describe('TokenEngine', () => {
     const protocol = new FakeProtocol('blink');
     const engine = engineOn(new MemoryTokenStore(), protocol);
     protocol.failNext(new ReauthorizationRequiredError({ ...details, provider: 'blink', status: 401, providerErrorCode: 'Unauthenticated' }, 'HTTP 401'));
-    await expect(engine.getToken('acme', config)).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(engine.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     expect(typesOf()).toEqual(['token.call_failed', 'reauthorization.required']);
     expect(observers.emitted[1]).toMatchObject({ errorCode: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED', providerErrorCode: 'Unauthenticated', status: 401 });
     expect(engine.states()[0].state).toBe('reauthorization-required');
 
     await jest.advanceTimersByTimeAsync(60_000); // past every backoff and latch re-check: still latched
-    await expect(engine.getToken('acme', config)).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(engine.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     await engine.renewScheduled('acme');
     expect(protocol.calls).toHaveLength(1);
 
-    await expect(engine.forceRenewal('acme', config)).resolves.toBe('TOPSECRET-fake-access-2');
+    await expect(engine.forceRenewal('acme')).resolves.toBe('TOPSECRET-fake-access-2');
     expect(engine.states()[0].state).toBe('valid');
   });
 
@@ -230,17 +230,17 @@ describe('TokenEngine', () => {
     const store = new SharedMemoryStore();
     const first = new FakeProtocol('blnk', true);
     const engineA = engineOn(store, first);
-    await engineA.getToken('acme', config);
+    await engineA.getToken('acme');
     first.failNext(new ReauthorizationRequiredError({ ...details, providerErrorCode: 'invalid_grant' }, 'invalid_grant'));
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS);
-    await expect(engineA.forceRenewal('acme', config)).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(engineA.forceRenewal('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     expect(await store.get(keyOf(first))).toMatchObject({ version: 2, expiresAt: 0, reauthorizationRequired: { providerErrorCode: 'invalid_grant' } });
 
     const second = new FakeProtocol('blnk', true);
     const engineB = engineOn(store, second);
     observers.emitted.length = 0;
-    await expect(engineB.getToken('acme', config)).rejects.toBeInstanceOf(ReauthorizationRequiredError);
-    await expect(engineB.getToken('acme', config)).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(engineB.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(engineB.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     expect(second.calls).toHaveLength(0);
     expect(typesOf()).toEqual(['reauthorization.required']);
   });
@@ -250,10 +250,10 @@ describe('TokenEngine', () => {
     const protocol = new FakeProtocol('blink');
     const engine = engineOn(store, protocol);
     protocol.failNext(new ReauthorizationRequiredError({ ...details, provider: 'blink', status: 401 }, 'HTTP 401'));
-    await expect(engine.getToken('acme', config)).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(engine.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     await store.set(keyOf(protocol), { accessToken: 'elsewhere', issuedAt: Date.now(), expiresAt: Date.now() + LIFETIME_MS, version: 1 });
     await jest.advanceTimersByTimeAsync(1_000);
-    await expect(engine.getToken('acme', config)).resolves.toBe('elsewhere');
+    await expect(engine.getToken('acme')).resolves.toBe('elsewhere');
     expect(protocol.calls).toHaveLength(1);
   });
 
@@ -261,7 +261,7 @@ describe('TokenEngine', () => {
     const protocol = new FakeProtocol('blnk', true);
     const engine = engineOn(new MemoryTokenStore(), protocol);
     const release = protocol.hold();
-    const flight = engine.getToken('acme', config);
+    const flight = engine.getToken('acme');
     const exchange = jest.fn(async (previous: StoredToken | undefined) => ({
       accessToken: 'exchanged',
       refreshToken: 'exchanged-refresh',
@@ -269,7 +269,7 @@ describe('TokenEngine', () => {
       expiresAt: Date.now() + LIFETIME_MS,
       details: { exchangedAfterVersion: previous?.version },
     }));
-    const exchanged = engine.acquireVia('acme', config, exchange);
+    const exchanged = engine.acquireVia('acme', exchange);
     await jest.advanceTimersByTimeAsync(0);
     expect(exchange).not.toHaveBeenCalled();
     release();
@@ -283,11 +283,11 @@ describe('TokenEngine', () => {
     const protocol = new FakeProtocol('blnk', true);
     const engine = engineOn(new MemoryTokenStore(), protocol);
     protocol.failNext(new ReauthorizationRequiredError({ ...details, status: 401, providerErrorCode: 'invalid_client' }, 'invalid_client'));
-    await expect(engine.getToken('acme', config)).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(engine.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     const exchange = async () => ({ accessToken: 'exchanged', refreshToken: 'exchanged-refresh', issuedAt: Date.now(), expiresAt: Date.now() + LIFETIME_MS });
-    await engine.acquireVia('acme', config, exchange);
+    await engine.acquireVia('acme', exchange);
     expect(engine.states()[0].state).toBe('valid');
-    await expect(engine.getToken('acme', config)).resolves.toBe('exchanged');
+    await expect(engine.getToken('acme')).resolves.toBe('exchanged');
     expect(protocol.calls).toHaveLength(1);
   });
 
@@ -296,7 +296,7 @@ describe('TokenEngine', () => {
     const protocol = new FakeProtocol('blnk', true);
     const engine = engineOn(store, protocol);
     const release = protocol.hold();
-    const token = engine.getToken('acme', config);
+    const token = engine.getToken('acme');
     await jest.advanceTimersByTimeAsync(0);
     expect(protocol.calls).toHaveLength(1);
     expect(store.isLeased(keyOf(protocol))).toBe(true);
@@ -311,9 +311,9 @@ describe('TokenEngine', () => {
     const [first, second] = [new FakeProtocol('blnk', true), new FakeProtocol('blnk', true)];
     const [engineA, engineB] = [engineOn(store, first), engineOn(store, second)];
     const release = first.hold();
-    const tokenA = engineA.getToken('acme', config);
+    const tokenA = engineA.getToken('acme');
     await jest.advanceTimersByTimeAsync(0);
-    const tokenB = engineB.getToken('acme', config);
+    const tokenB = engineB.getToken('acme');
     await jest.advanceTimersByTimeAsync(500); // B polls while A's call is under way
     release();
     await jest.advanceTimersByTimeAsync(200);
@@ -326,7 +326,7 @@ describe('TokenEngine', () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(store, protocol);
     await store.set(keyOf(protocol), { accessToken: 'stored', issuedAt: Date.now(), expiresAt: Date.now() + LIFETIME_MS, version: 4 });
-    await expect(engine.getToken('acme', config)).resolves.toBe('stored');
+    await expect(engine.getToken('acme')).resolves.toBe('stored');
     expect(protocol.calls).toHaveLength(0);
 
     // Close to its renewal, another process stored a newer one: the scheduled renewal takes it.
@@ -341,9 +341,9 @@ describe('TokenEngine', () => {
     const store = new SharedMemoryStore();
     const protocol = new FakeProtocol('blnk', true);
     const engine = engineOn(store, protocol);
-    await engine.getToken('acme', config);
+    await engine.getToken('acme');
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS);
-    await engine.forceRenewal('acme', config);
+    await engine.forceRenewal('acme');
     expect(protocol.calls[1].previous).toMatchObject({ refreshToken: 'TOPSECRET-fake-refresh-1', version: 1 });
     expect(await store.get(keyOf(protocol))).toMatchObject({ accessToken: 'TOPSECRET-fake-access-2', refreshToken: 'TOPSECRET-fake-refresh-2', version: 2 });
     expect(typesOf()).toEqual(['token.acquired', 'refresh_token.rotated', 'token.renewed', 'refresh_token.rotated']);
@@ -353,13 +353,13 @@ describe('TokenEngine', () => {
     const store = new SharedMemoryStore();
     const protocol = new FakeProtocol('blnk', true);
     const engine = engineOn(store, protocol);
-    await engine.getToken('acme', config);
-    await expect(engine.invalidate('acme', config, 'not-the-current-token')).resolves.toBe(false);
-    await expect(engine.invalidate('acme', config, 'TOPSECRET-fake-access-1')).resolves.toBe(true);
+    await engine.getToken('acme');
+    await expect(engine.invalidate('acme', 'not-the-current-token')).resolves.toBe(false);
+    await expect(engine.invalidate('acme', 'TOPSECRET-fake-access-1')).resolves.toBe(true);
     expect(engine.cachedToken('acme')).toBeUndefined();
     expect(await store.get(keyOf(protocol))).toMatchObject({ expiresAt: 0, refreshToken: 'TOPSECRET-fake-refresh-1', version: 2 });
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS);
-    await expect(engine.getToken('acme', config)).resolves.toBe('TOPSECRET-fake-access-2');
+    await expect(engine.getToken('acme')).resolves.toBe('TOPSECRET-fake-access-2');
     expect(protocol.calls[1].previous).toMatchObject({ refreshToken: 'TOPSECRET-fake-refresh-1' });
   });
 
@@ -367,14 +367,14 @@ describe('TokenEngine', () => {
     const store = new SharedMemoryStore();
     const protocol = new FakeProtocol('blnk', true);
     const engine = engineOn(store, protocol);
-    await engine.getToken('acme', config);
+    await engine.getToken('acme');
     await store.delete(keyOf(protocol));
     await engine.putBack();
     expect(await store.get(keyOf(protocol))).toMatchObject({ accessToken: 'TOPSECRET-fake-access-1', version: 1 });
 
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS);
     const release = protocol.hold();
-    const forced = engine.forceRenewal('acme', config);
+    const forced = engine.forceRenewal('acme');
     await jest.advanceTimersByTimeAsync(0);
     expect(protocol.calls).toHaveLength(2);
     const drained = engine.drain();
@@ -384,7 +384,7 @@ describe('TokenEngine', () => {
     expect(engine.pendingWrites()).toBe(0);
     // Shutting down: no new rotating refresh is sent.
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS);
-    await expect(engine.forceRenewal('acme', config)).rejects.toThrow('shutting down');
+    await expect(engine.forceRenewal('acme')).rejects.toThrow('shutting down');
     expect(protocol.calls).toHaveLength(2);
   });
 });

@@ -4,6 +4,8 @@ import { ProviderNotConfiguredError } from '../errors/provider-not-configured.er
 import type { ValidatedTenantConfig } from '../options/tenant-config.validator.js';
 import type { TenantRegistry } from './tenant-registry.js';
 import type { TokenEngine } from '../engine/token-engine.js';
+import type { TokenEngineFactory } from '../engine/token-engine.factory.js';
+import type { TokenProtocol } from '../engine/token-protocol.interface.js';
 import type { TokenSnapshot, TokenState } from '../engine/token-snapshot.interface.js';
 
 /**
@@ -13,25 +15,30 @@ import type { TokenSnapshot, TokenState } from '../engine/token-snapshot.interfa
  * provider configurations are reported here, before any network call.
  */
 export class TokenFacade<TConfig extends object> {
+  readonly provider: ProviderName;
+  readonly engine: TokenEngine<TConfig>;
+
   constructor(
-    readonly provider: ProviderName,
     private readonly registry: TenantRegistry,
-    readonly engine: TokenEngine<TConfig>,
+    engines: TokenEngineFactory,
+    protocol: TokenProtocol<TConfig>,
     private readonly configOf: (tenantConfig: ValidatedTenantConfig) => TConfig | undefined,
   ) {
-    registry.watch((tenant, next, previous) => this.changed(tenant, next, previous));
-    engine.followConfiguration((tenant) => {
+    this.provider = protocol.provider;
+    // The engine's one way to read a tenant's configuration: the registry, as it is at that moment.
+    this.engine = engines.create(protocol, (tenant) => {
       const known = registry.peek(tenant);
       return known === undefined ? undefined : configOf(known);
     });
+    registry.watch((tenant, next, previous) => this.changed(tenant, next, previous));
   }
 
   /** A provider configuration that is gone (tenant removed, provider or OAuth mode dropped) takes its records with it. */
   private async changed(tenant: string, next: ValidatedTenantConfig | undefined, previous: ValidatedTenantConfig): Promise<void> {
     const before = this.configOf(previous);
     const after = next === undefined ? undefined : this.configOf(next);
-    if (after !== undefined) await this.engine.replaceConfig(tenant, after);
-    else if (before !== undefined) await this.engine.remove(tenant, before);
+    if (after !== undefined) await this.engine.reconfigured(tenant);
+    else if (before !== undefined) await this.engine.removed(tenant, before);
     else if (next === undefined) await this.engine.removeStored(tenant); // written under a configuration it had before
   }
 
@@ -40,21 +47,23 @@ export class TokenFacade<TConfig extends object> {
     const cached = this.engine.cachedToken(tenant);
     if (cached !== undefined) return Promise.resolve(cached);
     const known = this.registry.peek(tenant);
-    const config = known === undefined ? undefined : this.configOf(known);
-    if (config !== undefined) return this.engine.getToken(tenant, config);
-    return this.lookup(tenant).then((found) => this.engine.getToken(tenant, found));
+    if (known !== undefined && this.configOf(known) !== undefined) return this.engine.getToken(tenant);
+    return this.lookup(tenant).then(() => this.engine.getToken(tenant));
   }
 
   async getTokenInfo(tenant: string): Promise<TokenSnapshot> {
-    return this.engine.getTokenInfo(tenant, await this.lookup(tenant));
+    await this.lookup(tenant);
+    return this.engine.getTokenInfo(tenant);
   }
 
   async invalidate(tenant: string, token?: string): Promise<boolean> {
-    return this.engine.invalidate(tenant, await this.lookup(tenant), token);
+    await this.lookup(tenant);
+    return this.engine.invalidate(tenant, token);
   }
 
   async forceRenewal(tenant: string): Promise<string> {
-    return this.engine.forceRenewal(tenant, await this.lookup(tenant));
+    await this.lookup(tenant);
+    return this.engine.forceRenewal(tenant);
   }
 
   states(): TokenState[] {

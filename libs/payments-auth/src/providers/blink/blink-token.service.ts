@@ -14,7 +14,7 @@ export class BlinkTokenService {
 
   /** @internal Created by Nest's injector. */
   constructor(registry: TenantRegistry, protocol: BlinkProtocol, engines: TokenEngineFactory) {
-    this.tokens = new TokenFacade('blink', registry, engines.create(protocol), (tenantConfig) => tenantConfig.blink);
+    this.tokens = new TokenFacade(registry, engines, protocol, (tenantConfig) => tenantConfig.blink);
   }
 
   /** A valid access token, from the cache when it holds one; waits for a token call only when none is usable. */

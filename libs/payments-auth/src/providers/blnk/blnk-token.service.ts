@@ -49,7 +49,7 @@ export class BlnkTokenService {
     registry.watch(async (tenant, next, previous) => {
       if (previous.blnk?.mode === 'oauth' && next?.blnk?.mode !== 'oauth') await this.authorizations.discard(tenant);
     });
-    this.tokens = new TokenFacade('blnk', registry, engines.create(protocol), (tenantConfig) =>
+    this.tokens = new TokenFacade(registry, engines, protocol, (tenantConfig) =>
       tenantConfig.blnk?.mode === 'oauth' ? tenantConfig.blnk : undefined,
     );
   }
@@ -82,7 +82,7 @@ export class BlnkTokenService {
     const config = await this.blnkConfig(tenant);
     const header = config.mode === 'core' ? 'X-Blnk-Key' : 'Authorization';
     const info: BlnkCredentialInfo = { provider: 'blnk', tenant, mode: config.mode, managed: config.mode === 'oauth', header, baseUrl: config.baseUrl };
-    return config.mode === 'oauth' ? { ...info, ...(await this.tokens.engine.grantOrigin(tenant, config)) } : info;
+    return config.mode === 'oauth' ? { ...info, ...(await this.tokens.engine.grantOrigin(tenant)) } : info;
   }
 
   /** Drops the cached OAuth token if it is still `token`. Static keys have no cached token: always false. */
@@ -148,7 +148,7 @@ export class BlnkTokenService {
 
   private async exchange(tenant: string, config: BlnkOAuthConfig, code: string, redirectUri: string, codeVerifier?: string): Promise<TokenSnapshot<BlnkTokenDetails>> {
     const exchange = () => this.protocol.exchangeAuthorizationCode(config, tenant, code, redirectUri, codeVerifier);
-    return (await this.tokens.engine.acquireVia(tenant, config, exchange)) as TokenSnapshot<BlnkTokenDetails>;
+    return (await this.tokens.engine.acquireVia(tenant, exchange)) as TokenSnapshot<BlnkTokenDetails>;
   }
 
   private bearerKey(tenant: string, config: Exclude<ValidatedBlnkConfig, BlnkOAuthConfig>, operation: string): string {
