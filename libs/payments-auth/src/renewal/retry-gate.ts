@@ -1,5 +1,5 @@
 import { CircuitOpenError } from '../errors/circuit-open.error.js';
-import type { PaymentsAuthError } from '../errors/payments-auth.error.js';
+import type { PaymentsAuthError, ProviderName } from '../errors/payments-auth.error.js';
 import { RateLimitedError } from '../errors/rate-limited.error.js';
 import type { ResilienceOptions } from '../options/payments-auth-options.interface.js';
 import { boundedWait } from '../options/wait-bounds.js';
@@ -33,7 +33,7 @@ export class RetryGate {
   }
 
   /** Why a token call must not be made now, or undefined when it may. An elapsed open circuit lets one trial through. */
-  blocked(now: number, details: { provider: 'blink' | 'blnk'; tenant: string }): PaymentsAuthError | undefined {
+  blocked(now: number, details: { provider: ProviderName; tenant: string }): PaymentsAuthError | undefined {
     if (this.openUntil > now) return new CircuitOpenError(details, this.openUntil - now);
     if (this.nextAttemptAt > now && this.lastError !== undefined) return this.lastError;
     return undefined;

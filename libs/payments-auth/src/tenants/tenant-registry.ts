@@ -23,14 +23,14 @@ export type TenantChangeSource = 'api' | 'resolver';
 export type TenantChangeListener = (tenant: string, next: ValidatedTenantConfig | undefined, previous: ValidatedTenantConfig) => Promise<void>;
 
 /** Resolver results looked up again at once, at most. */
-const MAX_CONCURRENT_REFRESHES = 8;
+const MAX_CONCURRENT_LOOKUPS = 8;
 /** A background lookup that takes longer counts as failed (the configuration in use is kept). */
-const REFRESH_TIMEOUT_MS = 30_000;
+const LOOKUP_TIMEOUT_MS = 30_000;
 /** An "unknown" answer is asked again this much later before the tenant is removed: one lagging replica of the
  * app's database must not delete a grant. */
 const REMOVAL_CONFIRMATION_MS = 1_000;
 /** How often the registry looks for resolver results past their TTL. */
-const MAX_REFRESH_SWEEP_MS = 1_000;
+const MAX_LOOKUP_SWEEP_MS = 1_000;
 
 /**
  * Every tenant's validated configuration: static tenants from options, tenants set through PaymentsAuthTenants,
@@ -47,7 +47,7 @@ export class TenantRegistry implements OnModuleDestroy {
   /** Tenants whose configuration came from `resolveTenant`, oldest lookup first (a Map keeps insertion order). */
   private readonly resolvedAt = new Map<string, number>();
   private readonly resolving = new Map<string, Promise<ValidatedTenantConfig>>();
-  private readonly refreshing = new Set<string>();
+  private readonly lookingUpAgain = new Set<string>();
   /** Tenants the resolver once answered "unknown" for, and when to ask again before removing them. */
   private readonly confirming = new Map<string, number>();
   /** Changes to one tenant run one after another: a set during a removal waits for it. */
@@ -66,7 +66,7 @@ export class TenantRegistry implements OnModuleDestroy {
     for (const config of this.known.values()) this.addBaseUrls(config);
     const ttlMs = options.resolveTenantTtlMs;
     if (options.resolveTenant !== undefined && Number.isFinite(ttlMs)) {
-      this.sweep = setInterval(() => this.refreshDue(), Math.min(ttlMs, MAX_REFRESH_SWEEP_MS));
+      this.sweep = setInterval(() => this.lookUpDue(), Math.min(ttlMs, MAX_LOOKUP_SWEEP_MS));
       this.sweep.unref();
     }
   }
@@ -191,19 +191,19 @@ export class TenantRegistry implements OnModuleDestroy {
   }
 
   /** Looks up again, in the background, the resolver results older than the TTL, oldest first. */
-  private refreshDue(): void {
+  private lookUpDue(): void {
     const now = Date.now();
     for (const [tenant, askAt] of this.confirming) {
-      if (askAt > now || this.refreshing.size >= MAX_CONCURRENT_REFRESHES || this.refreshing.has(tenant)) continue;
-      this.refreshing.add(tenant);
-      void this.refresh(tenant).finally(() => this.refreshing.delete(tenant));
+      if (askAt > now || this.lookingUpAgain.size >= MAX_CONCURRENT_LOOKUPS || this.lookingUpAgain.has(tenant)) continue;
+      this.lookingUpAgain.add(tenant);
+      void this.lookUpAgain(tenant).finally(() => this.lookingUpAgain.delete(tenant));
     }
     const dueBefore = now - this.options.resolveTenantTtlMs;
     for (const [tenant, at] of this.resolvedAt) {
-      if (at > dueBefore || this.refreshing.size >= MAX_CONCURRENT_REFRESHES) return;
-      if (this.refreshing.has(tenant)) continue;
-      this.refreshing.add(tenant);
-      void this.refresh(tenant).finally(() => this.refreshing.delete(tenant));
+      if (at > dueBefore || this.lookingUpAgain.size >= MAX_CONCURRENT_LOOKUPS) return;
+      if (this.lookingUpAgain.has(tenant)) continue;
+      this.lookingUpAgain.add(tenant);
+      void this.lookUpAgain(tenant).finally(() => this.lookingUpAgain.delete(tenant));
     }
   }
 
@@ -211,7 +211,7 @@ export class TenantRegistry implements OnModuleDestroy {
    * A failed or invalid lookup keeps the configuration in use (and is tried again after the TTL): a database
    * hiccup must not stop a tenant's payments. Only an answer of "unknown" removes the tenant.
    */
-  private async refresh(tenant: string): Promise<void> {
+  private async lookUpAgain(tenant: string): Promise<void> {
     const before = this.known.get(tenant);
     this.resolvedAt.delete(tenant);
     this.resolvedAt.set(tenant, Date.now()); // to the back of the queue, whatever the outcome
@@ -219,7 +219,7 @@ export class TenantRegistry implements OnModuleDestroy {
     const secondUnknown = this.confirming.delete(tenant);
     let raw: unknown;
     try {
-      raw = await withTimeout((this.options.resolveTenant as NonNullable<ValidatedOptions['resolveTenant']>)(tenant), REFRESH_TIMEOUT_MS);
+      raw = await withTimeout((this.options.resolveTenant as NonNullable<ValidatedOptions['resolveTenant']>)(tenant), LOOKUP_TIMEOUT_MS);
     } catch (error) {
       this.logger.warn(`resolveTenant failed for tenant '${tenant}' (${describeError(error)}); keeping its configuration`);
       return;
