@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryTokenStore } from 'nestjs-payments-auth';
 import { validateModuleOptions } from '../libs/payments-auth/src/options/module-options.validator';
+import { PROVIDERS } from '../libs/payments-auth/src/providers/provider-list';
 import { REPO_ROOT } from './support/repo-root';
 
 /** Rows of the README's module option table whose default another test checks, and where. */
@@ -39,7 +40,7 @@ function valueOf(cell: string): unknown {
 
 // README § Configuration reference
 describe('the documented defaults', () => {
-  const validated = validateModuleOptions({ tenants: { acme: { blnk: { mode: 'api-key', apiKey: 'blnk_key' } } }, store: new MemoryTokenStore() });
+  const validated = validateModuleOptions({ tenants: { acme: { blnk: { mode: 'api-key', apiKey: 'blnk_key' } } }, store: new MemoryTokenStore() }, PROVIDERS.map((definition) => definition.rules));
   const rows = [...documentedDefaults()].filter(([name]) => !(name in CHECKED_ELSEWHERE));
 
   it('has a row for every option', () => {

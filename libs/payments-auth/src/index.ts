@@ -20,6 +20,7 @@ export {
 } from './options/payments-auth-options.interface.js';
 export { BlinkTokenService } from './providers/blink/blink-token.service.js';
 export { BlnkTokenService, type BlnkAuthorizationResult } from './providers/blnk/blnk-token.service.js';
+export { AuthorizationError, type AuthorizationErrorReason } from './providers/blnk/authorization.error.js';
 export type {
   BlnkAuthorizationRequestOptions,
   BlnkAuthorizationRequest,

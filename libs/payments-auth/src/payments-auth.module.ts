@@ -1,4 +1,4 @@
-import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import axios from 'axios';
 import { StoreLossGuard } from './coordination/store-loss-guard.js';
 import { TokenEngineFactory } from './engine/token-engine.factory.js';
@@ -15,11 +15,17 @@ import { TenantContextMiddleware } from './http/tenant-context.middleware.js';
 import { type ValidatedOptions, validateModuleOptions } from './options/module-options.validator.js';
 import type { PaymentsAuthModuleOptions } from './options/payments-auth-options.interface.js';
 import { VALIDATED_OPTIONS } from './options/injection-tokens.js';
-import { PAYMENTS_AUTH_MODULE_OPTIONS, PaymentsAuthConfigurableModule } from './payments-auth.module-definition.js';
-import { BlinkProtocol } from './providers/blink/blink.protocol.js';
-import { BlinkTokenService } from './providers/blink/blink-token.service.js';
-import { BlnkProtocol } from './providers/blnk/blnk.protocol.js';
-import { BlnkTokenService } from './providers/blnk/blnk-token.service.js';
+import {
+  PAYMENTS_AUTH_MODULE_OPTIONS,
+  PaymentsAuthConfigurableModule,
+  type PaymentsAuthForRootAsyncOptions,
+  type PaymentsAuthForRootOptions,
+} from './payments-auth.module-definition.js';
+import { PROVIDER_RULES } from './options/injection-tokens.js';
+import type { ProviderRules } from './options/provider-rules.js';
+import { PROVIDER_DEFINITIONS, PROVIDER_SERVICES, type ProviderCredentials } from './providers/provider-definition.js';
+import { PROVIDERS } from './providers/provider-list.js';
+import { ProviderServices } from './providers/provider-services.js';
 import { TokenHttpClient } from './providers/token-endpoint.client.js';
 
 /**
@@ -31,8 +37,8 @@ import { TokenHttpClient } from './providers/token-endpoint.client.js';
   providers: [
     {
       provide: VALIDATED_OPTIONS,
-      useFactory: (raw: PaymentsAuthModuleOptions) => validateModuleOptions(raw),
-      inject: [PAYMENTS_AUTH_MODULE_OPTIONS],
+      useFactory: (raw: PaymentsAuthModuleOptions, providers: readonly ProviderRules[]) => validateModuleOptions(raw, providers),
+      inject: [PAYMENTS_AUTH_MODULE_OPTIONS, PROVIDER_RULES],
     },
     TokenHttpClient,
     TenantRegistry,
@@ -44,10 +50,7 @@ import { TokenHttpClient } from './providers/token-endpoint.client.js';
     TokenEngineFactory,
     PaymentsAuthStatus,
     StartupReport,
-    BlinkProtocol,
-    BlnkProtocol,
-    BlinkTokenService,
-    BlnkTokenService,
+    ProviderServices,
     PaymentsAuthAxiosInterceptor,
     TenantContextMiddleware,
     {
@@ -62,8 +65,6 @@ import { TokenHttpClient } from './providers/token-endpoint.client.js';
   ],
   // VALIDATED_OPTIONS is exported for TenantContextMiddleware, which Nest instantiates in the consuming module.
   exports: [
-    BlinkTokenService,
-    BlnkTokenService,
     PaymentsAuthTenants,
     PaymentsAuthAxiosInterceptor,
     PaymentsHttpService,
@@ -83,6 +84,16 @@ export class PaymentsAuthModule extends PaymentsAuthConfigurableModule implement
     super();
   }
 
+  /** The module with its options given directly; each provider's protocol and service are added to it. */
+  static override forRoot(options: PaymentsAuthForRootOptions): DynamicModule {
+    return withProviders(super.forRoot(options));
+  }
+
+  /** The module with its options built by a factory, class or existing provider (`useFactory`, `useClass`, `useExisting`). */
+  static override forRootAsync(options: PaymentsAuthForRootAsyncOptions): DynamicModule {
+    return withProviders(super.forRootAsync(options));
+  }
+
   /**
    * After the renewal scheduler has stopped (beforeApplicationShutdown): token calls under way finish and are written,
    * and writes the store refused get a last attempt, before the store is closed.
@@ -91,4 +102,28 @@ export class PaymentsAuthModule extends PaymentsAuthConfigurableModule implement
     await this.engines.drain();
     await this.options.store.close?.();
   }
+}
+
+/**
+ * Each provider's protocol and service, from the provider list as it is when the module is configured: the
+ * services are exported (BlinkTokenService, BlnkTokenService), and the rest of the library reaches them
+ * through the definitions, never by name.
+ */
+function withProviders(module: DynamicModule): DynamicModule {
+  const definitions = [...PROVIDERS];
+  return {
+    ...module,
+    providers: [
+      ...(module.providers ?? []),
+      ...definitions.flatMap((definition) => [definition.protocol, definition.service]),
+      { provide: PROVIDER_DEFINITIONS, useValue: definitions },
+      { provide: PROVIDER_RULES, useValue: definitions.map((definition) => definition.rules) },
+      {
+        provide: PROVIDER_SERVICES,
+        useFactory: (...services: ProviderCredentials[]) => new Map(definitions.map((definition, index) => [definition.rules.name, services[index]])),
+        inject: definitions.map((definition) => definition.service),
+      },
+    ],
+    exports: [...(module.exports ?? []), ...definitions.map((definition) => definition.service)],
+  };
 }

@@ -1,7 +1,13 @@
 // Copied into each consumer app's src/ by test/consumers.consumer-spec.ts (the same code in every app).
 import type { INestApplicationContext } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
-import { BlinkTokenService, BlnkTokenService, PaymentsHttpService } from 'nestjs-payments-auth';
+import { BlinkTokenService, BlnkTokenService, PaymentsHttpService, type ProviderName } from 'nestjs-payments-auth';
+
+/**
+ * Each provider's folder adds its name to ProviderName (declaration merging): this fails to compile, against the
+ * packed package's types, if a name went missing from the published declarations.
+ */
+const PROVIDER_NAMES: Record<ProviderName, true> = { blink: true, blnk: true };
 
 export interface PaymentsCheck {
   blinkExpiresAt: string;
@@ -22,6 +28,7 @@ export async function checkPayments(app: INestApplicationContext): Promise<Payme
   const ledgers = await firstValueFrom(
     http.get<{ instance_id: string }>(`${process.env.BLNK_URL}/data/ledgers`, { paymentsAuth: { tenant: 'acme' } }),
   );
+  if (Object.keys(PROVIDER_NAMES).length !== 2) throw new Error('ProviderName changed');
   return {
     blinkExpiresAt: blink.expiresAt.toISOString(),
     blnkHasRefreshToken: blnk.hasRefreshToken,

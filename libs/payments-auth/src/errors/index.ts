@@ -12,4 +12,3 @@ export { ProviderRejectedError } from './provider-rejected.error.js';
 export { MalformedResponseError } from './malformed-response.error.js';
 export { TokenStoreError } from './token-store.error.js';
 export { CircuitOpenError } from './circuit-open.error.js';
-export { AuthorizationError, type AuthorizationErrorReason } from './authorization.error.js';

@@ -1,4 +1,12 @@
-export type ProviderName = 'blink' | 'blnk';
+/**
+ * The providers this library speaks to, one key each. Every provider's folder adds its own name (declaration
+ * merging), so this layer names none of them and the union always matches the provider list.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ProviderNames {}
+
+/** A provider's name, as in `tenants.<id>.<provider>`, errors, events, metrics and store keys. */
+export type ProviderName = keyof ProviderNames & string;
 
 export interface PaymentsAuthErrorDetails {
   provider?: ProviderName;

@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { StoreLossGuard } from '../coordination/store-loss-guard.js';
 import { TokenEngineFactory } from '../engine/token-engine.factory.js';
 import type { TokenState } from '../engine/token-snapshot.interface.js';
-import { BlinkTokenService } from '../providers/blink/blink-token.service.js';
-import { BlnkTokenService } from '../providers/blnk/blnk-token.service.js';
+import { ProviderServices } from '../providers/provider-services.js';
 
 export interface PaymentsAuthStoreReport {
   /** `degraded` while a write the store refused is being retried. */
@@ -35,14 +34,13 @@ export interface PaymentsAuthStatusReport {
 export class PaymentsAuthStatus {
   /** @internal Created by Nest's injector. */
   constructor(
-    private readonly blink: BlinkTokenService,
-    private readonly blnk: BlnkTokenService,
+    private readonly providers: ProviderServices,
     private readonly engines: TokenEngineFactory,
     private readonly lossGuard: StoreLossGuard,
   ) {}
 
   report(): PaymentsAuthStatusReport {
-    const tenants = [...this.blink.states(), ...this.blnk.states()];
+    const tenants = this.providers.states();
     const pendingWrites = this.engines.pendingWrites();
     const store: PaymentsAuthStoreReport = { state: pendingWrites > 0 ? 'degraded' : 'ok', pendingWrites, ...this.lossGuard.status() };
     const healthy = !tenants.some((tenant) => tenant.state === 'reauthorization-required' || tenant.state === 'circuit-open');

@@ -5,12 +5,11 @@ import { NoTenantError } from '../errors/no-tenant.error.js';
 import { PaymentsAuthError } from '../errors/payments-auth.error.js';
 import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
 import type { ValidatedTenantConfig } from '../options/tenant-config.validator.js';
-import { BlinkTokenService } from '../providers/blink/blink-token.service.js';
-import { BlnkTokenService } from '../providers/blnk/blnk-token.service.js';
+import { ProviderServices } from '../providers/provider-services.js';
 import './axios-augmentation.js';
 import { scrubCredentials } from './credential-scrubber.js';
 import { hasBasePath, isUnder } from '../options/base-url.js';
-import { ProviderTarget, providerTargetOf, requestUrlOf } from './provider-target.js';
+import { type ProviderTarget, requestUrlOf } from './provider-target.js';
 import { Redirect, dropCredentialsLeaving, usesHttpAdapter } from './redirect-guard.js';
 import { currentTenant } from './tenant-context.js';
 
@@ -43,8 +42,7 @@ export class PaymentsAuthAxiosInterceptor {
   /** @internal Created by Nest's injector. */
   constructor(
     private readonly registry: TenantRegistry,
-    private readonly blink: BlinkTokenService,
-    private readonly blnk: BlnkTokenService,
+    private readonly providers: ProviderServices,
     private readonly metrics: PaymentsAuthMetrics,
   ) {}
 
@@ -71,12 +69,12 @@ export class PaymentsAuthAxiosInterceptor {
       return config;
     }
     const tenantConfig = this.registry.peek(tenant) ?? (await this.lookUp(tenant, url));
-    const target = tenantConfig && providerTargetOf(url, tenantConfig);
+    const target = tenantConfig && this.providers.targetOf(url, tenantConfig);
     if (target === undefined || target.isTokenEndpoint) return config;
 
     const headers = AxiosHeaders.from(config.headers);
     if (headers.has(target.headerName)) return config; // the caller set it deliberately
-    const service = target.provider === 'blink' ? this.blink : this.blnk;
+    const service = this.providers.credentialsFor(target.provider);
     // The services' public method, so an app that overrides a service (tests) still gets its credential attached.
     const [name, value] = Object.entries(await service.getAuthHeaders(tenant))[0] as [string, string];
     const header = { name, value };
@@ -154,7 +152,7 @@ export class PaymentsAuthAxiosInterceptor {
    */
   private async replay(instance: AxiosInstance, retry: InternalAxiosRequestConfig, attachment: Attachment): Promise<AxiosResponse> {
     const { provider } = attachment.target;
-    const service = provider === 'blink' ? this.blink : this.blnk;
+    const service = this.providers.credentialsFor(provider);
     const startedAt = Date.now();
     this.metrics.increment('replays');
     try {

@@ -1,21 +1,25 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { mayHoldRotatingGrants } from '../options/default-store.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
-import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
+import { PROVIDER_RULES, VALIDATED_OPTIONS } from '../options/injection-tokens.js';
+import { type ProviderRules, configFor } from '../options/provider-rules.js';
 import type { StoreAudit, TokenStore } from '../stores/token-store.interface.js';
 import { storeLabel } from './store-label.js';
 
 /**
  * What an operator must see once, when the application starts: where grants live (an absolute path, never
  * relative to a working directory), whether they are encrypted, records the keys do not cover, and tenants
- * that turned PKCE off. Nothing here stops the start; the production rules that must are in the validator.
+ * whose configuration a provider warns of (Blnk: PKCE turned off). Nothing here stops the start; the production rules that must are in the validator.
  */
 @Injectable()
 export class StartupReport implements OnApplicationBootstrap {
   private readonly logger = new Logger('PaymentsAuth');
 
   /** @internal Created by Nest's injector. */
-  constructor(@Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions) {}
+  constructor(
+    @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
+    @Inject(PROVIDER_RULES) private readonly providers: readonly ProviderRules[],
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const { store } = this.options;
@@ -23,7 +27,10 @@ export class StartupReport implements OnApplicationBootstrap {
     this.warnOfPlaintext(store);
     await this.reportRecords(store);
     for (const [tenant, config] of this.options.tenants) {
-      if (config.blnk?.mode === 'oauth' && config.blnk.pkce === false) this.logger.warn(pkceOffWarning(tenant));
+      for (const provider of this.providers) {
+        const own = configFor(provider, config);
+        for (const warning of own === undefined ? [] : provider.warnings(tenant, own)) this.logger.warn(warning);
+      }
     }
   }
 
@@ -31,7 +38,7 @@ export class StartupReport implements OnApplicationBootstrap {
   private warnOfPlaintext(store: TokenStore): void {
     const description = store.describe?.();
     const { tenants, resolveTenant } = this.options;
-    if (description === undefined || description.encrypted || description.atRest === false || !mayHoldRotatingGrants(tenants.values(), resolveTenant !== undefined)) return;
+    if (description === undefined || description.encrypted || description.atRest === false || !mayHoldRotatingGrants(tenants.values(), resolveTenant !== undefined, this.providers)) return;
     const message =
       `${description.type} writes Blnk refresh tokens and PKCE verifiers unencrypted at ${description.location}; ` +
       'pass encryption: { keys: [<32-byte key>] } to the store to encrypt them at rest';
@@ -55,11 +62,4 @@ export class StartupReport implements OnApplicationBootstrap {
     if (uncovered === 0) this.logger.log(counts);
     else this.logger.warn(`${counts}; run the store's reseal() before an older key is dropped`);
   }
-}
-
-export function pkceOffWarning(tenant: string): string {
-  return (
-    `Blnk tenant '${tenant}' has pkce: false: an intercepted authorization code can be exchanged by whoever holds it. ` +
-    'Leave PKCE on unless the authorization server refuses it'
-  );
 }

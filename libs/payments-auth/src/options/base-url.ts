@@ -27,3 +27,11 @@ export function isUnder(url: URL, baseUrl: string): boolean {
 export function hasBasePath(baseUrl: string): boolean {
   return parsedBase(baseUrl).path !== '';
 }
+
+/** Whether `url` is exactly `path` under the base URL (a token endpoint, say), trailing slashes aside. */
+export function isPathUnder(url: URL, baseUrl: string, path: string): boolean {
+  return url.pathname.replace(/\/+$/, '') === `${parsedBase(baseUrl).path}${path}`;
+}
+
+/** Base URLs are compared without trailing slashes. */
+export const withoutTrailingSlash = (url: string): string => url.replace(/\/+$/, '');

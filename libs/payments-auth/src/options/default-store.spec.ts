@@ -1,7 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { PROVIDERS } from '../providers/provider-list.js';
 import { applicationRoot, defaultStoreDirectory, defaultStoreIssue } from './default-store.js';
+
+const RULES = PROVIDERS.map((definition) => definition.rules);
 
 describe('the default store location', () => {
   let root: string;
@@ -64,17 +67,17 @@ describe('grants left where earlier versions kept them', () => {
       const entryScript = path.join(root, 'my-app', 'dist', 'main.js');
       writeFileSync(entryScript, '');
       const place = { cwd: root, entryScript };
-      expect(defaultStoreIssue({ tenants: {} }, {}, place)).toBeUndefined(); // nothing there
+      expect(defaultStoreIssue({ tenants: {} }, RULES, {}, place)).toBeUndefined(); // nothing there
       mkdirSync(path.join(root, '.payments-auth'));
       writeFileSync(path.join(root, '.payments-auth', 'abc.json'), '{}');
-      const issue = defaultStoreIssue({ tenants: {} }, {}, place);
+      const issue = defaultStoreIssue({ tenants: {} }, RULES, {}, place);
       expect(issue?.path).toBe('store');
       expect(issue?.problem).toContain(`token records were found in ${path.join(root, '.payments-auth')}`);
       expect(issue?.problem).toContain(`the default store is now ${path.join(root, 'my-app', '.payments-auth')}`);
       // Started from the app's root, the two are one directory: nothing to refuse.
       mkdirSync(path.join(root, 'my-app', '.payments-auth'));
       writeFileSync(path.join(root, 'my-app', '.payments-auth', 'abc.json'), '{}');
-      expect(defaultStoreIssue({ tenants: {} }, {}, { cwd: path.join(root, 'my-app'), entryScript })).toBeUndefined();
+      expect(defaultStoreIssue({ tenants: {} }, RULES, {}, { cwd: path.join(root, 'my-app'), entryScript })).toBeUndefined();
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -87,7 +90,7 @@ describe('the default store in production', () => {
   const away = { cwd: tmpdir(), entryScript: undefined };
 
   it('is refused with at least one Blnk OAuth tenant, naming the choices in one sentence without a secret', () => {
-    const issue = defaultStoreIssue(oauth, { NODE_ENV: 'production' }, away);
+    const issue = defaultStoreIssue(oauth, RULES, { NODE_ENV: 'production' }, away);
     expect(issue?.path).toBe('store');
     expect(issue?.problem).toMatch(/FileTokenStore.*persistent volume.*RedisTokenStore.*your own TokenStore/);
     expect(issue?.problem.split('. ')).toHaveLength(1);
@@ -95,13 +98,13 @@ describe('the default store in production', () => {
   });
 
   it('is refused when a resolver may return a Blnk OAuth tenant', () => {
-    expect(defaultStoreIssue({ tenants: {}, resolveTenant: async () => undefined }, { NODE_ENV: 'production' }, away)?.path).toBe('store');
+    expect(defaultStoreIssue({ tenants: {}, resolveTenant: async () => undefined }, RULES, { NODE_ENV: 'production' }, away)?.path).toBe('store');
   });
 
   it('stays outside production, and in production without rotating grants', () => {
-    expect(defaultStoreIssue(oauth, { NODE_ENV: 'development' }, away)).toBeUndefined();
-    expect(defaultStoreIssue(oauth, {}, away)).toBeUndefined();
+    expect(defaultStoreIssue(oauth, RULES, { NODE_ENV: 'development' }, away)).toBeUndefined();
+    expect(defaultStoreIssue(oauth, RULES, {}, away)).toBeUndefined();
     const staticOnly = { tenants: { acme: { blink: { apiKey: 'k', secretKey: 's' }, blnk: { mode: 'core' as const, apiKey: 'k', baseUrl: 'https://core.example' } } } };
-    expect(defaultStoreIssue(staticOnly, { NODE_ENV: 'production' }, away)).toBeUndefined();
+    expect(defaultStoreIssue(staticOnly, RULES, { NODE_ENV: 'production' }, away)).toBeUndefined();
   });
 });

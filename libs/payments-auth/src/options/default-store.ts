@@ -4,7 +4,7 @@ import type { ConfigIssue } from '../errors/config.error.js';
 import { FileTokenStore } from '../stores/file.store.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
 import type { PaymentsAuthModuleOptions } from './payments-auth-options.interface.js';
-import type { ValidatedTenantConfig } from './tenant-config.validator.js';
+import type { ProviderRules, ValidatedTenantConfig } from './provider-rules.js';
 
 const DIRECTORY_NAME = '.payments-auth';
 /** Bounds the walk up from the entry script (a path has far fewer segments in practice). */
@@ -46,6 +46,7 @@ export interface ProcessPlace {
  */
 export function defaultStoreIssue(
   raw: PaymentsAuthModuleOptions,
+  providers: readonly ProviderRules[],
   environment: NodeJS.ProcessEnv = process.env,
   place: ProcessPlace = { cwd: process.cwd(), entryScript: process.argv[1] },
 ): ConfigIssue | undefined {
@@ -61,13 +62,18 @@ export function defaultStoreIssue(
     };
   }
   const tenants = typeof raw.tenants === 'object' && raw.tenants !== null ? Object.values(raw.tenants) : [];
-  if (environment.NODE_ENV !== 'production' || !mayHoldRotatingGrants(tenants, raw.resolveTenant !== undefined)) return undefined;
+  if (environment.NODE_ENV !== 'production' || !mayHoldRotatingGrants(tenants, raw.resolveTenant !== undefined, providers)) return undefined;
   return { path: 'store', problem: PRODUCTION_STORE_PROBLEM };
 }
 
 /** The same rule for a tenant added at runtime (`PaymentsAuthTenants.set`) to a module that started without one. */
-export function addedTenantStoreIssue(config: ValidatedTenantConfig, storeChosen: boolean, environment: NodeJS.ProcessEnv = process.env): ConfigIssue | undefined {
-  if (storeChosen || environment.NODE_ENV !== 'production' || config.blnk?.mode !== 'oauth') return undefined;
+export function addedTenantStoreIssue(
+  config: ValidatedTenantConfig,
+  storeChosen: boolean,
+  providers: readonly ProviderRules[],
+  environment: NodeJS.ProcessEnv = process.env,
+): ConfigIssue | undefined {
+  if (storeChosen || environment.NODE_ENV !== 'production' || !mayHoldRotatingGrants([config], false, providers)) return undefined;
   return { path: 'store', problem: PRODUCTION_STORE_PROBLEM };
 }
 
@@ -111,12 +117,12 @@ function nearestPackageRoot(from: string): string | undefined {
   return undefined;
 }
 
-/** A tenant configured for Blnk OAuth (raw or validated: `mode` is optional), or a resolver that may return one. */
-export function mayHoldRotatingGrants(tenants: Iterable<unknown>, hasResolver: boolean): boolean {
+/** A tenant (raw or validated) whose configuration keeps a rotating grant (Blnk OAuth), or a resolver that may return one. */
+export function mayHoldRotatingGrants(tenants: Iterable<unknown>, hasResolver: boolean, providers: readonly ProviderRules[]): boolean {
   if (hasResolver) return true;
   return [...tenants].some((tenant) => {
-    const blnk = (tenant as { blnk?: { mode?: unknown } } | null)?.blnk;
-    return typeof blnk === 'object' && blnk !== null && (blnk.mode === undefined || blnk.mode === 'oauth');
+    if (typeof tenant !== 'object' || tenant === null) return false;
+    return providers.some((provider) => provider.holdsRotatingGrant((tenant as Record<string, unknown>)[provider.name]));
   });
 }
 

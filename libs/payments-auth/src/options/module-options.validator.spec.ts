@@ -1,7 +1,13 @@
 import { PaymentsAuthConfigError } from '../errors/config.error.js';
 import { MemoryTokenStore } from '../stores/memory.store.js';
-import { validateModuleOptions } from './module-options.validator.js';
+import { PROVIDERS } from '../providers/provider-list.js';
+import { type ValidatedOptions, validateModuleOptions as validateWith } from './module-options.validator.js';
 import type { PaymentsAuthModuleOptions } from './payments-auth-options.interface.js';
+
+const RULES = PROVIDERS.map((definition) => definition.rules);
+const validateModuleOptions = (options: PaymentsAuthModuleOptions) => validateWith(options, RULES);
+/** One provider's validated part of a tenant's configuration. */
+const part = (options: ValidatedOptions, tenant: string, provider: string) => options.tenants.get(tenant)?.[provider] as Record<string, unknown> | undefined;
 
 const SECRET = 'TOPSECRET-value-that-must-not-print';
 const store = new MemoryTokenStore();
@@ -39,10 +45,10 @@ describe('validateModuleOptions', () => {
     expect(options.renewalMarginMs).toBe(60_000);
     expect(options.renewalMarginMaxRatio).toBe(0.5);
     expect(options.store).toBe(store);
-    expect(options.tenants.get('acme')?.blink?.baseUrl).toBe('https://secure.blinkpayment.co.uk');
-    expect(options.tenants.get('acme')?.blnk).toMatchObject({ mode: 'oauth', baseUrl: 'https://api.cloud.blnkfinance.com' });
-    expect(options.tenants.get('core-tenant')?.blnk?.baseUrl).toBe('https://blnk.internal.example');
-    expect(options.tenants.get('keyed')?.blnk).toMatchObject({ mode: 'api-key', baseUrl: 'https://api.cloud.blnkfinance.com' });
+    expect(part(options, 'acme', 'blink')?.baseUrl).toBe('https://secure.blinkpayment.co.uk');
+    expect(part(options, 'acme', 'blnk')).toMatchObject({ mode: 'oauth', baseUrl: 'https://api.cloud.blnkfinance.com' });
+    expect(part(options, 'core-tenant', 'blnk')?.baseUrl).toBe('https://blnk.internal.example');
+    expect(part(options, 'keyed', 'blnk')).toMatchObject({ mode: 'api-key', baseUrl: 'https://api.cloud.blnkfinance.com' });
   });
 
   it('normalizes an OAuth tenant given `mode: undefined` to mode oauth', () => {
@@ -50,7 +56,7 @@ describe('validateModuleOptions', () => {
       store,
       tenants: { acme: { blnk: { mode: undefined, clientId: 'c', clientSecret: SECRET, refreshToken: SECRET } } },
     });
-    expect(options.tenants.get('acme')?.blnk?.mode).toBe('oauth');
+    expect(part(options, 'acme', 'blnk')?.mode).toBe('oauth');
   });
 
   it('names every bad field by path in one error', () => {
@@ -126,7 +132,7 @@ describe('validateModuleOptions', () => {
 
   it.each(['a', '0', 'acme.eu-1_x', 'constructor', 'x'.repeat(128)])('accepts the tenant id %j', (tenantId) => {
     const options = validateModuleOptions({ store, tenants: { [tenantId]: { blink } }, defaultTenant: tenantId });
-    expect(options.tenants.get(tenantId)?.blink?.apiKey).toBe('k');
+    expect(part(options, tenantId, 'blink')?.apiKey).toBe('k');
   });
 
   it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('rejects defaultTenant %j, which only the prototype has', (defaultTenant) => {
@@ -157,7 +163,7 @@ describe('validateModuleOptions', () => {
 
   // README § Configuration reference (an @ in the path is no user info)
   it.each(['https://x.example/@scope', 'https://x.example\\@y', 'https://x.example/api/v1'])('accepts the base URL %j', (baseUrl) => {
-    expect(validateModuleOptions({ store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl } } } }).tenants.get('a')?.blink?.baseUrl).toBeDefined();
+    expect(part(validateModuleOptions({ store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl } } } }), 'a', 'blink')?.baseUrl).toBeDefined();
   });
 
   it('allows http on loopback hosts for local sandboxes', () => {
@@ -165,7 +171,7 @@ describe('validateModuleOptions', () => {
       store,
       tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, baseUrl: 'http://127.0.0.1:4010' } } },
     });
-    expect(options.tenants.get('a')?.blink?.baseUrl).toBe('http://127.0.0.1:4010');
+    expect(part(options, 'a', 'blink')?.baseUrl).toBe('http://127.0.0.1:4010');
   });
 
   it('accepts a defaultTenant left to resolveTenant', () => {

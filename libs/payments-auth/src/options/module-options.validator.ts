@@ -5,6 +5,7 @@ import type { CreateAxiosDefaults } from 'axios';
 import type { PaymentsAuthModuleOptions, ResilienceOptions, ScheduledRenewalOptions, TelemetryOptions, TenantConfig, TokenCallConnectionOptions } from './payments-auth-options.interface.js';
 import { defaultStore, defaultStoreIssue } from './default-store.js';
 import { collectIssues } from './validation-issues.js';
+import type { ProviderRules } from './provider-rules.js';
 import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from './tenant-config.validator.js';
 
 export const OPTION_DEFAULTS = {
@@ -40,9 +41,10 @@ export interface ValidatedOptions {
 
 /**
  * Validates the raw module options once, at bootstrap, and applies defaults. Throws one
- * PaymentsAuthConfigError naming every bad field by path; values are never printed.
+ * PaymentsAuthConfigError naming every bad field by path; values are never printed. Each tenant's provider
+ * parts are checked by that provider's rules.
  */
-export function validateModuleOptions(raw: PaymentsAuthModuleOptions): ValidatedOptions {
+export function validateModuleOptions(raw: PaymentsAuthModuleOptions, providers: readonly ProviderRules[]): ValidatedOptions {
   if (typeof raw !== 'object' || raw === null) {
     throw new PaymentsAuthConfigError([{ path: 'options', problem: 'must be an object' }]);
   }
@@ -52,7 +54,7 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
   for (const [tenantId, tenantConfig] of Object.entries(rawTenants)) {
     const idProblem = tenantIdProblem(tenantId);
     if (idProblem) issues.push({ path: `tenants.${tenantId}`, problem: idProblem });
-    const result = validateTenantConfig(tenantConfig, `tenants.${tenantId}`);
+    const result = validateTenantConfig(tenantConfig, `tenants.${tenantId}`, providers);
     if (result.ok) tenants.set(tenantId, result.config);
     else issues.push(...result.issues);
   }
@@ -63,7 +65,7 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions): Validated
   if (isPlainObject(raw.resilience)) issues.push(...collectIssues(ResilienceOptionsSchema, raw.resilience, 'resilience'));
   if (isPlainObject(raw.telemetry)) issues.push(...collectIssues(TelemetryOptionsSchema, raw.telemetry, 'telemetry'));
   issues.push(...defaultTenantIssues(raw, rawTenants));
-  const storeIssue = raw.store === undefined ? defaultStoreIssue(raw) : undefined;
+  const storeIssue = raw.store === undefined ? defaultStoreIssue(raw, providers) : undefined;
   if (storeIssue !== undefined) issues.push(storeIssue);
   if (issues.length > 0) throw new PaymentsAuthConfigError(issues);
 

@@ -4,7 +4,10 @@ import { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import { MemoryTokenStore } from '../stores/memory.store.js';
 import { validateModuleOptions } from '../options/module-options.validator.js';
 import type { TenantConfig } from '../options/payments-auth-options.interface.js';
+import { PROVIDERS } from '../providers/provider-list.js';
 import { TenantRegistry } from './tenant-registry.js';
+
+const RULES = PROVIDERS.map((definition) => definition.rules);
 
 const TTL_MS = 1_000;
 const config = (apiKey: string): TenantConfig => ({ blnk: { mode: 'api-key', apiKey } });
@@ -36,8 +39,8 @@ describe('TenantRegistry: resolveTenant results looked up again', () => {
         lookups += 1;
         return (answers.length > 1 ? (answers.shift() as () => Promise<TenantConfig | undefined>) : answers[0])();
       },
-    });
-    registry = new TenantRegistry(options, emitter);
+    }, RULES);
+    registry = new TenantRegistry(options, emitter, RULES);
   });
 
   afterEach(() => {

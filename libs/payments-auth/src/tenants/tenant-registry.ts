@@ -8,8 +8,8 @@ import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator.js';
 import { addedTenantStoreIssue, isDefaultStore } from '../options/default-store.js';
 import { isUnder } from '../options/base-url.js';
-import { DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL } from '../options/payments-auth-options.interface.js';
-import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
+import { PROVIDER_RULES, VALIDATED_OPTIONS } from '../options/injection-tokens.js';
+import { type ProviderRules, configFor } from '../options/provider-rules.js';
 import { KeyedQueue } from '../coordination/keyed-queue.js';
 import { describeError } from '../observability/loggable-error.js';
 
@@ -55,13 +55,15 @@ export class TenantRegistry implements OnModuleDestroy {
   private stopped = false;
   private readonly listeners: TenantChangeListener[] = [];
   /** Every provider base URL in use, kept as tenants arrive: asking must not walk every tenant. */
-  private readonly baseUrls = new Set<string>([DEFAULT_BLINK_BASE_URL, DEFAULT_BLNK_BASE_URL]);
+  private readonly baseUrls: Set<string>;
   private readonly sweep: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(VALIDATED_OPTIONS) private readonly options: ValidatedOptions,
     private readonly events: PaymentsAuthEvents,
+    @Inject(PROVIDER_RULES) private readonly providers: readonly ProviderRules[],
   ) {
+    this.baseUrls = new Set(providers.flatMap((provider) => provider.defaultBaseUrls));
     this.known = options.tenants as Map<string, ValidatedTenantConfig>;
     for (const config of this.known.values()) this.addBaseUrls(config);
     const ttlMs = options.resolveTenantTtlMs;
@@ -103,8 +105,8 @@ export class TenantRegistry implements OnModuleDestroy {
    * tenant set here is no longer looked up through `resolveTenant`.
    */
   async set(tenant: string, raw: unknown, source: TenantChangeSource): Promise<'added' | 'updated' | 'unchanged'> {
-    const config = validated(tenant, raw);
-    const storeIssue = addedTenantStoreIssue(config, !isDefaultStore(this.options.store));
+    const config = this.validated(tenant, raw);
+    const storeIssue = addedTenantStoreIssue(config, !isDefaultStore(this.options.store), this.providers);
     if (storeIssue !== undefined) throw new PaymentsAuthConfigError([storeIssue], tenant);
     return this.inOrder(tenant, () => this.apply(tenant, config, source));
   }
@@ -129,7 +131,7 @@ export class TenantRegistry implements OnModuleDestroy {
         if (resolvedAt !== undefined) this.resolvedAt.set(tenant, resolvedAt);
         throw error;
       }
-      this.report('tenant.removed', tenant, providersOf(previous), source);
+      this.report('tenant.removed', tenant, this.providersOf(previous), source);
       return true;
     });
   }
@@ -154,11 +156,11 @@ export class TenantRegistry implements OnModuleDestroy {
     this.known.set(tenant, config);
     this.addBaseUrls(config);
     if (previous === undefined) {
-      this.report('tenant.added', tenant, providersOf(config), source);
+      this.report('tenant.added', tenant, this.providersOf(config), source);
       return 'added';
     }
     await Promise.all(this.listeners.map((listener) => listener(tenant, config, previous)));
-    this.report('tenant.updated', tenant, changedProviders(previous, config), source);
+    this.report('tenant.updated', tenant, this.changedProviders(previous, config), source);
     return 'updated';
   }
 
@@ -171,7 +173,7 @@ export class TenantRegistry implements OnModuleDestroy {
     let pending = this.resolving.get(tenant);
     if (pending === undefined) {
       const lookup: Promise<ValidatedTenantConfig> = resolveTenant(tenant).then(async (raw) => {
-        const config = raw === undefined || raw === null ? undefined : validated(tenant, raw);
+        const config = raw === undefined || raw === null ? undefined : this.validated(tenant, raw);
         const admitted = await this.inOrder(tenant, async () => {
           if (this.resolving.get(tenant) !== lookup) return undefined; // set or removed through the API meanwhile
           if (config === undefined) throw new UnknownTenantError(tenant);
@@ -242,26 +244,31 @@ export class TenantRegistry implements OnModuleDestroy {
   }
 
   private addBaseUrls(config: ValidatedTenantConfig): void {
-    if (config.blink) this.baseUrls.add(config.blink.baseUrl);
-    if (config.blnk) this.baseUrls.add(config.blnk.baseUrl);
+    for (const provider of this.providers) {
+      const own = configFor(provider, config);
+      if (own !== undefined) this.baseUrls.add(provider.baseUrlOf(own));
+    }
+  }
+
+  /** Validates a tenant id and configuration exactly as bootstrap does, with the same error. */
+  private validated(tenant: string, raw: unknown): ValidatedTenantConfig {
+    const path = `tenants.${tenant}`;
+    const idProblem = tenantIdProblem(tenant);
+    if (idProblem !== undefined) throw new PaymentsAuthConfigError([{ path, problem: idProblem }], tenant);
+    const result = validateTenantConfig(raw, path, this.providers);
+    if (!result.ok) throw new PaymentsAuthConfigError(result.issues, tenant);
+    return result.config;
+  }
+
+  private providersOf(config: ValidatedTenantConfig): ProviderName[] {
+    return this.providers.filter((provider) => config[provider.name] !== undefined).map((provider) => provider.name);
+  }
+
+  /** The providers whose configuration an update added, changed or dropped. */
+  private changedProviders(previous: ValidatedTenantConfig, next: ValidatedTenantConfig): ProviderName[] {
+    return this.providers.filter((provider) => !isDeepStrictEqual(previous[provider.name], next[provider.name])).map((provider) => provider.name);
   }
 }
-
-/** Validates a tenant id and configuration exactly as bootstrap does, with the same error. */
-function validated(tenant: string, raw: unknown): ValidatedTenantConfig {
-  const path = `tenants.${tenant}`;
-  const idProblem = tenantIdProblem(tenant);
-  if (idProblem !== undefined) throw new PaymentsAuthConfigError([{ path, problem: idProblem }], tenant);
-  const result = validateTenantConfig(raw, path);
-  if (!result.ok) throw new PaymentsAuthConfigError(result.issues, tenant);
-  return result.config;
-}
-
-const PROVIDERS: readonly ProviderName[] = ['blink', 'blnk'];
-const providersOf = (config: ValidatedTenantConfig): ProviderName[] => PROVIDERS.filter((provider) => config[provider] !== undefined);
-/** The providers whose configuration an update added, changed or dropped. */
-const changedProviders = (previous: ValidatedTenantConfig, next: ValidatedTenantConfig): ProviderName[] =>
-  PROVIDERS.filter((provider) => !isDeepStrictEqual(previous[provider], next[provider]));
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -3,7 +3,8 @@ import { TenantRegistry } from '../../tenants/tenant-registry.js';
 import { TokenEngineFactory } from '../../engine/token-engine.factory.js';
 import { TokenFacade } from '../../tenants/token-facade.js';
 import type { BlinkTokenDetails, TokenSnapshot, TokenState } from '../../engine/token-snapshot.interface.js';
-import type { ValidatedBlinkConfig } from '../../options/tenant-config.validator.js';
+import { configFor } from '../../options/provider-rules.js';
+import { BLINK_RULES, type ValidatedBlinkConfig } from './blink.rules.js';
 import type { BlinkAuthHeaders, BlinkCredentialInfo } from '../credential-info.js';
 import { BlinkProtocol } from './blink.protocol.js';
 
@@ -14,7 +15,7 @@ export class BlinkTokenService {
 
   /** @internal Created by Nest's injector. */
   constructor(registry: TenantRegistry, protocol: BlinkProtocol, engines: TokenEngineFactory) {
-    this.tokens = new TokenFacade(registry, engines, protocol, (tenantConfig) => tenantConfig.blink);
+    this.tokens = new TokenFacade(registry, engines, protocol, (tenantConfig) => configFor(BLINK_RULES, tenantConfig));
   }
 
   /** A valid access token, from the cache when it holds one; waits for a token call only when none is usable. */

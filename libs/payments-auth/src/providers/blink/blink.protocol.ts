@@ -6,13 +6,12 @@ import { ProviderRejectedError } from '../../errors/provider-rejected.error.js';
 import { ReauthorizationRequiredError } from '../../errors/reauthorization-required.error.js';
 import { safeProviderCode, safeProviderText } from '../../observability/redact.js';
 import type { ValidatedOptions } from '../../options/module-options.validator.js';
-import type { ValidatedBlinkConfig } from '../../options/tenant-config.validator.js';
+import { BLINK_TOKEN_PATH, type ValidatedBlinkConfig } from './blink.rules.js';
 import { VALIDATED_OPTIONS } from '../../options/injection-tokens.js';
 import type { StoredToken } from '../../stores/token-store.interface.js';
 import { TokenEndpointResponse, TokenHttpClient, commonFailure } from '../token-endpoint.client.js';
 import { parseBlinkTokenResponse } from './blink-token.response.js';
 
-export const BLINK_TOKEN_PATH = '/api/pay/v1/tokens';
 
 /** Blink's token protocol: key pair in a JSON body, a fresh JWT every time (no refresh grant). */
 @Injectable()

@@ -1,10 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { AuthorizationError } from '../../errors/authorization.error.js';
-import { pkceOffWarning } from '../../observability/startup-report.js';
+import { AuthorizationError } from './authorization.error.js';
+import { pkceOffWarning } from './blnk.rules.js';
 import { safeProviderCode } from '../../observability/redact.js';
 import { describeBaseUrlProblem } from '../../options/provider-base-url.validator.js';
-import type { BlnkOAuthConfig } from './blnk.protocol.js';
+import type { BlnkOAuthConfig } from './blnk.rules.js';
 import { type PendingAuthorization, PendingAuthorizations } from './pending-authorizations.js';
 import type { TokenStore } from '../../stores/token-store.interface.js';
 

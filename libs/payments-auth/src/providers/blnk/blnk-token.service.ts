@@ -6,9 +6,10 @@ import type { BlnkTokenDetails, TokenSnapshot, TokenState } from '../../engine/t
 import { CredentialModeError } from '../../errors/credential-mode.error.js';
 import { UnknownTenantError } from '../../errors/unknown-tenant.error.js';
 import { ProviderNotConfiguredError } from '../../errors/provider-not-configured.error.js';
-import type { ValidatedBlnkConfig } from '../../options/tenant-config.validator.js';
+import { type ValidatedTenantConfig, configFor } from '../../options/provider-rules.js';
+import { BLNK_RULES, type BlnkOAuthConfig, type ValidatedBlnkConfig } from './blnk.rules.js';
 import type { BlnkAuthHeaders, BlnkCredentialInfo } from '../credential-info.js';
-import { BlnkOAuthConfig, BlnkProtocol } from './blnk.protocol.js';
+import { BlnkProtocol } from './blnk.protocol.js';
 import { PaymentsAuthEvents } from '../../observability/payments-auth-events.js';
 import type { ValidatedOptions } from '../../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../../options/injection-tokens.js';
@@ -47,11 +48,9 @@ export class BlnkTokenService {
     this.authorizations = new BlnkAuthorizationFlow(options.store);
     // A tenant that no longer uses Blnk OAuth has no authorization to complete: its pending requests go too.
     registry.watch(async (tenant, next, previous) => {
-      if (previous.blnk?.mode === 'oauth' && next?.blnk?.mode !== 'oauth') await this.authorizations.discard(tenant);
+      if (oauthOf(previous) !== undefined && (next === undefined || oauthOf(next) === undefined)) await this.authorizations.discard(tenant);
     });
-    this.tokens = new TokenFacade(registry, engines, protocol, (tenantConfig) =>
-      tenantConfig.blnk?.mode === 'oauth' ? tenantConfig.blnk : undefined,
-    );
+    this.tokens = new TokenFacade(registry, engines, protocol, oauthOf);
   }
 
   /**
@@ -165,8 +164,14 @@ export class BlnkTokenService {
   }
 
   private async blnkConfig(tenant: string): Promise<ValidatedBlnkConfig> {
-    const config = (await this.tokens.tenantConfig(tenant)).blnk;
+    const config = configFor(BLNK_RULES, await this.tokens.tenantConfig(tenant));
     if (config === undefined) throw new ProviderNotConfiguredError('blnk', tenant);
     return config;
   }
+}
+
+/** The tenant's Blnk configuration when it is OAuth (the only mode with a managed token). */
+function oauthOf(tenantConfig: ValidatedTenantConfig): BlnkOAuthConfig | undefined {
+  const blnk = configFor(BLNK_RULES, tenantConfig);
+  return blnk?.mode === 'oauth' ? blnk : undefined;
 }

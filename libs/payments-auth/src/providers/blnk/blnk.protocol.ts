@@ -6,16 +6,14 @@ import { ProviderRejectedError } from '../../errors/provider-rejected.error.js';
 import { ReauthorizationRequiredError } from '../../errors/reauthorization-required.error.js';
 import { safeProviderCode, safeProviderText } from '../../observability/redact.js';
 import type { ValidatedOptions } from '../../options/module-options.validator.js';
-import type { BlnkOAuthTenantConfig } from '../../options/payments-auth-options.interface.js';
+import { BLNK_TOKEN_PATH, type BlnkOAuthConfig } from './blnk.rules.js';
 import { VALIDATED_OPTIONS } from '../../options/injection-tokens.js';
 import { withSalvagedRefreshToken } from '../../coordination/salvaged-refresh-token.js';
 import type { StoredToken } from '../../stores/token-store.interface.js';
 import { TokenEndpointResponse, TokenHttpClient, commonFailure } from '../token-endpoint.client.js';
 import { parseBlnkTokenResponse } from './blnk-token.response.js';
 
-export const BLNK_TOKEN_PATH = '/oauth/token';
 
-export type BlnkOAuthConfig = BlnkOAuthTenantConfig & { mode: 'oauth'; baseUrl: string };
 
 /** OAuth error codes that no retry can fix: the client or the grant itself is refused. */
 const REAUTHORIZATION_CODES = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);

@@ -1,6 +1,6 @@
 import { KeyedQueue } from '../../coordination/keyed-queue.js';
 import { describeError } from '../../observability/loggable-error.js';
-import { AuthorizationError } from '../../errors/authorization.error.js';
+import { AuthorizationError } from './authorization.error.js';
 import { TokenStoreError } from '../../errors/token-store.error.js';
 import type { StoredToken, TokenStore } from '../../stores/token-store.interface.js';
 

@@ -1,4 +1,4 @@
-import { PaymentsAuthError } from './payments-auth.error.js';
+import { PaymentsAuthError } from '../../errors/payments-auth.error.js';
 
 /**
  * Why an authorization request could not be made or its callback was refused:
