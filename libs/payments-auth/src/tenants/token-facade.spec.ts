@@ -66,6 +66,7 @@ describe('TokenFacade', () => {
 
   afterEach(() => rig.close());
 
+  // README § Errors (UnknownTenantError, NoTenantError, ProviderNotConfiguredError: thrown before any network call)
   it.each([
     ['an empty tenant', ''],
     ['no tenant at all', undefined as unknown as string],
@@ -137,6 +138,7 @@ describe('TokenFacade', () => {
     expect(protocol.calls).toHaveLength(2);
   });
 
+  // README § Tenant lifecycle › Removing a tenant (every record of it, whoever wrote it)
   it('removing a tenant deletes its stored records (and only its): its calls fail from then on', async () => {
     rig = setUp();
     const { facade, registry, store } = rig;
@@ -151,6 +153,7 @@ describe('TokenFacade', () => {
     await expect(facade.getToken('globex')).resolves.toBe('TOPSECRET-fake-access-2');
   });
 
+  // README § Tenant lifecycle › Changing tenants at runtime (dropping a provider deletes its records)
   it('dropping this provider from a tenant deletes its records; the tenant then has no such provider', async () => {
     rig = setUp();
     const { facade, registry, store, protocol } = rig;
@@ -197,6 +200,7 @@ describe('TokenFacade', () => {
     expect(keys).not.toContain(oldKey);
   });
 
+  // README § Tenant lifecycle › Changing tenants at runtime (a token only to the base URL it was issued for)
   it('a new base URL: the old token is never served to it, the next call fetches one with the new configuration', async () => {
     rig = setUp();
     const { facade, registry, protocol } = rig;

@@ -201,6 +201,7 @@ describe('BlnkProtocol', () => {
     });
   });
 
+  // README § Errors (the Blnk rows: reauthorization, rate limiting, unavailable, timeout, rejected, malformed)
   describe('failures', () => {
     const refresh = () => failureOf(protocol.acquire(config(), 'acme', stored('TOPSECRET-stored-refresh')));
 
@@ -269,6 +270,7 @@ describe('BlnkProtocol', () => {
       expect((error as Error).message).not.toContain('TOPSECRET-new-refresh');
     });
 
+    // README § Errors (provider error text is redacted of every secret sent)
     it('what the provider echoes of the secrets sent never reaches the error', async () => {
       const basic = Buffer.from('acme-client:TOPSECRET-client-secret').toString('base64');
       answers.push({

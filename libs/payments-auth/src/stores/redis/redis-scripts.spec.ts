@@ -35,6 +35,7 @@ describe('Redis store scripts', () => {
 
   beforeEach(() => redis.flushall());
 
+  // README § Several instances: Redis › Records (compare-and-set on the version, in Lua)
   describe('COMPARE_AND_SET (version, payload, ttl ms)', () => {
     it('writes a missing record, with its TTL', async () => {
       expect(await run(COMPARE_AND_SET, ['rec'], 1, 'payload-1', 60_000)).toBe(1);
@@ -107,6 +108,7 @@ describe('Redis store scripts', () => {
     });
   });
 
+  // README § Several instances: Redis › Distributed single flight (extend only if still ours or re-take it; compare-and-delete)
   describe('leases (owner, ttl ms), over one or several lock names', () => {
     const locks = ['lock:current', 'lock:legacy'];
 
@@ -175,6 +177,7 @@ describe('Redis store scripts', () => {
     });
   });
 
+  // README § Several instances: Redis › When Redis comes back empty, restarts or fails over (a marker bound to the run_id)
   describe('generation marker', () => {
     let runId: string;
 
