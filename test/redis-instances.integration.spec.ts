@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import Redis from 'ioredis';
 import { StoredToken } from 'nestjs-payments-auth';
 import { RedisTokenStore } from 'nestjs-payments-auth/redis';

@@ -45,7 +45,7 @@ interface MintedToken {
 function tokenMinter(target: ClientTarget, tokenHttp: AxiosInstance): () => Promise<MintedToken> {
   if (target.provider === 'blink') {
     return async () => {
-      const { data } = await tokenHttp.post(`${target.blinkUrl}/api/pay/v1/tokens`, {
+      const { data } = await tokenHttp.post<{ access_token: string; expired_on: string }>(`${target.blinkUrl}/api/pay/v1/tokens`, {
         api_key: DEFAULT_BLINK_ACCOUNT.apiKey,
         secret_key: DEFAULT_BLINK_ACCOUNT.secretKey,
       });
@@ -55,7 +55,7 @@ function tokenMinter(target: ClientTarget, tokenHttp: AxiosInstance): () => Prom
   let refreshToken = target.refreshToken as string;
   return async () => {
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
-    const { data } = await tokenHttp.post(`${target.blnkUrl}/oauth/token`, form, {
+    const { data } = await tokenHttp.post<{ access_token: string; refresh_token: string; expires_in: number }>(`${target.blnkUrl}/oauth/token`, form, {
       auth: { username: DEFAULT_BLNK_CLIENT.clientId, password: DEFAULT_BLNK_CLIENT.clientSecret },
     });
     refreshToken = data.refresh_token;

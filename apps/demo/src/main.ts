@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { existsSync, mkdtempSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from '@app/sandbox';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   }
 
   const app = await createDemoApp(env);
-  if (sandbox) app.getHttpServer().on('close', () => void sandbox.close());
+  if (sandbox) (app.getHttpServer() as Server).on('close', () => void sandbox.close());
   await app.listen(port, '127.0.0.1');
   const base = `http://localhost:${port}`;
   if (generatedSecret !== undefined) {

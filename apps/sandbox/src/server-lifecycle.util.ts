@@ -9,8 +9,9 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse, closing
 export interface RunningServer {
   url: string;
   /** TCP connections accepted since start, and the most open at once: what a client's socket pool cost. */
-  connections(): ConnectionStats;
-  close(): Promise<void>;
+  connections: () => ConnectionStats;
+  /** A closure, so it can be passed on detached (`close: server.close`). */
+  close: () => Promise<void>;
 }
 
 export interface ConnectionStats {

@@ -81,7 +81,7 @@ export class PaymentsAuthAxiosInterceptor {
     headers.set(header.name, header.value);
     config.headers = headers;
     if (target.instanceId !== undefined && !url.searchParams.has('instance_id')) {
-      config.params = { ...config.params, instance_id: target.instanceId };
+      config.params = { ...(config.params as object | undefined), instance_id: target.instanceId };
     }
     // Only Axios's http adapter runs redirect hooks; a credentialed request through any other (fetch, your own)
     // does not follow redirects at all. The hook is added only where Axios's own redirect stripping falls

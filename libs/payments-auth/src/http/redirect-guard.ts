@@ -12,7 +12,7 @@ export function dropCredentialsLeaving(baseUrl: string, headerName: string, user
   const names = new Set([headerName.toLowerCase(), 'authorization']);
   return (options, responseDetails, requestDetails) => {
     const href = typeof options.href === 'string' ? options.href : undefined;
-    let stays = false;
+    let stays: boolean;
     try {
       stays = href !== undefined && isUnder(new URL(href), baseUrl);
     } catch {

@@ -101,7 +101,7 @@ async function postTokenRequest(http: AxiosInstance, agent: Agent, request: Toke
   } finally {
     clearTimeout(timer);
   }
-  const retryAfter = response.headers['retry-after'];
+  const retryAfter: unknown = response.headers['retry-after'];
   return {
     status: response.status,
     json: parseJson(response.data),
