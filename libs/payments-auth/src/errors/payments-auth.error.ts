@@ -2,11 +2,11 @@
  * The providers this library speaks to, one key each. Every provider's folder adds its own name (declaration
  * merging), so this layer names none of them and the union always matches the provider list.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty here on purpose: providers fill it in
 export interface ProviderNames {}
 
 /** A provider's name, as in `tenants.<id>.<provider>`, errors, events, metrics and store keys. */
-export type ProviderName = keyof ProviderNames & string;
+export type ProviderName = keyof ProviderNames;
 
 export interface PaymentsAuthErrorDetails {
   provider?: ProviderName;

@@ -5,8 +5,10 @@ import { FakeProtocol, type FakeConfig } from '../engine/testing/fake-protocol.j
 import { recordingObservers } from '../engine/testing/recording-observers.js';
 import { ENGINE_TEST_SETTINGS } from '../engine/testing/engine-settings.js';
 import type { StoredToken } from '../stores/token-store.interface.js';
-import { TokenEngine } from '../engine/token-engine.js';
+import { type ConfigurationSource, TokenEngine } from '../engine/token-engine.js';
+import type { TokenProtocol } from '../engine/token-protocol.interface.js';
 import { validateModuleOptions } from '../options/module-options.validator.js';
+import { PROVIDERS } from '../providers/provider-list.js';
 import type { TenantConfig } from '../options/payments-auth-options.interface.js';
 import type { ValidatedTenantConfig } from '../options/tenant-config.validator.js';
 import { MemoryTokenStore } from '../stores/memory.store.js';
@@ -24,6 +26,7 @@ class RecordingProtocol extends FakeProtocol {
 }
 
 const blink = (apiKey: string, baseUrl?: string): TenantConfig => ({ blink: { apiKey, secretKey: `${apiKey}-secret`, ...(baseUrl ? { baseUrl } : {}) } });
+const RULES = PROVIDERS.map((definition) => definition.rules);
 const STATIC_TENANTS: Record<string, TenantConfig> = {
   acme: blink('acme-key'),
   globex: blink('globex-key'),
@@ -40,20 +43,23 @@ function setUp(
   resolveTenant?: (tenant: string) => Promise<TenantConfig | undefined>,
   { store = new MemoryTokenStore(), tenants = STATIC_TENANTS }: { store?: MemoryTokenStore; tenants?: Record<string, TenantConfig> } = {},
 ) {
-  const options = validateModuleOptions({ tenants: { ...tenants }, store, ...(resolveTenant ? { resolveTenant } : {}) });
+  const options = validateModuleOptions({ tenants: { ...tenants }, store, ...(resolveTenant ? { resolveTenant } : {}) }, RULES);
   const observers = recordingObservers();
-  const registry = new TenantRegistry(options, observers.events);
+  const registry = new TenantRegistry(options, observers.events, RULES);
   const protocol = new RecordingProtocol('blink');
-  const engine = new TokenEngine(protocol, store, ENGINE_TEST_SETTINGS, { events: observers.events, metrics: observers.metrics });
+  const engines = {
+    create: <TConfig extends object>(engineProtocol: TokenProtocol<TConfig>, source: ConfigurationSource<TConfig>) =>
+      new TokenEngine(engineProtocol, store, ENGINE_TEST_SETTINGS, { events: observers.events, metrics: observers.metrics }, source),
+  };
   const sections = new WeakMap<object, FakeConfig>();
   const configOf = (tenantConfig: ValidatedTenantConfig): FakeConfig | undefined => {
-    const section = tenantConfig.blink;
+    const section = tenantConfig.blink as { apiKey: string; baseUrl: string } | undefined;
     if (section === undefined) return undefined;
     const known = sections.get(section) ?? { clientId: section.apiKey, baseUrl: section.baseUrl };
     sections.set(section, known);
     return known;
   };
-  const facade = new TokenFacade('blink', registry, engine, configOf);
+  const facade = new TokenFacade(registry, engines, protocol, configOf);
   const close = () => {
     registry.onModuleDestroy();
     observers.close();

@@ -20,7 +20,7 @@ export class TokenFacade<TConfig extends object> {
 
   constructor(
     private readonly registry: TenantRegistry,
-    engines: TokenEngineFactory,
+    engines: Pick<TokenEngineFactory, 'create'>,
     protocol: TokenProtocol<TConfig>,
     private readonly configOf: (tenantConfig: ValidatedTenantConfig) => TConfig | undefined,
   ) {

@@ -11,7 +11,9 @@ import { validateModuleOptions } from '../../options/module-options.validator.js
 import { MemoryTokenStore } from '../../stores/memory.store.js';
 import type { StoredToken } from '../../stores/token-store.interface.js';
 import { TokenHttpClient } from '../token-endpoint.client.js';
-import { BlnkProtocol, type BlnkOAuthConfig } from './blnk.protocol.js';
+import { PROVIDERS } from '../provider-list.js';
+import { BlnkProtocol } from './blnk.protocol.js';
+import type { BlnkOAuthConfig } from './blnk.rules.js';
 
 interface Received {
   method: string;
@@ -68,7 +70,7 @@ describe('BlnkProtocol', () => {
   });
 
   function protocolWith(tokenCallTimeoutMs: number): BlnkProtocol {
-    const options = validateModuleOptions({ tenants: {}, store: new MemoryTokenStore(), tokenCallTimeoutMs });
+    const options = validateModuleOptions({ tenants: {}, store: new MemoryTokenStore(), tokenCallTimeoutMs }, PROVIDERS.map((definition) => definition.rules));
     const http = new TokenHttpClient(options);
     clients.push(http);
     return new BlnkProtocol(http, options);
