@@ -21,7 +21,8 @@ export interface ProviderCredentials {
  */
 export interface ProviderDefinition<TConfig extends object = object> {
   readonly rules: ProviderRules<TConfig>;
-  readonly protocol: Type<TokenProtocol<TConfig>>;
+  /** Its service decides which configurations reach it (Blnk's: OAuth ones only, not static keys). */
+  readonly protocol: Type<TokenProtocol<object>>;
   readonly service: Type<ProviderCredentials>;
 }
 

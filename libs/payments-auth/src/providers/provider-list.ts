@@ -11,4 +11,4 @@ import type { ProviderDefinition } from './provider-definition.js';
  * inherited by whatever an app registers. The module takes a copy when it is configured (`forRoot`), so a test
  * can add a provider to this list before it configures one (test/third-provider.integration.spec.ts).
  */
-export const PROVIDERS: ProviderDefinition[] = [BLINK as ProviderDefinition, BLNK as ProviderDefinition];
+export const PROVIDERS: ProviderDefinition[] = [BLINK, BLNK];
