@@ -34,8 +34,8 @@ describe('Redis Cluster: the store walks every master', () => {
     const old = open([K1]);
     const keys = Array.from({ length: 60 }, (_, index) => `blnk:t${index}:fp`);
     for (const key of keys) await old.set(key, record(1));
-    await old.acquireLock('blnk:t0:fp', 5_000);
-    await old.claimGeneration({ id: 'g', createdAt: 1 });
+    await old.leases.acquire('blnk:t0:fp', 5_000);
+    await old.generations.claim({ id: 'g', createdAt: 1 });
     const perMaster = await Promise.all(client.nodes('master').map((node) => node.keys('payments-auth:blnk:*')));
     expect(perMaster.filter((names) => names.length > 0)).toHaveLength(3);
 

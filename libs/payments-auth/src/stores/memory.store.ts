@@ -14,6 +14,14 @@ export class MemoryTokenStore implements TokenStore {
     this.records.set(key, { ...value });
   }
 
+  /** No await between the read and the write: within one process that is what makes it atomic. */
+  async compareAndSet(key: string, value: StoredToken): Promise<boolean> {
+    const current = this.records.get(key);
+    if (current !== undefined && current.version >= value.version) return false;
+    this.records.set(key, { ...value });
+    return true;
+  }
+
   async delete(key: string): Promise<void> {
     this.records.delete(key);
   }
