@@ -77,7 +77,7 @@ describe('several instances on Redis', () => {
       expect(await store.compareAndSet('k', record(3))).toBe(true);
     });
 
-    it('locks with an owner and releases only its own lock', async () => {
+    it('leases with an owner and releases only its own lease', async () => {
       store = redisStore();
       const owner = await store.leases.acquire('k', 5_000);
       expect(owner).toEqual(expect.any(String));
@@ -305,7 +305,7 @@ describe('several instances on Redis', () => {
   }, 90_000);
 
   // README § Several instances: Redis › Distributed single flight (a dead holder frees the lease)
-  it('the lock holder killed (SIGKILL) mid-refresh: another instance completes it after the lock TTL', async () => {
+  it('the lease holder killed (SIGKILL) mid-refresh: another instance completes it after the lease TTL', async () => {
     // The holder's token call hangs at the sandbox; killed, it never reaches the provider's rotation.
     sandbox.blnk.faults.inject({ kind: 'delay', ms: 20_000 });
     const env = { WORKER_MODE: 'single', REDIS_PORT: String(redis.port), BLINK_URL: sandbox.blink.url, BLNK_URL: sandbox.blnk.url, TOKEN_TIMEOUT_MS: '1500' };

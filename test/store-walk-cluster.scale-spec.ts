@@ -29,7 +29,7 @@ describe('Redis Cluster: the store walks every master', () => {
     return store;
   };
 
-  it('finds, audits and reseals the records of every master, locks and the generation marker left out', async () => {
+  it('finds, audits and reseals the records of every master, leases and the generation marker left out', async () => {
     const [K1, K2] = [randomBytes(32), randomBytes(32)];
     const old = open([K1]);
     const keys = Array.from({ length: 60 }, (_, index) => `blnk:t${index}:fp`);
