@@ -47,7 +47,7 @@ describe('PaymentsAuthModule', () => {
     expect(message).not.toContain(DEFAULT_BLINK_ACCOUNT.apiKey);
   });
 
-  // README § Stores: choosing one (a custom store offering part of a capability, or the flat 0.x contract, is refused at start-up)
+  // README § Stores: choosing one › Your own store (part of a capability, or the flat 0.x contract, is refused at start-up)
   it('fails the application start for a store with part of a capability or the flat 0.x members, naming each', async () => {
     const memory = new MemoryTokenStore();
     const store = {

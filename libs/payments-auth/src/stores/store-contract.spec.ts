@@ -22,7 +22,7 @@ function startWith(store: object): PaymentsAuthConfigError | undefined {
   }
 }
 
-// README § Stores: choosing one (your own TokenStore: capabilities whole or absent)
+// README § Stores: choosing one › Your own store (capabilities whole or absent, refused at start-up otherwise)
 describe('the TokenStore contract at start-up', () => {
   it('accepts the built-in stores and a core-only store', () => {
     expect(paths(new MemoryTokenStore())).toEqual([]);

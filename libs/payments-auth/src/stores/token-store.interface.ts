@@ -1,6 +1,8 @@
 /**
  * One token as kept in a store. Times are epoch milliseconds. For Blnk the record also carries the newest
- * refresh token, which must outlive the access token: stores never expire a record on their own.
+ * refresh token, which must outlive the access token: a store never expires a record that carries a refresh
+ * token or a re-authorization mark on its own (the Redis store drops only records whose access token has expired
+ * and that carry neither).
  */
 export interface StoredToken {
   accessToken: string;

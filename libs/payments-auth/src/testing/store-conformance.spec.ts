@@ -16,6 +16,7 @@ import { tokenStoreConformance } from './store-conformance.js';
  * store broken in the way it is about.
  */
 
+// README § Stores: choosing one › Your own store (the checks the built-in stores pass)
 describe('MemoryTokenStore conformance', () => {
   for (const check of tokenStoreConformance({ create: () => new MemoryTokenStore(), capabilities: ['keys', 'describe'] })) it(check.name, check.run);
 });
