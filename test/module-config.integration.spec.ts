@@ -47,6 +47,23 @@ describe('PaymentsAuthModule', () => {
     expect(message).not.toContain(DEFAULT_BLINK_ACCOUNT.apiKey);
   });
 
+  // README § Stores: choosing one › Your own store (part of a capability, or the flat 0.x contract, is refused at start-up)
+  it('fails the application start for a store with part of a capability or the flat 0.x members, naming each', async () => {
+    const memory = new MemoryTokenStore();
+    const store = {
+      get: memory.get.bind(memory),
+      set: memory.set.bind(memory),
+      delete: memory.delete.bind(memory),
+      leases: { acquire: async () => 'owner', release: async () => undefined },
+      readGeneration: async () => undefined,
+    };
+    const compiling = Test.createTestingModule({ imports: [PaymentsAuthModule.forRoot({ tenants: {}, store } as never)] }).compile();
+    const error = await compiling.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PaymentsAuthConfigError);
+    expect((error as PaymentsAuthConfigError).issues.map((issue) => issue.path)).toEqual(['store.compareAndSet', 'store.leases.extend', 'store.readGeneration']);
+    expect((error as Error).message).toContain('store.readGeneration: is a member of the 0.x flat store contract: rename it to generations.read');
+  });
+
   // README § Quick start
   it('forRootAsync with useFactory reads @nestjs/config and is global when asked', async () => {
     @Injectable()

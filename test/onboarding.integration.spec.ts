@@ -213,7 +213,7 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
   });
 
   // README § Tenant lifecycle › State
-  it('keeps a state single use on a store without compareAndSet (MemoryTokenStore, one process)', async () => {
+  it('keeps a state single use on MemoryTokenStore (its compareAndSet, within one process)', async () => {
     const app = await replica(new MemoryTokenStore());
     const request = await app.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI });
     const callback = await consent(request.url);

@@ -38,22 +38,22 @@ describe('Redis Cluster', () => {
         const key = `blnk:t${tenant}:fp`;
         expect(await store.compareAndSet(key, record(1))).toBe(true);
         expect(await store.compareAndSet(key, record(1))).toBe(false);
-        const owner = (await store.acquireLock(key, 5_000)) as string;
+        const owner = (await store.leases.acquire(key, 5_000)) as string;
         expect(owner).toEqual(expect.any(String));
-        expect(await store.acquireLock(key, 5_000)).toBeUndefined();
-        expect(await store.extendLock(key, owner, 5_000)).toBe(true);
+        expect(await store.leases.acquire(key, 5_000)).toBeUndefined();
+        expect(await store.leases.extend(key, owner, 5_000)).toBe(true);
         const recordSlot = await slotOf(`payments-auth:${key}`);
         // On a cluster the lease has one name only (0.x never ran on one), in the record's slot.
         expect(await slotOf(`{payments-auth:${key}}:lock`)).toBe(recordSlot);
         expect((await keysOnEachMaster()).flat()).toContain(`{payments-auth:${key}}:lock`);
-        await store.releaseLock(key, owner);
+        await store.leases.release(key, owner);
         expect((await store.get(key))?.accessToken).toBe('access-1');
       }
       const perMaster = (await keysOnEachMaster()).map((keys) => keys.filter((key) => key.startsWith('payments-auth:blnk:')).length);
       expect(perMaster.filter((count) => count > 0).length).toBe(3);
-      expect(await store.readGeneration()).toBeUndefined();
-      const generation = await store.claimGeneration({ id: 'g1', createdAt: 1 });
-      expect(await store.readGeneration()).toEqual(generation);
+      expect(await store.generations.read()).toBeUndefined();
+      const generation = await store.generations.claim({ id: 'g1', createdAt: 1 });
+      expect(await store.generations.read()).toEqual(generation);
       expect(JSON.stringify(store)).toContain('"topology":"cluster"');
       expect(await store.durability()).toMatchObject({ survivesRestart: false });
     } finally {

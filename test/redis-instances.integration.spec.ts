@@ -76,45 +76,45 @@ describe('several instances on Redis', () => {
       expect(await store.compareAndSet('k', record(3))).toBe(true);
     });
 
-    it('locks with an owner and releases only its own lock', async () => {
+    it('leases with an owner and releases only its own lease', async () => {
       store = redisStore();
-      const owner = await store.acquireLock('k', 5_000);
+      const owner = await store.leases.acquire('k', 5_000);
       expect(owner).toEqual(expect.any(String));
-      expect(await store.acquireLock('k', 5_000)).toBeUndefined();
-      await store.releaseLock('k', 'not-the-owner');
-      expect(await store.acquireLock('k', 5_000)).toBeUndefined();
-      await store.releaseLock('k', owner as string);
-      expect(await store.acquireLock('k', 100)).toEqual(expect.any(String));
+      expect(await store.leases.acquire('k', 5_000)).toBeUndefined();
+      await store.leases.release('k', 'not-the-owner');
+      expect(await store.leases.acquire('k', 5_000)).toBeUndefined();
+      await store.leases.release('k', owner as string);
+      expect(await store.leases.acquire('k', 100)).toEqual(expect.any(String));
       await sleep(150);
-      expect(await store.acquireLock('k', 100)).toEqual(expect.any(String)); // the TTL freed it
+      expect(await store.leases.acquire('k', 100)).toEqual(expect.any(String)); // the TTL freed it
     });
 
     it('leases: extended only by their owner, re-taken by it when Redis lost them, free after the TTL', async () => {
       store = redisStore();
-      const owner = (await store.acquireLock('k', 300)) as string;
-      expect(await store.extendLock('k', 'someone-else', 300)).toBe(false);
-      expect(await store.extendLock('k', owner, 300)).toBe(true);
+      const owner = (await store.leases.acquire('k', 300)) as string;
+      expect(await store.leases.extend('k', 'someone-else', 300)).toBe(false);
+      expect(await store.leases.extend('k', owner, 300)).toBe(true);
       // One lease under two names: its own, in the record's hash slot, and the 0.x name (a rolling upgrade).
       expect((await raw.keys('*lock*')).sort()).toEqual(['payments-auth:lock:k', '{payments-auth:k}:lock']);
       await raw.del('payments-auth:lock:k', '{payments-auth:k}:lock'); // Redis restarted empty mid-call
-      expect(await store.extendLock('k', owner, 300)).toBe(true);
-      expect(await store.acquireLock('k', 300)).toBeUndefined();
+      expect(await store.leases.extend('k', owner, 300)).toBe(true);
+      expect(await store.leases.acquire('k', 300)).toBeUndefined();
       await sleep(400);
-      const successor = await store.acquireLock('k', 300);
+      const successor = await store.leases.acquire('k', 300);
       expect(successor).toEqual(expect.any(String));
-      expect(await store.extendLock('k', owner, 300)).toBe(false);
+      expect(await store.leases.extend('k', owner, 300)).toBe(false);
     });
 
     it('a 0.x instance holding the lease under its old name keeps a 1.x instance out, and sees a 1.x lease (rolling upgrade)', async () => {
       store = redisStore();
       await raw.set('payments-auth:lock:blnk:acme:abc', 'a-0.x-owner', 'PX', 5_000);
-      expect(await store.acquireLock('blnk:acme:abc', 5_000)).toBeUndefined();
+      expect(await store.leases.acquire('blnk:acme:abc', 5_000)).toBeUndefined();
       await raw.del('payments-auth:lock:blnk:acme:abc');
-      const owner = await store.acquireLock('blnk:acme:abc', 5_000);
+      const owner = await store.leases.acquire('blnk:acme:abc', 5_000);
       expect(owner).toEqual(expect.any(String));
       expect(await raw.get('payments-auth:lock:blnk:acme:abc')).toBe(owner);
       expect(await raw.set('payments-auth:lock:blnk:acme:abc', 'a-0.x-owner', 'PX', 5_000, 'NX')).toBeNull();
-      await store.releaseLock('blnk:acme:abc', owner as string);
+      await store.leases.release('blnk:acme:abc', owner as string);
       expect(await raw.keys('*lock*')).toEqual([]);
     });
 
@@ -151,12 +151,12 @@ describe('several instances on Redis', () => {
 
     it('generation marker: absent on an empty Redis, claimed once, gone with the data', async () => {
       store = redisStore();
-      expect(await store.readGeneration()).toBeUndefined();
-      const first = await store.claimGeneration({ id: 'first', createdAt: 1 });
+      expect(await store.generations.read()).toBeUndefined();
+      const first = await store.generations.claim({ id: 'first', createdAt: 1 });
       expect(first).toEqual({ id: 'first', createdAt: 1 });
-      expect(await store.claimGeneration({ id: 'second', createdAt: 2 })).toEqual(first);
+      expect(await store.generations.claim({ id: 'second', createdAt: 2 })).toEqual(first);
       await raw.flushall();
-      expect(await store.readGeneration()).toBeUndefined();
+      expect(await store.generations.read()).toBeUndefined();
     });
 
     it('reports a Redis without persistence', async () => {
@@ -304,7 +304,7 @@ describe('several instances on Redis', () => {
   }, 90_000);
 
   // README § Several instances: Redis › Distributed single flight (a dead holder frees the lease)
-  it('the lock holder killed (SIGKILL) mid-refresh: another instance completes it after the lock TTL', async () => {
+  it('the lease holder killed (SIGKILL) mid-refresh: another instance completes it after the lease TTL', async () => {
     // The holder's token call hangs at the sandbox; killed, it never reaches the provider's rotation.
     sandbox.blnk.faults.inject({ kind: 'delay', ms: 20_000 });
     const env = { WORKER_MODE: 'single', REDIS_PORT: String(redis.port), BLINK_URL: sandbox.blink.url, BLNK_URL: sandbox.blnk.url, TOKEN_TIMEOUT_MS: '1500' };

@@ -127,7 +127,7 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
   });
 
   // README § Several instances: Redis › When Redis is unreachable
-  it('while Redis is down, Blink renews without the lock and Blnk does not refresh: its callers fail only once the token has expired', async () => {
+  it('while Redis is down, Blink renews without the lease and Blnk does not refresh: its callers fail only once the token has expired', async () => {
     fixture = await PaymentsAuthFixture.start(
       () => ({ store: redisStore(), tokenCallTimeoutMs: 3_000, resilience: { backoffBaseMs: 100, backoffMaxMs: 200 } }),
       { blink: { tokenLifetimeSeconds: 2 }, blnk: { tokenLifetimeSeconds: 3 } },

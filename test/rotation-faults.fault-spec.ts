@@ -173,7 +173,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
     }, 120_000);
   });
 
-  describe.each(['redis', 'file'])('lock holder SIGKILLed (%s store)', (storeKind) => {
+  describe.each(['redis', 'file'])('lease holder SIGKILLed (%s store)', (storeKind) => {
     let redis: RedisServer | undefined;
 
     afterEach(async () => {
@@ -216,7 +216,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       }
       await sleep(2_000);
       const final = await Promise.all(alive().map((worker) => worker.stop()));
-      report(`lock holder SIGKILLed before its call (${storeKind})`, {
+      report(`lease holder SIGKILLed before its call (${storeKind})`, {
         takeoversMs,
         p50: percentile(takeoversMs, 50),
         p99: percentile(takeoversMs, 99),
@@ -249,7 +249,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       const callsAfterLoss = sandbox.blnk.counters.tokenCalls;
       await sleep(6_000); // a whole lifetime: nobody tries its own copy of a refresh token
       const reported = await statuses();
-      report(`lock holder SIGKILLed after the provider rotated (${storeKind})`, {
+      report(`lease holder SIGKILLed after the provider rotated (${storeKind})`, {
         invalidGrant: sandbox.blnk.counters.invalidGrant,
         tokenCallsAfterLoss: sandbox.blnk.counters.tokenCalls - callsAfterLoss,
         reauthorizationEventsPerInstance: reported.map((status) => status.reauthorizationEvents),

@@ -12,6 +12,11 @@ class SlowWritesStore extends FlakyStore {
     await sleep(this.writeDelayMs);
     await super.set(key, value);
   }
+
+  override async compareAndSet(key: string, value: StoredToken): Promise<boolean> {
+    await sleep(this.writeDelayMs);
+    return super.compareAndSet(key, value);
+  }
 }
 
 describe('what the store holds, and when', () => {

@@ -29,13 +29,13 @@ describe('Redis Cluster: the store walks every master', () => {
     return store;
   };
 
-  it('finds, audits and reseals the records of every master, locks and the generation marker left out', async () => {
+  it('finds, audits and reseals the records of every master, leases and the generation marker left out', async () => {
     const [K1, K2] = [randomBytes(32), randomBytes(32)];
     const old = open([K1]);
     const keys = Array.from({ length: 60 }, (_, index) => `blnk:t${index}:fp`);
     for (const key of keys) await old.set(key, record(1));
-    await old.acquireLock('blnk:t0:fp', 5_000);
-    await old.claimGeneration({ id: 'g', createdAt: 1 });
+    await old.leases.acquire('blnk:t0:fp', 5_000);
+    await old.generations.claim({ id: 'g', createdAt: 1 });
     const perMaster = await Promise.all(client.nodes('master').map((node) => node.keys('payments-auth:blnk:*')));
     expect(perMaster.filter((names) => names.length > 0)).toHaveLength(3);
 

@@ -17,14 +17,27 @@ export class FlakyStore implements TokenStore {
   }
 
   async set(key: string, value: StoredToken): Promise<void> {
-    this.writeAttempts += 1;
-    if (this.failWrites) throw Object.assign(new Error('write failed'), { code: 'ENOSPC' });
+    this.attemptWrite();
     this.records.set(key, { ...value });
+  }
+
+  /** Compared and written without an await in between: atomic within the one process a test runs. */
+  async compareAndSet(key: string, value: StoredToken): Promise<boolean> {
+    this.attemptWrite();
+    const current = this.records.get(key);
+    if (current !== undefined && current.version >= value.version) return false;
+    this.records.set(key, { ...value });
+    return true;
   }
 
   async delete(key: string): Promise<void> {
     if (this.deleteDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.deleteDelayMs));
     if (this.failDeletes) throw Object.assign(new Error('delete failed'), { code: 'EIO' });
     this.records.delete(key);
+  }
+
+  private attemptWrite(): void {
+    this.writeAttempts += 1;
+    if (this.failWrites) throw Object.assign(new Error('write failed'), { code: 'ENOSPC' });
   }
 }

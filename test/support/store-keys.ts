@@ -9,7 +9,7 @@ export function fileStoreKeys(directory: string): string[] {
     .map((name) => (JSON.parse(readFileSync(path.join(directory, name), 'utf8')) as { key: string }).key);
 }
 
-/** The keys of a Redis server matching `pattern` (all by default), read with SCAN; lock keys included. */
+/** The keys of a Redis server matching `pattern` (all by default), read with SCAN; lease keys (named `...:lock`) included. */
 export async function redisKeys(port: number, pattern = '*'): Promise<string[]> {
   const client = new Redis({ port, host: '127.0.0.1' });
   try {

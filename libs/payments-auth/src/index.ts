@@ -38,7 +38,17 @@ export type {
   BlnkCredentialMode,
 } from './providers/credential-info.js';
 export type { TokenSnapshot, BlinkTokenDetails, BlnkTokenDetails } from './engine/token-snapshot.interface.js';
-export type { StoredToken, TokenStore, StoreDurability, StoreGeneration, ResealReport, StoreAudit, StoreDescription } from './stores/token-store.interface.js';
+export type {
+  StoredToken,
+  TokenStore,
+  StoreLeases,
+  StoreGenerations,
+  StoreDurability,
+  StoreGeneration,
+  ResealReport,
+  StoreAudit,
+  StoreDescription,
+} from './stores/token-store.interface.js';
 export { MemoryTokenStore } from './stores/memory.store.js';
 export { FileTokenStore, type FileTokenStoreOptions } from './stores/file.store.js';
 export type { TokenEncryptionOptions } from './stores/token-cipher.js';

@@ -1,11 +1,12 @@
 import { TokenStoreError } from '../errors/token-store.error.js';
-import type { TokenStore } from '../stores/token-store.interface.js';
+import type { StoreLeases, TokenStore } from '../stores/token-store.interface.js';
 
-/** Store members a lease needs: stores shared by several processes have them (file, Redis). */
-export type LeasingStore = TokenStore & Required<Pick<TokenStore, 'acquireLock' | 'releaseLock'>>;
+/** A store with leases: stores shared by several processes have them (file, Redis). */
+export type LeasingStore = TokenStore & { readonly leases: StoreLeases };
 
+/** The capability is whole or absent (the module refuses a partial one at start-up), so its presence is enough. */
 export function isLeasingStore(store: TokenStore): store is LeasingStore {
-  return store.acquireLock !== undefined && store.releaseLock !== undefined;
+  return store.leases !== undefined;
 }
 
 /**
@@ -41,7 +42,7 @@ export class HeldLease {
   private extending: Promise<boolean> | undefined;
 
   private constructor(
-    private readonly store: LeasingStore,
+    private readonly leases: StoreLeases,
     readonly key: string,
     private readonly owner: string,
     /** When the acquiring command was sent: the lease's TTL runs from then. */
@@ -54,8 +55,8 @@ export class HeldLease {
   /** Takes the lease, or returns undefined when another process holds it. Store errors propagate. */
   static async acquire(store: LeasingStore, key: string): Promise<HeldLease | undefined> {
     const requestedAt = Date.now();
-    const owner = await store.acquireLock(key, LEASE_TTL_MS);
-    return owner === undefined ? undefined : new HeldLease(store, key, owner, requestedAt);
+    const owner = await store.leases.acquire(key, LEASE_TTL_MS);
+    return owner === undefined ? undefined : new HeldLease(store.leases, key, owner, requestedAt);
   }
 
   get isLost(): boolean {
@@ -75,7 +76,7 @@ export class HeldLease {
     this.lost = true;
     if (this.released) return;
     this.released = true;
-    await this.store.releaseLock(this.key, this.owner).catch(() => undefined);
+    await this.leases.release(this.key, this.owner).catch(() => undefined);
   }
 
   private keepAlive(): void {
@@ -92,12 +93,6 @@ export class HeldLease {
    * moment, and re-takes the vanished lease), but it is no confirmation either; past the TTL it is a loss.
    */
   private extend(): Promise<boolean> {
-    const extendLock = this.store.extendLock?.bind(this.store);
-    // A store without extendLock cannot keep a lease alive: it has only its first TTL.
-    if (extendLock === undefined) {
-      if (Date.now() - this.extendedAt > LEASE_TTL_MS) this.markLost();
-      return Promise.resolve(!this.lost);
-    }
     const startedAt = Date.now();
     // Past its TTL on our own clock the lease may have been taken, used and released by another process while
     // this one stalled: the store re-taking a vanished lease must not make that look like continuity.
@@ -105,7 +100,7 @@ export class HeldLease {
       this.markLost();
       return Promise.resolve(false);
     }
-    this.extending ??= extendLock(this.key, this.owner, LEASE_TTL_MS).then(
+    this.extending ??= this.leases.extend(this.key, this.owner, LEASE_TTL_MS).then(
       (held) => {
         this.extending = undefined;
         if (held) this.extendedAt = startedAt;

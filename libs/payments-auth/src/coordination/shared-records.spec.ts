@@ -57,10 +57,10 @@ describe('SharedRecords', () => {
     const failing = jest.spyOn(store, 'compareAndSet').mockRejectedValue(Object.assign(new Error('full'), { code: 'ENOSPC' }));
     await expect(records.write('k', 'acme', record(1, 'rt-1'), undefined)).rejects.toMatchObject({ code: 'ENOSPC' });
     await records.dropLease('k'); // the flight is over; the pending write still needs the lease
-    expect(await new FileTokenStore({ directory }).acquireLock('k', 2_000)).toBeUndefined();
+    expect(await new FileTokenStore({ directory }).leases.acquire('k', 2_000)).toBeUndefined();
     failing.mockRestore();
     await expect(records.flush()).resolves.toBe(0);
     expect(records.pendingWrites()).toBe(0);
-    expect(await new FileTokenStore({ directory }).acquireLock('k', 2_000)).toEqual(expect.any(String));
+    expect(await new FileTokenStore({ directory }).leases.acquire('k', 2_000)).toEqual(expect.any(String));
   });
 });

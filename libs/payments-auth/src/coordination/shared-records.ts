@@ -122,10 +122,6 @@ export class SharedRecords {
   }
 
   private async writeOnce(key: string, record: StoredToken, spentRefreshToken: string | undefined): Promise<StoredToken | undefined> {
-    if (this.store.compareAndSet === undefined) {
-      await this.store.set(key, record);
-      return undefined;
-    }
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
       if (await this.store.compareAndSet(key, record)) return undefined;
       const stored = await this.store.get(key);

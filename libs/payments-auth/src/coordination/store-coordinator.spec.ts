@@ -86,7 +86,7 @@ describe('StoreCoordinator', () => {
 
   it('while another process holds the lease, waits and adopts its record; a forced renewal only one issued after it was asked', async () => {
     const store = new SharedMemoryStore();
-    const other = (await store.acquireLock(KEY, 60_000)) as string;
+    const other = (await store.leases.acquire(KEY, 60_000)) as string;
     const coordinator = coordinatorOn(store);
     const { renewer, seen } = fakeRenewer(store, record(1), { kind: 'forced', requestedAt: Date.now() });
     const forced = coordinator.renew(slot(record(1)), renewer);
@@ -98,12 +98,12 @@ describe('StoreCoordinator', () => {
     await expect(forced).resolves.toMatchObject({ version: 3 });
     expect(seen.renewedFrom).toEqual([]);
     expect(store.leaseLog).toEqual([`take ${KEY}`]); // only the other process's
-    await store.releaseLock(KEY, other);
+    await store.leases.release(KEY, other);
   });
 
   it('gives up waiting on a lease holder that never stores a record', async () => {
     const store = new SharedMemoryStore();
-    await store.acquireLock(KEY, 60_000);
+    await store.leases.acquire(KEY, 60_000);
     const { renewer, seen } = fakeRenewer(store);
     const waiting = coordinatorOn(store).renew(slot(), renewer);
     const failed = expect(waiting).rejects.toThrow('timed out waiting for another instance to renew');
@@ -112,11 +112,11 @@ describe('StoreCoordinator', () => {
     expect(seen.renewedFrom).toEqual([]);
   });
 
-  it('an unreachable lease: a rotating grant is not refreshed, a non-rotating one renews without the lock', async () => {
+  it('an unreachable lease: a rotating grant is not refreshed, a non-rotating one renews without the lease', async () => {
     const store = new SharedMemoryStore();
-    jest.spyOn(store, 'acquireLock').mockRejectedValue(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }));
+    jest.spyOn(store.leases, 'acquire').mockRejectedValue(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }));
     const { renewer, seen } = fakeRenewer(store);
-    await expect(coordinatorOn(store, true).renew(slot(), renewer)).rejects.toThrow('not refreshing a rotating grant without the cluster lock');
+    await expect(coordinatorOn(store, true).renew(slot(), renewer)).rejects.toThrow('not refreshing a rotating grant without the cluster lease');
     await coordinatorOn(store, false).renew(slot(), renewer);
     expect(seen.renewedFrom).toEqual([undefined]);
   });
@@ -173,11 +173,11 @@ describe('StoreCoordinator', () => {
     await expect(coordinator.writeInvalidated(slot(current), current, dropped)).resolves.toMatchObject({ version: 3, expiresAt: 0 });
     expect(store.leaseLog).toEqual([`take ${KEY}`, `release ${KEY}`]);
 
-    const other = (await store.acquireLock(KEY, 60_000)) as string;
+    const other = (await store.leases.acquire(KEY, 60_000)) as string;
     const held = record(3);
     await expect(coordinator.writeInvalidated(slot(held), held, { ...held, expiresAt: 0 })).resolves.toMatchObject({ version: 3, expiresAt: 0 });
     expect(await store.get(KEY)).toMatchObject({ version: 3 });
-    await store.releaseLock(KEY, other);
+    await store.leases.release(KEY, other);
   });
 
   it('keeps a refresh token salvaged from an unusable answer, under a new version', async () => {

@@ -32,7 +32,7 @@ export interface StoreCoordinatorSettings {
 }
 
 /** How often an instance waiting on another's renewal looks for the result in the store. */
-const LOCK_POLL_MS = 50;
+const LEASE_POLL_MS = 50;
 
 /**
  * One provider's side of the records every process shares: who renews a key (the renewal lease), what a
@@ -96,9 +96,9 @@ export class StoreCoordinator {
       }
       const stored = await this.peek(slot);
       if (renewedElsewhere(stored)) return renewer.adoptStored(stored);
-      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS + Math.random() * LOCK_POLL_MS));
+      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS + Math.random() * LEASE_POLL_MS));
     }
-    throw new TokenStoreError(this.details(slot), 'lock', 'timed out waiting for another instance to renew');
+    throw new TokenStoreError(this.details(slot), 'lease', 'timed out waiting for another instance to renew');
   }
 
   /** Under the lease nothing may be guessed: a rotating refresh waits out a store recovery, and a failed read fails. */
@@ -114,16 +114,16 @@ export class StoreCoordinator {
   }
 
   /**
-   * The shared store is unreachable. Blink mints a token without the lock (at worst one extra token call).
-   * A rotating refresh token is never used without the lock: another instance may be using it right now, and
+   * The shared store is unreachable. Blink mints a token without the lease (at worst one extra token call).
+   * A rotating refresh token is never used without the lease: another instance may be using it right now, and
    * a reuse would revoke the grant. The cached token keeps being served until it expires.
    */
   private renewWithoutCluster(slot: StoreSlot, renewer: Renewer, error: unknown): Promise<StoredToken> {
     if (this.protocol.rotatesRefreshTokens) {
-      const reason = `${describeError(error)}; not refreshing a rotating grant without the cluster lock`;
-      return Promise.reject(new TokenStoreError(this.details(slot), 'lock', reason));
+      const reason = `${describeError(error)}; not refreshing a rotating grant without the cluster lease`;
+      return Promise.reject(new TokenStoreError(this.details(slot), 'lease', reason));
     }
-    this.logger.warn(`${this.protocol.provider} token store unreachable for tenant '${slot.tenant}' (${describeError(error)}); renewing without the cluster lock`);
+    this.logger.warn(`${this.protocol.provider} token store unreachable for tenant '${slot.tenant}' (${describeError(error)}); renewing without the cluster lease`);
     return renewer.renewFrom(undefined, undefined);
   }
 

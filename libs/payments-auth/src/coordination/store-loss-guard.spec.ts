@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { MemoryTokenStore } from '../stores/memory.store.js';
-import type { StoreDurability, StoreGeneration } from '../stores/token-store.interface.js';
+import type { StoreDurability, StoreGeneration, StoreGenerations } from '../stores/token-store.interface.js';
 import { RECOVERY_WINDOW_MS, StoreLossGuard } from './store-loss-guard.js';
 
 /** A store that can lose its data behind running processes, as a Redis without persistence does. */
@@ -9,14 +9,13 @@ class LosableStore extends MemoryTokenStore {
   marker: StoreGeneration | undefined;
   durable: StoreDurability = { survivesRestart: true, detail: 'persistent' };
 
-  async readGeneration(): Promise<StoreGeneration | undefined> {
-    return this.marker;
-  }
-
-  async claimGeneration(candidate: StoreGeneration): Promise<StoreGeneration> {
-    this.marker ??= candidate;
-    return this.marker;
-  }
+  readonly generations: StoreGenerations = {
+    read: async () => this.marker,
+    claim: async (candidate) => {
+      this.marker ??= candidate;
+      return this.marker;
+    },
+  };
 
   async durability(): Promise<StoreDurability> {
     return this.durable;
@@ -112,7 +111,7 @@ describe('StoreLossGuard', () => {
   it('fails a rotation when the marker cannot be read: rotating blind is unsafe', async () => {
     const store = new LosableStore();
     const guard = await started(store);
-    store.readGeneration = async () => {
+    store.generations.read = async () => {
       throw new Error('store down');
     };
     await expect(guard.beforeRotation()).rejects.toThrow('store down');

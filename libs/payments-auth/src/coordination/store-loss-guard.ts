@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
-import type { StoreDurability, StoreGeneration, TokenStore } from '../stores/token-store.interface.js';
+import type { StoreDurability, StoreGeneration, StoreGenerations, TokenStore } from '../stores/token-store.interface.js';
 
 /** Something that holds records and can write them back after the store lost its data (a token engine). */
 export interface RecoveryParticipant {
@@ -65,7 +65,7 @@ export class StoreLossGuard implements OnApplicationBootstrap, BeforeApplication
   }
 
   get watchesGenerations(): boolean {
-    return this.store.readGeneration !== undefined && this.store.claimGeneration !== undefined;
+    return this.store.generations !== undefined;
   }
 
   register(participant: RecoveryParticipant): void {
@@ -130,8 +130,8 @@ export class StoreLossGuard implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async compareGeneration(): Promise<void> {
-    const store = this.store as Required<Pick<TokenStore, 'readGeneration' | 'claimGeneration'>>;
-    const stored = (await store.readGeneration()) ?? (await store.claimGeneration({ id: randomUUID(), createdAt: Date.now() }));
+    const generations = this.store.generations as StoreGenerations;
+    const stored = (await generations.read()) ?? (await generations.claim({ id: randomUUID(), createdAt: Date.now() }));
     if (this.known?.id === stored.id) return;
     const firstLook = this.known === undefined;
     this.known = stored;

@@ -63,10 +63,10 @@ export class TokenCall<TConfig extends object> {
     // Sending a rotating refresh token is irrevocable: not while shutting down (its answer might never be
     // written), and only while the lease is provably still ours.
     if (this.host.isStopping() && rotating && mode.kind !== 'exchange') {
-      throw new TokenStoreError(this.details(entry), 'lock', 'the application is shutting down; no new refresh of a rotating grant');
+      throw new TokenStoreError(this.details(entry), 'lease', 'the application is shutting down; no new refresh of a rotating grant');
     }
     if (lease !== undefined && rotating && !(await lease.confirm())) {
-      throw new LeaseLostBeforeCallError(this.details(entry), 'lock', 'the renewal lease was lost before the token call');
+      throw new LeaseLostBeforeCallError(this.details(entry), 'lease', 'the renewal lease was lost before the token call');
     }
     if (mode.kind !== 'exchange' && current?.refreshToken === undefined && this.host.seedNotFor(entry)) {
       throw new ReauthorizationRequiredError(
@@ -77,7 +77,7 @@ export class TokenCall<TConfig extends object> {
     // Checked again once the token call has a socket: it may have waited in the connection pool's queue.
     const beforeSend = async (): Promise<void> => {
       if (lease !== undefined && rotating && !(await lease.confirm())) {
-        throw new LeaseLostBeforeCallError(this.details(entry), 'lock', 'the renewal lease was lost while the token call waited for a connection');
+        throw new LeaseLostBeforeCallError(this.details(entry), 'lease', 'the renewal lease was lost while the token call waited for a connection');
       }
     };
     const acquisition: Acquisition =

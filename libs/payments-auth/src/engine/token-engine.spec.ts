@@ -72,22 +72,22 @@ describe('TokenEngine', () => {
     const protocol = new FakeProtocol('blnk', true);
     const store = new SharedMemoryStore();
     const engine = engineOn(store, protocol);
-    const extend = store.extendLock.bind(store);
-    jest.spyOn(store, 'extendLock').mockResolvedValueOnce(false).mockImplementation(extend);
+    const extend = store.leases.extend.bind(store.leases);
+    jest.spyOn(store.leases, 'extend').mockResolvedValueOnce(false).mockImplementation(extend);
     const caller = engine.getToken('acme');
     await jest.advanceTimersByTimeAsync(1_000); // the coordinator's poll before it takes the lease again
     await expect(caller).resolves.toBe('TOPSECRET-fake-access-1');
     expect(protocol.calls).toHaveLength(1);
-    expect(store.extendLock).toHaveBeenCalledTimes(3); // the lost confirmation, then the new lease's two (before the call, and once it has a socket)
+    expect(store.leases.extend).toHaveBeenCalledTimes(3); // the lost confirmation, then the new lease's two (before the call, and once it has a socket)
   });
 
   it('a lease lost while the token call waited for a connection sends nothing and is taken again', async () => {
     const protocol = new FakeProtocol('blnk', true);
     const store = new SharedMemoryStore();
     const engine = engineOn(store, protocol);
-    const extend = store.extendLock.bind(store);
+    const extend = store.leases.extend.bind(store.leases);
     // The first confirmation (before the call) holds; the one once a socket is free finds the lease gone.
-    jest.spyOn(store, 'extendLock').mockImplementationOnce(extend).mockResolvedValueOnce(false).mockImplementation(extend);
+    jest.spyOn(store.leases, 'extend').mockImplementationOnce(extend).mockResolvedValueOnce(false).mockImplementation(extend);
     const caller = engine.getToken('acme');
     await jest.advanceTimersByTimeAsync(1_000);
     await expect(caller).resolves.toBe('TOPSECRET-fake-access-1');

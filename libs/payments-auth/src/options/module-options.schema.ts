@@ -2,10 +2,8 @@ import { IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Ma
 import { MAX_WAIT_MS } from './wait-bounds.js';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
-const isTokenStore = (value: unknown): boolean =>
-  typeof value === 'object' &&
-  value !== null &&
-  ['get', 'set', 'delete'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
+/** Only that it is an object: its members are checked one by one, by path, in stores/store-contract.ts. */
+const isTokenStore = (value: unknown): boolean => typeof value === 'object' && value !== null;
 
 /** Module-level knobs; tenants are validated one by one by tenant-config.validator.ts. */
 export class ModuleOptionsSchema {
@@ -25,7 +23,7 @@ export class ModuleOptionsSchema {
   @IsOptional()
   @ValidateBy({
     name: 'isTokenStore',
-    validator: { validate: isTokenStore, defaultMessage: () => 'store must implement get, set and delete' },
+    validator: { validate: isTokenStore, defaultMessage: () => 'store must be a TokenStore object' },
   })
   store?: unknown;
 

@@ -114,7 +114,8 @@ describe('validateModuleOptions', () => {
     ['non-boolean flag', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET, sendBlinkReceipt: 'yes' } } } }, ['tenants.a.blink.sendBlinkReceipt']],
     ['defaultTenant not in tenants', { store, tenants: { a: { blink: { apiKey: 'k', secretKey: SECRET } } }, defaultTenant: 'b' }, ['defaultTenant']],
     ['resolveTenant not a function', { store, tenants: {}, resolveTenant: 'db' }, ['resolveTenant']],
-    ['store without methods', { store: { get: () => undefined }, tenants: {} }, ['store']],
+    ['store without methods', { store: { get: () => undefined }, tenants: {} }, ['store.set', 'store.delete', 'store.compareAndSet']],
+    ['store not an object', { store: 'redis', tenants: {} }, ['store']],
     ['unknown module option', { store, tenants: {}, refreshMargin: 5 }, ['refreshMargin']],
     ['timeout not an integer', { store, tenants: {}, tokenCallTimeoutMs: 1.5 }, ['tokenCallTimeoutMs']],
   ])('rejects %s', (_name, options, expectedPaths) => {

@@ -1,4 +1,5 @@
 import { ConfigIssue, PaymentsAuthConfigError } from '../errors/config.error.js';
+import { storeContractIssues } from '../stores/store-contract.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
 import { ModuleOptionsSchema, ResilienceOptionsSchema, ScheduledRenewalOptionsSchema, TelemetryOptionsSchema, TokenCallConnectionOptionsSchema } from './module-options.schema.js';
 import type { CreateAxiosDefaults } from 'axios';
@@ -67,6 +68,7 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions, providers:
   issues.push(...defaultTenantIssues(raw, rawTenants));
   const storeIssue = raw.store === undefined ? defaultStoreIssue(raw, providers) : undefined;
   if (storeIssue !== undefined) issues.push(storeIssue);
+  if (typeof raw.store === 'object' && raw.store !== null) issues.push(...storeContractIssues(raw.store));
   if (issues.length > 0) throw new PaymentsAuthConfigError(issues);
 
   return {

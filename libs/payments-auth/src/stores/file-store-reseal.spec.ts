@@ -37,7 +37,7 @@ describe('FileTokenStore reseal() and audit()', () => {
     await open([K1]).set('blnk:acme:fp', record(3));
     await open([K1]).set('blnk:acme:authorization', record(7));
     await open().set('blnk:globex:fp', record(5));
-    await open([K1]).acquireLock('blnk:acme:fp', 5_000); // a lease file, not a record
+    await open([K1]).leases.acquire('blnk:acme:fp', 5_000); // a lease file, not a record
     const rotated = open([K2, K1]);
     expect(await rotated.audit()).toEqual({ records: 3, sealedWithNewestKey: 0, sealedWithOlderKey: 2, plaintext: 1, unreadable: 0 });
     await expect(open([K2]).get('blnk:acme:fp')).rejects.toMatchObject({ code: 'ETOKENCIPHER' }); // why it is needed

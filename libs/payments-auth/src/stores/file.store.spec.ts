@@ -144,7 +144,7 @@ describe('FileTokenStore', () => {
     const sealing = new FileTokenStore({ directory, encryption: { keys: [randomBytes(32)] } });
     for (const key of ['blnk:a:fp1', 'blnk:a:authorization', 'blnk:a.b:fp', 'blnk:ab:fp', 'blink:a:fp']) await sealing.set(key, record(1));
     await new FileTokenStore({ directory }).set('blnk:a:plain', record(1));
-    await sealing.acquireLock('blnk:a:fp1', 5_000);
+    await sealing.leases.acquire('blnk:a:fp1', 5_000);
     const plainFile = path.join(directory, `${recordFileStem('blnk:a:plain')}.json`);
     // Beside the records: a temporary file left by a crash, a hand-copied record under another name, a damaged
     // file and one open to other users. None of them is a record `get` would serve.
@@ -190,31 +190,31 @@ describe('FileTokenStore', () => {
   // README § Stores: choosing one › Renewal leases
   it('leases: one holder at a time across instances, owner-only extend and release, a lapsed lease can be taken', async () => {
     const [a, b] = [new FileTokenStore({ directory }), new FileTokenStore({ directory })];
-    const owner = (await a.acquireLock('k', 400)) as string;
+    const owner = (await a.leases.acquire('k', 400)) as string;
     expect(owner).toEqual(expect.any(String));
-    expect(await b.acquireLock('k', 400)).toBeUndefined();
-    expect(await b.extendLock('k', 'not-the-owner')).toBe(false);
-    await b.releaseLock('k', 'not-the-owner');
-    expect(await b.acquireLock('k', 400)).toBeUndefined();
+    expect(await b.leases.acquire('k', 400)).toBeUndefined();
+    expect(await b.leases.extend('k', 'not-the-owner', 400)).toBe(false);
+    await b.leases.release('k', 'not-the-owner');
+    expect(await b.leases.acquire('k', 400)).toBeUndefined();
     // Kept alive past its TTL by extensions...
     for (let round = 0; round < 3; round += 1) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(await a.extendLock('k', owner)).toBe(true);
+      expect(await a.leases.extend('k', owner, 400)).toBe(true);
     }
-    expect(await b.acquireLock('k', 400)).toBeUndefined();
+    expect(await b.leases.acquire('k', 400)).toBeUndefined();
     // ...and free once its holder stops extending it (a dead process), without anyone releasing it.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const successor = await b.acquireLock('k', 400);
+    const successor = await b.leases.acquire('k', 400);
     expect(successor).toEqual(expect.any(String));
-    expect(await a.extendLock('k', owner)).toBe(false); // the old holder learns it lost the lease
-    await b.releaseLock('k', successor as string);
-    expect(await a.acquireLock('k', 400)).toEqual(expect.any(String));
+    expect(await a.leases.extend('k', owner, 400)).toBe(false); // the old holder learns it lost the lease
+    await b.leases.release('k', successor as string);
+    expect(await a.leases.acquire('k', 400)).toEqual(expect.any(String));
   });
 
   // README § Stores: choosing one › Why proper-lockfile and not more of it
   it('decides contended leases inside a mutex: of 20 concurrent takers exactly one wins', async () => {
     const stores = Array.from({ length: 4 }, () => new FileTokenStore({ directory }));
-    const owners = await Promise.all(Array.from({ length: 20 }, (_, index) => stores[index % 4].acquireLock('k', 5_000)));
+    const owners = await Promise.all(Array.from({ length: 20 }, (_, index) => stores[index % 4].leases.acquire('k', 5_000)));
     expect(owners.filter((owner) => owner !== undefined)).toHaveLength(1);
   });
 });

@@ -7,7 +7,7 @@ import { type ResealOutcome, auditOf, cipherForReseal, protectionOf, resealDecis
 import { openSealedRecord } from './sealed-record.js';
 import { secureDirectory, secureExistingDirectory } from './store-directory.js';
 import { TokenCipher, TokenEncryptionOptions } from './token-cipher.js';
-import type { ResealReport, StoreAudit, StoreDescription, StoreDurability, StoredToken, TokenStore } from './token-store.interface.js';
+import type { ResealReport, StoreAudit, StoreDescription, StoreDurability, StoreLeases, StoredToken, TokenStore } from './token-store.interface.js';
 
 export interface FileTokenStoreOptions {
   /**
@@ -33,7 +33,7 @@ export class FileTokenStore implements TokenStore {
   private ready?: Promise<void>;
   /** Writes to one key are chained so that the last `set` called is the one that lands. */
   private readonly writeChains = new Map<string, Promise<unknown>>();
-  private readonly leases = new FileLeases();
+  private readonly leaseFiles = new FileLeases();
   private readonly cipher?: TokenCipher;
 
   constructor(options: FileTokenStoreOptions) {
@@ -71,18 +71,18 @@ export class FileTokenStore implements TokenStore {
     return this.chain(key, () => this.underMutex(key, () => fs.rm(this.fileFor(key), { force: true })));
   }
 
-  async acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
-    await this.ensureDirectory();
-    return this.leases.acquire(this.leaseFor(key), this.mutexFor(key), ttlMs);
-  }
-
-  extendLock(key: string, owner: string): Promise<boolean> {
-    return this.leases.extend(this.leaseFor(key), owner);
-  }
-
-  releaseLock(key: string, owner: string): Promise<void> {
-    return this.leases.release(this.leaseFor(key), this.mutexFor(key), owner);
-  }
+  /**
+   * Renewal leases, one `.lease` file per key. `extend` keeps the TTL the lease was taken with (it only touches
+   * the file, see FileLeases), which is the TTL every caller passes.
+   */
+  readonly leases: StoreLeases = {
+    acquire: async (key, ttlMs) => {
+      await this.ensureDirectory();
+      return this.leaseFiles.acquire(this.leaseFor(key), this.mutexFor(key), ttlMs);
+    },
+    extend: (key, owner) => this.leaseFiles.extend(this.leaseFor(key), owner),
+    release: (key, owner) => this.leaseFiles.release(this.leaseFor(key), this.mutexFor(key), owner),
+  };
 
   /** Every record file holds its key in plain text, so the keys are found without decrypting anything. */
   async keys(prefix: string): Promise<string[]> {

@@ -6,12 +6,19 @@ export class MemoryTokenStore implements TokenStore {
 
   async get(key: string): Promise<StoredToken | undefined> {
     const record = this.records.get(key);
-    return record && { ...record };
+    return record && copyOf(record);
   }
 
   async set(key: string, value: StoredToken): Promise<void> {
-    // A copy, so a caller mutating its object cannot change what is stored.
-    this.records.set(key, { ...value });
+    this.records.set(key, copyOf(value));
+  }
+
+  /** No await between the read and the write: within one process that is what makes it atomic. */
+  async compareAndSet(key: string, value: StoredToken): Promise<boolean> {
+    const current = this.records.get(key);
+    if (current !== undefined && current.version >= value.version) return false;
+    this.records.set(key, copyOf(value));
+    return true;
   }
 
   async delete(key: string): Promise<void> {
@@ -29,4 +36,12 @@ export class MemoryTokenStore implements TokenStore {
   toJSON(): Record<string, unknown> {
     return { type: 'MemoryTokenStore', size: this.records.size };
   }
+}
+
+/**
+ * A deep copy, so a caller changing its object (its `details` included) cannot change what is stored, nor the
+ * reverse; through JSON, as the file and Redis stores keep records, so a record reads back the same from all three.
+ */
+function copyOf(record: StoredToken): StoredToken {
+  return JSON.parse(JSON.stringify(record)) as StoredToken;
 }

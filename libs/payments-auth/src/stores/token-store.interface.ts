@@ -1,6 +1,8 @@
 /**
  * One token as kept in a store. Times are epoch milliseconds. For Blnk the record also carries the newest
- * refresh token, which must outlive the access token: stores never expire a record on their own.
+ * refresh token, which must outlive the access token: a store never expires a record that carries a refresh
+ * token or a re-authorization mark on its own (the Redis store drops only records whose access token has expired
+ * and that carry neither).
  */
 export interface StoredToken {
   accessToken: string;
@@ -79,43 +81,62 @@ export interface StoreDescription {
 }
 
 /**
+ * Cross-process renewal leases, for stores shared by several processes: all three members or none (a store
+ * offering only some is refused at start-up), because a lease that cannot be extended lasts only its first TTL
+ * and one that cannot be released blocks its key until the TTL runs out.
+ */
+export interface StoreLeases {
+  /**
+   * Takes the key's lease. Returns an owner id when taken, undefined when another owner holds it. The lease
+   * lapses by itself `ttlMs` after it was taken or last extended, so a dead holder frees it within `ttlMs`.
+   */
+  acquire(key: string, ttlMs: number): Promise<string | undefined>;
+  /**
+   * Keeps a held lease alive for another `ttlMs`. A store that can restart empty re-takes a lease that vanished
+   * when nobody else took it. Returns false when `owner` no longer holds the lease.
+   */
+  extend(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lease only if `owner` still holds it. */
+  release(key: string, owner: string): Promise<void>;
+}
+
+/**
+ * Store-loss detection, for stores that can lose their data behind running processes (a Redis without
+ * persistence): a generation marker that exists exactly as long as the data it vouches for. Both members or none.
+ */
+export interface StoreGenerations {
+  /** The current marker, or undefined when there is none (a new or emptied store). */
+  read(): Promise<StoreGeneration | undefined>;
+  /** Creates the marker if there is none (first writer wins), and returns whichever marker is stored afterwards. */
+  claim(candidate: StoreGeneration): Promise<StoreGeneration>;
+}
+
+/**
  * Where tokens live between requests and across restarts. Keys are `{provider}:{tenant}:{fingerprint}`, where
  * the fingerprint is a hash of the base URL and the key or client id, never of a secret.
  *
- * Stores shared by several processes implement the optional lock and compare-and-set members; without them
- * rotating Blnk refresh tokens are only safe in one process.
+ * The core (`get`, `set`, `delete`, `compareAndSet`) is required. The rest are optional capabilities, each
+ * whole or absent: `leases` and `generations` are objects whose members come together, and a store offering
+ * part of one is refused at start-up with a PaymentsAuthConfigError naming what is missing. Without `leases`
+ * rotating Blnk refresh tokens are only safe in one process. The maintenance members (`keys`, `reseal`,
+ * `audit`, `describe`) and `durability` are single methods, each useful on its own.
  */
 export interface TokenStore {
   get(key: string): Promise<StoredToken | undefined>;
   set(key: string, value: StoredToken): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Writes only if `value.version` is newer than the stored record's, so a stale writer never overwrites a
+   * newer token. Returns false when a newer (or equal) version is already stored. Atomic across every process
+   * that shares the store: of concurrent writes of one version, exactly one returns true.
+   */
+  compareAndSet(key: string, value: StoredToken): Promise<boolean>;
   /** Called when the module shuts down. */
   close?(): Promise<void>;
-  /**
-   * Optional: writes only if `value.version` is newer than the stored record's, so a stale writer never
-   * overwrites a newer token. Returns false when a newer (or equal) version is already stored.
-   */
-  compareAndSet?(key: string, value: StoredToken): Promise<boolean>;
-  /**
-   * Optional cross-process lock (a lease), for stores shared by several processes. Returns an owner id when
-   * acquired, undefined when another owner holds it. The lease lapses by itself `ttlMs` after it was taken or
-   * last extended, so a dead holder frees it within `ttlMs`.
-   */
-  acquireLock?(key: string, ttlMs: number): Promise<string | undefined>;
-  /**
-   * Keeps a held lease alive for another `ttlMs`. A store that can restart empty re-takes a lease that vanished
-   * when nobody else took it. Returns false when the caller no longer holds the lease.
-   */
-  extendLock?(key: string, owner: string, ttlMs: number): Promise<boolean>;
-  /** Releases the lock only if `owner` still holds it. */
-  releaseLock?(key: string, owner: string): Promise<void>;
-  /**
-   * Optional, for stores that can lose their data behind running processes (a Redis without persistence):
-   * the current generation marker, or undefined when there is none (a new or emptied store).
-   */
-  readGeneration?(): Promise<StoreGeneration | undefined>;
-  /** Creates the marker if there is none, and returns whichever marker is stored afterwards. */
-  claimGeneration?(candidate: StoreGeneration): Promise<StoreGeneration>;
+  /** Optional: renewal leases (single flight across processes). */
+  readonly leases?: StoreLeases;
+  /** Optional: store-loss detection, for stores that can come back empty or from an older copy. */
+  readonly generations?: StoreGenerations;
   /** Optional: whether the store's data survives a restart of the store, checked once at start-up. */
   durability?(): Promise<StoreDurability>;
   /**

@@ -95,10 +95,6 @@ export class PendingAuthorizations {
         version: version + 1,
       };
       try {
-        if (this.store.compareAndSet === undefined) {
-          await this.store.set(key, record);
-          return true;
-        }
         if (await this.store.compareAndSet(key, record)) return true;
       } catch (error) {
         throw storeError(tenant, 'write', error);

@@ -1,12 +1,12 @@
 import Redis from 'ioredis';
 import { type RedisServer, startRedis } from '../../../../../test/support/redis.server.js';
 import {
-  ACQUIRE_LOCK,
+  ACQUIRE_LEASE,
   CLAIM_GENERATION,
   COMPARE_AND_SET,
-  EXTEND_LOCK,
+  EXTEND_LEASE,
   READ_GENERATION,
-  RELEASE_LOCK,
+  RELEASE_LEASE,
   RESEAL_RECORD,
   SET_RECORD,
 } from './redis-scripts.js';
@@ -112,67 +112,67 @@ describe('Redis store scripts', () => {
   describe('leases (owner, ttl ms), over one or several lock names', () => {
     const locks = ['lock:current', 'lock:legacy'];
 
-    it('ACQUIRE_LOCK takes every free name for its owner, with the TTL', async () => {
-      expect(await run(ACQUIRE_LOCK, locks, 'owner-a', 60_000)).toBe(1);
+    it('ACQUIRE_LEASE takes every free name for its owner, with the TTL', async () => {
+      expect(await run(ACQUIRE_LEASE, locks, 'owner-a', 60_000)).toBe(1);
       expect(await redis.mget(...locks)).toEqual(['owner-a', 'owner-a']);
       for (const lock of locks) expect(await redis.pttl(lock)).toBeGreaterThan(59_000);
     });
 
-    it('ACQUIRE_LOCK takes none when any name is held, by anyone (its own owner too)', async () => {
+    it('ACQUIRE_LEASE takes none when any name is held, by anyone (its own owner too)', async () => {
       await redis.set('lock:legacy', 'owner-b', 'PX', 60_000);
-      expect(await run(ACQUIRE_LOCK, locks, 'owner-a', 60_000)).toBe(0);
+      expect(await run(ACQUIRE_LEASE, locks, 'owner-a', 60_000)).toBe(0);
       expect(await redis.exists('lock:current')).toBe(0);
       expect(await redis.get('lock:legacy')).toBe('owner-b');
-      await run(ACQUIRE_LOCK, ['lock:mine'], 'owner-a', 60_000);
-      expect(await run(ACQUIRE_LOCK, ['lock:mine'], 'owner-a', 60_000)).toBe(0);
+      await run(ACQUIRE_LEASE, ['lock:mine'], 'owner-a', 60_000);
+      expect(await run(ACQUIRE_LEASE, ['lock:mine'], 'owner-a', 60_000)).toBe(0);
     });
 
     it('a lapsed lease can be taken by another owner', async () => {
-      expect(await run(ACQUIRE_LOCK, locks, 'owner-a', 50)).toBe(1);
+      expect(await run(ACQUIRE_LEASE, locks, 'owner-a', 50)).toBe(1);
       await sleep(120);
-      expect(await run(ACQUIRE_LOCK, locks, 'owner-b', 60_000)).toBe(1);
+      expect(await run(ACQUIRE_LEASE, locks, 'owner-b', 60_000)).toBe(1);
       expect(await redis.mget(...locks)).toEqual(['owner-b', 'owner-b']);
     });
 
-    it('EXTEND_LOCK renews its owner\'s lease', async () => {
-      await run(ACQUIRE_LOCK, locks, 'owner-a', 1_000);
-      expect(await run(EXTEND_LOCK, locks, 'owner-a', 60_000)).toBe(1);
+    it('EXTEND_LEASE renews its owner\'s lease', async () => {
+      await run(ACQUIRE_LEASE, locks, 'owner-a', 1_000);
+      expect(await run(EXTEND_LEASE, locks, 'owner-a', 60_000)).toBe(1);
       expect(await redis.mget(...locks)).toEqual(['owner-a', 'owner-a']);
       for (const lock of locks) expect(await redis.pttl(lock)).toBeGreaterThan(59_000);
     });
 
-    it('EXTEND_LOCK refuses another owner\'s lease and changes nothing, also when only one name is another\'s', async () => {
-      await run(ACQUIRE_LOCK, locks, 'owner-b', 30_000);
-      expect(await run(EXTEND_LOCK, locks, 'owner-a', 90_000)).toBe(0);
+    it('EXTEND_LEASE refuses another owner\'s lease and changes nothing, also when only one name is another\'s', async () => {
+      await run(ACQUIRE_LEASE, locks, 'owner-b', 30_000);
+      expect(await run(EXTEND_LEASE, locks, 'owner-a', 90_000)).toBe(0);
       expect(await redis.mget(...locks)).toEqual(['owner-b', 'owner-b']);
       expect(await redis.pttl('lock:current')).toBeLessThanOrEqual(30_000);
 
       await redis.flushall();
       await redis.set('lock:current', 'owner-a', 'PX', 30_000);
       await redis.set('lock:legacy', 'owner-b', 'PX', 30_000);
-      expect(await run(EXTEND_LOCK, locks, 'owner-a', 90_000)).toBe(0);
+      expect(await run(EXTEND_LEASE, locks, 'owner-a', 90_000)).toBe(0);
       expect(await redis.pttl('lock:current')).toBeLessThanOrEqual(30_000); // not extended: all or nothing
       expect(await redis.get('lock:legacy')).toBe('owner-b');
     });
 
-    it('EXTEND_LOCK re-takes a lease that vanished (Redis restarted empty), wholly or in part', async () => {
-      expect(await run(EXTEND_LOCK, locks, 'owner-a', 60_000)).toBe(1);
+    it('EXTEND_LEASE re-takes a lease that vanished (Redis restarted empty), wholly or in part', async () => {
+      expect(await run(EXTEND_LEASE, locks, 'owner-a', 60_000)).toBe(1);
       expect(await redis.mget(...locks)).toEqual(['owner-a', 'owner-a']);
       await redis.del('lock:legacy');
-      expect(await run(EXTEND_LOCK, locks, 'owner-a', 60_000)).toBe(1);
+      expect(await run(EXTEND_LEASE, locks, 'owner-a', 60_000)).toBe(1);
       expect(await redis.mget(...locks)).toEqual(['owner-a', 'owner-a']);
       expect(await redis.pttl('lock:legacy')).toBeGreaterThan(59_000);
     });
 
-    it('RELEASE_LOCK deletes only the names its owner still holds', async () => {
-      await run(ACQUIRE_LOCK, locks, 'owner-a', 60_000);
-      expect(await run(RELEASE_LOCK, locks, 'owner-b')).toBe(0);
+    it('RELEASE_LEASE deletes only the names its owner still holds', async () => {
+      await run(ACQUIRE_LEASE, locks, 'owner-a', 60_000);
+      expect(await run(RELEASE_LEASE, locks, 'owner-b')).toBe(0);
       expect(await redis.mget(...locks)).toEqual(['owner-a', 'owner-a']);
 
       await redis.set('lock:legacy', 'owner-b', 'PX', 60_000); // lapsed and taken by another meanwhile
-      expect(await run(RELEASE_LOCK, locks, 'owner-a')).toBe(0);
+      expect(await run(RELEASE_LEASE, locks, 'owner-a')).toBe(0);
       expect(await redis.mget(...locks)).toEqual([null, 'owner-b']);
-      expect(await run(RELEASE_LOCK, locks, 'owner-b')).toBe(0);
+      expect(await run(RELEASE_LEASE, locks, 'owner-b')).toBe(0);
       expect(await redis.exists(...locks)).toBe(0);
     });
   });

@@ -11,8 +11,8 @@ redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
-/** Takes every lock name given (the current one, and on a single Redis also the 0.x one) or none. */
-export const ACQUIRE_LOCK = `
+/** Takes every lease name given (the current one, and on a single Redis also the 0.x one) or none. */
+export const ACQUIRE_LEASE = `
 for _, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 1 then return 0 end
 end
@@ -21,9 +21,9 @@ return 1`;
 
 /**
  * Extend the lease if we own it, or re-take it if it vanished (Redis restarted empty while our token call ran):
- * otherwise another instance could take the missing lock and refresh with the same refresh token.
+ * otherwise another instance could take the missing lease and refresh with the same refresh token.
  */
-export const EXTEND_LOCK = `
+export const EXTEND_LEASE = `
 for _, key in ipairs(KEYS) do
   local current = redis.call('GET', key)
   if current ~= false and current ~= ARGV[1] then return 0 end
@@ -31,8 +31,8 @@ end
 for _, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1], 'PX', ARGV[2]) end
 return 1`;
 
-/** Delete the lock only if we still own it (it may have expired and been taken by another instance). */
-export const RELEASE_LOCK = `
+/** Delete the lease only if we still own it (it may have expired and been taken by another instance). */
+export const RELEASE_LEASE = `
 for _, key in ipairs(KEYS) do
   if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
 end

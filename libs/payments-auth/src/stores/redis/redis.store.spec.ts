@@ -41,14 +41,14 @@ describe('RedisTokenStore: keys, plaintext records, describe', () => {
     return store;
   };
 
-  it('keys(prefix) lists one tenant\'s records only, over several SCAN steps, without locks or the generation marker', async () => {
+  it('keys(prefix) lists one tenant\'s records only, over several SCAN steps, without leases or the generation marker', async () => {
     const store = open({ encryption: { keys: [randomBytes(32)] } });
     const keys = ['blnk:a:fp1', 'blnk:a:authorization', 'blnk:a.b:fp', 'blnk:ab:fp', 'blink:a:fp', 'blnk:a[b]:fp', 'blnk:a*:fp', 'blnk:a?:fp'];
     for (const key of keys) await store.set(key, record(1));
     await Promise.all(Array.from({ length: 1_200 }, (_, index) => store.set(`blnk:bulk:${index}`, record(1))));
     await open({ prefix: 'other' }).set('blnk:a:elsewhere', record(1));
-    expect(await store.acquireLock('blnk:a:fp1', 5_000)).toEqual(expect.any(String)); // current and 0.x lock names
-    await store.claimGeneration({ id: 'g', createdAt: 1 });
+    expect(await store.leases.acquire('blnk:a:fp1', 5_000)).toEqual(expect.any(String)); // current and 0.x lease names (both still end or start in 'lock')
+    await store.generations.claim({ id: 'g', createdAt: 1 });
     expect(await raw.exists('payments-auth:lock:blnk:a:fp1', '{payments-auth:blnk:a:fp1}:lock', 'payments-auth:generation')).toBe(3);
 
     expect((await store.keys('blnk:a:')).sort()).toEqual(['blnk:a:authorization', 'blnk:a:fp1']);

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { openStoredPayload } from '../sealed-record.js';
 import { TokenCipher } from '../token-cipher.js';
-import type { ResealReport, StoreAudit, StoreDescription, StoreDurability, StoreGeneration, StoredToken, TokenStore } from '../token-store.interface.js';
+import type { ResealReport, StoreAudit, StoreDescription, StoreDurability, StoreGeneration, StoreGenerations, StoreLeases, StoredToken, TokenStore } from '../token-store.interface.js';
 import { isCluster, ownedClient, topologyOf } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
 import { RedisRecordWalk } from './redis-record-walk.js';
 import { type RedisTokenStoreOptions, assertValid } from './redis-store-options.js';
 import { ReplicaAcknowledgements } from './replica-acknowledgements.js';
-import { ACQUIRE_LOCK, CLAIM_GENERATION, COMPARE_AND_SET, EXTEND_LOCK, READ_GENERATION, RELEASE_LOCK, SET_RECORD } from './redis-scripts.js';
+import { ACQUIRE_LEASE, CLAIM_GENERATION, COMPARE_AND_SET, EXTEND_LEASE, READ_GENERATION, RELEASE_LEASE, SET_RECORD } from './redis-scripts.js';
 
 export type { WaitForReplicasOptions } from './replica-acknowledgements.js';
 export type { RedisTokenStoreOptions } from './redis-store-options.js';
@@ -19,8 +19,8 @@ const MIN_TTL_MS = 1_000;
  * Token store shared by several instances, on a single Redis, a Sentinel-managed primary or a Redis Cluster.
  * Records are hashes `{ v: version, d: payload }` so the version can be compared in Lua without decrypting;
  * the payload is AES-256-GCM encrypted when `encryption` is set. TTLs follow the access token's expiry, plus
- * `refreshTokenRetentionMs` when the record carries a refresh token. Locks are owner-tagged leases, set and
- * released in Lua; every script stays within one hash slot.
+ * `refreshTokenRetentionMs` when the record carries a refresh token. Renewal leases are owner-tagged keys, set
+ * and released in Lua; every script stays within one hash slot.
  */
 export class RedisTokenStore implements TokenStore {
   readonly redis: Redis | Cluster;
@@ -73,38 +73,40 @@ export class RedisTokenStore implements TokenStore {
     await this.command(() => this.redis.del(this.names.record(key)));
   }
 
-  async acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
-    const owner = randomUUID();
-    const names = this.names.locks(key);
-    const result = await this.command(() => this.redis.eval(ACQUIRE_LOCK, names.length, ...names, owner, String(ttlMs)));
-    return result === 1 ? owner : undefined;
-  }
+  /** Owner-tagged leases, taken, extended and released in Lua under the names RedisKeys.leases gives. */
+  readonly leases: StoreLeases = {
+    acquire: async (key, ttlMs) => {
+      const owner = randomUUID();
+      const names = this.names.leases(key);
+      const result = await this.command(() => this.redis.eval(ACQUIRE_LEASE, names.length, ...names, owner, String(ttlMs)));
+      return result === 1 ? owner : undefined;
+    },
+    extend: async (key, owner, ttlMs) => {
+      const names = this.names.leases(key);
+      return (await this.command(() => this.redis.eval(EXTEND_LEASE, names.length, ...names, owner, String(ttlMs)))) === 1;
+    },
+    release: async (key, owner) => {
+      const names = this.names.leases(key);
+      await this.command(() => this.redis.eval(RELEASE_LEASE, names.length, ...names, owner));
+    },
+  };
 
-  async extendLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const names = this.names.locks(key);
-    return (await this.command(() => this.redis.eval(EXTEND_LOCK, names.length, ...names, owner, String(ttlMs)))) === 1;
-  }
+  /** A marker bound to the run of the server that holds it (see CLAIM_GENERATION): a restart is a new generation. */
+  readonly generations: StoreGenerations = {
+    read: async () => {
+      const [runId, text] = (await this.command(() => this.redis.eval(READ_GENERATION, 1, this.names.generation()))) as [string, string?];
+      const marker = parseGeneration(text ?? null);
+      return marker !== undefined && (runId === '' || marker.runId === runId) ? { id: marker.id, createdAt: marker.createdAt } : undefined;
+    },
+    claim: async (candidate) => {
+      // No TTL: the marker lives exactly as long as the data set it vouches for.
+      const stored = await this.command(() => this.redis.eval(CLAIM_GENERATION, 1, this.names.generation(), candidate.id, String(candidate.createdAt)));
+      const marker = parseGeneration(typeof stored === 'string' ? stored : null) ?? candidate;
+      return { id: marker.id, createdAt: marker.createdAt };
+    },
+  };
 
-  async releaseLock(key: string, owner: string): Promise<void> {
-    const names = this.names.locks(key);
-    await this.command(() => this.redis.eval(RELEASE_LOCK, names.length, ...names, owner));
-  }
-
-  /** The marker, unless it was written under an earlier run of the server that holds it (see CLAIM_GENERATION). */
-  async readGeneration(): Promise<StoreGeneration | undefined> {
-    const [runId, text] = (await this.command(() => this.redis.eval(READ_GENERATION, 1, this.names.generation()))) as [string, string?];
-    const marker = parseGeneration(text ?? null);
-    return marker !== undefined && (runId === '' || marker.runId === runId) ? { id: marker.id, createdAt: marker.createdAt } : undefined;
-  }
-
-  async claimGeneration(candidate: StoreGeneration): Promise<StoreGeneration> {
-    // No TTL: the marker lives exactly as long as the data set it vouches for.
-    const stored = await this.command(() => this.redis.eval(CLAIM_GENERATION, 1, this.names.generation(), candidate.id, String(candidate.createdAt)));
-    const marker = parseGeneration(typeof stored === 'string' ? stored : null) ?? candidate;
-    return { id: marker.id, createdAt: marker.createdAt };
-  }
-
-  /** SCAN on every server that holds records; lock names and the generation marker are left out. */
+  /** SCAN on every server that holds records; lease names and the generation marker are left out. */
   keys(prefix: string): Promise<string[]> {
     return this.walk.keys(prefix);
   }
