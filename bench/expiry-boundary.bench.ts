@@ -37,20 +37,34 @@ async function constantLoad(client: BenchClient): Promise<Sample[]> {
     if (due > Date.now()) await sleep(due - Date.now());
     const startedAt = Date.now();
     const clock = process.hrtime.bigint();
-    samples.push(client.send().then((status) => ({ startedAt, latencyMs: Number(process.hrtime.bigint() - clock) / 1e6, ok: status >= 200 && status < 300 })));
+    samples.push(
+      client.send().then((status) => ({
+        startedAt,
+        latencyMs: Number(process.hrtime.bigint() - clock) / 1e6,
+        ok: status >= 200 && status < 300,
+      })),
+    );
   }
   return Promise.all(samples);
 }
 
 function nearBoundary(startedAt: number, tokens: IssuedToken[]): boolean {
   return tokens.some(
-    (token) => Math.abs(startedAt - token.issuedAt) <= BOUNDARY_WINDOW_MS || Math.abs(startedAt - token.expiresAt) <= BOUNDARY_WINDOW_MS,
+    (token) =>
+      Math.abs(startedAt - token.issuedAt) <= BOUNDARY_WINDOW_MS ||
+      Math.abs(startedAt - token.expiresAt) <= BOUNDARY_WINDOW_MS,
   );
 }
 
 async function run(sandbox: SandboxProcess, name: ClientName, provider: Provider): Promise<RunOutcome> {
-  const refreshToken = provider === 'blnk' ? (await sandbox.createGrants(DEFAULT_BLNK_CLIENT.clientId, 1))[0] : undefined;
-  const client = await createClient(name, { provider, blinkUrl: sandbox.blinkUrl, blnkUrl: sandbox.blnkUrl, refreshToken });
+  const refreshToken =
+    provider === 'blnk' ? (await sandbox.createGrants(DEFAULT_BLNK_CLIENT.clientId, 1))[0] : undefined;
+  const client = await createClient(name, {
+    provider,
+    blinkUrl: sandbox.blinkUrl,
+    blnkUrl: sandbox.blnkUrl,
+    refreshToken,
+  });
   try {
     // Warm up (connections, JIT): the cold start is bench 3's subject, not this one's.
     for (let request = 0; request < WARM_UP_REQUESTS; request += 1) await client.send();
@@ -58,8 +72,12 @@ async function run(sandbox: SandboxProcess, name: ClientName, provider: Provider
     const samples = await constantLoad(client);
     const tokens = await sandbox.issuedTokens(provider);
     const counters = (await sandbox.counters())[provider];
-    const boundary = samples.filter((sample) => nearBoundary(sample.startedAt, tokens)).map((sample) => sample.latencyMs);
-    const steady = samples.filter((sample) => !nearBoundary(sample.startedAt, tokens)).map((sample) => sample.latencyMs);
+    const boundary = samples
+      .filter((sample) => nearBoundary(sample.startedAt, tokens))
+      .map((sample) => sample.latencyMs);
+    const steady = samples
+      .filter((sample) => !nearBoundary(sample.startedAt, tokens))
+      .map((sample) => sample.latencyMs);
     return {
       steadyP50: percentile(steady, 50),
       steadyP99: percentile(steady, 99),
@@ -94,7 +112,8 @@ export async function expiryBoundaries(): Promise<BenchSection> {
     ];
     for (const [name, provider] of plan) {
       const outcomes: RunOutcome[] = [];
-      for (let repetition = 0; repetition < REPETITIONS; repetition += 1) outcomes.push(await run(sandbox, name, provider));
+      for (let repetition = 0; repetition < REPETITIONS; repetition += 1)
+        outcomes.push(await run(sandbox, name, provider));
       const of = (pick: (outcome: RunOutcome) => number) => median(outcomes.map(pick));
       const ratios = outcomes.map((outcome) => outcome.boundaryP99 / outcome.steadyP99);
       rows.push([
@@ -104,7 +123,9 @@ export async function expiryBoundaries(): Promise<BenchSection> {
         ms(of((o) => o.steadyP99)),
         ms(of((o) => o.boundaryP50)),
         ms(of((o) => o.boundaryP99)),
-        Number.isNaN(median(ratios)) ? '— (every request fetches a token)' : `${round(median(ratios))} (${ratios.map((ratio) => round(ratio)).join(' / ')})`,
+        Number.isNaN(median(ratios))
+          ? '— (every request fetches a token)'
+          : `${round(median(ratios))} (${ratios.map((ratio) => round(ratio)).join(' / ')})`,
         outcomes.map((o) => o.failed).join(' / '),
         outcomes.map((o) => o.tokenCalls).join(' / '),
       ]);
@@ -126,7 +147,17 @@ export async function expiryBoundaries(): Promise<BenchSection> {
       'The sandbox runs in its own process. OAuth2Fetch refreshes ahead only when the token has a refresh token and more than 2 minutes ' +
       'to live, so with Blink (no refresh grant) it refreshes on expiry whatever the lifetime, and with these short Blnk tokens too. ' +
       'Target: our boundary p99 ≤ 1.1× steady p99, 0 failures.',
-    columns: ['client', 'provider', 'steady p50', 'steady p99', 'boundary p50', 'boundary p99', 'p99 boundary / steady', 'failed requests', 'token calls'],
+    columns: [
+      'client',
+      'provider',
+      'steady p50',
+      'steady p99',
+      'boundary p50',
+      'boundary p99',
+      'p99 boundary / steady',
+      'failed requests',
+      'token calls',
+    ],
     rows,
     verdict: `${met ? 'Target met' : 'Target missed'}: ${ourVerdicts.join('; ')}`,
   };

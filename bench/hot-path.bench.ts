@@ -17,7 +17,10 @@ async function opsPerSecond(call: () => Promise<unknown>): Promise<number> {
 /** 1. Cached getToken vs a bare async Map lookup, alternated within the run; median of the ratios. */
 export async function hotPath(): Promise<BenchSection> {
   const sandbox = await startSandbox();
-  const app = await startBenchApp({ tenants: { acme: sandboxTenant({ blinkUrl: sandbox.blink.url, blnkUrl: sandbox.blnk.url }) }, defaultTenant: 'acme' });
+  const app = await startBenchApp({
+    tenants: { acme: sandboxTenant({ blinkUrl: sandbox.blink.url, blnkUrl: sandbox.blnk.url }) },
+    defaultTenant: 'acme',
+  });
   try {
     const blink = app.get(BlinkTokenService);
     const token = await blink.getToken('acme');
@@ -37,7 +40,14 @@ export async function hotPath(): Promise<BenchSection> {
       const control = await opsPerSecond(() => mapLookupWithClock('acme'));
       ratios.push(ours / baseline);
       controlRatios.push(control / baseline);
-      rows.push([repetition, Math.round(ours), Math.round(baseline), round(ours / baseline), Math.round(control), round(control / baseline)]);
+      rows.push([
+        repetition,
+        Math.round(ours),
+        Math.round(baseline),
+        round(ours / baseline),
+        Math.round(control),
+        round(control / baseline),
+      ]);
     }
     const ratio = median(ratios);
     rows.push(['median', '', '', round(ratio), '', round(median(controlRatios))]);

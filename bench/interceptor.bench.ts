@@ -29,7 +29,15 @@ async function requestsPerSecond(send: () => Promise<unknown>): Promise<number> 
 export async function interceptorOverhead(): Promise<BenchSection> {
   const sandbox = await startSandboxProcess();
   const app = await startBenchApp({
-    tenants: { acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: sandbox.blinkUrl } } },
+    tenants: {
+      acme: {
+        blink: {
+          apiKey: DEFAULT_BLINK_ACCOUNT.apiKey,
+          secretKey: DEFAULT_BLINK_ACCOUNT.secretKey,
+          baseUrl: sandbox.blinkUrl,
+        },
+      },
+    },
     defaultTenant: 'acme',
   });
   try {

@@ -28,12 +28,15 @@ const RESULTS = join(__dirname, 'RESULTS.md');
  */
 function withEarlierSections(fresh: string[]): string[] {
   if (!existsSync(RESULTS)) return fresh;
-  const kept = readFileSync(RESULTS, 'utf8').split(/\n(?=## )/).slice(1);
+  const kept = readFileSync(RESULTS, 'utf8')
+    .split(/\n(?=## )/)
+    .slice(1);
   const numberOf = (section: string) => Number(/^## (\d+)\./.exec(section)?.[1] ?? 0);
   const replaced = new Set(fresh.map(numberOf));
-  return [...kept.filter((section) => !replaced.has(numberOf(section))).map((section) => section.trimEnd() + '\n'), ...fresh].sort(
-    (a, b) => numberOf(a) - numberOf(b),
-  );
+  return [
+    ...kept.filter((section) => !replaced.has(numberOf(section))).map((section) => section.trimEnd() + '\n'),
+    ...fresh,
+  ].sort((a, b) => numberOf(a) - numberOf(b));
 }
 
 /** `npm run bench [name...]`: runs the benchmarks against the sandbox on 127.0.0.1 and writes bench/RESULTS.md. */

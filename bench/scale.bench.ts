@@ -19,11 +19,15 @@ const BASELINE_TENANTS = 1_000;
 type Tenants = Record<string, TenantConfig>;
 
 function tenants(sandbox: SandboxProcess, refreshTokens: string[], prefix: string): Tenants {
-  return Object.fromEntries(refreshTokens.map((refreshToken, index) => [`${prefix}-${index}`, sandboxTenant(sandbox, refreshToken)]));
+  return Object.fromEntries(
+    refreshTokens.map((refreshToken, index) => [`${prefix}-${index}`, sandboxTenant(sandbox, refreshToken)]),
+  );
 }
 
 /** Heap growth of starting an app with these tenants and warming them all, measured after full GCs. */
-async function warmHeapGrowth(config: Tenants): Promise<{ bytes: number; app: INestApplicationContext; failures: number }> {
+async function warmHeapGrowth(
+  config: Tenants,
+): Promise<{ bytes: number; app: INestApplicationContext; failures: number }> {
   const before = heapAfterGc();
   const app = await startBenchApp({ tenants: config });
   const failures = await warmTenants(app, Object.keys(config));
@@ -58,7 +62,10 @@ export async function scale(): Promise<BenchSection> {
     rows.push(['heap per tenant, median', `${Math.round(median(perTenant))} B`]);
     rows.push(['failed getToken during warm-up', warmFailures]);
     const warmUp = await sandbox.tokenCallRate();
-    rows.push(['warm-up (last repetition): token calls, peak per second', `${warmUp.calls}, ${warmUp.peakPerSecond}/s over ${round(warmUp.activeSeconds, 1)} s`]);
+    rows.push([
+      'warm-up (last repetition): token calls, peak per second',
+      `${warmUp.calls}, ${warmUp.peakPerSecond}/s over ${round(warmUp.activeSeconds, 1)} s`,
+    ]);
 
     const scheduler = (app as INestApplicationContext).get(RenewalScheduler).stats();
     const registered = (app as INestApplicationContext).get(SchedulerRegistry).getTimeouts();
@@ -76,7 +83,10 @@ export async function scale(): Promise<BenchSection> {
     }
     const renewal = await sandbox.tokenCallRate();
     const spreadRatio = renewal.peakPerSecond / warmUp.peakPerSecond;
-    rows.push(['renewals: token calls, peak per second', `${renewal.calls}, ${renewal.peakPerSecond}/s over ${round(renewal.activeSeconds, 1)} s`]);
+    rows.push([
+      'renewals: token calls, peak per second',
+      `${renewal.calls}, ${renewal.peakPerSecond}/s over ${round(renewal.activeSeconds, 1)} s`,
+    ]);
     rows.push(['renewal peak / warm-up peak', round(spreadRatio)]);
     rows.push(['failed renewals', metrics.snapshot().tokenCallFailures - failuresBefore]);
     const verdictHeap = median(perTenant) <= 2048 ? 'met' : 'missed';
@@ -85,7 +95,7 @@ export async function scale(): Promise<BenchSection> {
       description:
         `${TENANTS.toLocaleString('en')} tenants, each with a Blink and a Blnk (OAuth, own grant) config, warmed ${WARM_CONCURRENCY} tenants at a time; ` +
         `${LIFETIME_S} s tokens so the default scheduledRenewal settings apply (60 s margin, jitter up to 10% of the lifetime, 16 renewals at once). ` +
-        'Heap measured after full GCs (node --expose-gc) with MemoryTokenStore, so the stored copies count too; the app\'s fixed cost is ' +
+        "Heap measured after full GCs (node --expose-gc) with MemoryTokenStore, so the stored copies count too; the app's fixed cost is " +
         `removed by subtracting a ${BASELINE_TENANTS.toLocaleString('en')}-tenant app (per tenant = growth difference / ${(TENANTS - BASELINE_TENANTS).toLocaleString('en')}). ${HEAP_REPETITIONS} repetitions. The sandbox runs in its own process and counts token calls in 20 ms samples. ` +
         'Target: ≤ 2 KB per tenant; renewals spread rather than replaying the warm-up burst.',
       columns: ['measure', 'value'],

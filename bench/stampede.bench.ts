@@ -30,7 +30,12 @@ async function blnkGrant(sandbox: SandboxProcess): Promise<string> {
 /** One cold client, REQUESTS API calls started at once; what reached the token endpoint. */
 async function inProcess(sandbox: SandboxProcess, name: ClientName, provider: Provider): Promise<StampedeOutcome> {
   const refreshToken = provider === 'blnk' ? await blnkGrant(sandbox) : undefined;
-  const client = await createClient(name, { provider, blinkUrl: sandbox.blinkUrl, blnkUrl: sandbox.blnkUrl, refreshToken });
+  const client = await createClient(name, {
+    provider,
+    blinkUrl: sandbox.blinkUrl,
+    blnkUrl: sandbox.blnkUrl,
+    refreshToken,
+  });
   try {
     await sandbox.resetCounters();
     const started = Date.now();
@@ -46,7 +51,12 @@ async function inProcess(sandbox: SandboxProcess, name: ClientName, provider: Pr
 }
 
 /** PROCESSES app instances on one Redis, REQUESTS / PROCESSES concurrent calls each, for a tenant none has seen. */
-async function cluster(sandbox: SandboxProcess, workers: ChildProcess[], provider: Provider, tenant: string): Promise<StampedeOutcome> {
+async function cluster(
+  sandbox: SandboxProcess,
+  workers: ChildProcess[],
+  provider: Provider,
+  tenant: string,
+): Promise<StampedeOutcome> {
   await sandbox.resetCounters();
   const url = provider === 'blink' ? `${sandbox.blinkUrl}/api/pay/v1/intents` : `${sandbox.blnkUrl}/data/ledgers`;
   const started = Date.now();
@@ -61,8 +71,15 @@ async function cluster(sandbox: SandboxProcess, workers: ChildProcess[], provide
   );
   const ms = Date.now() - started;
   const counters = (await sandbox.counters())[provider];
-  const total = (pick: (answer: { unauthorized: number; failed: number }) => number) => answers.reduce((sum, answer) => sum + pick(answer), 0);
-  return { tokenCalls: counters.tokenCalls, invalidGrant: counters.invalidGrant, unauthorized: total((a) => a.unauthorized), failed: total((a) => a.failed), ms };
+  const total = (pick: (answer: { unauthorized: number; failed: number }) => number) =>
+    answers.reduce((sum, answer) => sum + pick(answer), 0);
+  return {
+    tokenCalls: counters.tokenCalls,
+    invalidGrant: counters.invalidGrant,
+    unauthorized: total((a) => a.unauthorized),
+    failed: total((a) => a.failed),
+    ms,
+  };
 }
 
 function summarize(label: string, provider: Provider, outcomes: StampedeOutcome[]): Array<string | number> {
@@ -91,19 +108,24 @@ export async function coldStampede(): Promise<BenchSection> {
       for (const name of ['payments-auth', ...PEERS] as ClientName[]) {
         if (name === 'naive' && provider === 'blnk') continue; // a rotating grant cannot be spent once per request
         const outcomes: StampedeOutcome[] = [];
-        for (let repetition = 0; repetition < REPETITIONS; repetition += 1) outcomes.push(await inProcess(sandbox, name, provider));
+        for (let repetition = 0; repetition < REPETITIONS; repetition += 1)
+          outcomes.push(await inProcess(sandbox, name, provider));
         if (name === 'payments-auth') ours.push(...outcomes.map((o) => o.tokenCalls));
         rows.push(summarize(name, provider, outcomes));
       }
     }
     const tenants: Record<string, TenantConfig> = {};
-    for (let repetition = 0; repetition < REPETITIONS; repetition += 1) tenants[`cold${repetition}`] = sandboxTenant(sandbox, await blnkGrant(sandbox));
+    for (let repetition = 0; repetition < REPETITIONS; repetition += 1)
+      tenants[`cold${repetition}`] = sandboxTenant(sandbox, await blnkGrant(sandbox));
     const env = { TENANTS: JSON.stringify(tenants), REDIS_PORT: String(redis.port) };
-    const started = await Promise.all(Array.from({ length: PROCESSES }, () => forkTs('bench/support/stampede-worker.ts', env)));
+    const started = await Promise.all(
+      Array.from({ length: PROCESSES }, () => forkTs('bench/support/stampede-worker.ts', env)),
+    );
     workers.push(...started.map(({ child }) => child));
     for (const provider of ['blink', 'blnk'] as Provider[]) {
       const outcomes: StampedeOutcome[] = [];
-      for (let repetition = 0; repetition < REPETITIONS; repetition += 1) outcomes.push(await cluster(sandbox, workers, provider, `cold${repetition}`));
+      for (let repetition = 0; repetition < REPETITIONS; repetition += 1)
+        outcomes.push(await cluster(sandbox, workers, provider, `cold${repetition}`));
       ours.push(...outcomes.map((o) => o.tokenCalls));
       rows.push(summarize(`payments-auth, ${PROCESSES} processes on Redis`, provider, outcomes));
     }
@@ -120,8 +142,20 @@ export async function coldStampede(): Promise<BenchSection> {
       `each repetition); token-endpoint calls and invalid_grant answers counted by the sandbox, which runs in its own process. ` +
       `${REPETITIONS} repetitions, median shown. The cluster rows run ${PROCESSES} separate Node processes on one redis-server, ` +
       `${(REQUESTS / PROCESSES).toLocaleString('en')} requests each, all cold for the tenant. Target: 1 token call.`,
-    columns: ['client', 'provider', 'token calls per repetition', 'token calls (median)', 'invalid_grant', '401 to caller', 'other failures', 'wall ms'],
+    columns: [
+      'client',
+      'provider',
+      'token calls per repetition',
+      'token calls (median)',
+      'invalid_grant',
+      '401 to caller',
+      'other failures',
+      'wall ms',
+    ],
     rows,
-    verdict: worst === 1 ? 'Target met: 1 token call in every repetition, in one process and in four' : `Target missed: up to ${worst} token calls`,
+    verdict:
+      worst === 1
+        ? 'Target met: 1 token call in every repetition, in one process and in four'
+        : `Target missed: up to ${worst} token calls`,
   };
 }

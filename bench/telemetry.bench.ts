@@ -1,5 +1,10 @@
 import { metrics, trace } from '@opentelemetry/api';
-import { InMemoryMetricExporter, AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  InMemoryMetricExporter,
+  AggregationTemporality,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { hotPath } from './hot-path.bench';
 import { interceptorOverhead } from './interceptor.bench';
@@ -11,9 +16,14 @@ const medianRatioOf = (section: BenchSection): number => Number(section.rows[sec
 
 /** Registers the metrics SDK with a reader and a tracer provider with a span processor, as an exporting app does. */
 function registerSdk(): () => Promise<void> {
-  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 1_000 });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    exportIntervalMillis: 1_000,
+  });
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new InMemorySpanExporter())] }));
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new InMemorySpanExporter())] }),
+  );
   return async () => {
     metrics.disable();
     trace.disable();
@@ -33,7 +43,10 @@ function median(values: number[]): number {
  * each (each bench starts a new app, which takes its instruments from whatever is registered at that moment).
  */
 export async function telemetryOverhead(): Promise<BenchSection> {
-  const runs = { without: { hot: [] as number[], interceptor: [] as number[] }, with: { hot: [] as number[], interceptor: [] as number[] } };
+  const runs = {
+    without: { hot: [] as number[], interceptor: [] as number[] },
+    with: { hot: [] as number[], interceptor: [] as number[] },
+  };
   for (let round = 0; round < 2; round += 1) {
     runs.without.hot.push(medianRatioOf(await hotPath()));
     runs.without.interceptor.push(medianRatioOf(await interceptorOverhead()));
@@ -45,7 +58,12 @@ export async function telemetryOverhead(): Promise<BenchSection> {
       await unregister();
     }
   }
-  const row = (name: string, without: number[], withSdk: number[]) => [name, without.join(', '), withSdk.join(', '), round(median(withSdk) / median(without))];
+  const row = (name: string, without: number[], withSdk: number[]) => [
+    name,
+    without.join(', '),
+    withSdk.join(', '),
+    round(median(withSdk) / median(without)),
+  ];
   const rows = [
     row('1. cached getToken / async Map', runs.without.hot, runs.with.hot),
     row('2. PaymentsHttpService / plain HttpService', runs.without.interceptor, runs.with.interceptor),
@@ -60,6 +78,9 @@ export async function telemetryOverhead(): Promise<BenchSection> {
       'noise between runs; target: with/without (medians) ≥ 0.9× for both.',
     columns: ['ratio', 'without SDK (runs)', 'with SDK + reader (runs)', 'with / without'],
     rows,
-    verdict: worst >= 0.9 ? `Target met: worst with/without ${round(worst)}×` : `Target missed: worst with/without ${round(worst)}× (< 0.9×)`,
+    verdict:
+      worst >= 0.9
+        ? `Target met: worst with/without ${round(worst)}×`
+        : `Target missed: worst with/without ${round(worst)}× (< 0.9×)`,
   };
 }

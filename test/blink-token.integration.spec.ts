@@ -52,7 +52,10 @@ describe('BlinkTokenService against the Blink sandbox', () => {
     expect(info.expiresAt.getTime()).toBe((jwtDecode(token).exp as number) * 1000);
     expect(info.expiresAt.getTime()).toBeGreaterThan(before + 29 * 60_000);
     expect(info.renewAt.getTime()).toBe(info.expiresAt.getTime() - 60_000);
-    expect(info.details).toMatchObject({ paymentTypes: ['credit-card', 'direct-debit', 'open-banking'], currencies: ['GBP'] });
+    expect(info.details).toMatchObject({
+      paymentTypes: ['credit-card', 'direct-debit', 'open-banking'],
+      currencies: ['GBP'],
+    });
     expect(JSON.stringify(info)).not.toContain(token);
   });
 

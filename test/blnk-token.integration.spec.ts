@@ -1,5 +1,10 @@
 import { CredentialModeError, ReauthorizationRequiredError } from 'nestjs-payments-auth';
-import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
+import {
+  DEFAULT_BLNK_API_KEY,
+  DEFAULT_BLNK_CLIENT,
+  DEFAULT_BLNK_CORE_KEY,
+  DEFAULT_BLNK_SEED_REFRESH_TOKEN,
+} from '@app/sandbox';
 import { PaymentsAuthFixture, defaultOptions, sleep } from './support/payments-auth.fixture';
 
 // README § Services
@@ -11,7 +16,9 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
   });
 
   const ledgers = (token: string, instanceId = 'inst_1') =>
-    fetch(`${fixture.sandbox.blnk.url}/data/ledgers?instance_id=${instanceId}`, { headers: { Authorization: `Bearer ${token}` } });
+    fetch(`${fixture.sandbox.blnk.url}/data/ledgers?instance_id=${instanceId}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
 
   it('refreshes with the seed, caches, and the sandbox accepts the token', async () => {
     fixture = await PaymentsAuthFixture.start();
@@ -20,7 +27,12 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
     expect((await ledgers(token)).status).toBe(200);
     const info = await fixture.blnk.getTokenInfo('acme');
-    expect(info).toMatchObject({ provider: 'blnk', tenant: 'acme', hasRefreshToken: true, details: { scope: 'data:read data:write proxy:write' } });
+    expect(info).toMatchObject({
+      provider: 'blnk',
+      tenant: 'acme',
+      hasRefreshToken: true,
+      details: { scope: 'data:read data:write proxy:write' },
+    });
     expect(await fixture.blnk.getAuthHeaders('acme')).toEqual({ Authorization: `Bearer ${token}` });
     expect(await fixture.blnk.getCredentialInfo('acme')).toEqual({
       provider: 'blnk',
@@ -64,7 +76,8 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
       await sleep(50);
     }
     // Plus forced renewals in a burst: each shares one call and uses the newest refresh token.
-    for (let round = 0; round < 3; round += 1) await Promise.all([fixture.blnk.forceRenewal('acme'), fixture.blnk.forceRenewal('acme')]);
+    for (let round = 0; round < 3; round += 1)
+      await Promise.all([fixture.blnk.forceRenewal('acme'), fixture.blnk.forceRenewal('acme')]);
     expect(tokens.size).toBeGreaterThanOrEqual(4);
     expect(fixture.sandbox.blnk.counters.invalidGrant).toBe(0);
     expect(fixture.sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
@@ -74,7 +87,13 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     const redirectUri = 'https://app.example/callback';
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
       tenants: {
-        fresh: { blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, baseUrl: sandbox.blnk.url } },
+        fresh: {
+          blnk: {
+            clientId: DEFAULT_BLNK_CLIENT.clientId,
+            clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
+            baseUrl: sandbox.blnk.url,
+          },
+        },
       },
       defaultTenant: 'fresh',
     }));
@@ -99,7 +118,9 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
   it('serves static Cloud API keys and Core keys with the right header, without token calls', async () => {
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
       tenants: {
-        keyed: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: sandbox.blnk.url, instanceId: 'inst_9' } },
+        keyed: {
+          blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: sandbox.blnk.url, instanceId: 'inst_9' },
+        },
         core: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: sandbox.blnk.url } },
       },
       defaultTenant: undefined,
@@ -139,10 +160,14 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     });
     await expect(fixture.blnk.forceRenewal('core')).rejects.toThrow(/X-Blnk-Key.*getAuthHeaders/);
     expect(await fixture.blnk.invalidate('core')).toBe(false);
-    await expect(fixture.blnk.getTokenInfo('core')).rejects.toThrow(/getTokenInfo does not apply \(a static key has no token lifecycle\); use getCredentialInfo/);
+    await expect(fixture.blnk.getTokenInfo('core')).rejects.toThrow(
+      /getTokenInfo does not apply \(a static key has no token lifecycle\); use getCredentialInfo/,
+    );
     await expect(fixture.blnk.getTokenInfo('keyed')).rejects.toBeInstanceOf(CredentialModeError);
     for (const tenant of ['keyed', 'core']) {
-      await expect(fixture.blnk.exchangeAuthorizationCode(tenant, 'code', 'https://app.example/callback')).rejects.toMatchObject({
+      await expect(
+        fixture.blnk.exchangeAuthorizationCode(tenant, 'code', 'https://app.example/callback'),
+      ).rejects.toMatchObject({
         constructor: CredentialModeError,
         operation: 'exchangeAuthorizationCode',
       });

@@ -58,12 +58,18 @@ describe('consumer apps installing the packed package', () => {
     sandbox = await startSandbox();
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'payments-auth-consumers-'));
     await run(NPM, ['run', 'build'], { cwd: LIB_DIR, timeout: 60_000 });
-    const packed = await run(NPM, ['pack', '--pack-destination', workDir, '--json', '--ignore-scripts'], { cwd: LIB_DIR, timeout: 30_000 });
+    const packed = await run(NPM, ['pack', '--pack-destination', workDir, '--json', '--ignore-scripts'], {
+      cwd: LIB_DIR,
+      timeout: 30_000,
+    });
     tarball = path.join(workDir, path.basename((JSON.parse(packed.stdout) as Array<{ filename: string }>)[0].filename));
     // The three installs run at once: they wait mostly on the registry and the disk.
     await Promise.all(
       ['nest12-esm', 'nest12-cjs', 'nest11-cjs'].map(async (app) => {
-        fs.cpSync(path.join(CONSUMERS, app), appDir(app), { recursive: true, filter: (source) => !/node_modules|dist/.test(source) });
+        fs.cpSync(path.join(CONSUMERS, app), appDir(app), {
+          recursive: true,
+          filter: (source) => !/node_modules|dist/.test(source),
+        });
         for (const file of fs.readdirSync(path.join(CONSUMERS, 'shared'))) {
           fs.copyFileSync(path.join(CONSUMERS, 'shared', file), path.join(appDir(app), 'src', file));
         }
@@ -79,24 +85,40 @@ describe('consumer apps installing the packed package', () => {
   });
 
   const start = async (app: string): Promise<AppRun> => {
-    const { stdout } = await run(process.execPath, ['dist/main.js'], { cwd: appDir(app), env: childEnv(), timeout: 30_000 });
+    const { stdout } = await run(process.execPath, ['dist/main.js'], {
+      cwd: appDir(app),
+      env: childEnv(),
+      timeout: 30_000,
+    });
     return JSON.parse(stdout.trim().split('\n').pop() as string) as AppRun;
   };
-  const installed = (app: string, name: string) => fs.existsSync(path.join(appDir(app), 'node_modules', ...name.split('/')));
+  const installed = (app: string, name: string) =>
+    fs.existsSync(path.join(appDir(app), 'node_modules', ...name.split('/')));
 
   it.each([
     ['nest12-esm', '12', 'esm'],
     ['nest12-cjs', '12', 'cjs'],
     ['nest11-cjs', '11', 'cjs'],
-  ])('%s: builds with its own build command, starts, gets tokens and calls both providers', async (app, major, format) => {
-    const core = JSON.parse(fs.readFileSync(path.join(appDir(app), 'node_modules', '@nestjs', 'core', 'package.json'), 'utf8')) as { version: string };
-    expect(core.version.split('.')[0]).toBe(major);
-    await npm(app, ['run', 'build']);
-    const result = await start(app);
-    expect(result).toMatchObject({ blinkIntentStatus: 201, blnkLedgersStatus: 200, blnkInstanceId: 'inst_consumer', blnkHasRefreshToken: true });
-    expect(new Date(result.blinkExpiresAt).getTime()).toBeGreaterThan(Date.now());
-    expect(result.resolved).toContain(path.join('node_modules', 'nestjs-payments-auth', 'dist', format, 'index.js'));
-  }, 180_000);
+  ])(
+    '%s: builds with its own build command, starts, gets tokens and calls both providers',
+    async (app, major, format) => {
+      const core = JSON.parse(
+        fs.readFileSync(path.join(appDir(app), 'node_modules', '@nestjs', 'core', 'package.json'), 'utf8'),
+      ) as { version: string };
+      expect(core.version.split('.')[0]).toBe(major);
+      await npm(app, ['run', 'build']);
+      const result = await start(app);
+      expect(result).toMatchObject({
+        blinkIntentStatus: 201,
+        blnkLedgersStatus: 200,
+        blnkInstanceId: 'inst_consumer',
+        blnkHasRefreshToken: true,
+      });
+      expect(new Date(result.blinkExpiresAt).getTime()).toBeGreaterThan(Date.now());
+      expect(result.resolved).toContain(path.join('node_modules', 'nestjs-payments-auth', 'dist', format, 'index.js'));
+    },
+    180_000,
+  );
 
   it('the NestJS 12 ESM app also loads the terminus and redis entry points it installed the peers for', async () => {
     expect(installed('nest12-esm', '@nestjs/terminus') && installed('nest12-esm', 'ioredis')).toBe(true);
@@ -105,7 +127,11 @@ describe('consumer apps installing the packed package', () => {
 
   it('the CommonJS apps installed neither @nestjs/terminus nor ioredis, and npm did not pull them in', () => {
     for (const app of ['nest12-cjs', 'nest11-cjs']) {
-      expect({ app, terminus: installed(app, '@nestjs/terminus'), ioredis: installed(app, 'ioredis') }).toEqual({ app, terminus: false, ioredis: false });
+      expect({ app, terminus: installed(app, '@nestjs/terminus'), ioredis: installed(app, 'ioredis') }).toEqual({
+        app,
+        terminus: false,
+        ioredis: false,
+      });
       const summary = installs.get(app)?.match(/added \d+ packages?[^\n]*/)?.[0];
       process.stdout.write(`npm install in ${app} (no terminus, no ioredis): ${summary}\n`);
     }
@@ -118,9 +144,15 @@ describe('consumer apps installing the packed package', () => {
 
   /** Runs a command with Node 24 first on the PATH (npm scripts included). */
   const onNode24 = async (app: string, command: string, args: string[]) => {
-    const nodeBin = (await run('bash', [path.join(REPO_ROOT, 'scripts', 'node-bin.sh'), NODE_24], { timeout: 180_000 })).stdout.trim();
+    const nodeBin = (
+      await run('bash', [path.join(REPO_ROOT, 'scripts', 'node-bin.sh'), NODE_24], { timeout: 180_000 })
+    ).stdout.trim();
     const env = childEnv({ PATH: `${path.dirname(nodeBin)}:${process.env.PATH ?? ''}` });
-    const { stdout, stderr } = await run(command === 'node' ? nodeBin : command, args, { cwd: appDir(app), env, timeout: 120_000 });
+    const { stdout, stderr } = await run(command === 'node' ? nodeBin : command, args, {
+      cwd: appDir(app),
+      env,
+      timeout: 120_000,
+    });
     return `${stdout}${stderr}`.replace(/\x1b\[[0-9;]*m/g, ''); // vitest colours even when piped
   };
 
@@ -129,6 +161,8 @@ describe('consumer apps installing the packed package', () => {
   }, 300_000);
 
   it('nest12-esm: its own vitest suite passes (on Node 24: vitest 5 needs Node 22.12 or later)', async () => {
-    expect(await onNode24('nest12-esm', 'node', ['node_modules/vitest/vitest.mjs', 'run'])).toMatch(/Tests\s+1 passed \(1\)/);
+    expect(await onNode24('nest12-esm', 'node', ['node_modules/vitest/vitest.mjs', 'run'])).toMatch(
+      /Tests\s+1 passed \(1\)/,
+    );
   }, 300_000);
 });

@@ -57,7 +57,10 @@ function isUnderBase(request: RecordedRequest, baseUrl: string): boolean {
   const seen = new URL(`http://${request.headers.host}${request.url}`);
   const base = new URL(baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
-  return seen.origin === base.origin && (basePath === '' || seen.pathname === basePath || seen.pathname.startsWith(`${basePath}/`));
+  return (
+    seen.origin === base.origin &&
+    (basePath === '' || seen.pathname === basePath || seen.pathname.startsWith(`${basePath}/`))
+  );
 }
 
 /**
@@ -78,7 +81,8 @@ describe('credential target (property-based, real HTTP)', () => {
     recorder = await startEchoServer();
     const port = Number(new URL(recorder.url).port);
     agent = new Agent();
-    agent.createConnection = (() => createConnection({ host: '127.0.0.1', port })) as unknown as (typeof agent)['createConnection'];
+    agent.createConnection = (() =>
+      createConnection({ host: '127.0.0.1', port })) as unknown as (typeof agent)['createConnection'];
     fixture = await PaymentsAuthFixture.start(() => ({
       store: new MemoryTokenStore(),
       defaultTenant: undefined,
@@ -104,7 +108,12 @@ describe('credential target (property-based, real HTTP)', () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ tenant, url, baseURL, allowAbsoluteUrls, redirectTo }) => {
         recorder.requests.length = 0;
-        const config: AxiosRequestConfig = { baseURL, allowAbsoluteUrls, paymentsAuth: { tenant }, params: redirectTo ? { to: redirectTo } : undefined };
+        const config: AxiosRequestConfig = {
+          baseURL,
+          allowAbsoluteUrls,
+          paymentsAuth: { tenant },
+          params: redirectTo ? { to: redirectTo } : undefined,
+        };
         await firstValueFrom(fixture.app.get(PaymentsHttpService).get(url, config)).catch(() => undefined);
         const own = TENANTS[tenant];
         const [first, ...redirected] = recorder.requests;
@@ -113,10 +122,15 @@ describe('credential target (property-based, real HTTP)', () => {
           requestsSeen += 1;
           // A redirect never adds a credential: one from elsewhere into the provider would make us send
           // authenticated requests wherever any server points (RFC 9700 §4.11); it only keeps or drops it.
-          const expected = isUnderBase(request, own.baseUrl) && (request === first || firstHasIt) ? own.value : undefined;
+          const expected =
+            isUnderBase(request, own.baseUrl) && (request === first || firstHasIt) ? own.value : undefined;
           if (expected !== undefined) credentialsSeen += 1;
           const sent = request.headers[own.header];
-          expect({ url: request.url, host: request.headers.host, sent }).toEqual({ url: request.url, host: request.headers.host, sent: expected });
+          expect({ url: request.url, host: request.headers.host, sent }).toEqual({
+            url: request.url,
+            host: request.headers.host,
+            sent: expected,
+          });
           for (const other of Object.values(TENANTS)) {
             if (other !== own) expect(request.headers[other.header]).not.toBe(other.value);
           }

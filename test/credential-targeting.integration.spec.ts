@@ -40,7 +40,14 @@ describe('credential targeting', () => {
         acme: acmeTenant(sandbox),
         core: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: `${provider.url}/core` } },
         cloud: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: `${provider.url}/cloud` } },
-        oauth: { blnk: { clientId: 'cid', clientSecret: 'TOPSECRET-cs', refreshToken: 'rt-seed', baseUrl: `${provider.url}/oauth-tenant` } },
+        oauth: {
+          blnk: {
+            clientId: 'cid',
+            clientSecret: 'TOPSECRET-cs',
+            refreshToken: 'rt-seed',
+            baseUrl: `${provider.url}/oauth-tenant`,
+          },
+        },
       },
       defaultTenant: 'acme',
       ...extra,
@@ -99,7 +106,9 @@ describe('credential targeting', () => {
     fixture = await start();
     const away = encodeURIComponent(`${provider.url}/elsewhere`);
     await firstValueFrom(http().get(`${provider.url}/core/redirect?to=${away}`, { paymentsAuth: { tenant: 'core' } }));
-    await firstValueFrom(http().get(`${provider.url}/cloud/redirect?to=${away}`, { paymentsAuth: { tenant: 'cloud' } }));
+    await firstValueFrom(
+      http().get(`${provider.url}/cloud/redirect?to=${away}`, { paymentsAuth: { tenant: 'cloud' } }),
+    );
     const [coreHop, coreLanding, cloudHop, cloudLanding] = provider.requests;
     expect(coreHop.headers['x-blnk-key']).toBe(DEFAULT_BLNK_CORE_KEY);
     expect(coreLanding).toMatchObject({ url: '/elsewhere' });
@@ -107,7 +116,11 @@ describe('credential targeting', () => {
     expect(cloudHop.headers.authorization).toBe(`Bearer ${DEFAULT_BLNK_API_KEY}`);
     expect(cloudLanding.headers.authorization).toBeUndefined();
     // Staying under the base path keeps it.
-    await firstValueFrom(http().get(`${provider.url}/cloud/redirect?to=${encodeURIComponent(`${provider.url}/cloud/x`)}`, { paymentsAuth: { tenant: 'cloud' } }));
+    await firstValueFrom(
+      http().get(`${provider.url}/cloud/redirect?to=${encodeURIComponent(`${provider.url}/cloud/x`)}`, {
+        paymentsAuth: { tenant: 'cloud' },
+      }),
+    );
     expect(provider.requests[5]).toMatchObject({ url: '/cloud/x' });
     expect(provider.requests[5].headers.authorization).toBe(`Bearer ${DEFAULT_BLNK_API_KEY}`);
   });
@@ -116,9 +129,9 @@ describe('credential targeting', () => {
     it('does not follow redirects of a credentialed request, and scrubs the Request it leaves on the error', async () => {
       fixture = await start({ http: { adapter: 'fetch' } });
       const away = encodeURIComponent(`${other.url}/landing`);
-      const error = await firstValueFrom(http().get(`${provider.url}/core/redirect?to=${away}`, { paymentsAuth: { tenant: 'core' } })).catch(
-        (caught: unknown) => caught,
-      );
+      const error = await firstValueFrom(
+        http().get(`${provider.url}/core/redirect?to=${away}`, { paymentsAuth: { tenant: 'core' } }),
+      ).catch((caught: unknown) => caught);
       expect(isAxiosError(error) && error.response?.status).toBe(302);
       expect(provider.requests[0].headers['x-blnk-key']).toBe(DEFAULT_BLNK_CORE_KEY);
       expect(other.requests).toHaveLength(0);
@@ -129,7 +142,9 @@ describe('credential targeting', () => {
 
     it('follows redirects of requests without a credential as usual', async () => {
       fixture = await start({ http: { adapter: 'fetch' } });
-      const response = await firstValueFrom(http().get(`${other.url}/redirect?to=${encodeURIComponent(`${other.url}/landing`)}`));
+      const response = await firstValueFrom(
+        http().get(`${other.url}/redirect?to=${encodeURIComponent(`${other.url}/landing`)}`),
+      );
       expect(response.status).toBe(200);
       expect(other.requests.map((request) => request.url)).toEqual([expect.stringContaining('/redirect'), '/landing']);
     });
@@ -138,7 +153,13 @@ describe('credential targeting', () => {
   it('renews and replays a 401 once even when the caller’s validateStatus accepts it', async () => {
     fixture = await start();
     const intent = () =>
-      firstValueFrom(http().post(`${fixture.sandbox.blink.url}/api/pay/v1/intents`, { amount: 5, currency: 'GBP' }, { validateStatus: () => true }));
+      firstValueFrom(
+        http().post(
+          `${fixture.sandbox.blink.url}/api/pay/v1/intents`,
+          { amount: 5, currency: 'GBP' },
+          { validateStatus: () => true },
+        ),
+      );
     expect((await intent()).status).toBe(201);
     fixture.sandbox.blink.revokeAccessTokens();
     expect((await intent()).status).toBe(201);
@@ -160,12 +181,14 @@ describe('credential targeting', () => {
     const tokenCalls = () => provider.requests.filter((request) => request.url.endsWith('/oauth/token')).length;
     const oauth = { paymentsAuth: { tenant: 'oauth' } };
 
-    it("a 401 from the provider renews and replays; one from wherever a redirect led does not touch the token", async () => {
+    it('a 401 from the provider renews and replays; one from wherever a redirect led does not touch the token', async () => {
       fixture = await start();
       await firstValueFrom(http().get(`${provider.url}/oauth-tenant/unauthorized`, oauth)).catch(() => undefined);
       expect(tokenCalls()).toBe(2); // the first token, then the renewal for the replay
       const away = encodeURIComponent(`${other.url}/unauthorized`);
-      const error = await firstValueFrom(http().get(`${provider.url}/oauth-tenant/redirect?to=${away}`, oauth)).catch((caught: unknown) => caught);
+      const error = await firstValueFrom(http().get(`${provider.url}/oauth-tenant/redirect?to=${away}`, oauth)).catch(
+        (caught: unknown) => caught,
+      );
       expect(isAxiosError(error) && error.response?.status).toBe(401);
       expect(other.requests[0].headers.authorization).toBeUndefined();
       expect(tokenCalls()).toBe(2); // no renewal: the refresh token was not rotated for a foreign 401
@@ -179,7 +202,9 @@ describe('credential targeting', () => {
         [`${provider.url}/oauth-tenant/echo-credential`, 'oauth', token],
         [`${provider.url}/core/echo-credential`, 'core', DEFAULT_BLNK_CORE_KEY],
       ]) {
-        const error = await firstValueFrom(http().get(url, { paymentsAuth: { tenant } })).catch((caught: unknown) => caught);
+        const error = await firstValueFrom(http().get(url, { paymentsAuth: { tenant } })).catch(
+          (caught: unknown) => caught,
+        );
         expect(isAxiosError(error) && error.response?.status).toBe(400);
         expect(JSON.stringify(isAxiosError(error) && error.response?.data)).toContain('[REDACTED]');
         expect(renderingsOf(error)).not.toContain(secret);
@@ -193,9 +218,9 @@ describe('credential targeting', () => {
       const response = await runWithTenant('nosuch', () => firstValueFrom(http().get(`${other.url}/public`)));
       expect(response.status).toBe(200);
       expect(other.requests[0].headers.authorization).toBeUndefined();
-      await expect(runWithTenant('nosuch', () => firstValueFrom(http().get(`${fixture.sandbox.blink.url}/api/pay/v1/intents`)))).rejects.toBeInstanceOf(
-        UnknownTenantError,
-      );
+      await expect(
+        runWithTenant('nosuch', () => firstValueFrom(http().get(`${fixture.sandbox.blink.url}/api/pay/v1/intents`))),
+      ).rejects.toBeInstanceOf(UnknownTenantError);
       expect(fixture.sandbox.blink.counters.apiCalls).toBe(0);
     });
 
@@ -212,7 +237,9 @@ describe('credential targeting', () => {
         expect(response.status).toBe(200);
       }
       expect(lookups).toBe(2);
-      await expect(runWithTenant('db-down', () => firstValueFrom(http().get(`${fixture.sandbox.blink.url}/x`)))).rejects.toThrow('database unavailable');
+      await expect(
+        runWithTenant('db-down', () => firstValueFrom(http().get(`${fixture.sandbox.blink.url}/x`))),
+      ).rejects.toThrow('database unavailable');
     });
 
     it('also when the resolver never answers: a request to another host waits for it at most a second', async () => {

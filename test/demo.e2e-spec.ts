@@ -47,7 +47,9 @@ describe('demo app on the sandbox (e2e)', () => {
       expect(health.body).toMatchObject({ status: 'ok', info: { 'payments-auth': { status: 'up' } } });
       await request(second.getHttpServer()).get('/tenants/acme/tokens').expect(200);
       const scraped = await request(second.getHttpServer()).get('/metrics').expect(200);
-      expect(scraped.text).toMatch(/payments_auth_token_calls(_total)?\{[^}]*payments_auth_provider="blink"[^}]*\} [1-9]/);
+      expect(scraped.text).toMatch(
+        /payments_auth_token_calls(_total)?\{[^}]*payments_auth_provider="blink"[^}]*\} [1-9]/,
+      );
       expect(scraped.text).toMatch(/payments_auth_token_call_duration(_seconds)?_bucket/);
       expect(scraped.text).not.toMatch(/eyJ|blnk_at_|blnk_rt_|TOPSECRET/);
     } finally {
@@ -63,19 +65,43 @@ describe('demo app on the sandbox (e2e)', () => {
 
   it('shows token info for a tenant without any token value', async () => {
     const response = await request(server()).get('/tenants/acme/tokens').expect(200);
-    expect(response.body.blink).toMatchObject({ provider: 'blink', mode: 'key-pair', managed: true, token: { details: { currencies: ['GBP'] } } });
-    expect(response.body.blnk).toMatchObject({ mode: 'oauth', header: 'Authorization', token: { hasRefreshToken: true } });
+    expect(response.body.blink).toMatchObject({
+      provider: 'blink',
+      mode: 'key-pair',
+      managed: true,
+      token: { details: { currencies: ['GBP'] } },
+    });
+    expect(response.body.blnk).toMatchObject({
+      mode: 'oauth',
+      header: 'Authorization',
+      token: { hasRefreshToken: true },
+    });
     const issued = [...sandbox.blink.issuedTokens(), ...sandbox.blnk.issuedTokens()];
     expect(issued.length).toBeGreaterThan(0);
     for (const token of issued) expect(response.text).not.toContain(token);
     const globex = await request(server()).get('/tenants/globex/tokens').expect(200);
-    expect(globex.body.blnk).toEqual({ provider: 'blnk', tenant: 'globex', mode: 'api-key', managed: false, header: 'Authorization', baseUrl: sandbox.blnk.url });
+    expect(globex.body.blnk).toEqual({
+      provider: 'blnk',
+      tenant: 'globex',
+      mode: 'api-key',
+      managed: false,
+      header: 'Authorization',
+      baseUrl: sandbox.blnk.url,
+    });
   });
 
   it('creates a Blink payment intent through PaymentsHttpService', async () => {
-    const response = await request(server()).post('/tenants/acme/blink/intents').set(ADMIN).send({ amount: 1000, currency: 'GBP' }).expect(201);
+    const response = await request(server())
+      .post('/tenants/acme/blink/intents')
+      .set(ADMIN)
+      .send({ amount: 1000, currency: 'GBP' })
+      .expect(201);
     expect(response.body).toMatchObject({ amount: 1000, currency: 'GBP', merchant_id: 4398 });
-    await request(server()).post('/tenants/acme/blink/intents').set(ADMIN).send({ amount: -1, currency: 'GBP' }).expect(400);
+    await request(server())
+      .post('/tenants/acme/blink/intents')
+      .set(ADMIN)
+      .send({ amount: -1, currency: 'GBP' })
+      .expect(400);
     expect(sandbox.blink.counters).toMatchObject({ tokenCalls: 1, apiCalls: 1 });
   });
 
@@ -98,23 +124,40 @@ describe('demo app on the sandbox (e2e)', () => {
     expect(wrongMode.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_CREDENTIAL_MODE', tenant: 'globex' });
     // And /health is 503 while a tenant needs (re-)authorization.
     const health = await request(server()).get('/health').expect(503);
-    expect(health.body.error['payments-auth']).toMatchObject({ status: 'down', tenants: expect.arrayContaining([expect.objectContaining({ tenant: 'initech', state: 'reauthorization-required' })]) });
+    expect(health.body.error['payments-auth']).toMatchObject({
+      status: 'down',
+      tenants: expect.arrayContaining([
+        expect.objectContaining({ tenant: 'initech', state: 'reauthorization-required' }),
+      ]),
+    });
   });
 
   // README § The demo (apps/demo)
   it('maps a rate-limited token call to 503 with Retry-After, and provider trouble to 502', async () => {
     sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: '1' });
-    const limited = await request(server()).post('/tenants/acme/blink/intents').set(ADMIN).send({ amount: 1000, currency: 'GBP' }).expect(503);
+    const limited = await request(server())
+      .post('/tenants/acme/blink/intents')
+      .set(ADMIN)
+      .send({ amount: 1000, currency: 'GBP' })
+      .expect(503);
     expect(limited.headers['retry-after']).toBe('1');
     expect(limited.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_RATE_LIMITED', tenant: 'acme' });
     sandbox.blnk.faults.inject({ kind: 'status', status: 503 });
     const unavailable = await request(server()).get('/tenants/acme/blnk/ledgers').expect(502);
-    expect(unavailable.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE', provider: 'blnk', status: 503 });
+    expect(unavailable.body.error).toMatchObject({
+      code: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE',
+      provider: 'blnk',
+      status: 503,
+    });
     // The provider API itself refusing a request is a 502 as well: here it refuses every token, so the 401
     // comes back after the one replay.
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the 429's Retry-After for acme's Blink token
     sandbox.blink.refuseApiCalls(true);
-    const refused = await request(server()).post('/tenants/acme/blink/intents').set(ADMIN).send({ amount: 1000, currency: 'GBP' }).expect(502);
+    const refused = await request(server())
+      .post('/tenants/acme/blink/intents')
+      .set(ADMIN)
+      .send({ amount: 1000, currency: 'GBP' })
+      .expect(502);
     expect(refused.body.error).toEqual({ message: 'The payment provider refused the request', providerStatus: 401 });
     expect(JSON.stringify([limited.body, unavailable.body, refused.body])).not.toMatch(/eyJ|blnk_|TOPSECRET/);
   });
@@ -125,7 +168,10 @@ describe('demo app on the sandbox (e2e)', () => {
     expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
     const cookie = bindingCookie(start.headers['set-cookie']);
     // A forged state is refused as a bad request, before any token call, and without naming a tenant.
-    const forged = await request(server()).get('/blnk/callback?code=x&state=initech~AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').set('Cookie', cookie).expect(400);
+    const forged = await request(server())
+      .get('/blnk/callback?code=x&state=initech~AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')
+      .set('Cookie', cookie)
+      .expect(400);
     expect(forged.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_AUTHORIZATION', reason: 'unknown-state' });
     expect(forged.body.error.tenant).toBeUndefined();
     const consent = await sandboxConsent(start.headers.location);
@@ -147,16 +193,26 @@ describe('demo app on the sandbox (e2e)', () => {
     const replay = await fetch(`${sandbox.blnk.url}/oauth/token`, {
       method: 'POST',
       headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: DEFAULT_BLNK_SEED_REFRESH_TOKEN }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: DEFAULT_BLNK_SEED_REFRESH_TOKEN,
+      }).toString(),
     });
     expect(replay.status).toBe(400);
     // The access token dies with the grant: the 401 leads to a refresh, refused, and a clear 409.
     const refused = await request(server()).get('/tenants/acme/blnk/ledgers').expect(409);
-    expect(refused.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED', tenant: 'acme', providerErrorCode: 'invalid_grant' });
+    expect(refused.body.error).toMatchObject({
+      code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED',
+      tenant: 'acme',
+      providerErrorCode: 'invalid_grant',
+    });
 
     const start = await request(server()).post('/tenants/acme/blnk/authorize').set(ADMIN).expect(303);
     const consent = await sandboxConsent(start.headers.location);
-    await request(server()).get(`/blnk/callback?${new URLSearchParams(consent.query)}`).set('Cookie', bindingCookie(start.headers['set-cookie'])).expect(200);
+    await request(server())
+      .get(`/blnk/callback?${new URLSearchParams(consent.query)}`)
+      .set('Cookie', bindingCookie(start.headers['set-cookie']))
+      .expect(200);
     await request(server()).get('/tenants/acme/blnk/ledgers').expect(200);
   });
 });

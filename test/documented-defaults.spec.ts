@@ -40,7 +40,10 @@ function valueOf(cell: string): unknown {
 
 // README § Configuration reference
 describe('the documented defaults', () => {
-  const validated = validateModuleOptions({ tenants: { acme: { blnk: { mode: 'api-key', apiKey: 'blnk_key' } } }, store: new MemoryTokenStore() }, PROVIDERS.map((definition) => definition.rules));
+  const validated = validateModuleOptions(
+    { tenants: { acme: { blnk: { mode: 'api-key', apiKey: 'blnk_key' } } }, store: new MemoryTokenStore() },
+    PROVIDERS.map((definition) => definition.rules),
+  );
   const rows = [...documentedDefaults()].filter(([name]) => !(name in CHECKED_ELSEWHERE));
 
   it('has a row for every option', () => {
@@ -51,8 +54,13 @@ describe('the documented defaults', () => {
     const actual = (validated as unknown as Record<string, unknown>)[name];
     const documented = valueOf(cell);
     if (typeof documented === 'object' && documented !== null) {
-      for (const [key, value] of Object.entries(documented)) expect({ [key]: (actual as Record<string, unknown>)[key] }).toEqual({ [key]: value });
-      expect(Object.keys(actual as object).sort()).toEqual(Object.keys(documented).filter((key) => (documented as Record<string, unknown>)[key] !== undefined).sort());
+      for (const [key, value] of Object.entries(documented))
+        expect({ [key]: (actual as Record<string, unknown>)[key] }).toEqual({ [key]: value });
+      expect(Object.keys(actual as object).sort()).toEqual(
+        Object.keys(documented)
+          .filter((key) => (documented as Record<string, unknown>)[key] !== undefined)
+          .sort(),
+      );
     } else {
       expect(actual).toEqual(documented);
     }

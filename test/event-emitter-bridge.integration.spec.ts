@@ -13,7 +13,9 @@ describe('the optional @nestjs/event-emitter bridge', () => {
   it('re-emits every event as payments-auth.<type> when the app has EventEmitterModule, without a credential', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), {}, { imports: [EventEmitterModule.forRoot()] });
     const received: Array<{ name: string; event: PaymentsAuthEvent }> = [];
-    fixture.app.get(EventEmitter2).onAny((name: string | string[], event: PaymentsAuthEvent) => received.push({ name: String(name), event }));
+    fixture.app
+      .get(EventEmitter2)
+      .onAny((name: string | string[], event: PaymentsAuthEvent) => received.push({ name: String(name), event }));
     const direct: PaymentsAuthEvent[] = [];
     fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => direct.push(event));
     const token = await fixture.blink.getToken('acme');

@@ -13,11 +13,19 @@ const writers = new Set<ChildProcess>();
 
 /** Starts the writer; resolves with the child and a reader of the last version it reported written. */
 function startWriter(directory: string): Promise<{ child: ChildProcess; lastWritten: () => number }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/support/file-store-writer.ts'], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'), PAYMENTS_AUTH_WRITER_DIR: directory },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', 'test/support/file-store-writer.ts'],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'),
+        PAYMENTS_AUTH_WRITER_DIR: directory,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   writers.add(child);
   let last = 0;
   return new Promise((resolve, reject) => {
@@ -69,8 +77,15 @@ describe('FileTokenStore killed mid-write', () => {
       const acknowledged = lastWritten();
       await kill(child);
       const record = await new FileTokenStore({ directory }).get(RECORD_KEY);
-      const whole = record !== undefined && record.accessToken === `at-${record.version}-${PADDING}` && record.refreshToken === `rt-${record.version}`;
-      outcomes.push(whole && record.version >= acknowledged ? 'whole' : `torn or old (version ${record?.version}, acknowledged ${acknowledged})`);
+      const whole =
+        record !== undefined &&
+        record.accessToken === `at-${record.version}-${PADDING}` &&
+        record.refreshToken === `rt-${record.version}`;
+      outcomes.push(
+        whole && record.version >= acknowledged
+          ? 'whole'
+          : `torn or old (version ${record?.version}, acknowledged ${acknowledged})`,
+      );
     }
     expect(outcomes).toEqual(Array(ROUNDS).fill('whole'));
   }, 120_000);

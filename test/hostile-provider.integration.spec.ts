@@ -57,7 +57,9 @@ describe('hostile token endpoint answers', () => {
       expect(await rejectionOf(fixture.blink.forceRenewal('acme'))).toBeInstanceOf(RateLimitedError);
       expect(fixture.sandbox.blink.counters.tokenCalls).toBe(calls);
 
-      const failed = events.find((event) => event.type === 'token.call_failed') as PaymentsAuthEvent & { retryAt: Date };
+      const failed = events.find((event) => event.type === 'token.call_failed') as PaymentsAuthEvent & {
+        retryAt: Date;
+      };
       expect(failed.retryAt.getTime()).toBeLessThanOrEqual(Date.now() + MAX_WAIT_MS);
     });
 
@@ -73,9 +75,15 @@ describe('hostile token endpoint answers', () => {
 
     it('refuses resilience options that would wait longer than MAX_WAIT_MS, at bootstrap', async () => {
       const started = PaymentsAuthFixture.start(() => ({
-        resilience: { backoffBaseMs: MAX_WAIT_MS + 1, backoffMaxMs: MAX_WAIT_MS + 1, circuitCooldownMs: 365 * 24 * 3600 * 1000 },
+        resilience: {
+          backoffBaseMs: MAX_WAIT_MS + 1,
+          backoffMaxMs: MAX_WAIT_MS + 1,
+          circuitCooldownMs: 365 * 24 * 3600 * 1000,
+        },
       }));
-      await expect(started).rejects.toThrow(/resilience\.backoffBaseMs[\s\S]*resilience\.backoffMaxMs[\s\S]*resilience\.circuitCooldownMs/);
+      await expect(started).rejects.toThrow(
+        /resilience\.backoffBaseMs[\s\S]*resilience\.backoffMaxMs[\s\S]*resilience\.circuitCooldownMs/,
+      );
     });
   });
 
@@ -89,14 +97,23 @@ describe('hostile token endpoint answers', () => {
     /** Every spelling the echo uses, for the secrets and for the Basic header value. */
     function spellings(secret: string): string[] {
       const encoded = encodeURIComponent(secret);
-      return [secret, encoded, encoded.toLowerCase(), new URLSearchParams({ x: secret }).toString().slice(2), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url')];
+      return [
+        secret,
+        encoded,
+        encoded.toLowerCase(),
+        new URLSearchParams({ x: secret }).toString().slice(2),
+        Buffer.from(secret).toString('base64'),
+        Buffer.from(secret).toString('base64url'),
+      ];
     }
 
     // README § Security model › What is promised (no secret or token in a log line, message, toJSON or inspect)
     it('keeps no secret in any spelling in the typed error or the logs', async () => {
       const echoing = await startEchoingTokenServer();
       const printed: string[] = [];
-      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
+      const write = jest
+        .spyOn(process.stdout, 'write')
+        .mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
       try {
         fixture = await PaymentsAuthFixture.start(() => ({
           tenants: {
@@ -126,12 +143,21 @@ describe('hostile token endpoint answers', () => {
   });
 
   it('an error code that is a secret is dropped, not reported (a server may echo what it was sent as `error`)', async () => {
-    const secrets = { clientSecret: 'TOPSECRET-plain-client-secret', refreshToken: 'TOPSECRET-plain-refresh', secretKey: 'TOPSECRET-plain-key' };
+    const secrets = {
+      clientSecret: 'TOPSECRET-plain-client-secret',
+      refreshToken: 'TOPSECRET-plain-refresh',
+      secretKey: 'TOPSECRET-plain-key',
+    };
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
       tenants: {
         acme: {
           blink: { apiKey: 'api-key', secretKey: secrets.secretKey, baseUrl: sandbox.blink.url },
-          blnk: { clientId: 'cid', clientSecret: secrets.clientSecret, refreshToken: secrets.refreshToken, baseUrl: sandbox.blnk.url },
+          blnk: {
+            clientId: 'cid',
+            clientSecret: secrets.clientSecret,
+            refreshToken: secrets.refreshToken,
+            baseUrl: sandbox.blnk.url,
+          },
         },
       },
       resilience: { backoffBaseMs: 1 },
@@ -142,7 +168,11 @@ describe('hostile token endpoint answers', () => {
       errors.push(await rejectionOf(fixture.blnk.getToken('acme')));
       await sleep(5);
     }
-    fixture.sandbox.blink.faults.inject({ kind: 'status', status: 400, body: { error: secrets.secretKey, message: 'no' } });
+    fixture.sandbox.blink.faults.inject({
+      kind: 'status',
+      status: 400,
+      body: { error: secrets.secretKey, message: 'no' },
+    });
     errors.push(await rejectionOf(fixture.blink.getToken('acme')));
     for (const error of errors) {
       expect(error.providerErrorCode).toBeUndefined();
@@ -163,31 +193,39 @@ describe('hostile token endpoint answers', () => {
       ['an access token that is no header value', { access_token: 'two words' }, 200],
       ['a perfect body with HTTP 201 instead of 200', {}, 201],
       ['an error status with the new refresh token in its body', { error: 'temporarily_unavailable' }, 400],
-    ])('%s: the answer is refused, the rotated refresh token is kept, the grant survives (also in the next instance)', async (_name, replace, status) => {
-      const store = new MemoryTokenStore();
-      fixture = await PaymentsAuthFixture.start(() => ({ store, resilience: { backoffBaseMs: 1 } }));
-      fixture.sandbox.blnk.faults.inject({ kind: 'corrupt-answer', replace, status });
-      const refused = await rejectionOf(fixture.blnk.getToken('acme'));
-      expect(refused).toBeInstanceOf(status === 400 ? ProviderRejectedError : MalformedResponseError);
-      expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenIssued: 1, invalidGrant: 0 });
+    ])(
+      '%s: the answer is refused, the rotated refresh token is kept, the grant survives (also in the next instance)',
+      async (_name, replace, status) => {
+        const store = new MemoryTokenStore();
+        fixture = await PaymentsAuthFixture.start(() => ({ store, resilience: { backoffBaseMs: 1 } }));
+        fixture.sandbox.blnk.faults.inject({ kind: 'corrupt-answer', replace, status });
+        const refused = await rejectionOf(fixture.blnk.getToken('acme'));
+        expect(refused).toBeInstanceOf(status === 400 ? ProviderRejectedError : MalformedResponseError);
+        expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenIssued: 1, invalidGrant: 0 });
 
-      await sleep(5); // past the 1 ms backoff step
-      expect(await fixture.blnk.getToken('acme')).toMatch(/^blnk_at_/);
-      // A second instance on the same store sends the newest refresh token too.
-      const second = await PaymentsAuthFixture.startOn(fixture.sandbox, () => ({ store }));
-      try {
-        await second.blnk.forceRenewal('acme');
-      } finally {
-        await second.close();
-      }
-      expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenIssued: 3, invalidGrant: 0 });
-    });
+        await sleep(5); // past the 1 ms backoff step
+        expect(await fixture.blnk.getToken('acme')).toMatch(/^blnk_at_/);
+        // A second instance on the same store sends the newest refresh token too.
+        const second = await PaymentsAuthFixture.startOn(fixture.sandbox, () => ({ store }));
+        try {
+          await second.blnk.forceRenewal('acme');
+        } finally {
+          await second.close();
+        }
+        expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenIssued: 3, invalidGrant: 0 });
+      },
+    );
   });
 
   // README § Security model › What is promised (hostile answers: a typed error, never cached)
   it('an answer over 256 KiB is refused with a typed error, however valid it is otherwise', async () => {
     fixture = await PaymentsAuthFixture.start();
-    const body = JSON.stringify({ access_token: 'at-padded', token_type: 'Bearer', expires_in: 3600, padding: 'x'.repeat(300 * 1024) });
+    const body = JSON.stringify({
+      access_token: 'at-padded',
+      token_type: 'Bearer',
+      expires_in: 3600,
+      padding: 'x'.repeat(300 * 1024),
+    });
     fixture.sandbox.blnk.faults.inject({ kind: 'malformed', body });
     const refused = await rejectionOf(fixture.blnk.getToken('acme'));
     expect(refused.message.length).toBeLessThan(300);
@@ -198,7 +236,10 @@ describe('hostile token endpoint answers', () => {
   describe('implausible lifetimes', () => {
     it('Blnk expires_in 1e300 is clamped to MAX_TOKEN_LIFETIME_MS, so it is renewed within a day', async () => {
       fixture = await PaymentsAuthFixture.start();
-      fixture.sandbox.blnk.faults.inject({ kind: 'malformed', body: JSON.stringify({ access_token: 'at-forever', token_type: 'Bearer', expires_in: 1e300 }) });
+      fixture.sandbox.blnk.faults.inject({
+        kind: 'malformed',
+        body: JSON.stringify({ access_token: 'at-forever', token_type: 'Bearer', expires_in: 1e300 }),
+      });
       const before = Date.now();
       const info = await fixture.blnk.getTokenInfo('acme');
       expect(info.expiresAt.getTime()).toBeGreaterThanOrEqual(before + MAX_TOKEN_LIFETIME_MS);

@@ -40,7 +40,9 @@ describe('hostile requests against a healthy tenant', () => {
     await sandbox.close();
   });
 
-  const start = async (options: Parameters<typeof PaymentsAuthFixture.startOn>[1] = (s) => ({ tenants: { acme: acmeTenant(s) } })) => {
+  const start = async (
+    options: Parameters<typeof PaymentsAuthFixture.startOn>[1] = (s) => ({ tenants: { acme: acmeTenant(s) } }),
+  ) => {
     fixture = await PaymentsAuthFixture.startOn(sandbox, options);
     return fixture;
   };
@@ -48,7 +50,12 @@ describe('hostile requests against a healthy tenant', () => {
   /** A code the attacker got for himself: Blnk's consent on an authorization request of his own, without PKCE. */
   const attackersOwnCode = async (): Promise<string> => {
     const url = new URL(`${sandbox.blnk.url}/oauth/authorize`);
-    url.search = new URLSearchParams({ response_type: 'code', client_id: DEFAULT_BLNK_CLIENT.clientId, redirect_uri: REDIRECT_URI, state: 'attacker' }).toString();
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: DEFAULT_BLNK_CLIENT.clientId,
+      redirect_uri: REDIRECT_URI,
+      state: 'attacker',
+    }).toString();
     return (await sandboxConsent(url.toString())).query.code;
   };
 
@@ -57,7 +64,9 @@ describe('hostile requests against a healthy tenant', () => {
     const app = await start();
     const token = await app.blnk.getToken('acme');
     const request = await app.blnk.createAuthorizationRequest('acme', { redirectUri: REDIRECT_URI });
-    await expect(app.blnk.completeAuthorization({ state: request.state, code: 'bogus-code' })).rejects.toMatchObject({ providerErrorCode: 'invalid_grant' });
+    await expect(app.blnk.completeAuthorization({ state: request.state, code: 'bogus-code' })).rejects.toMatchObject({
+      providerErrorCode: 'invalid_grant',
+    });
     // Twice more, with other requests: no latch, no backoff, no circuit.
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const again = await app.blnk.createAuthorizationRequest('acme', { redirectUri: REDIRECT_URI });
@@ -73,25 +82,38 @@ describe('hostile requests against a healthy tenant', () => {
   });
 
   // README § Tenant lifecycle › Session binding
-  it('with a binding, a leaked state plus the attacker\'s own code never binds the tenant (pkce: false, where nothing else stops it)', async () => {
-    const app = await start((s) => ({ tenants: { acme: { blnk: { ...acmeTenant(s).blnk, pkce: false } as TenantConfig['blnk'] } } }));
+  it("with a binding, a leaked state plus the attacker's own code never binds the tenant (pkce: false, where nothing else stops it)", async () => {
+    const app = await start((s) => ({
+      tenants: { acme: { blnk: { ...acmeTenant(s).blnk, pkce: false } as TenantConfig['blnk'] } },
+    }));
     const adminSession = binding();
-    const request = await app.blnk.createAuthorizationRequest('acme', { redirectUri: REDIRECT_URI, binding: adminSession });
+    const request = await app.blnk.createAuthorizationRequest('acme', {
+      redirectUri: REDIRECT_URI,
+      binding: adminSession,
+    });
     const code = await attackersOwnCode();
     const tokenCalls = sandbox.blnk.counters.tokenCalls;
     expect(await refusal(app.blnk.completeAuthorization({ state: request.state, code }))).toBe('binding-mismatch');
-    expect(await refusal(app.blnk.completeAuthorization({ state: request.state, code }, { binding: binding() }))).toBe('binding-mismatch');
+    expect(await refusal(app.blnk.completeAuthorization({ state: request.state, code }, { binding: binding() }))).toBe(
+      'binding-mismatch',
+    );
     expect(sandbox.blnk.counters.tokenCalls).toBe(tokenCalls); // the attacker's code was never exchanged
     // The admin's own callback still completes: the refusals did not spend the request.
     const real = (await sandboxConsent(request.url)).query;
-    await expect(app.blnk.completeAuthorization(real, { binding: adminSession })).resolves.toMatchObject({ tenant: 'acme' });
+    await expect(app.blnk.completeAuthorization(real, { binding: adminSession })).resolves.toMatchObject({
+      tenant: 'acme',
+    });
     // A request made without a binding is not completed by a caller that expects one.
     const unbound = await app.blnk.createAuthorizationRequest('acme', { redirectUri: REDIRECT_URI });
-    expect(await refusal(app.blnk.completeAuthorization((await sandboxConsent(unbound.url)).query, { binding: adminSession }))).toBe('binding-mismatch');
+    expect(
+      await refusal(
+        app.blnk.completeAuthorization((await sandboxConsent(unbound.url)).query, { binding: adminSession }),
+      ),
+    ).toBe('binding-mismatch');
   });
 
   // README § Tenant lifecycle › Any replica can complete it (per-binding caps: never evicted)
-  it('an unknown state names no tenant, and requests started elsewhere never evict the admin\'s pending one', async () => {
+  it("an unknown state names no tenant, and requests started elsewhere never evict the admin's pending one", async () => {
     const app = await start();
     const made = `acme~${randomBytes(32).toString('base64url')}`;
     const unknown = await app.blnk.completeAuthorization({ state: made, code: 'x' }).catch((error: unknown) => error);
@@ -100,18 +122,32 @@ describe('hostile requests against a healthy tenant', () => {
     expect((unknown as Error).message).not.toContain('acme');
     expect((unknown as AuthorizationError).tenant).toBeUndefined();
     // A tenant that does not exist is refused in the very same words.
-    const nobody = await app.blnk.completeAuthorization({ state: `nobody~${randomBytes(32).toString('base64url')}`, code: 'x' }).catch((error: unknown) => error);
+    const nobody = await app.blnk
+      .completeAuthorization({ state: `nobody~${randomBytes(32).toString('base64url')}`, code: 'x' })
+      .catch((error: unknown) => error);
     expect(JSON.stringify(nobody)).toBe(JSON.stringify(unknown));
 
     const adminSession = binding();
-    const admin = await app.blnk.createAuthorizationRequest('acme', { redirectUri: REDIRECT_URI, binding: adminSession });
+    const admin = await app.blnk.createAuthorizationRequest('acme', {
+      redirectUri: REDIRECT_URI,
+      binding: adminSession,
+    });
     // Whoever can start requests (without the admin's binding) fills their own pool, then is refused: never evicts.
     const outcomes: unknown[] = [];
     for (let started = 0; started < 100; started += 1) {
-      outcomes.push(await refusal(app.blnk.createAuthorizationRequest('acme', { redirectUri: REDIRECT_URI, binding: started % 2 === 0 ? undefined : binding() })));
+      outcomes.push(
+        await refusal(
+          app.blnk.createAuthorizationRequest('acme', {
+            redirectUri: REDIRECT_URI,
+            binding: started % 2 === 0 ? undefined : binding(),
+          }),
+        ),
+      );
     }
     expect(outcomes).toContain('too-many-pending');
-    await expect(app.blnk.completeAuthorization((await sandboxConsent(admin.url)).query, { binding: adminSession })).resolves.toMatchObject({ tenant: 'acme' });
+    await expect(
+      app.blnk.completeAuthorization((await sandboxConsent(admin.url)).query, { binding: adminSession }),
+    ).resolves.toMatchObject({ tenant: 'acme' });
   });
 
   it('never echoes a tenant id that breaks the rules (CR/LF, 100 KB): it says the id is invalid, in bounded text', async () => {
@@ -135,16 +171,29 @@ describe('hostile requests against a healthy tenant', () => {
     const old = { blink: await app.blink.getToken('acme'), blnk: await app.blnk.getToken('acme') };
     const moved: TenantConfig = {
       blink: { apiKey: 'moved-api-key', secretKey: 'moved-secret-key', baseUrl: blinkHost.url },
-      blnk: { clientId: 'moved-client', clientSecret: 'moved-secret', refreshToken: 'moved-seed', baseUrl: blnkHost.url },
+      blnk: {
+        clientId: 'moved-client',
+        clientSecret: 'moved-secret',
+        refreshToken: 'moved-seed',
+        baseUrl: blnkHost.url,
+      },
     };
     expect(await app.app.get(PaymentsAuthTenants).set('acme', moved)).toBe('updated');
     const http = app.app.get(PaymentsHttpService);
-    await firstValueFrom(http.post(`${blinkHost.url}/api/pay/v1/intents`, {}, { paymentsAuth: { tenant: 'acme' } })).catch(() => undefined);
-    await firstValueFrom(http.get(`${blnkHost.url}/data/ledgers`, { paymentsAuth: { tenant: 'acme' } })).catch(() => undefined);
-    const received = [...blinkHost.requests, ...blnkHost.requests].map((request) => JSON.stringify(request.headers)).join('\n');
+    await firstValueFrom(
+      http.post(`${blinkHost.url}/api/pay/v1/intents`, {}, { paymentsAuth: { tenant: 'acme' } }),
+    ).catch(() => undefined);
+    await firstValueFrom(http.get(`${blnkHost.url}/data/ledgers`, { paymentsAuth: { tenant: 'acme' } })).catch(
+      () => undefined,
+    );
+    const received = [...blinkHost.requests, ...blnkHost.requests]
+      .map((request) => JSON.stringify(request.headers))
+      .join('\n');
     expect(received).not.toContain(old.blink);
     expect(received).not.toContain(old.blnk);
     // The Blnk host got the token it issued itself.
-    expect(blnkHost.requests.find((request) => request.url.startsWith('/data/ledgers'))?.headers.authorization).toMatch(/^Bearer at-echo-/);
+    expect(blnkHost.requests.find((request) => request.url.startsWith('/data/ledgers'))?.headers.authorization).toMatch(
+      /^Bearer at-echo-/,
+    );
   });
 });

@@ -42,10 +42,14 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
         tenants: {
           acme: acmeTenant(sandbox),
           beta: { blink: { apiKey: BETA.apiKey, secretKey: BETA.secretKey, baseUrl: sandbox.blink.url } },
-          keyed: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: sandbox.blnk.url, instanceId: 'inst_42' } },
+          keyed: {
+            blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: sandbox.blnk.url, instanceId: 'inst_42' },
+          },
           core: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: echo.url } },
           keyedEcho: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: echo.url } },
-          tokenish: { blnk: { clientId: 'c', clientSecret: 'TOPSECRET-c', refreshToken: 'blnk_rt_x', baseUrl: echo.url } },
+          tokenish: {
+            blnk: { clientId: 'c', clientSecret: 'TOPSECRET-c', refreshToken: 'blnk_rt_x', baseUrl: echo.url },
+          },
         },
         defaultTenant: 'acme',
       };
@@ -70,7 +74,10 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
   });
 
   it('fails a provider request with no tenant at all before any network call; other hosts pass', async () => {
-    fixture = await PaymentsAuthFixture.start((sandbox) => ({ tenants: { acme: acmeTenant(sandbox) }, defaultTenant: undefined }));
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      tenants: { acme: acmeTenant(sandbox) },
+      defaultTenant: undefined,
+    }));
     await expect(intent()).rejects.toBeInstanceOf(NoTenantError);
     expect(fixture.sandbox.blink.counters.apiCalls + fixture.sandbox.blink.counters.tokenCalls).toBe(0);
     expect((await firstValueFrom(http().get(`${echo.url}/public`))).status).toBe(200);
@@ -79,7 +86,11 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
   it('leaves a caller-set Authorization header alone and does not replay its 401', async () => {
     fixture = await startWithTenants();
     const error = await firstValueFrom(
-      http().post(`${fixture.sandbox.blink.url}/api/pay/v1/intents`, {}, { headers: { Authorization: 'Bearer caller-owned' } }),
+      http().post(
+        `${fixture.sandbox.blink.url}/api/pay/v1/intents`,
+        {},
+        { headers: { Authorization: 'Bearer caller-owned' } },
+      ),
     ).catch((caught: unknown) => caught);
     expect(isAxiosError(error) && error.response?.status).toBe(401);
     expect(fixture.sandbox.blink.counters).toMatchObject({ tokenCalls: 0, apiCalls: 1 });
@@ -88,15 +99,21 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
   it('adds instance_id for Blnk Cloud tenants that configure one, unless the request has it', async () => {
     fixture = await startWithTenants();
     const ledgers = `${fixture.sandbox.blnk.url}/data/ledgers`;
-    const added = await firstValueFrom(http().get<{ instance_id: string }>(ledgers, { paymentsAuth: { tenant: 'keyed' } }));
+    const added = await firstValueFrom(
+      http().get<{ instance_id: string }>(ledgers, { paymentsAuth: { tenant: 'keyed' } }),
+    );
     expect(added.data.instance_id).toBe('inst_42');
-    const kept = await firstValueFrom(http().get<{ instance_id: string }>(`${ledgers}?instance_id=inst_7`, { paymentsAuth: { tenant: 'keyed' } }));
+    const kept = await firstValueFrom(
+      http().get<{ instance_id: string }>(`${ledgers}?instance_id=inst_7`, { paymentsAuth: { tenant: 'keyed' } }),
+    );
     expect(kept.data.instance_id).toBe('inst_7');
   });
 
   it('never attaches credentials to the token endpoints', async () => {
     fixture = await startWithTenants();
-    await firstValueFrom(http().post(`${echo.url}/oauth/token`, 'grant_type=x', { paymentsAuth: { tenant: 'tokenish' } }));
+    await firstValueFrom(
+      http().post(`${echo.url}/oauth/token`, 'grant_type=x', { paymentsAuth: { tenant: 'tokenish' } }),
+    );
     expect(echo.requests[0].headers.authorization).toBeUndefined();
     await firstValueFrom(http().post(`${fixture.sandbox.blink.url}/api/pay/v1/tokens`, {})).catch(() => undefined);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1); // our raw call, no token fetched to decorate it
@@ -112,10 +129,18 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
     expect(other.requests[0].headers['x-blnk-key']).toBeUndefined();
 
     await firstValueFrom(http().get(`${echo.url}/redirect?to=${encodeURIComponent(`${echo.url}/landing`)}`, core));
-    expect(echo.requests.map((request) => request.headers['x-blnk-key'])).toEqual([DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_CORE_KEY]);
+    expect(echo.requests.map((request) => request.headers['x-blnk-key'])).toEqual([
+      DEFAULT_BLNK_CORE_KEY,
+      DEFAULT_BLNK_CORE_KEY,
+      DEFAULT_BLNK_CORE_KEY,
+    ]);
 
     // Authorization (Blink, Blnk Cloud) is dropped on a cross-origin redirect too.
-    await firstValueFrom(http().get(`${echo.url}/redirect?to=${encodeURIComponent(`${other.url}/landing`)}`, { paymentsAuth: { tenant: 'keyedEcho' } }));
+    await firstValueFrom(
+      http().get(`${echo.url}/redirect?to=${encodeURIComponent(`${other.url}/landing`)}`, {
+        paymentsAuth: { tenant: 'keyedEcho' },
+      }),
+    );
     expect(echo.requests[3].headers.authorization).toBe(`Bearer ${DEFAULT_BLNK_API_KEY}`);
     expect(other.requests).toHaveLength(2);
     expect(other.requests[1].headers.authorization).toBeUndefined();
@@ -171,9 +196,13 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
     fixture.sandbox.blink.revokeAccessTokens();
     const { Readable } = await import('node:stream');
     const error = await firstValueFrom(
-      http().post(`${fixture.sandbox.blink.url}/api/pay/v1/intents`, Readable.from([JSON.stringify({ amount: 1, currency: 'GBP' })]), {
-        headers: { 'Content-Type': 'application/json' },
-      }),
+      http().post(
+        `${fixture.sandbox.blink.url}/api/pay/v1/intents`,
+        Readable.from([JSON.stringify({ amount: 1, currency: 'GBP' })]),
+        {
+          headers: { 'Content-Type': 'application/json' },
+        },
+      ),
     ).catch((caught: unknown) => caught);
     expect(isAxiosError(error) && error.response?.status).toBe(401);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
@@ -183,7 +212,9 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
   it('scrubs credentials from every Axios error that reaches the caller', async () => {
     fixture = await startWithTenants();
     const token = await fixture.blink.getToken('acme');
-    const notFound = await firstValueFrom(http().get(`${fixture.sandbox.blink.url}/api/pay/v1/nowhere`)).catch((caught: unknown) => caught);
+    const notFound = await firstValueFrom(http().get(`${fixture.sandbox.blink.url}/api/pay/v1/nowhere`)).catch(
+      (caught: unknown) => caught,
+    );
     expect(isAxiosError(notFound) && notFound.response?.status).toBe(404);
     expect(renderingsOf(notFound)).not.toContain(token);
 

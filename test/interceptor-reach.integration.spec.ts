@@ -36,7 +36,8 @@ describe('what the payments-auth interceptor touches', () => {
     // Every connection lands on the echo server, whatever host it names: redirects to other hosts and
     // subdomains are then real requests whose headers can be read.
     agent = new Agent();
-    agent.createConnection = (() => createConnection({ host: '127.0.0.1', port })) as unknown as (typeof agent)['createConnection'];
+    agent.createConnection = (() =>
+      createConnection({ host: '127.0.0.1', port })) as unknown as (typeof agent)['createConnection'];
   });
 
   afterEach(async () => {
@@ -59,7 +60,8 @@ describe('what the payments-auth interceptor touches', () => {
 
   // README § Calling the provider APIs: PaymentsHttpService
   it("leaves the global axios default and the app's own HttpService untouched", async () => {
-    const globalHandlers = () => (axios.interceptors.request as unknown as { handlers: unknown[] }).handlers.filter(Boolean).length;
+    const globalHandlers = () =>
+      (axios.interceptors.request as unknown as { handlers: unknown[] }).handlers.filter(Boolean).length;
     const before = globalHandlers();
     fixture = await PaymentsAuthFixture.start(() => ({}), {}, { imports: [HttpModule] });
     const own = fixture.app.get(HttpService);
@@ -166,7 +168,11 @@ describe('what the payments-auth interceptor touches', () => {
     ]);
     for (const error of errors) {
       expect(isAxiosError(error) && error.response?.status).toBe(401);
-      const shown = [renderingsOf(error), JSON.stringify((error as { toJSON(): unknown }).toJSON()), inspect(error, { depth: Infinity })].join('\n');
+      const shown = [
+        renderingsOf(error),
+        JSON.stringify((error as { toJSON(): unknown }).toJSON()),
+        inspect(error, { depth: Infinity }),
+      ].join('\n');
       for (const secret of [DEFAULT_BLNK_CORE_KEY, DEFAULT_BLNK_API_KEY, 'COOKIE-VALUE-7f3a', 'PROXY-VALUE-91c2']) {
         expect(shown.includes(secret) ? secret : undefined).toBeUndefined();
       }

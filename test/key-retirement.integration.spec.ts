@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { FileTokenStore, type ResealReport, type StoreAudit, type TenantConfig, type TokenStore, TokenStoreError } from 'nestjs-payments-auth';
+import {
+  FileTokenStore,
+  type ResealReport,
+  type StoreAudit,
+  type TenantConfig,
+  type TokenStore,
+  TokenStoreError,
+} from 'nestjs-payments-auth';
 import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { DEFAULT_BLNK_CLIENT, Sandbox, startSandbox } from '@app/sandbox';
 import { PaymentsAuthFixture, blnkTenantWithNewGrant } from './support/payments-auth.fixture';
@@ -59,13 +66,26 @@ describe('retiring an encryption key: reseal() keeps idle tenants authorized', (
     {
       name: 'a Redis store',
       open: (keys) =>
-        new RedisTokenStore({ connection: { host: '127.0.0.1', port: redis.port }, prefix: `retire-${path.basename(directory)}`, encryption: keys && { keys } }),
+        new RedisTokenStore({
+          connection: { host: '127.0.0.1', port: redis.port },
+          prefix: `retire-${path.basename(directory)}`,
+          encryption: keys && { keys },
+        }),
     },
   ];
 
   /** Runs `work` on an app with these tenants and store, and closes the app (which closes the store). */
-  async function withApp<T>(tenants: Record<string, TenantConfig>, store: FileTokenStore | RedisTokenStore, work: (app: PaymentsAuthFixture) => Promise<T>): Promise<T> {
-    const app = await PaymentsAuthFixture.startOn(sandbox, () => ({ tenants, defaultTenant: undefined, store, tokenCallTimeoutMs: TOKEN_CALL_TIMEOUT_MS }));
+  async function withApp<T>(
+    tenants: Record<string, TenantConfig>,
+    store: FileTokenStore | RedisTokenStore,
+    work: (app: PaymentsAuthFixture) => Promise<T>,
+  ): Promise<T> {
+    const app = await PaymentsAuthFixture.startOn(sandbox, () => ({
+      tenants,
+      defaultTenant: undefined,
+      store,
+      tokenCallTimeoutMs: TOKEN_CALL_TIMEOUT_MS,
+    }));
     try {
       return await work(app);
     } finally {
@@ -73,7 +93,10 @@ describe('retiring an encryption key: reseal() keeps idle tenants authorized', (
     }
   }
 
-  async function withStore<T>(store: FileTokenStore | RedisTokenStore, work: (store: FileTokenStore | RedisTokenStore) => Promise<T>): Promise<T> {
+  async function withStore<T>(
+    store: FileTokenStore | RedisTokenStore,
+    work: (store: FileTokenStore | RedisTokenStore) => Promise<T>,
+  ): Promise<T> {
     try {
       return await work(store);
     } finally {
@@ -91,7 +114,13 @@ describe('retiring an encryption key: reseal() keeps idle tenants authorized', (
       acme: blnkTenantWithNewGrant(sandbox),
       globex: blnkTenantWithNewGrant(sandbox),
       initech: blnkTenantWithNewGrant(sandbox),
-      hooli: { blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, baseUrl: sandbox.blnk.url } },
+      hooli: {
+        blnk: {
+          clientId: DEFAULT_BLNK_CLIENT.clientId,
+          clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
+          baseUrl: sandbox.blnk.url,
+        },
+      },
     };
     await withApp(tenants, kind.open(), (app) => app.blnk.getToken('umbrella'));
     const pendingCallback = await withApp(tenants, kind.open([K1]), async (app) => {
@@ -115,8 +144,12 @@ describe('retiring an encryption key: reseal() keeps idle tenants authorized', (
       expect(report).toEqual({ records: 5, resealed: 4, alreadyCurrent: 1, plaintext: 1, unreadable: 0 });
 
       await withApp(tenants, kind.open([K2]), async (app) => {
-        for (const tenant of ['acme', ...IDLE, 'umbrella']) expect(await app.blnk.forceRenewal(tenant)).toEqual(expect.any(String));
-        expect((await app.blnk.completeAuthorization(pendingCallback, { tenant: 'hooli', redirectUri: REDIRECT_URI })).tenant).toBe('hooli');
+        for (const tenant of ['acme', ...IDLE, 'umbrella'])
+          expect(await app.blnk.forceRenewal(tenant)).toEqual(expect.any(String));
+        expect(
+          (await app.blnk.completeAuthorization(pendingCallback, { tenant: 'hooli', redirectUri: REDIRECT_URI }))
+            .tenant,
+        ).toBe('hooli');
       });
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 10, invalidGrant: 0 });
       const after = await withStore(kind.open([K2]), (store) => store.audit());
@@ -129,7 +162,9 @@ describe('retiring an encryption key: reseal() keeps idle tenants authorized', (
         expect(await app.blnk.forceRenewal('acme')).toEqual(expect.any(String));
         expect(await app.blnk.forceRenewal('umbrella')).toEqual(expect.any(String)); // plaintext reads under any key
         for (const tenant of IDLE) await expect(app.blnk.forceRenewal(tenant)).rejects.toBeInstanceOf(TokenStoreError);
-        await expect(app.blnk.completeAuthorization(pendingCallback, { tenant: 'hooli', redirectUri: REDIRECT_URI })).rejects.toBeInstanceOf(TokenStoreError);
+        await expect(
+          app.blnk.completeAuthorization(pendingCallback, { tenant: 'hooli', redirectUri: REDIRECT_URI }),
+        ).rejects.toBeInstanceOf(TokenStoreError);
       });
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 7, invalidGrant: 0 });
       const audit = await withStore(kind.open([K2]), (store) => store.audit());

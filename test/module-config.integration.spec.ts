@@ -57,11 +57,19 @@ describe('PaymentsAuthModule', () => {
       leases: { acquire: async () => 'owner', release: async () => undefined },
       readGeneration: async () => undefined,
     };
-    const compiling = Test.createTestingModule({ imports: [PaymentsAuthModule.forRoot({ tenants: {}, store } as never)] }).compile();
+    const compiling = Test.createTestingModule({
+      imports: [PaymentsAuthModule.forRoot({ tenants: {}, store } as never)],
+    }).compile();
     const error = await compiling.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PaymentsAuthConfigError);
-    expect((error as PaymentsAuthConfigError).issues.map((issue) => issue.path)).toEqual(['store.compareAndSet', 'store.leases.extend', 'store.readGeneration']);
-    expect((error as Error).message).toContain('store.readGeneration: is a member of the 0.x flat store contract: rename it to generations.read');
+    expect((error as PaymentsAuthConfigError).issues.map((issue) => issue.path)).toEqual([
+      'store.compareAndSet',
+      'store.leases.extend',
+      'store.readGeneration',
+    ]);
+    expect((error as Error).message).toContain(
+      'store.readGeneration: is a member of the 0.x flat store contract: rename it to generations.read',
+    );
   });
 
   // README § Quick start
@@ -114,13 +122,18 @@ describe('PaymentsAuthModule', () => {
     @Module({ providers: [PaymentsConsumer] })
     class FeatureModule {}
     const options = { tenants: { acme: acmeTenant(sandbox) }, store: new MemoryTokenStore() };
-    for (const forRoot of [PaymentsAuthModule.forRoot(options), PaymentsAuthModule.forRootAsync({ useFactory: () => options })]) {
+    for (const forRoot of [
+      PaymentsAuthModule.forRoot(options),
+      PaymentsAuthModule.forRootAsync({ useFactory: () => options }),
+    ]) {
       const failing = await Test.createTestingModule({ imports: [forRoot, FeatureModule] })
         .compile()
         .catch((error: unknown) => error);
       expect(String(failing)).toMatch(/can't resolve dependencies of the PaymentsConsumer/i);
     }
-    const app = await Test.createTestingModule({ imports: [PaymentsAuthModule.forRoot({ ...options, isGlobal: true }), FeatureModule] }).compile();
+    const app = await Test.createTestingModule({
+      imports: [PaymentsAuthModule.forRoot({ ...options, isGlobal: true }), FeatureModule],
+    }).compile();
     await app.close();
   });
 
@@ -150,7 +163,9 @@ describe('PaymentsAuthModule', () => {
       .compile()
       .catch((error: unknown) => error);
     expect(failing).toBeInstanceOf(PaymentsAuthConfigError);
-    expect((failing as PaymentsAuthConfigError).issues).toEqual([{ path: 'tenants.x', problem: expect.stringContaining('at least one provider') }]);
+    expect((failing as PaymentsAuthConfigError).issues).toEqual([
+      { path: 'tenants.x', problem: expect.stringContaining('at least one provider') },
+    ]);
   });
 
   it('forRootAsync with useExisting shares an options factory from another module', async () => {

@@ -53,15 +53,28 @@ describe('onboarding across processes that are SIGKILLed (Redis, a provider that
     await starter.kill(); // the pending request lives in Redis, not in the process that made it
     const { query: callback } = await sandboxConsent(url as string);
 
-    const outcomes = await Promise.all([first.complete(callback, REDIRECT_URI), second.complete(callback, REDIRECT_URI)]);
-    expect(outcomes.map((outcome) => (outcome.ok ? 'completed' : outcome.error)).sort()).toEqual(['completed', 'unknown-state']);
+    const outcomes = await Promise.all([
+      first.complete(callback, REDIRECT_URI),
+      second.complete(callback, REDIRECT_URI),
+    ]);
+    expect(outcomes.map((outcome) => (outcome.ok ? 'completed' : outcome.error)).sort()).toEqual([
+      'completed',
+      'unknown-state',
+    ]);
     const completer = outcomes[0].ok ? first : second;
     const other = completer === first ? second : first;
     await completer.kill(); // its grant was stored before completeAuthorization resolved
     const joiner = await start();
 
     const survivors = [other, joiner];
-    await waitFor(async () => ((await Promise.all(survivors.map((worker) => worker.status()))).every((status) => blnkState(status) === 'valid') || undefined), 20_000, 200);
+    await waitFor(
+      async () =>
+        (await Promise.all(survivors.map((worker) => worker.status()))).every(
+          (status) => blnkState(status) === 'valid',
+        ) || undefined,
+      20_000,
+      200,
+    );
     const before = await Promise.all(survivors.map((worker) => worker.status()));
     await sleep(10_000); // 3 s tokens: more than three lifetimes
     const after = await Promise.all(survivors.map((worker) => worker.stop()));
@@ -70,8 +83,14 @@ describe('onboarding across processes that are SIGKILLed (Redis, a provider that
         scenario: 'onboarding: starter and completer SIGKILLed, Redis',
         tokenCalls: sandbox.blnk.counters.tokenCalls,
         invalidGrant: sandbox.blnk.counters.invalidGrant,
-        requestsAfterOnboarding: after.reduce((sum, status, index) => sum + status.requests - before[index].requests, 0),
-        failuresAfterOnboarding: after.reduce((sum, status, index) => sum + status.failures - before[index].failures, 0),
+        requestsAfterOnboarding: after.reduce(
+          (sum, status, index) => sum + status.requests - before[index].requests,
+          0,
+        ),
+        failuresAfterOnboarding: after.reduce(
+          (sum, status, index) => sum + status.failures - before[index].failures,
+          0,
+        ),
       })}\n`,
     );
     after.forEach((status, index) => {

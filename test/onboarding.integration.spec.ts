@@ -76,7 +76,11 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
     { name: 'a file store', open: () => new FileTokenStore({ directory }), keys: async () => fileStoreKeys(directory) },
     {
       name: 'a Redis store',
-      open: () => new RedisTokenStore({ connection: { host: '127.0.0.1', port: redis.port }, prefix: `onboarding-${path.basename(directory)}` }),
+      open: () =>
+        new RedisTokenStore({
+          connection: { host: '127.0.0.1', port: redis.port },
+          prefix: `onboarding-${path.basename(directory)}`,
+        }),
       keys: () => redisKeys(redis.port, `onboarding-${path.basename(directory)}:*`),
     },
   ];
@@ -84,8 +88,20 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
   const replica = async (store: TokenStore, tenants: Record<string, unknown> = {}): Promise<PaymentsAuthFixture> => {
     const fixture = await PaymentsAuthFixture.startOn(sandbox, (s) => ({
       tenants: {
-        initech: { blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, baseUrl: s.blnk.url } },
-        globex: { blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, baseUrl: s.blnk.url } },
+        initech: {
+          blnk: {
+            clientId: DEFAULT_BLNK_CLIENT.clientId,
+            clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
+            baseUrl: s.blnk.url,
+          },
+        },
+        globex: {
+          blnk: {
+            clientId: DEFAULT_BLNK_CLIENT.clientId,
+            clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
+            baseUrl: s.blnk.url,
+          },
+        },
         keyed: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: s.blnk.url } },
         ...tenants,
       },
@@ -103,9 +119,13 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
       const first = await replica(kind.open());
       const second = await replica(kind.open());
       const events: PaymentsAuthEvent[] = [];
-      for (const app of [first, second]) app.app.get(PaymentsAuthEvents).events$.subscribe((event) => events.push(event));
+      for (const app of [first, second])
+        app.app.get(PaymentsAuthEvents).events$.subscribe((event) => events.push(event));
 
-      const request = await first.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI, scope: 'data:read data:write' });
+      const request = await first.blnk.createAuthorizationRequest('initech', {
+        redirectUri: REDIRECT_URI,
+        scope: 'data:read data:write',
+      });
       const url = new URL(request.url);
       expect(`${url.origin}${url.pathname}`).toBe(`${sandbox.blnk.url}/oauth/authorize`);
       expect(Object.fromEntries(url.searchParams)).toEqual({
@@ -120,7 +140,10 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
       const callback = await consent(request.url);
 
       // Both replicas receive the callback at once (a double-submitted redirect): exactly one completes it.
-      const outcomes = await Promise.all([refusal(second.blnk.completeAuthorization(callback)), refusal(first.blnk.completeAuthorization(callback))]);
+      const outcomes = await Promise.all([
+        refusal(second.blnk.completeAuthorization(callback)),
+        refusal(first.blnk.completeAuthorization(callback)),
+      ]);
       expect([...outcomes].sort()).toEqual(['completed', 'unknown-state']);
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
 
@@ -135,7 +158,8 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
         expect.objectContaining({ provider: 'blnk', tenant: 'initech', expiresAt: expect.any(Date) }),
       ]);
       const serialized = JSON.stringify(events);
-      for (const secret of [callback.code, callback.state, request.state.split('~')[1], token]) expect(serialized).not.toContain(secret);
+      for (const secret of [callback.code, callback.state, request.state.split('~')[1], token])
+        expect(serialized).not.toContain(secret);
     });
 
     // README § Tenant lifecycle › A refused callback changes nothing
@@ -146,20 +170,22 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
       const callback = await consent(request.url);
       const forgedState = `initech~${'A'.repeat(43)}`;
 
-      const cases: Array<[string, BlnkAuthorizationCallback, Parameters<typeof second.blnk.completeAuthorization>[1]]> = [
-        ['forged state', { ...callback, state: forgedState }, {}],
-        ['state naming an unknown tenant', { ...callback, state: `nobody~${'A'.repeat(43)}` }, {}],
-        // README § Tenant lifecycle › Protect the authorize route (a forged state naming a tenant without Blnk OAuth is unknown-state)
-        ['state naming a static-key tenant', { ...callback, state: `keyed~${'A'.repeat(43)}` }, {}],
-        ['no state', { code: callback.code }, {}],
-        ['malformed state', { ...callback, state: 'initech' }, {}],
-        ['repeated state', { ...callback, state: [callback.state, callback.state] }, {}],
-        ['another tenant', callback, { tenant: 'globex' }],
-        ['another redirect URI', callback, { redirectUri: 'https://evil.example/callback' }],
-        ['neither code nor error', { state: callback.state }, {}],
-      ];
+      const cases: Array<[string, BlnkAuthorizationCallback, Parameters<typeof second.blnk.completeAuthorization>[1]]> =
+        [
+          ['forged state', { ...callback, state: forgedState }, {}],
+          ['state naming an unknown tenant', { ...callback, state: `nobody~${'A'.repeat(43)}` }, {}],
+          // README § Tenant lifecycle › Protect the authorize route (a forged state naming a tenant without Blnk OAuth is unknown-state)
+          ['state naming a static-key tenant', { ...callback, state: `keyed~${'A'.repeat(43)}` }, {}],
+          ['no state', { code: callback.code }, {}],
+          ['malformed state', { ...callback, state: 'initech' }, {}],
+          ['repeated state', { ...callback, state: [callback.state, callback.state] }, {}],
+          ['another tenant', callback, { tenant: 'globex' }],
+          ['another redirect URI', callback, { redirectUri: 'https://evil.example/callback' }],
+          ['neither code nor error', { state: callback.state }, {}],
+        ];
       const outcomes = [];
-      for (const [name, bad, expected] of cases) outcomes.push([name, await refusal(second.blnk.completeAuthorization(bad, expected))]);
+      for (const [name, bad, expected] of cases)
+        outcomes.push([name, await refusal(second.blnk.completeAuthorization(bad, expected))]);
       expect(outcomes).toEqual([
         ['forged state', 'unknown-state'],
         ['state naming an unknown tenant', 'unknown-state'],
@@ -174,7 +200,9 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
       // Nothing happened: no token call, no token, nothing stored for the tenant's grant.
       expect(sandbox.blnk.counters.tokenCalls).toBe(0);
       expect(second.blnk.states().filter((state) => state.tenant === 'initech' && state.state === 'valid')).toEqual([]);
-      expect((await kind.keys()).filter((key) => key.includes('blnk:initech:') && !key.endsWith(':authorization'))).toEqual([]);
+      expect(
+        (await kind.keys()).filter((key) => key.includes('blnk:initech:') && !key.endsWith(':authorization')),
+      ).toEqual([]);
 
       const done = await second.blnk.completeAuthorization(callback, { tenant: 'initech', redirectUri: REDIRECT_URI });
       expect(done.tenant).toBe('initech');
@@ -194,16 +222,22 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
       expect(await refusal(second.blnk.completeAuthorization(lateCallback))).toBe('unknown-state');
 
       const declined = await first.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI });
-      const denial = await second.blnk.completeAuthorization({ state: declined.state, error: 'access_denied' }).catch((error: unknown) => error);
+      const denial = await second.blnk
+        .completeAuthorization({ state: declined.state, error: 'access_denied' })
+        .catch((error: unknown) => error);
       expect(denial).toMatchObject({ reason: 'denied', providerErrorCode: 'access_denied', tenant: 'initech' });
-      expect(await refusal(second.blnk.completeAuthorization({ state: declined.state, code: 'x' }))).toBe('unknown-state');
+      expect(await refusal(second.blnk.completeAuthorization({ state: declined.state, code: 'x' }))).toBe(
+        'unknown-state',
+      );
       expect(sandbox.blnk.counters.tokenCalls).toBe(0);
 
       // An attacker's code, injected into a victim's callback: it was issued for another challenge.
       const victim = await first.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI });
       const attacker = await first.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI });
       const attackerCode = (await consent(attacker.url)).code;
-      await expect(second.blnk.completeAuthorization({ state: victim.state, code: attackerCode })).rejects.toMatchObject({ providerErrorCode: 'invalid_grant' });
+      await expect(
+        second.blnk.completeAuthorization({ state: victim.state, code: attackerCode }),
+      ).rejects.toMatchObject({ providerErrorCode: 'invalid_grant' });
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, tokenIssued: 0 });
       // The tenant can still be onboarded with a request of its own.
       const retry = await second.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI });
@@ -226,37 +260,66 @@ describe('onboarding a Blnk tenant (authorization code with state and PKCE, acro
   it('sends no PKCE challenge for a tenant with pkce: false, and refuses bad requests before anything is stored', async () => {
     const store = new FileTokenStore({ directory });
     const app = await replica(store, {
-      plain: { blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, baseUrl: sandbox.blnk.url, pkce: false } },
+      plain: {
+        blnk: {
+          clientId: DEFAULT_BLNK_CLIENT.clientId,
+          clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
+          baseUrl: sandbox.blnk.url,
+          pkce: false,
+        },
+      },
     });
     const request = await app.blnk.createAuthorizationRequest('plain', { redirectUri: REDIRECT_URI });
     expect(new URL(request.url).searchParams.has('code_challenge')).toBe(false);
     // The store holds the state's SHA-256, never the state itself.
-    const stored = readdirSync(directory).map((name) => readFileSync(path.join(directory, name), 'utf8')).join('\n');
+    const stored = readdirSync(directory)
+      .map((name) => readFileSync(path.join(directory, name), 'utf8'))
+      .join('\n');
     const secret = request.state.split('~')[1];
     expect(stored).not.toContain(secret);
     expect(stored).toContain(createHash('sha256').update(secret).digest('base64url'));
     expect((await app.blnk.completeAuthorization(await consent(request.url))).tenant).toBe('plain');
 
-    const badRedirects = ['http://app.example/callback', 'https://app.example/callback#x', 'https://app.example/callback#', 'https://user@app.example/callback', 'https://@app.example/callback'];
+    const badRedirects = [
+      'http://app.example/callback',
+      'https://app.example/callback#x',
+      'https://app.example/callback#',
+      'https://user@app.example/callback',
+      'https://@app.example/callback',
+    ];
     for (const redirectUri of [...badRedirects, 'javascript:alert(1)', 'callback', 42]) {
-      expect(await refusal(app.blnk.createAuthorizationRequest('initech', { redirectUri: redirectUri as string }))).toBe('invalid-request');
+      expect(
+        await refusal(app.blnk.createAuthorizationRequest('initech', { redirectUri: redirectUri as string })),
+      ).toBe('invalid-request');
     }
     for (const ttlMs of [0, 999, 3_600_001, 1.5]) {
-      expect(await refusal(app.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI, ttlMs }))).toBe('invalid-request');
+      expect(await refusal(app.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI, ttlMs }))).toBe(
+        'invalid-request',
+      );
     }
-    expect(await refusal(app.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI, scope: 'a  b' }))).toBe('invalid-request');
-    await expect(app.blnk.createAuthorizationRequest('keyed', { redirectUri: REDIRECT_URI })).rejects.toBeInstanceOf(CredentialModeError);
-    await expect(app.blnk.createAuthorizationRequest('nobody', { redirectUri: REDIRECT_URI })).rejects.toBeInstanceOf(UnknownTenantError);
+    expect(
+      await refusal(app.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI, scope: 'a  b' })),
+    ).toBe('invalid-request');
+    await expect(app.blnk.createAuthorizationRequest('keyed', { redirectUri: REDIRECT_URI })).rejects.toBeInstanceOf(
+      CredentialModeError,
+    );
+    await expect(app.blnk.createAuthorizationRequest('nobody', { redirectUri: REDIRECT_URI })).rejects.toBeInstanceOf(
+      UnknownTenantError,
+    );
     expect(await store.get('blnk:initech:authorization')).toBeUndefined();
     // A loopback redirect (a developer's machine) is fine over plain http, and a redirect URI may carry a query.
     await app.blnk.createAuthorizationRequest('initech', { redirectUri: 'http://localhost:3000/blnk/callback' });
-    const withQuery = await app.blnk.createAuthorizationRequest('globex', { redirectUri: 'https://app.example/blnk/callback?from=blnk' });
+    const withQuery = await app.blnk.createAuthorizationRequest('globex', {
+      redirectUri: 'https://app.example/blnk/callback?from=blnk',
+    });
     expect(new URL(withQuery.url).searchParams.get('redirect_uri')).toBe('https://app.example/blnk/callback?from=blnk');
     // README § Tenant lifecycle › State (ttlMs: default 10 minutes, at most 1 hour)
     const asked = Date.now();
     const byDefault = await app.blnk.createAuthorizationRequest('globex', { redirectUri: REDIRECT_URI });
     expect(byDefault.expiresAt.getTime() - asked).toBeGreaterThanOrEqual(600_000);
     expect(byDefault.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(600_000);
-    expect(await refusal(app.blnk.createAuthorizationRequest('globex', { redirectUri: REDIRECT_URI, ttlMs: 3_600_000 }))).toBe('completed');
+    expect(
+      await refusal(app.blnk.createAuthorizationRequest('globex', { redirectUri: REDIRECT_URI, ttlMs: 3_600_000 })),
+    ).toBe('completed');
   });
 });

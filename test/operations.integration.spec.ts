@@ -1,5 +1,10 @@
 import { TerminusModule } from '@nestjs/terminus';
-import { PaymentsAuthEvents, PaymentsAuthStatus, type PaymentsAuthEvent, type TenantConfig } from 'nestjs-payments-auth';
+import {
+  PaymentsAuthEvents,
+  PaymentsAuthStatus,
+  type PaymentsAuthEvent,
+  type TenantConfig,
+} from 'nestjs-payments-auth';
 import { PaymentsAuthHealthIndicator } from 'nestjs-payments-auth/terminus';
 import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
 import { ScriptedTokenServer, startScriptedTokenServer } from './support/scripted-token.server';
@@ -15,7 +20,8 @@ describe('operations', () => {
     fixture = scripted = undefined;
   });
 
-  const healthOf = () => (fixture as PaymentsAuthFixture).app.get(PaymentsAuthHealthIndicator).isHealthy('payments-auth')['payments-auth'];
+  const healthOf = () =>
+    (fixture as PaymentsAuthFixture).app.get(PaymentsAuthHealthIndicator).isHealthy('payments-auth')['payments-auth'];
 
   // README § Scheduled renewal and resilience › Health
   it('reports no-valid-token as up, and a refused grant as reauthorization-required and down', async () => {
@@ -28,14 +34,27 @@ describe('operations', () => {
     // One failed first token call: no token yet, no open circuit (threshold 5), nothing to re-authorize.
     sandbox.blink.faults.inject({ kind: 'status', status: 503 });
     await expect(fixture.blink.getToken('acme')).rejects.toMatchObject({ code: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE' });
-    expect(healthOf()).toMatchObject({ status: 'up', tenants: [{ provider: 'blink', tenant: 'acme', state: 'no-valid-token' }] });
+    expect(healthOf()).toMatchObject({
+      status: 'up',
+      tenants: [{ provider: 'blink', tenant: 'acme', state: 'no-valid-token' }],
+    });
     expect(fixture.app.get(PaymentsAuthStatus).report().healthy).toBe(true);
 
     sandbox.blnk.faults.inject({ kind: 'status', status: 400, body: { error: 'invalid_grant' } });
-    await expect(fixture.blnk.getToken('acme')).rejects.toMatchObject({ code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED' });
+    await expect(fixture.blnk.getToken('acme')).rejects.toMatchObject({
+      code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED',
+    });
     expect(healthOf()).toMatchObject({
       status: 'down',
-      tenants: expect.arrayContaining([{ provider: 'blnk', tenant: 'acme', state: 'reauthorization-required', expiresAt: undefined, renewAt: undefined }]),
+      tenants: expect.arrayContaining([
+        {
+          provider: 'blnk',
+          tenant: 'acme',
+          state: 'reauthorization-required',
+          expiresAt: undefined,
+          renewAt: undefined,
+        },
+      ]),
     });
     expect(fixture.app.get(PaymentsAuthStatus).report().healthy).toBe(false);
   });
@@ -45,10 +64,24 @@ describe('operations', () => {
     fixture = await PaymentsAuthFixture.start();
     const events: PaymentsAuthEvent[] = [];
     fixture.app.get(PaymentsAuthEvents).events$.subscribe((event) => events.push(event));
-    fixture.sandbox.blnk.faults.inject({ kind: 'status', status: 400, body: { error: 'invalid_grant', error_description: 'grant revoked' } });
-    for (let call = 0; call < 5; call += 1) await expect(fixture.blnk.getToken('acme')).rejects.toMatchObject({ code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED' });
+    fixture.sandbox.blnk.faults.inject({
+      kind: 'status',
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'grant revoked' },
+    });
+    for (let call = 0; call < 5; call += 1)
+      await expect(fixture.blnk.getToken('acme')).rejects.toMatchObject({
+        code: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED',
+      });
     const reauthorizations = events.filter((event) => event.type === 'reauthorization.required');
-    expect(reauthorizations).toEqual([expect.objectContaining({ provider: 'blnk', tenant: 'acme', errorCode: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED', providerErrorCode: 'invalid_grant' })]);
+    expect(reauthorizations).toEqual([
+      expect.objectContaining({
+        provider: 'blnk',
+        tenant: 'acme',
+        errorCode: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED',
+        providerErrorCode: 'invalid_grant',
+      }),
+    ]);
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
     expect(JSON.stringify(events)).not.toMatch(/blnk_rt_|TOPSECRET/);
   });
@@ -57,11 +90,24 @@ describe('operations', () => {
   it('runs at most maxConcurrentRenewals scheduled renewals at once, and reaches that many', async () => {
     // Each token call takes 200 ms; tokens live 4 s, so 20 tenants fall due together at about 2 s.
     scripted = await startScriptedTokenServer(
-      (_request, index) => ({ status: 200, body: { access_token: `blnk_at_capped_${index}`, token_type: 'Bearer', expires_in: 4, refresh_token: `blnk_rt_capped_${index}` } }),
+      (_request, index) => ({
+        status: 200,
+        body: {
+          access_token: `blnk_at_capped_${index}`,
+          token_type: 'Bearer',
+          expires_in: 4,
+          refresh_token: `blnk_rt_capped_${index}`,
+        },
+      }),
       { delayMs: 200 },
     );
     const tenant = (index: number): TenantConfig => ({
-      blnk: { clientId: `client-${index}`, clientSecret: 'TOPSECRET-cap', refreshToken: `blnk_rt_capped_seed_${index}`, baseUrl: scripted!.url },
+      blnk: {
+        clientId: `client-${index}`,
+        clientSecret: 'TOPSECRET-cap',
+        refreshToken: `blnk_rt_capped_seed_${index}`,
+        baseUrl: scripted!.url,
+      },
     });
     const names = Array.from({ length: 20 }, (_, index) => `t${index}`);
     fixture = await PaymentsAuthFixture.start(() => ({

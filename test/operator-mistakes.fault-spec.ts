@@ -38,11 +38,19 @@ describe('an app started from different working directories', () => {
     mkdirSync(elsewhere);
 
     for (const cwd of [app, root, elsewhere]) {
-      const worker = await FaultWorker.start({ BLNK_URL: sandbox.blnk.url, START_AT: String(Date.now()), CONCURRENCY: '2', MAX_RUN_MS: '30000' }, cwd, entry);
+      const worker = await FaultWorker.start(
+        { BLNK_URL: sandbox.blnk.url, START_AT: String(Date.now()), CONCURRENCY: '2', MAX_RUN_MS: '30000' },
+        cwd,
+        entry,
+      );
       workers.push(worker);
       const issuedBefore = sandbox.blnk.counters.tokenIssued;
       // Renewed in this process (a rotation), not just read back from the store.
-      await waitFor(async () => (await worker.status()).distinctTokens >= 2 && sandbox.blnk.counters.tokenIssued > issuedBefore, 20_000, 100);
+      await waitFor(
+        async () => (await worker.status()).distinctTokens >= 2 && sandbox.blnk.counters.tokenIssued > issuedBefore,
+        20_000,
+        100,
+      );
       const final = await worker.stop();
       expect(final.failures).toBe(0);
     }

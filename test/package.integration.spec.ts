@@ -113,7 +113,9 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     });
     pack = (JSON.parse(stdout) as PackResult[])[0];
     const tarball = path.join(packDir, path.basename(pack.filename));
-    tarballEntries = (await run('tar', ['-tzf', tarball], { timeout: 10_000 })).stdout.split('\n').filter((line) => line !== '' && !line.endsWith('/'));
+    tarballEntries = (await run('tar', ['-tzf', tarball], { timeout: 10_000 })).stdout
+      .split('\n')
+      .filter((line) => line !== '' && !line.endsWith('/'));
 
     consumerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'payments-auth-consumer-'));
     const nodeModules = path.join(consumerDir, 'node_modules');
@@ -123,7 +125,11 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     // Peers (and their own dependencies) from the repo, as if `npm install` had put them there; but not the
     // optional peers, which this consumer never installed.
     const link = (name: string) =>
-      fs.symlinkSync(path.join(REPO_NODE_MODULES, name), path.join(nodeModules, name), process.platform === 'win32' ? 'junction' : 'dir');
+      fs.symlinkSync(
+        path.join(REPO_NODE_MODULES, name),
+        path.join(nodeModules, name),
+        process.platform === 'win32' ? 'junction' : 'dir',
+      );
     for (const entry of fs.readdirSync(REPO_NODE_MODULES)) {
       if (entry.startsWith('.') || entry === PACKAGE_NAME || OPTIONAL_PEERS.includes(entry)) continue;
       if (!entry.startsWith('@')) {
@@ -135,10 +141,14 @@ describe('nestjs-payments-auth as a packed npm package', () => {
         if (!OPTIONAL_PEERS.includes(`${entry}/${scoped}`)) link(`${entry}/${scoped}`);
       }
     }
-    for (const app of ['app.js', 'app.mjs']) fs.copyFileSync(path.join(REPO_ROOT, 'test', 'support', 'package-consumer', app), path.join(consumerDir, app));
+    for (const app of ['app.js', 'app.mjs'])
+      fs.copyFileSync(path.join(REPO_ROOT, 'test', 'support', 'package-consumer', app), path.join(consumerDir, app));
     fs.writeFileSync(path.join(consumerDir, 'consumer.ts'), CONSUMER_TS);
     // The same consumer as a `"type": "module"` app and as a CommonJS app, both under `module: nodenext`.
-    for (const [dir, type] of [['esm', 'module'], ['cjs', 'commonjs']]) {
+    for (const [dir, type] of [
+      ['esm', 'module'],
+      ['cjs', 'commonjs'],
+    ]) {
       fs.mkdirSync(path.join(consumerDir, dir));
       fs.writeFileSync(path.join(consumerDir, dir, 'package.json'), JSON.stringify({ type }));
       fs.writeFileSync(path.join(consumerDir, dir, 'consumer.ts'), CONSUMER_TS);
@@ -157,17 +167,37 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     const packed = pack.files.map((file) => `package/${file.path}`).sort();
     expect(tarballEntries.sort()).toEqual(packed);
     const entries = ['index', 'redis', 'terminus'].flatMap((entry) =>
-      ['esm', 'cjs'].flatMap((format) => [`package/dist/${format}/${entry}.js`, `package/dist/${format}/${entry}.d.ts`]),
+      ['esm', 'cjs'].flatMap((format) => [
+        `package/dist/${format}/${entry}.js`,
+        `package/dist/${format}/${entry}.d.ts`,
+      ]),
     );
     expect(packed).toEqual(
-      expect.arrayContaining([...entries, 'package/dist/esm/package.json', 'package/dist/cjs/package.json', 'package/package.json', 'package/README.md']),
+      expect.arrayContaining([
+        ...entries,
+        'package/dist/esm/package.json',
+        'package/dist/cjs/package.json',
+        'package/package.json',
+        'package/README.md',
+      ]),
     );
     expect(packed.filter((file) => file.includes('.spec.'))).toEqual([]);
     expect(packed.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
-    expect(packed.filter((file) => !/^package\/(dist\/(esm|cjs)\/(.+\.(js|d\.ts)|package\.json)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/.test(file))).toEqual([]);
+    expect(
+      packed.filter(
+        (file) =>
+          !/^package\/(dist\/(esm|cjs)\/(.+\.(js|d\.ts)|package\.json)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/.test(
+            file,
+          ),
+      ),
+    ).toEqual([]);
     // Every compiled file exists in both formats.
-    const esm = packed.filter((file) => file.startsWith('package/dist/esm/')).map((file) => file.slice('package/dist/esm/'.length));
-    const cjs = packed.filter((file) => file.startsWith('package/dist/cjs/')).map((file) => file.slice('package/dist/cjs/'.length));
+    const esm = packed
+      .filter((file) => file.startsWith('package/dist/esm/'))
+      .map((file) => file.slice('package/dist/esm/'.length));
+    const cjs = packed
+      .filter((file) => file.startsWith('package/dist/cjs/'))
+      .map((file) => file.slice('package/dist/cjs/'.length));
     expect(esm).toEqual(cjs);
     expect(packed.filter((file) => file.startsWith('package/src/'))).toEqual([]);
   });
@@ -185,14 +215,26 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     expect(fs.existsSync(path.join(installed, manifest.types))).toBe(true);
     expect(manifest.devDependencies).toBeUndefined();
 
-    const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+    const declared = new Set([
+      ...Object.keys(manifest.dependencies ?? {}),
+      ...Object.keys(manifest.peerDependencies ?? {}),
+    ]);
     const required = new Set<string>();
-    const jsFiles = (fs.readdirSync(path.join(installed, 'dist'), { recursive: true }) as string[]).filter((file) => file.endsWith('.js'));
+    const jsFiles = (fs.readdirSync(path.join(installed, 'dist'), { recursive: true }) as string[]).filter((file) =>
+      file.endsWith('.js'),
+    );
     for (const file of jsFiles) {
-      for (const match of fs.readFileSync(path.join(installed, 'dist', file), 'utf8').matchAll(/(?:require\(|import\(|from )"([^"]+)"/g)) {
+      for (const match of fs
+        .readFileSync(path.join(installed, 'dist', file), 'utf8')
+        .matchAll(/(?:require\(|import\(|from )"([^"]+)"/g)) {
         const specifier = match[1];
         if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;
-        required.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+        required.add(
+          specifier
+            .split('/')
+            .slice(0, specifier.startsWith('@') ? 2 : 1)
+            .join('/'),
+        );
       }
     }
     expect(required.size).toBeGreaterThan(0);
@@ -213,7 +255,9 @@ describe('nestjs-payments-auth as a packed npm package', () => {
 
     expect(path.relative(REPO_ROOT, fs.realpathSync(consumerDir!)).startsWith('..')).toBe(true);
     // Resolved by plain node_modules lookup into the extracted tarball, not into the repo's sources.
-    expect(result.resolved).toBe(path.join(fs.realpathSync(consumerDir!), 'node_modules', PACKAGE_NAME, 'dist', 'cjs', 'index.js'));
+    expect(result.resolved).toBe(
+      path.join(fs.realpathSync(consumerDir!), 'node_modules', PACKAGE_NAME, 'dist', 'cjs', 'index.js'),
+    );
     expect(new Date(result.expiresAt).getTime()).toBeGreaterThan(Date.now());
     expect(result.paymentTypes).toContain('credit-card');
     expect(sandbox!.blink.counters.tokenCalls).toBe(1);
@@ -224,10 +268,16 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     const { stdout } = await run(process.execPath, ['app.mjs'], {
       cwd: consumerDir,
       timeout: 20_000,
-      env: childEnv({ BLINK_BASE_URL: sandbox!.blink.url, BLINK_API_KEY: DEFAULT_BLINK_ACCOUNT.apiKey, BLINK_SECRET_KEY: DEFAULT_BLINK_ACCOUNT.secretKey }),
+      env: childEnv({
+        BLINK_BASE_URL: sandbox!.blink.url,
+        BLINK_API_KEY: DEFAULT_BLINK_ACCOUNT.apiKey,
+        BLINK_SECRET_KEY: DEFAULT_BLINK_ACCOUNT.secretKey,
+      }),
     });
     const result = JSON.parse(stdout.trim()) as { resolved: string; expiresAt: string };
-    expect(fileURLToPath(result.resolved)).toBe(path.join(fs.realpathSync(consumerDir!), 'node_modules', PACKAGE_NAME, 'dist', 'esm', 'index.js'));
+    expect(fileURLToPath(result.resolved)).toBe(
+      path.join(fs.realpathSync(consumerDir!), 'node_modules', PACKAGE_NAME, 'dist', 'esm', 'index.js'),
+    );
     expect(new Date(result.expiresAt).getTime()).toBeGreaterThan(Date.now());
     expect(sandbox!.blink.counters.tokenCalls).toBe(calls + 1);
   });
@@ -237,7 +287,11 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     expect(fs.existsSync(path.join(consumerDir!, 'node_modules', 'ioredis'))).toBe(false);
     expect(fs.existsSync(path.join(consumerDir!, 'node_modules', '@nestjs', 'terminus'))).toBe(false);
     const load = (specifier: string) =>
-      run(process.execPath, ['-e', `require(${JSON.stringify(specifier)})`], { cwd: consumerDir, timeout: 10_000, env: childEnv() }).then(
+      run(process.execPath, ['-e', `require(${JSON.stringify(specifier)})`], {
+        cwd: consumerDir,
+        timeout: 10_000,
+        env: childEnv(),
+      }).then(
         () => 'loaded',
         (error: { stderr?: string }) => error.stderr ?? '',
       );
@@ -270,18 +324,49 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     ];
     const outcome = await run(process.execPath, args, { cwd: consumerDir, timeout: 25_000, env: childEnv() }).then(
       () => ({ code: 0, output: '' }),
-      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: error.code,
+        output: `${error.stdout ?? ''}${error.stderr ?? ''}`,
+      }),
     );
     expect(outcome).toEqual({ code: 0, output: '' });
   }, 30_000);
 
-  it.each(['esm', 'cjs'])('type-checks the consumer as a %s app under module nodenext (the paymentsAuth option included)', async (dir) => {
-    const args = [TSC, '--noEmit', '--strict', '--experimentalDecorators', '--emitDecoratorMetadata', '--skipLibCheck'];
-    args.push('--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'ES2022', '--types', 'node', 'consumer.ts');
-    const outcome = await run(process.execPath, args, { cwd: path.join(consumerDir!, dir), timeout: 25_000, env: childEnv() }).then(
-      () => ({ code: 0, output: '' }),
-      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
-    );
-    expect(outcome).toEqual({ code: 0, output: '' });
-  }, 30_000);
+  it.each(['esm', 'cjs'])(
+    'type-checks the consumer as a %s app under module nodenext (the paymentsAuth option included)',
+    async (dir) => {
+      const args = [
+        TSC,
+        '--noEmit',
+        '--strict',
+        '--experimentalDecorators',
+        '--emitDecoratorMetadata',
+        '--skipLibCheck',
+      ];
+      args.push(
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'ES2022',
+        '--types',
+        'node',
+        'consumer.ts',
+      );
+      const outcome = await run(process.execPath, args, {
+        cwd: path.join(consumerDir!, dir),
+        timeout: 25_000,
+        env: childEnv(),
+      }).then(
+        () => ({ code: 0, output: '' }),
+        (error: { code?: number; stdout?: string; stderr?: string }) => ({
+          code: error.code,
+          output: `${error.stdout ?? ''}${error.stderr ?? ''}`,
+        }),
+      );
+      expect(outcome).toEqual({ code: 0, output: '' });
+    },
+    30_000,
+  );
 });

@@ -57,7 +57,9 @@ function markers(): Array<{ text: string; where: string }> {
       .split('\n')
       .flatMap((line, index) => {
         const match = MARKER.exec(line);
-        return match && !line.includes('README § <') ? [{ text: match[1].replace(/\s*\*\/\s*$/, ''), where: `${path.relative(REPO_ROOT, file)}:${index + 1}` }] : [];
+        return match && !line.includes('README § <')
+          ? [{ text: match[1].replace(/\s*\*\/\s*$/, ''), where: `${path.relative(REPO_ROOT, file)}:${index + 1}` }]
+          : [];
       }),
   );
 }
@@ -67,13 +69,19 @@ describe('README sections and the tests that name them', () => {
   const sections = readmeSections(path.join(REPO_ROOT, 'README.md'));
   const names = sections.map((section) => section.name);
   // The section a marker names: exactly, or followed by a remark in parentheses on which promise of it.
-  const sectionOf = (text: string) => names.filter((name) => text === name || text.startsWith(`${name} (`)).sort((a, b) => b.length - a.length)[0];
+  const sectionOf = (text: string) =>
+    names.filter((name) => text === name || text.startsWith(`${name} (`)).sort((a, b) => b.length - a.length)[0];
   const excluded = (name: string | undefined) => name !== undefined && Object.hasOwn(NOT_BEHAVIOUR, name);
   const found = markers();
 
   it('reads the README (a sanity check of the parser)', () => {
     expect(names).toEqual(
-      expect.arrayContaining(['payments-auth › Single flight', 'Tenant lifecycle', 'Calling the provider APIs: PaymentsHttpService › Where credentials go', 'Faults: what is survivable']),
+      expect.arrayContaining([
+        'payments-auth › Single flight',
+        'Tenant lifecycle',
+        'Calling the provider APIs: PaymentsHttpService › Where credentials go',
+        'Faults: what is survivable',
+      ]),
     );
     expect(names).not.toContain('payments-auth'); // the title itself promises nothing
     expect(new Set(names).size).toBe(names.length);

@@ -29,7 +29,13 @@ describe('Redis Cluster', () => {
 
   const slotOf = async (key: string) => Number(await client.cluster('KEYSLOT', key));
   const keysOnEachMaster = () => Promise.all(client.nodes('master').map((node) => node.keys('*payments-auth*')));
-  const record = (version: number): StoredToken => ({ accessToken: `access-${version}`, refreshToken: `refresh-${version}`, expiresAt: Date.now() + 60_000, issuedAt: Date.now(), version });
+  const record = (version: number): StoredToken => ({
+    accessToken: `access-${version}`,
+    refreshToken: `refresh-${version}`,
+    expiresAt: Date.now() + 60_000,
+    issuedAt: Date.now(),
+    version,
+  });
 
   it('a record and its lease share a hash slot; records of many tenants spread over the masters', async () => {
     const store = new RedisTokenStore({ cluster: { nodes: cluster.nodes } });
@@ -49,7 +55,9 @@ describe('Redis Cluster', () => {
         await store.leases.release(key, owner);
         expect((await store.get(key))?.accessToken).toBe('access-1');
       }
-      const perMaster = (await keysOnEachMaster()).map((keys) => keys.filter((key) => key.startsWith('payments-auth:blnk:')).length);
+      const perMaster = (await keysOnEachMaster()).map(
+        (keys) => keys.filter((key) => key.startsWith('payments-auth:blnk:')).length,
+      );
       expect(perMaster.filter((count) => count > 0).length).toBe(3);
       expect(await store.generations.read()).toBeUndefined();
       const generation = await store.generations.claim({ id: 'g1', createdAt: 1 });
@@ -72,7 +80,7 @@ describe('Redis Cluster', () => {
       await sandbox.close();
     });
 
-    it('4 processes over 3 lifetimes while the Blnk record\'s slot migrates to another master: 0 failures, 0 invalid_grant', async () => {
+    it("4 processes over 3 lifetimes while the Blnk record's slot migrates to another master: 0 failures, 0 invalid_grant", async () => {
       const env = {
         REDIS_CLUSTER_PORTS: cluster.nodes.map((node) => node.port).join(','),
         BLINK_URL: sandbox.blink.url,

@@ -129,23 +129,44 @@ describe('several instances on Redis', () => {
 
     it('waitForReplicas without a replica: a refresh-token write fails until replicas have it; other records are not held up', async () => {
       store = redisStore({ waitForReplicas: { replicas: 1, timeoutMs: 50 } });
-      await expect(store.compareAndSet('blnk:acme:abc', record(1))).rejects.toMatchObject({ code: 'EREPLICAS', message: expect.stringContaining('0 of 1 replicas') });
+      await expect(store.compareAndSet('blnk:acme:abc', record(1))).rejects.toMatchObject({
+        code: 'EREPLICAS',
+        message: expect.stringContaining('0 of 1 replicas'),
+      });
       expect((await store.get('blnk:acme:abc'))?.version).toBe(1); // on the primary only
       // The engine's retry of the same record still fails: it is still on the primary only.
       await expect(store.compareAndSet('blnk:acme:abc', record(1))).rejects.toMatchObject({ code: 'EREPLICAS' });
-      await expect(store.compareAndSet('blink:acme:def', { ...record(1), refreshToken: undefined })).resolves.toBe(true);
+      await expect(store.compareAndSet('blink:acme:def', { ...record(1), refreshToken: undefined })).resolves.toBe(
+        true,
+      );
       expect(JSON.stringify(store)).toContain('"waitForReplicas":1');
     });
 
     it('refuses bad options, naming each field', () => {
-      const build = (options: ConstructorParameters<typeof RedisTokenStore>[0]) => () => new RedisTokenStore({ ...options, connection: { lazyConnect: true, ...options.connection } });
+      const build = (options: ConstructorParameters<typeof RedisTokenStore>[0]) => () =>
+        new RedisTokenStore({ ...options, connection: { lazyConnect: true, ...options.connection } });
       expect(build({ prefix: 'app{1}', waitForReplicas: { replicas: 0, timeoutMs: -1 } })).toThrow(
-        expect.objectContaining({ issues: [expect.objectContaining({ path: 'store.prefix' }), expect.objectContaining({ path: 'store.waitForReplicas.replicas' }), expect.objectContaining({ path: 'store.waitForReplicas.timeoutMs' })] }),
+        expect.objectContaining({
+          issues: [
+            expect.objectContaining({ path: 'store.prefix' }),
+            expect.objectContaining({ path: 'store.waitForReplicas.replicas' }),
+            expect.objectContaining({ path: 'store.waitForReplicas.timeoutMs' }),
+          ],
+        }),
       );
       // README § Running at scale › Sentinel failover (waitForReplicas.timeoutMs: at most 1 000 ms)
-      expect(build({ waitForReplicas: { replicas: 1, timeoutMs: 1_001 } })).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: 'store.waitForReplicas.timeoutMs' })] }));
+      expect(build({ waitForReplicas: { replicas: 1, timeoutMs: 1_001 } })).toThrow(
+        expect.objectContaining({ issues: [expect.objectContaining({ path: 'store.waitForReplicas.timeoutMs' })] }),
+      );
       expect(build({ waitForReplicas: { replicas: 1, timeoutMs: 1_000 } })).not.toThrow();
-      expect(build({ cluster: { nodes: [] } })).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: 'store' }), expect.objectContaining({ path: 'store.cluster.nodes' })] }));
+      expect(build({ cluster: { nodes: [] } })).toThrow(
+        expect.objectContaining({
+          issues: [
+            expect.objectContaining({ path: 'store' }),
+            expect.objectContaining({ path: 'store.cluster.nodes' }),
+          ],
+        }),
+      );
       store = redisStore();
     });
 
@@ -207,10 +228,20 @@ describe('several instances on Redis', () => {
     await sandbox.close();
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
     const apps = await Promise.all(
-      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))),
+      [0, 1].map(() =>
+        PaymentsAuthFixture.startOn(sandbox, (s) => ({
+          tenants: { acme: acmeTenant(s) },
+          store: redisStore(),
+          tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS,
+        })),
+      ),
     );
     try {
-      const tokens = await Promise.all(apps.flatMap((app) => Array.from({ length: 100 }, () => [app.blink.getToken('acme'), app.blnk.getToken('acme')]).flat()));
+      const tokens = await Promise.all(
+        apps.flatMap((app) =>
+          Array.from({ length: 100 }, () => [app.blink.getToken('acme'), app.blnk.getToken('acme')]).flat(),
+        ),
+      );
       expect(new Set(tokens).size).toBe(2);
       expect(sandbox.blink.counters.tokenCalls).toBe(1);
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
@@ -223,7 +254,13 @@ describe('several instances on Redis', () => {
     await sandbox.close();
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 30 }, blnk: { tokenLifetimeSeconds: 30 } });
     const apps = await Promise.all(
-      [0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))),
+      [0, 1].map(() =>
+        PaymentsAuthFixture.startOn(sandbox, (s) => ({
+          tenants: { acme: acmeTenant(s) },
+          store: redisStore(),
+          tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS,
+        })),
+      ),
     );
     try {
       await Promise.all(apps.map((app) => Promise.all([app.blink.getToken('acme'), app.blnk.getToken('acme')])));
@@ -231,7 +268,9 @@ describe('several instances on Redis', () => {
       let requests = 0;
       const load = (async () => {
         for (let round = 0; round < 60; round += 1) {
-          const results = await Promise.allSettled(apps.flatMap((app) => [app.blink.getToken('acme'), app.blnk.getToken('acme')]));
+          const results = await Promise.allSettled(
+            apps.flatMap((app) => [app.blink.getToken('acme'), app.blnk.getToken('acme')]),
+          );
           requests += results.length;
           failures += results.filter((result) => result.status === 'rejected').length;
           await sleep(25);
@@ -255,7 +294,15 @@ describe('several instances on Redis', () => {
   it('Redis emptied behind two instances holding different versions: the newest is put back and used, 0 invalid_grant', async () => {
     await sandbox.close();
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
-    const apps = await Promise.all([0, 1].map(() => PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }))));
+    const apps = await Promise.all(
+      [0, 1].map(() =>
+        PaymentsAuthFixture.startOn(sandbox, (s) => ({
+          tenants: { acme: acmeTenant(s) },
+          store: redisStore(),
+          tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS,
+        })),
+      ),
+    );
     try {
       await Promise.all(apps.map((app) => app.blnk.getToken('acme'))); // both hold version 1
       await apps[0].blnk.forceRenewal('acme'); // the first holds version 2 now; the second still 1
@@ -266,7 +313,11 @@ describe('several instances on Redis', () => {
       expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
       // A new instance with nothing in memory joins the emptied store: it uses the stored token, not the seed.
       await raw.flushall();
-      const fresh = await PaymentsAuthFixture.startOn(sandbox, (s) => ({ tenants: { acme: acmeTenant(s) }, store: redisStore(), tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS }));
+      const fresh = await PaymentsAuthFixture.startOn(sandbox, (s) => ({
+        tenants: { acme: acmeTenant(s) },
+        store: redisStore(),
+        tokenCallTimeoutMs: FAST_RECOVERY_TIMEOUT_MS,
+      }));
       apps.push(fresh);
       await expect(fresh.blnk.forceRenewal('acme')).resolves.toEqual(expect.any(String));
       expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 4, invalidGrant: 0 });
@@ -307,7 +358,13 @@ describe('several instances on Redis', () => {
   it('the lease holder killed (SIGKILL) mid-refresh: another instance completes it after the lease TTL', async () => {
     // The holder's token call hangs at the sandbox; killed, it never reaches the provider's rotation.
     sandbox.blnk.faults.inject({ kind: 'delay', ms: 20_000 });
-    const env = { WORKER_MODE: 'single', REDIS_PORT: String(redis.port), BLINK_URL: sandbox.blink.url, BLNK_URL: sandbox.blnk.url, TOKEN_TIMEOUT_MS: '1500' };
+    const env = {
+      WORKER_MODE: 'single',
+      REDIS_PORT: String(redis.port),
+      BLINK_URL: sandbox.blink.url,
+      BLNK_URL: sandbox.blnk.url,
+      TOKEN_TIMEOUT_MS: '1500',
+    };
     const holder = startWorker(env);
     holder.result.catch(() => undefined);
     for (let poll = 0; poll < 400 && sandbox.blnk.counters.tokenCalls < 1; poll += 1) await sleep(50);

@@ -38,7 +38,13 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
   it('keeps a record with a refresh token 30 days beyond its expiry by default', async () => {
     store = redisStore();
     const now = Date.now();
-    await store.set('blnk:acme:f1', { accessToken: 'a', refreshToken: 'r', issuedAt: now, expiresAt: now + 60_000, version: 1 });
+    await store.set('blnk:acme:f1', {
+      accessToken: 'a',
+      refreshToken: 'r',
+      issuedAt: now,
+      expiresAt: now + 60_000,
+      version: 1,
+    });
     await store.set('blink:acme:f2', { accessToken: 'b', issuedAt: now, expiresAt: now + 60_000, version: 1 });
     const raw = new Redis({ port: redis.port, host: '127.0.0.1' });
     try {
@@ -56,7 +62,9 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
   // README § Several instances: Redis › When Redis comes back empty, restarts or fails over (start-up warning without AOF)
   it('warns at start-up, and health says survivesRestart: false, on a Redis without persistence', async () => {
     const printed: string[] = [];
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
+    const write = jest
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
     try {
       fixture = await PaymentsAuthFixture.start(() => ({ store: redisStore() }));
       await fixture.blink.getToken('acme');
@@ -64,7 +72,10 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
       write.mockRestore();
     }
     expect(printed.filter((line) => line.includes('WARN') && line.includes('enable AOF persistence'))).toHaveLength(1);
-    expect(fixture.app.get(PaymentsAuthStatus).report().store).toMatchObject({ survivesRestart: false, detail: expect.stringContaining('Redis without persistence') });
+    expect(fixture.app.get(PaymentsAuthStatus).report().store).toMatchObject({
+      survivesRestart: false,
+      detail: expect.stringContaining('Redis without persistence'),
+    });
   });
 
   // README § Several instances: Redis (client: an ioredis client of the app's, not closed by us)
@@ -114,7 +125,15 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
     // While it is down, a command waits for a connection at most its deadline, rather than sitting in a queue
     // until Redis is back: a write refused then is not replayed later over a newer record.
     const now = Date.now();
-    const refused = await timed(store.set('blnk:acme:f1', { accessToken: 'a', refreshToken: 'r', issuedAt: now, expiresAt: now + 60_000, version: 1 }));
+    const refused = await timed(
+      store.set('blnk:acme:f1', {
+        accessToken: 'a',
+        refreshToken: 'r',
+        issuedAt: now,
+        expiresAt: now + 60_000,
+        version: 1,
+      }),
+    );
     expect(refused.outcome).toBeInstanceOf(Error);
     expect(refused.ms).toBeLessThan(1_500);
     await redis.up();
@@ -146,7 +165,10 @@ describe('RedisTokenStore when Redis is slow or gone', () => {
     const blnkAfterExpiry: unknown[] = [];
     // Until Blink renewed twice and Blnk's callers were seen after its expiry a few times (a call may take the
     // store's 1 s deadline), at most 6 s past the expiry.
-    const enough = () => Date.now() > blnkExpiresAt + 300 && blnkAfterExpiry.length >= 3 && sandbox.blink.counters.tokenCalls >= blinkCallsBefore + 2;
+    const enough = () =>
+      Date.now() > blnkExpiresAt + 300 &&
+      blnkAfterExpiry.length >= 3 &&
+      sandbox.blink.counters.tokenCalls >= blinkCallsBefore + 2;
     for (let round = 0; round < 300 && !enough() && Date.now() < blnkExpiresAt + 6_000; round += 1) {
       await fixture.blink.getToken('acme').catch((error: unknown) => blinkFailures.push(error));
       const askedAt = Date.now();

@@ -26,10 +26,19 @@ describe('Redis Sentinel failover', () => {
   };
 
   it('with waitForReplicas, a refresh token is on the replica when its write returns; a stalled replica fails the write until it has it', async () => {
-    const store = new RedisTokenStore({ connection: { sentinels: set.sentinels, name: set.masterName }, waitForReplicas: { replicas: 1, timeoutMs: 1_000 } });
+    const store = new RedisTokenStore({
+      connection: { sentinels: set.sentinels, name: set.masterName },
+      waitForReplicas: { replicas: 1, timeoutMs: 1_000 },
+    });
     const replica = viaSentinel('slave');
     try {
-      const record: StoredToken = { accessToken: 'a1', refreshToken: 'r1', expiresAt: Date.now() + 60_000, issuedAt: Date.now(), version: 1 };
+      const record: StoredToken = {
+        accessToken: 'a1',
+        refreshToken: 'r1',
+        expiresAt: Date.now() + 60_000,
+        issuedAt: Date.now(),
+        version: 1,
+      };
       for (let version = 1; version <= 20; version += 1) {
         expect(await store.compareAndSet('blnk:acme:abc', { ...record, version })).toBe(true);
         // Read at once from the replica: WAIT returned only after it acknowledged the write.
@@ -40,8 +49,12 @@ describe('Redis Sentinel failover', () => {
       const replicaPid = Number(/^process_id:(\d+)/m.exec(await replica.info('server'))?.[1]);
       process.kill(replicaPid, 'SIGSTOP');
       try {
-        await expect(store.compareAndSet('blnk:acme:abc', { ...record, version: 21 })).rejects.toMatchObject({ code: 'EREPLICAS' });
-        await expect(store.compareAndSet('blnk:acme:abc', { ...record, version: 21 })).rejects.toMatchObject({ code: 'EREPLICAS' });
+        await expect(store.compareAndSet('blnk:acme:abc', { ...record, version: 21 })).rejects.toMatchObject({
+          code: 'EREPLICAS',
+        });
+        await expect(store.compareAndSet('blnk:acme:abc', { ...record, version: 21 })).rejects.toMatchObject({
+          code: 'EREPLICAS',
+        });
       } finally {
         process.kill(replicaPid, 'SIGCONT');
       }

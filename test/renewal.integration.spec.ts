@@ -31,9 +31,17 @@ async function steadyLoad(call: () => Promise<string>, durationMs: number, inter
 const twoTenants = (sandbox: Sandbox): Partial<PaymentsAuthModuleOptions> => ({
   tenants: {
     acme: acmeTenant(sandbox),
-    broken: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: 'TOPSECRET-wrong', baseUrl: sandbox.blink.url } },
+    broken: {
+      blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: 'TOPSECRET-wrong', baseUrl: sandbox.blink.url },
+    },
     // Nothing listens on port 9 of loopback (discard service): connection refused, every time.
-    down: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: 'http://127.0.0.1:9' } },
+    down: {
+      blink: {
+        apiKey: DEFAULT_BLINK_ACCOUNT.apiKey,
+        secretKey: DEFAULT_BLINK_ACCOUNT.secretKey,
+        baseUrl: 'http://127.0.0.1:9',
+      },
+    },
   },
 });
 
@@ -49,7 +57,10 @@ describe('scheduled renewal and resilience', () => {
 
   // README § Scheduled renewal and resilience › Scheduled renewal
   it('after warm-up, no request waits on a token and none fails over 3 lifetimes', async () => {
-    fixture = await PaymentsAuthFixture.start(() => ({}), { blink: { tokenLifetimeSeconds: 3 }, blnk: { tokenLifetimeSeconds: 3 } });
+    fixture = await PaymentsAuthFixture.start(() => ({}), {
+      blink: { tokenLifetimeSeconds: 3 },
+      blnk: { tokenLifetimeSeconds: 3 },
+    });
     await Promise.all([fixture.blink.getToken('acme'), fixture.blnk.getToken('acme')]);
     const waitsAfterWarmUp = metrics().snapshot().waits;
 
@@ -85,7 +96,9 @@ describe('scheduled renewal and resilience', () => {
     const tenantCount = 30;
     fixture = await PaymentsAuthFixture.start(
       (sandbox) => ({
-        tenants: Object.fromEntries(Array.from({ length: tenantCount }, (_, index) => [`t${index}`, acmeTenant(sandbox)])),
+        tenants: Object.fromEntries(
+          Array.from({ length: tenantCount }, (_, index) => [`t${index}`, acmeTenant(sandbox)]),
+        ),
         defaultTenant: undefined,
         scheduledRenewal: { maxConcurrentRenewals: 3 },
       }),
@@ -160,7 +173,11 @@ describe('scheduled renewal and resilience', () => {
   });
 
   it("one tenant's broken credentials or dead endpoint do not delay another", async () => {
-    fixture = await PaymentsAuthFixture.start((sandbox) => ({ ...twoTenants(sandbox), defaultTenant: undefined, resilience: { backoffBaseMs: 1 } }));
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      ...twoTenants(sandbox),
+      defaultTenant: undefined,
+      resilience: { backoffBaseMs: 1 },
+    }));
     await fixture.blink.getToken('acme');
     const [healthy] = await Promise.all([
       steadyLoad(() => fixture.blink.getToken('acme'), 1_500, 5),
@@ -213,9 +230,17 @@ describe('scheduled renewal and resilience', () => {
       'circuit.closed',
       'token.acquired',
     ]);
-    expect(events[0]).toMatchObject({ provider: 'blink', tenant: 'acme', status: 503, errorCode: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE' });
+    expect(events[0]).toMatchObject({
+      provider: 'blink',
+      tenant: 'acme',
+      status: 503,
+      errorCode: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE',
+    });
     expect(JSON.stringify(events)).not.toContain(token);
-    expect(health.isHealthy('payments-auth')['payments-auth']).toMatchObject({ status: 'up', tenants: [{ state: 'valid' }] });
+    expect(health.isHealthy('payments-auth')['payments-auth']).toMatchObject({
+      status: 'up',
+      tenants: [{ state: 'valid' }],
+    });
     expect(JSON.stringify(health.isHealthy('payments-auth'))).not.toContain(token);
   });
 
@@ -231,7 +256,11 @@ describe('scheduled renewal and resilience', () => {
 
   it('stops renewing a tenant that has gone idle while an active one keeps renewing', async () => {
     fixture = await PaymentsAuthFixture.start(
-      (sandbox) => ({ tenants: { idle: acmeTenant(sandbox), busy: acmeTenant(sandbox) }, defaultTenant: undefined, scheduledRenewal: { idleTimeoutMs: 1_000 } }),
+      (sandbox) => ({
+        tenants: { idle: acmeTenant(sandbox), busy: acmeTenant(sandbox) },
+        defaultTenant: undefined,
+        scheduledRenewal: { idleTimeoutMs: 1_000 },
+      }),
       { blink: { tokenLifetimeSeconds: 2 } },
     );
     const renewals = { idle: 0, busy: 0 };
@@ -267,7 +296,9 @@ describe('scheduled renewal and resilience', () => {
   });
 
   it('reactive-only mode schedules nothing', async () => {
-    fixture = await PaymentsAuthFixture.start(() => ({ scheduledRenewal: { enabled: false } }), { blink: { tokenLifetimeSeconds: 2 } });
+    fixture = await PaymentsAuthFixture.start(() => ({ scheduledRenewal: { enabled: false } }), {
+      blink: { tokenLifetimeSeconds: 2 },
+    });
     await fixture.blink.getToken('acme');
     expect(fixture.app.get(RenewalScheduler).stats()).toMatchObject({ scheduled: 0, timers: 0 });
     await sleep(2_200);

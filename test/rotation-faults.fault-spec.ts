@@ -35,7 +35,11 @@ describe('Blnk rotation under faults: worker processes against a provider that r
 
   /** With `app`, the worker runs as an app installed there (its default store is `<app>/.payments-auth`). */
   const start = async (env: Record<string, string>, app?: string): Promise<FaultWorker> => {
-    const worker = await FaultWorker.start({ BLNK_URL: sandbox.blnk.url, START_AT: '0', ...env }, app, app && (await workerAppIn(app)));
+    const worker = await FaultWorker.start(
+      { BLNK_URL: sandbox.blnk.url, START_AT: '0', ...env },
+      app,
+      app && (await workerAppIn(app)),
+    );
     workers.push(worker);
     return worker;
   };
@@ -73,38 +77,41 @@ describe('Blnk rotation under faults: worker processes against a provider that r
     { processes: 2, staggerMs: 0 },
     { processes: 4, staggerMs: 0 },
     { processes: 4, staggerMs: 1_000 },
-  ])('the default store (no store option), $processes processes, started $staggerMs ms apart', ({ processes, staggerMs }) => {
-    it('0 invalid_grant and 0 failures over 3+ lifetimes', async () => {
-      const cwd = tempDir(); // one app directory, as with PM2 cluster mode or replicas sharing a volume
-      const startedAt = Date.now();
-      if (staggerMs === 0) {
-        await Promise.all(Array.from({ length: processes }, () => start({}, cwd)));
-      } else {
-        for (let index = 0; index < processes; index += 1) {
-          await start({}, cwd);
-          await sleep(staggerMs);
+  ])(
+    'the default store (no store option), $processes processes, started $staggerMs ms apart',
+    ({ processes, staggerMs }) => {
+      it('0 invalid_grant and 0 failures over 3+ lifetimes', async () => {
+        const cwd = tempDir(); // one app directory, as with PM2 cluster mode or replicas sharing a volume
+        const startedAt = Date.now();
+        if (staggerMs === 0) {
+          await Promise.all(Array.from({ length: processes }, () => start({}, cwd)));
+        } else {
+          for (let index = 0; index < processes; index += 1) {
+            await start({}, cwd);
+            await sleep(staggerMs);
+          }
         }
-      }
-      await sleep(10_000); // 3 s tokens: more than three lifetimes with every process running
-      const final = await Promise.all(workers.map((worker) => worker.stop()));
-      const seconds = (Date.now() - startedAt) / 1000;
-      report(`default store, ${processes} processes, stagger ${staggerMs} ms`, {
-        seconds: Math.round(seconds),
-        tokenCalls: sandbox.blnk.counters.tokenCalls,
-        invalidGrant: sandbox.blnk.counters.invalidGrant,
-        requests: final.reduce((sum, status) => sum + status.requests, 0),
-        failures: final.reduce((sum, status) => sum + status.failures, 0),
-      });
-      for (const status of final) expect(status).toMatchObject({ failures: 0, errors: [] });
-      expect(sandbox.blnk.counters.invalidGrant).toBe(0);
-      expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
-      expect(sandbox.blnk.counters.tokenCalls).toBe(sandbox.blnk.counters.tokenIssued);
-      // About one renewal per half-life (1.5 s, a little earlier with jitter) for the whole group; uncoordinated
-      // processes would make `processes` times as many.
-      expect(sandbox.blnk.counters.tokenCalls).toBeLessThanOrEqual(Math.ceil((seconds / 1.5) * 1.25) + 2);
-      expectNoSecretsLogged();
-    }, 120_000);
-  });
+        await sleep(10_000); // 3 s tokens: more than three lifetimes with every process running
+        const final = await Promise.all(workers.map((worker) => worker.stop()));
+        const seconds = (Date.now() - startedAt) / 1000;
+        report(`default store, ${processes} processes, stagger ${staggerMs} ms`, {
+          seconds: Math.round(seconds),
+          tokenCalls: sandbox.blnk.counters.tokenCalls,
+          invalidGrant: sandbox.blnk.counters.invalidGrant,
+          requests: final.reduce((sum, status) => sum + status.requests, 0),
+          failures: final.reduce((sum, status) => sum + status.failures, 0),
+        });
+        for (const status of final) expect(status).toMatchObject({ failures: 0, errors: [] });
+        expect(sandbox.blnk.counters.invalidGrant).toBe(0);
+        expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
+        expect(sandbox.blnk.counters.tokenCalls).toBe(sandbox.blnk.counters.tokenIssued);
+        // About one renewal per half-life (1.5 s, a little earlier with jitter) for the whole group; uncoordinated
+        // processes would make `processes` times as many.
+        expect(sandbox.blnk.counters.tokenCalls).toBeLessThanOrEqual(Math.ceil((seconds / 1.5) * 1.25) + 2);
+        expectNoSecretsLogged();
+      }, 120_000);
+    },
+  );
 
   describe('Redis', () => {
     let redis: RedisServer;
@@ -122,7 +129,10 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       await Promise.all([start(env), start(env), start(env)]);
       const startedAt = Date.now();
       // Right after one instance rotated (it holds version n+1, the others still n), Redis dies and returns empty.
-      const issued = await waitFor(() => (sandbox.blnk.counters.tokenIssued >= 2 ? sandbox.blnk.counters.tokenIssued : undefined), 20_000);
+      const issued = await waitFor(
+        () => (sandbox.blnk.counters.tokenIssued >= 2 ? sandbox.blnk.counters.tokenIssued : undefined),
+        20_000,
+      );
       await sleep(TOKEN_LATENCY_MS / 2);
       await redis.restart(700);
       const joined = await start(env); // a fresh instance with nothing in memory joins the emptied store
@@ -207,7 +217,12 @@ describe('Blnk rotation under faults: worker processes against a provider that r
         // Injected only while no token call is in flight (checked and injected in one synchronous step): faults
         // are taken on arrival, so a call already under way would be the one killed, and the delay would then
         // hang the call of the instance taking over.
-        await waitFor(() => sandbox.blnk.pendingTokenClients().length === 0 && (sandbox.blnk.faults.inject({ kind: 'delay', ms: 60_000 }), true), 10_000);
+        await waitFor(
+          () =>
+            sandbox.blnk.pendingTokenClients().length === 0 &&
+            (sandbox.blnk.faults.inject({ kind: 'delay', ms: 60_000 }), true),
+          10_000,
+        );
         const calls = sandbox.blnk.counters.tokenCalls + 1;
         const killedAt = await killTheCaller();
         await waitFor(() => sandbox.blnk.counters.tokenCalls > calls || undefined, 20_000);
@@ -245,7 +260,11 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       // The next holder refreshes with the spent token: the sandbox revokes the grant.
       await waitFor(() => sandbox.blnk.counters.invalidGrant >= 1 || undefined, 20_000);
       const survivors = alive();
-      await waitFor(async () => (await statuses()).every((status) => blnkState(status) === 'reauthorization-required') || undefined, 15_000, 200);
+      await waitFor(
+        async () => (await statuses()).every((status) => blnkState(status) === 'reauthorization-required') || undefined,
+        15_000,
+        200,
+      );
       const callsAfterLoss = sandbox.blnk.counters.tokenCalls;
       await sleep(6_000); // a whole lifetime: nobody tries its own copy of a refresh token
       const reported = await statuses();
@@ -265,7 +284,11 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       const redirectUri = 'http://127.0.0.1/blnk/callback';
       const code = sandbox.blnk.issueAuthorizationCode(DEFAULT_BLNK_CLIENT.clientId, redirectUri);
       await expect(survivors[0].exchange(code, redirectUri)).resolves.toEqual({ type: 'exchanged', ok: true });
-      await waitFor(async () => (await statuses()).every((status) => blnkState(status) === 'valid') || undefined, 10_000, 200);
+      await waitFor(
+        async () => (await statuses()).every((status) => blnkState(status) === 'valid') || undefined,
+        10_000,
+        200,
+      );
       const failuresBefore = (await statuses()).map((status) => status.failures);
       await sleep(6_000);
       const after = await statuses();
@@ -299,12 +322,20 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       await fs.writeFile(filler, Buffer.alloc(1024 * 1024)).catch(() => undefined); // ENOSPC once full
       const issued = sandbox.blnk.counters.tokenIssued + 1;
       await waitFor(() => sandbox.blnk.counters.tokenIssued >= issued || undefined, 10_000);
-      const degraded = await waitFor(async () => (await statuses()).find((status) => status.health.store.state === 'degraded'), 5_000, 100);
+      const degraded = await waitFor(
+        async () => (await statuses()).find((status) => status.health.store.state === 'degraded'),
+        5_000,
+        100,
+      );
       expect(degraded.health.store.pendingWrites).toBe(1);
       await sleep(2_500);
 
       await fs.rm(filler);
-      await waitFor(async () => (await statuses()).every((status) => status.health.store.state === 'ok') || undefined, 10_000, 100);
+      await waitFor(
+        async () => (await statuses()).every((status) => status.health.store.state === 'ok') || undefined,
+        10_000,
+        100,
+      );
       const beforeRestart = await statuses();
       // Both processes die at once; a fresh one must find the rotated refresh token on disk.
       await Promise.all(workers.map((worker) => worker.kill()));
@@ -364,7 +395,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       redis = await startRedis();
       const env = { ...oidc.workerEnv(), STORE: 'redis', REDIS_PORT: String(redis.port), TOKEN_TIMEOUT_MS: '3000' };
       await Promise.all([start(env), start(env), start(env)]);
-      await waitFor(async () => ((await oidc.counters()).tokenIssued >= 2 || undefined), 20_000, 20);
+      await waitFor(async () => (await oidc.counters()).tokenIssued >= 2 || undefined, 20_000, 20);
       await sleep(TOKEN_LATENCY_MS / 2);
       await redis.restart(700);
       await start(env);
@@ -385,15 +416,19 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       oidc = await OidcServer.start(6, TOKEN_LATENCY_MS);
       const env = { ...oidc.workerEnv(), STORE: 'file', STORE_DIR: path.join(tempDir(), 'store') };
       await Promise.all([start(env), start(env), start(env)]);
-      await waitFor(async () => ((await oidc.counters()).tokenIssued >= 1 || undefined), 20_000, 50);
+      await waitFor(async () => (await oidc.counters()).tokenIssued >= 1 || undefined, 20_000, 50);
       await oidc.loseNextAnswer();
       const issued = (await oidc.counters()).tokenIssued + 1;
-      await waitFor(async () => ((await oidc.counters()).tokenIssued >= issued || undefined), 20_000, 20);
+      await waitFor(async () => (await oidc.counters()).tokenIssued >= issued || undefined, 20_000, 20);
       const port = await waitFor(async () => (await oidc.counters()).pendingTokenClients[0], 5_000, 20);
       const holder = await waitFor(() => workerOwningPort(alive(), port), 2_000);
       await holder.kill();
-      await waitFor(async () => ((await oidc.counters()).invalidGrant >= 1 || undefined), 20_000, 50);
-      await waitFor(async () => (await statuses()).every((status) => blnkState(status) === 'reauthorization-required') || undefined, 15_000, 200);
+      await waitFor(async () => (await oidc.counters()).invalidGrant >= 1 || undefined, 20_000, 50);
+      await waitFor(
+        async () => (await statuses()).every((status) => blnkState(status) === 'reauthorization-required') || undefined,
+        15_000,
+        200,
+      );
       const callsAfterLoss = (await oidc.counters()).tokenCalls;
       await sleep(6_000);
       const counters = await oidc.counters();

@@ -20,7 +20,10 @@ async function revokeSeedGrant(sandbox: Sandbox): Promise<void> {
   await fetch(`${sandbox.blnk.url}/oauth/token`, {
     method: 'POST',
     headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: DEFAULT_BLNK_SEED_REFRESH_TOKEN }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: DEFAULT_BLNK_SEED_REFRESH_TOKEN,
+    }).toString(),
   });
 }
 
@@ -100,7 +103,11 @@ describe('rotation safety between instances sharing a store', () => {
 
     // Re-authorized at the first instance: the second picks the new grant up from the store, with no token call.
     const redirectUri = 'http://127.0.0.1/callback';
-    await first.blnk.exchangeAuthorizationCode('acme', sandbox.blnk.issueAuthorizationCode(DEFAULT_BLNK_CLIENT.clientId, redirectUri), redirectUri);
+    await first.blnk.exchangeAuthorizationCode(
+      'acme',
+      sandbox.blnk.issueAuthorizationCode(DEFAULT_BLNK_CLIENT.clientId, redirectUri),
+      redirectUri,
+    );
     const afterExchange = sandbox.blnk.counters.tokenCalls;
     await sleep(1_100); // a latched tenant asks the store at most once a second
     await expect(second.blnk.getToken('acme')).resolves.toEqual(await first.blnk.getToken('acme'));

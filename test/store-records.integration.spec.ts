@@ -40,7 +40,10 @@ describe('what the store holds, and when', () => {
     const first = await fixture.blnk.getToken('acme').then((token) => (seen.push(blnkRecord(store)), token));
     await sleep(550); // token calls for one tenant are at least 500 ms apart
     const second = await fixture.blnk.forceRenewal('acme').then((token) => (seen.push(blnkRecord(store)), token));
-    const [refreshed, renewed] = seen.map((record) => ({ accessToken: record?.accessToken, rotated: record?.refreshToken }));
+    const [refreshed, renewed] = seen.map((record) => ({
+      accessToken: record?.accessToken,
+      rotated: record?.refreshToken,
+    }));
     expect(refreshed.accessToken).toBe(first);
     expect(renewed.accessToken).toBe(second);
     // The stored refresh token is the newest one the sandbox had issued at that moment.
@@ -57,22 +60,42 @@ describe('what the store holds, and when', () => {
     await fixture.blnk.getToken('acme');
     const keys = () => [...store.records.keys()].sort();
     const initial = keys();
-    expect(initial).toEqual([expect.stringMatching(/^blink:acme:[A-Za-z0-9_-]{8,}$/), expect.stringMatching(/^blnk:acme:[A-Za-z0-9_-]{8,}$/)]);
-    const secrets = [DEFAULT_BLINK_ACCOUNT.apiKey, DEFAULT_BLINK_ACCOUNT.secretKey, DEFAULT_BLNK_CLIENT.clientId, DEFAULT_BLNK_CLIENT.clientSecret, DEFAULT_BLNK_SEED_REFRESH_TOKEN];
+    expect(initial).toEqual([
+      expect.stringMatching(/^blink:acme:[A-Za-z0-9_-]{8,}$/),
+      expect.stringMatching(/^blnk:acme:[A-Za-z0-9_-]{8,}$/),
+    ]);
+    const secrets = [
+      DEFAULT_BLINK_ACCOUNT.apiKey,
+      DEFAULT_BLINK_ACCOUNT.secretKey,
+      DEFAULT_BLNK_CLIENT.clientId,
+      DEFAULT_BLNK_CLIENT.clientSecret,
+      DEFAULT_BLNK_SEED_REFRESH_TOKEN,
+    ];
     for (const secret of secrets) expect(initial.join(' ')).not.toContain(secret);
 
     const tenants = fixture.app.get(PaymentsAuthTenants);
     const config = acmeTenant(fixture.sandbox);
     // A rotated client secret is the same credential: same record.
     fixture.sandbox.blnk.addClientSecret(DEFAULT_BLNK_CLIENT.clientId, 'TOPSECRET-rotated-secret');
-    await tenants.set('acme', { ...config, blnk: { ...config.blnk, clientSecret: 'TOPSECRET-rotated-secret' } as never });
+    await tenants.set('acme', {
+      ...config,
+      blnk: { ...config.blnk, clientSecret: 'TOPSECRET-rotated-secret' } as never,
+    });
     await fixture.blnk.forceRenewal('acme'); // a token call with the new secret, from the same record
     expect(keys()).toEqual(initial);
     expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 0 });
     // Another Blnk client id is another credential: a fresh entry (a new base URL: the next test).
     fixture.sandbox.blnk.addClient({ clientId: 'client-2', clientSecret: 'TOPSECRET-client-2' });
     const seed = fixture.sandbox.blnk.createGrant('client-2');
-    await tenants.set('acme', { ...config, blnk: { clientId: 'client-2', clientSecret: 'TOPSECRET-client-2', refreshToken: seed, baseUrl: fixture.sandbox.blnk.url } });
+    await tenants.set('acme', {
+      ...config,
+      blnk: {
+        clientId: 'client-2',
+        clientSecret: 'TOPSECRET-client-2',
+        refreshToken: seed,
+        baseUrl: fixture.sandbox.blnk.url,
+      },
+    });
     await fixture.blnk.forceRenewal('acme'); // the old token would be served until its renewal
     const afterNewClient = keys().filter((key) => key.startsWith('blnk:'));
     expect(afterNewClient).toHaveLength(2); // the old client's grant is kept, beside the new one
@@ -88,7 +111,9 @@ describe('what the store holds, and when', () => {
       await fixture.blnk.getToken('acme');
       const before = [...store.records.keys()].filter((key) => key.startsWith('blnk:'));
       const config = acmeTenant(fixture.sandbox);
-      await fixture.app.get(PaymentsAuthTenants).set('acme', { ...config, blnk: { ...config.blnk, baseUrl: other.url } as never });
+      await fixture.app
+        .get(PaymentsAuthTenants)
+        .set('acme', { ...config, blnk: { ...config.blnk, baseUrl: other.url } as never });
       await expect(fixture.blnk.forceRenewal('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
       const held = [...fixture.sandbox.blnk.issuedTokens(), DEFAULT_BLNK_SEED_REFRESH_TOKEN];
       for (const request of other.requests) for (const token of held) expect(request.body.includes(token)).toBe(false);

@@ -4,7 +4,13 @@ import { StoredToken } from 'nestjs-payments-auth';
 import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { RedisClusterServer, startRedisCluster } from './support/redis-cluster.server';
 
-const record = (version: number): StoredToken => ({ accessToken: `access-${version}`, refreshToken: `refresh-${version}`, expiresAt: Date.now() + 60_000, issuedAt: Date.now(), version });
+const record = (version: number): StoredToken => ({
+  accessToken: `access-${version}`,
+  refreshToken: `refresh-${version}`,
+  expiresAt: Date.now() + 60_000,
+  issuedAt: Date.now(),
+  version,
+});
 
 // README § Running at scale › Redis Cluster (keys(), audit() and reseal() walk every master)
 describe('Redis Cluster: the store walks every master', () => {
@@ -42,12 +48,26 @@ describe('Redis Cluster: the store walks every master', () => {
     const rotated = open([K2, K1]);
     expect((await rotated.keys('blnk:')).sort()).toEqual([...keys].sort());
     expect(await rotated.keys('blnk:t1:')).toEqual(['blnk:t1:fp']);
-    expect(await rotated.audit()).toEqual({ records: 60, sealedWithNewestKey: 0, sealedWithOlderKey: 60, plaintext: 0, unreadable: 0 });
-    expect(await rotated.reseal()).toEqual({ records: 60, resealed: 60, alreadyCurrent: 0, plaintext: 0, unreadable: 0 });
+    expect(await rotated.audit()).toEqual({
+      records: 60,
+      sealedWithNewestKey: 0,
+      sealedWithOlderKey: 60,
+      plaintext: 0,
+      unreadable: 0,
+    });
+    expect(await rotated.reseal()).toEqual({
+      records: 60,
+      resealed: 60,
+      alreadyCurrent: 0,
+      plaintext: 0,
+      unreadable: 0,
+    });
     const retired = open([K2]);
     for (const key of keys) expect(await retired.get(key)).toMatchObject({ version: 1 });
     // A store that has not connected yet does not know the masters: it connects first, as the walks do.
     expect(await open().durability()).toMatchObject({ survivesRestart: false });
-    expect(retired.describe()).toMatchObject({ location: expect.stringMatching(/^redis prefix "payments-auth" on a Redis Cluster/) });
+    expect(retired.describe()).toMatchObject({
+      location: expect.stringMatching(/^redis prefix "payments-auth" on a Redis Cluster/),
+    });
   });
 });

@@ -29,18 +29,28 @@ describe('tenant lifecycle limits', () => {
   });
 
   const onboardingTenant = (baseUrl: string) => ({
-    initech: { blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, baseUrl } },
+    initech: {
+      blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, baseUrl },
+    },
   });
 
   // README § Tenant lifecycle › Any replica can complete it
   it('keeps at most 10 pending requests per tenant: an 11th drops the oldest', async () => {
-    fixture = await PaymentsAuthFixture.start((sandbox) => ({ tenants: onboardingTenant(sandbox.blnk.url), defaultTenant: undefined }));
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      tenants: onboardingTenant(sandbox.blnk.url),
+      defaultTenant: undefined,
+    }));
     const requests = [];
-    for (let index = 0; index < 11; index += 1) requests.push(await fixture.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI }));
+    for (let index = 0; index < 11; index += 1)
+      requests.push(await fixture.blnk.createAuthorizationRequest('initech', { redirectUri: REDIRECT_URI }));
     const callbacks = [];
     for (const request of requests) callbacks.push(await consent(request.url));
-    expect(await reasonOf(fixture.blnk.completeAuthorization(callbacks[0], { redirectUri: REDIRECT_URI }))).toBe('unknown-state');
-    expect(await reasonOf(fixture.blnk.completeAuthorization(callbacks[1], { redirectUri: REDIRECT_URI }))).toBe('completed');
+    expect(await reasonOf(fixture.blnk.completeAuthorization(callbacks[0], { redirectUri: REDIRECT_URI }))).toBe(
+      'unknown-state',
+    );
+    expect(await reasonOf(fixture.blnk.completeAuthorization(callbacks[1], { redirectUri: REDIRECT_URI }))).toBe(
+      'completed',
+    );
     expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 1, invalidGrant: 0 });
   });
 

@@ -43,19 +43,34 @@ describe('tenants', () => {
       ['blnk.getCredentialInfo', (t) => blnk.getCredentialInfo(t)],
       ['blnk.invalidate', (t) => blnk.invalidate(t)],
       ['blnk.forceRenewal', (t) => blnk.forceRenewal(t)],
-      ['blnk.exchangeAuthorizationCode', (t) => blnk.exchangeAuthorizationCode(t, 'code', 'https://app.example/callback')],
+      [
+        'blnk.exchangeAuthorizationCode',
+        (t) => blnk.exchangeAuthorizationCode(t, 'code', 'https://app.example/callback'),
+      ],
     ];
     // What a JavaScript caller, or a cast, can still pass.
     for (const forgot of [undefined, null, ''] as unknown as string[]) {
       for (const [name, call] of calls) {
-        expect({ name, forgot, error: (await call(forgot).then(() => undefined, (error: unknown) => error))?.constructor }).toEqual({ name, forgot, error: NoTenantError });
+        expect({
+          name,
+          forgot,
+          error: (
+            await call(forgot).then(
+              () => undefined,
+              (error: unknown) => error,
+            )
+          )?.constructor,
+        }).toEqual({ name, forgot, error: NoTenantError });
       }
     }
     expect(fixture.sandbox.blink.counters.tokenCalls + fixture.sandbox.blnk.counters.tokenCalls).toBe(0);
   });
 
   it('fails a tenant without this provider before any network call', async () => {
-    fixture = await PaymentsAuthFixture.start((sandbox) => ({ tenants: { onlyBlnk: blnkTenantWithNewGrant(sandbox) }, defaultTenant: undefined }));
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      tenants: { onlyBlnk: blnkTenantWithNewGrant(sandbox) },
+      defaultTenant: undefined,
+    }));
     await expect(fixture.blink.getToken('onlyBlnk')).rejects.toThrow("Tenant 'onlyBlnk' has no blink configuration");
     await expect(fixture.blink.getAuthHeaders('onlyBlnk')).rejects.toBeInstanceOf(ProviderNotConfiguredError);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(0);
@@ -67,8 +82,12 @@ describe('tenants', () => {
       return {
         tenants: {
           acme: acmeTenant(sandbox),
-          beta: { blink: { apiKey: SECOND_ACCOUNT.apiKey, secretKey: SECOND_ACCOUNT.secretKey, baseUrl: sandbox.blink.url } },
-          broken: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: 'TOPSECRET-wrong', baseUrl: sandbox.blink.url } },
+          beta: {
+            blink: { apiKey: SECOND_ACCOUNT.apiKey, secretKey: SECOND_ACCOUNT.secretKey, baseUrl: sandbox.blink.url },
+          },
+          broken: {
+            blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: 'TOPSECRET-wrong', baseUrl: sandbox.blink.url },
+          },
         },
       };
     });
@@ -76,7 +95,11 @@ describe('tenants', () => {
       Array.from({ length: 30 }, (_, index) => fixture.blink.getToken(['acme', 'beta', 'broken'][index % 3])),
     );
     const byTenant = (tenant: number) => results.filter((_, index) => index % 3 === tenant);
-    expect(byTenant(2).every((result) => result.status === 'rejected' && result.reason instanceof ReauthorizationRequiredError)).toBe(true);
+    expect(
+      byTenant(2).every(
+        (result) => result.status === 'rejected' && result.reason instanceof ReauthorizationRequiredError,
+      ),
+    ).toBe(true);
     const merchantOf = (result: PromiseSettledResult<string>) =>
       result.status === 'fulfilled' ? jwtDecode<{ merchant_id: number }>(result.value).merchant_id : undefined;
     expect(new Set(byTenant(0).map(merchantOf))).toEqual(new Set([DEFAULT_BLINK_ACCOUNT.merchantId]));
@@ -105,7 +128,9 @@ describe('tenants', () => {
 
     const configError = await fixture.blink.getToken('bad-row').catch((error: unknown) => error);
     expect(configError).toBeInstanceOf(PaymentsAuthConfigError);
-    expect((configError as PaymentsAuthConfigError).issues.map((issue) => issue.path)).toEqual(['tenants.bad-row.blink.apiKey']);
+    expect((configError as PaymentsAuthConfigError).issues.map((issue) => issue.path)).toEqual([
+      'tenants.bad-row.blink.apiKey',
+    ]);
     expect(String((configError as Error).message)).not.toContain('TOPSECRET');
 
     await expect(fixture.blink.getToken('ghost')).rejects.toBeInstanceOf(UnknownTenantError);
@@ -140,9 +165,14 @@ describe('tenants', () => {
     const { sandbox } = fixture;
     const tenants = fixture.app.get(PaymentsAuthTenants);
     const token = await fixture.blink.getToken('acme');
-    const refused = await tenants.set('acme', { blink: { apiKey: '', secretKey: 'x', baseUrl: 'http://blink.example' } } as TenantConfig).catch((error: unknown) => error);
+    const refused = await tenants
+      .set('acme', { blink: { apiKey: '', secretKey: 'x', baseUrl: 'http://blink.example' } } as TenantConfig)
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(PaymentsAuthConfigError);
-    expect((refused as PaymentsAuthConfigError).issues.map((issue) => issue.path)).toEqual(['tenants.acme.blink.apiKey', 'tenants.acme.blink.baseUrl']);
+    expect((refused as PaymentsAuthConfigError).issues.map((issue) => issue.path)).toEqual([
+      'tenants.acme.blink.apiKey',
+      'tenants.acme.blink.baseUrl',
+    ]);
     await expect(tenants.set('bad id!', acmeTenant(sandbox))).rejects.toBeInstanceOf(PaymentsAuthConfigError);
     expect(await fixture.blink.getToken('acme')).toBe(token);
     expect(await tenants.set('acme', acmeTenant(sandbox))).toBe('unchanged');

@@ -1,5 +1,11 @@
 import { Test, type TestingModule } from '@nestjs/testing';
-import { MemoryTokenStore, PaymentsAuthConfigError, PaymentsAuthModule, PaymentsAuthStatus, PaymentsHttpService } from 'nestjs-payments-auth';
+import {
+  MemoryTokenStore,
+  PaymentsAuthConfigError,
+  PaymentsAuthModule,
+  PaymentsAuthStatus,
+  PaymentsHttpService,
+} from 'nestjs-payments-auth';
 import { PROVIDERS } from '../libs/payments-auth/src/providers/provider-list';
 import type { ProviderDefinition } from '../libs/payments-auth/src/providers/provider-definition';
 import { ACMEPAY, AcmePayTokenService } from './third-provider/acmepay';
@@ -35,18 +41,30 @@ describe('a third provider, added as one entry of the provider list', () => {
 
   const start = async (tenants: Record<string, unknown>) => {
     app = await Test.createTestingModule({
-      imports: [PaymentsAuthModule.forRoot({ store: new MemoryTokenStore(), tenants: tenants as never, scheduledRenewal: { enabled: false } })],
+      imports: [
+        PaymentsAuthModule.forRoot({
+          store: new MemoryTokenStore(),
+          tenants: tenants as never,
+          scheduledRenewal: { enabled: false },
+        }),
+      ],
     }).compile();
     await app.init();
     return app;
   };
 
   it('validates its configuration at bootstrap, naming each field, and names it among the providers', async () => {
-    const failure = await start({ t1: { acmepay: { keyId: KEY_ID, baseUrl: acme.baseUrl } }, t2: { acmepai: {} } }).catch((error: unknown) => error);
+    const failure = await start({
+      t1: { acmepay: { keyId: KEY_ID, baseUrl: acme.baseUrl } },
+      t2: { acmepai: {} },
+    }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PaymentsAuthConfigError);
     const issues = (failure as PaymentsAuthConfigError).issues;
     expect(issues).toContainEqual({ path: 'tenants.t1.acmepay.secret', problem: 'must be a non-empty string' });
-    expect(issues).toContainEqual({ path: 'tenants.t2.acmepai', problem: 'is not a known option (expected blink and/or blnk and/or acmepay)' });
+    expect(issues).toContainEqual({
+      path: 'tenants.t2.acmepai',
+      problem: 'is not a known option (expected blink and/or blnk and/or acmepay)',
+    });
   });
 
   it('gets a token through its own protocol, cached for the next caller', async () => {

@@ -21,7 +21,12 @@ describe('token-call connections', () => {
         `t${index}`,
         {
           blink: acmeTenant(sandbox).blink,
-          blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: DEFAULT_BLNK_CLIENT.clientSecret, refreshToken: sandbox.blnk.createGrant(DEFAULT_BLNK_CLIENT.clientId), baseUrl: sandbox.blnk.url },
+          blnk: {
+            clientId: DEFAULT_BLNK_CLIENT.clientId,
+            clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
+            refreshToken: sandbox.blnk.createGrant(DEFAULT_BLNK_CLIENT.clientId),
+            baseUrl: sandbox.blnk.url,
+          },
         },
       ]),
     );
@@ -38,7 +43,9 @@ describe('token-call connections', () => {
     }));
     try {
       const ids = Object.keys(config);
-      const outcomes = await Promise.allSettled(ids.flatMap((tenant) => [app.blink.getToken(tenant), app.blnk.getToken(tenant)]));
+      const outcomes = await Promise.allSettled(
+        ids.flatMap((tenant) => [app.blink.getToken(tenant), app.blnk.getToken(tenant)]),
+      );
       const failures = outcomes.filter((outcome) => outcome.status === 'rejected');
       expect(failures.map((failure) => (failure as PromiseRejectedResult).reason?.message).slice(0, 3)).toEqual([]);
       expect(sandbox.blink.counters.tokenIssued).toBe(10_000);
@@ -64,9 +71,17 @@ describe('token-call connections', () => {
     }));
     try {
       const outcomes = await Promise.allSettled(Object.keys(config).map((tenant) => app.blink.getToken(tenant)));
-      const refused = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => (outcome as PromiseRejectedResult).reason);
+      const refused = outcomes
+        .filter((outcome) => outcome.status === 'rejected')
+        .map((outcome) => (outcome as PromiseRejectedResult).reason);
       expect(outcomes.length - refused.length).toBe(10); // 2 running + 8 queued
-      for (const error of refused) expect(error).toEqual(expect.objectContaining({ name: ProviderUnavailableError.name, message: expect.stringContaining('token call queue full') }));
+      for (const error of refused)
+        expect(error).toEqual(
+          expect.objectContaining({
+            name: ProviderUnavailableError.name,
+            message: expect.stringContaining('token call queue full'),
+          }),
+        );
       expect(sandbox.blink.counters.tokenCalls).toBe(10);
       // The refused tenants get their token on the next call, the pool's queue having drained.
       await new Promise((resolve) => setTimeout(resolve, 20));

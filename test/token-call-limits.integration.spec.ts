@@ -4,7 +4,17 @@ import { ScriptedTokenServer, startScriptedTokenServer } from './support/scripte
 
 const blnkTenants = (count: number, baseUrl: string): Record<string, TenantConfig> =>
   Object.fromEntries(
-    Array.from({ length: count }, (_, index) => [`t${index}`, { blnk: { clientId: `client-${index}`, clientSecret: 'TOPSECRET-limits', refreshToken: `blnk_rt_limits_seed_${index}`, baseUrl } }]),
+    Array.from({ length: count }, (_, index) => [
+      `t${index}`,
+      {
+        blnk: {
+          clientId: `client-${index}`,
+          clientSecret: 'TOPSECRET-limits',
+          refreshToken: `blnk_rt_limits_seed_${index}`,
+          baseUrl,
+        },
+      },
+    ]),
   );
 
 /** The knobs between callers and the token endpoint: the connection queue's deadline, and the renewal rate cap. */
@@ -22,7 +32,15 @@ describe('token calls under the connection and rate limits', () => {
   // Token values long enough for the suite's leak scan to recognise them (blnk_at_ and 6 characters or more).
   const answering = (delayMs: number, keepAliveTimeoutMs?: number) =>
     startScriptedTokenServer(
-      (_request, index) => ({ status: 200, body: { access_token: `blnk_at_limits_${index}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `blnk_rt_limits_${index}` } }),
+      (_request, index) => ({
+        status: 200,
+        body: {
+          access_token: `blnk_at_limits_${index}`,
+          token_type: 'Bearer',
+          expires_in: 3600,
+          refresh_token: `blnk_rt_limits_${index}`,
+        },
+      }),
       { delayMs, keepAliveTimeoutMs },
     );
 
@@ -48,7 +66,10 @@ describe('token calls under the connection and rate limits', () => {
   it('keeps an idle token-call socket open for reuse, and closes it after 4 s', async () => {
     // The server keeps idle connections 30 s: whoever closes this one within seconds is the client.
     scripted = await answering(0, 30_000);
-    fixture = await PaymentsAuthFixture.start(() => ({ tenants: blnkTenants(2, scripted!.url), defaultTenant: undefined }));
+    fixture = await PaymentsAuthFixture.start(() => ({
+      tenants: blnkTenants(2, scripted!.url),
+      defaultTenant: undefined,
+    }));
     const blnk = fixture.app.get(BlnkTokenService);
     await blnk.getToken('t0');
     await sleep(600); // the socket is back in the pool, idle

@@ -61,9 +61,16 @@ describe('what each token-call outcome is reported as', () => {
   it('Blink 403 and Blnk unauthorized_client need re-authorization: latched, no further token call', async () => {
     fixture = await PaymentsAuthFixture.start(() => SHORT_BACKOFF);
     const { blink, blnk } = fixture.sandbox;
-    blink.faults.inject({ kind: 'status', status: 403, body: { success: false, error: 'Forbidden', message: 'Account suspended' } });
+    blink.faults.inject({
+      kind: 'status',
+      status: 403,
+      body: { success: false, error: 'Forbidden', message: 'Account suspended' },
+    });
     blnk.faults.inject({ kind: 'status', status: 400, body: { error: 'unauthorized_client' } });
-    expect(await failureOf(() => fixture!.blink.getToken('acme'))).toMatchObject({ constructor: ReauthorizationRequiredError, status: 403 });
+    expect(await failureOf(() => fixture!.blink.getToken('acme'))).toMatchObject({
+      constructor: ReauthorizationRequiredError,
+      status: 403,
+    });
     expect(await failureOf(() => fixture!.blnk.getToken('acme'))).toMatchObject({
       constructor: ReauthorizationRequiredError,
       status: 400,
@@ -78,12 +85,22 @@ describe('what each token-call outcome is reported as', () => {
   it('other 4xx are ProviderRejectedError, and the next call may succeed', async () => {
     fixture = await PaymentsAuthFixture.start(() => SHORT_BACKOFF);
     const { blink, blnk } = fixture.sandbox;
-    blink.faults.inject({ kind: 'status', status: 422, body: { success: false, error: 'Unprocessable', message: 'bad flag' } });
+    blink.faults.inject({
+      kind: 'status',
+      status: 422,
+      body: { success: false, error: 'Unprocessable', message: 'bad flag' },
+    });
     blink.faults.inject({ kind: 'status', status: 404 });
     blnk.faults.inject({ kind: 'status', status: 400, body: { error: 'invalid_request' } });
-    expect(await failureOf(() => fixture!.blink.getToken('acme'))).toMatchObject({ constructor: ProviderRejectedError, status: 422 });
+    expect(await failureOf(() => fixture!.blink.getToken('acme'))).toMatchObject({
+      constructor: ProviderRejectedError,
+      status: 422,
+    });
     await sleep(100); // past the backoff step
-    expect(await failureOf(() => fixture!.blink.forceRenewal('acme'))).toMatchObject({ constructor: ProviderRejectedError, status: 404 });
+    expect(await failureOf(() => fixture!.blink.forceRenewal('acme'))).toMatchObject({
+      constructor: ProviderRejectedError,
+      status: 404,
+    });
     expect(await failureOf(() => fixture!.blnk.getToken('acme'))).toMatchObject({
       constructor: ProviderRejectedError,
       status: 400,
@@ -99,35 +116,71 @@ describe('what each token-call outcome is reported as', () => {
     scripted = await startScriptedTokenServer((request) =>
       request.path === '/elsewhere'
         ? { status: 200, body: { access_token: 'blnk_at_followed_redirect', token_type: 'Bearer', expires_in: 3600 } }
-        : { status: request.path.startsWith('/api/') ? 302 : 307, body: {}, headers: { Location: `${scripted!.url}/elsewhere` } },
+        : {
+            status: request.path.startsWith('/api/') ? 302 : 307,
+            body: {},
+            headers: { Location: `${scripted!.url}/elsewhere` },
+          },
     );
     fixture = await PaymentsAuthFixture.start(() => ({
       tenants: {
         acme: {
-          blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: scripted!.url },
-          blnk: { clientId: 'c', clientSecret: 'TOPSECRET-redirected', refreshToken: 'blnk_rt_redirected_seed', baseUrl: scripted!.url },
+          blink: {
+            apiKey: DEFAULT_BLINK_ACCOUNT.apiKey,
+            secretKey: DEFAULT_BLINK_ACCOUNT.secretKey,
+            baseUrl: scripted!.url,
+          },
+          blnk: {
+            clientId: 'c',
+            clientSecret: 'TOPSECRET-redirected',
+            refreshToken: 'blnk_rt_redirected_seed',
+            baseUrl: scripted!.url,
+          },
         },
       },
     }));
-    expect(await failureOf(() => fixture!.blink.getToken('acme'))).toMatchObject({ constructor: ProviderUnavailableError, status: 302 });
-    expect(await failureOf(() => fixture!.blnk.getToken('acme'))).toMatchObject({ constructor: ProviderUnavailableError, status: 307 });
+    expect(await failureOf(() => fixture!.blink.getToken('acme'))).toMatchObject({
+      constructor: ProviderUnavailableError,
+      status: 302,
+    });
+    expect(await failureOf(() => fixture!.blnk.getToken('acme'))).toMatchObject({
+      constructor: ProviderUnavailableError,
+      status: 307,
+    });
     expect(scripted.requests.map((request) => request.path)).toEqual(['/api/pay/v1/tokens', '/oauth/token']);
   });
 
   // README § Scheduled renewal and resilience › Every wait is bounded (forceRenewal respects the circuit)
   it('forceRenewal() is refused while the circuit is open, without a token call', async () => {
-    fixture = await PaymentsAuthFixture.start(() => ({ resilience: { backoffBaseMs: 1, circuitFailureThreshold: 1, circuitCooldownMs: 30_000 } }));
+    fixture = await PaymentsAuthFixture.start(() => ({
+      resilience: { backoffBaseMs: 1, circuitFailureThreshold: 1, circuitCooldownMs: 30_000 },
+    }));
     fixture.sandbox.blink.faults.inject({ kind: 'status', status: 503 });
     await failureOf(() => fixture!.blink.getToken('acme'));
-    expect(await failureOf(() => fixture!.blink.forceRenewal('acme'))).toMatchObject({ constructor: CircuitOpenError, retryAfterMs: expect.any(Number) });
+    expect(await failureOf(() => fixture!.blink.forceRenewal('acme'))).toMatchObject({
+      constructor: CircuitOpenError,
+      retryAfterMs: expect.any(Number),
+    });
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
   });
 
   // README § Errors (provider-supplied text: 200 characters kept)
   it('keeps at most 200 characters of the provider error text', async () => {
-    scripted = await startScriptedTokenServer(() => ({ status: 400, body: { error: 'invalid_request', error_description: 'Z'.repeat(5_000) } }));
+    scripted = await startScriptedTokenServer(() => ({
+      status: 400,
+      body: { error: 'invalid_request', error_description: 'Z'.repeat(5_000) },
+    }));
     fixture = await PaymentsAuthFixture.start(() => ({
-      tenants: { acme: { blnk: { clientId: 'c', clientSecret: 'TOPSECRET-text', refreshToken: 'blnk_rt_text_seed', baseUrl: scripted!.url } } },
+      tenants: {
+        acme: {
+          blnk: {
+            clientId: 'c',
+            clientSecret: 'TOPSECRET-text',
+            refreshToken: 'blnk_rt_text_seed',
+            baseUrl: scripted!.url,
+          },
+        },
+      },
     }));
     const error = await failureOf(() => fixture!.blnk.getToken('acme'));
     const kept = error.message.match(/Z+/g) ?? [];
@@ -140,8 +193,17 @@ describe('what each token-call outcome is reported as', () => {
     fixture = await PaymentsAuthFixture.start(() => ({
       tenants: {
         acme: {
-          blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: `http://127.0.0.1:${port}` },
-          blnk: { clientId: 'c', clientSecret: 'TOPSECRET-refused', refreshToken: 'blnk_rt_refused_seed', baseUrl: `http://127.0.0.1:${port}` },
+          blink: {
+            apiKey: DEFAULT_BLINK_ACCOUNT.apiKey,
+            secretKey: DEFAULT_BLINK_ACCOUNT.secretKey,
+            baseUrl: `http://127.0.0.1:${port}`,
+          },
+          blnk: {
+            clientId: 'c',
+            clientSecret: 'TOPSECRET-refused',
+            refreshToken: 'blnk_rt_refused_seed',
+            baseUrl: `http://127.0.0.1:${port}`,
+          },
         },
       },
     }));
@@ -156,12 +218,24 @@ describe('what each token-call outcome is reported as', () => {
   it('the token-call deadline runs from connection to last byte: a body trickling in past it times out', async () => {
     // Headers at once, then one byte every 50 ms: about 5 s for the whole body.
     scripted = await startScriptedTokenServer(
-      () => ({ status: 200, body: { access_token: 'blnk_at_trickled', token_type: 'Bearer', expires_in: 3600, padding: 'x'.repeat(60) } }),
+      () => ({
+        status: 200,
+        body: { access_token: 'blnk_at_trickled', token_type: 'Bearer', expires_in: 3600, padding: 'x'.repeat(60) },
+      }),
       { trickleMs: 50 },
     );
     fixture = await PaymentsAuthFixture.start(() => ({
       tokenCallTimeoutMs: 800,
-      tenants: { acme: { blnk: { clientId: 'c', clientSecret: 'TOPSECRET-slow', refreshToken: 'blnk_rt_trickle_seed', baseUrl: scripted!.url } } },
+      tenants: {
+        acme: {
+          blnk: {
+            clientId: 'c',
+            clientSecret: 'TOPSECRET-slow',
+            refreshToken: 'blnk_rt_trickle_seed',
+            baseUrl: scripted!.url,
+          },
+        },
+      },
     }));
     const started = Date.now();
     expect(await failureOf(() => fixture!.blnk.getToken('acme'))).toBeInstanceOf(ProviderTimeoutError);
@@ -213,15 +287,32 @@ describe('Blnk refresh tokens across unusual answers', () => {
 
   it('a refresh answered without refresh_token keeps the old one (RFC 6749 §6): the next refresh sends it', async () => {
     const answers = [
-      { access_token: 'blnk_at_kept_first', token_type: 'Bearer', expires_in: 3600, refresh_token: 'blnk_rt_kept_rotated' },
+      {
+        access_token: 'blnk_at_kept_first',
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: 'blnk_rt_kept_rotated',
+      },
       { access_token: 'blnk_at_kept_second', token_type: 'Bearer', expires_in: 3600 },
       { access_token: 'blnk_at_kept_third', token_type: 'Bearer', expires_in: 3600 },
     ];
-    scripted = await startScriptedTokenServer((_request, index) => ({ status: 200, body: answers[Math.min(index, answers.length - 1)] }));
+    scripted = await startScriptedTokenServer((_request, index) => ({
+      status: 200,
+      body: answers[Math.min(index, answers.length - 1)],
+    }));
     const store = new MemoryTokenStore();
     fixture = await PaymentsAuthFixture.start(() => ({
       store,
-      tenants: { acme: { blnk: { clientId: 'c', clientSecret: 'TOPSECRET-kept', refreshToken: 'blnk_rt_kept_seed', baseUrl: scripted!.url } } },
+      tenants: {
+        acme: {
+          blnk: {
+            clientId: 'c',
+            clientSecret: 'TOPSECRET-kept',
+            refreshToken: 'blnk_rt_kept_seed',
+            baseUrl: scripted!.url,
+          },
+        },
+      },
     }));
     const blnk = fixture.app.get(BlnkTokenService);
     expect(await blnk.getToken('acme')).toBe('blnk_at_kept_first');
@@ -240,7 +331,10 @@ describe("Blink's token request body", () => {
   it('sends the documented flags (false unless set) and the optional fields only when set', async () => {
     scripted = await startScriptedTokenServer(() => {
       const exp = Math.floor(Date.now() / 1000) + 1800;
-      return { status: 201, body: { access_token: unsignedJwt({ exp, merchant_id: 1 }), expired_on: new Date(exp * 1000).toISOString() } };
+      return {
+        status: 201,
+        body: { access_token: unsignedJwt({ exp, merchant_id: 1 }), expired_on: new Date(exp * 1000).toISOString() },
+      };
     });
     const keys = { apiKey: 'blink-api-key-1', secretKey: 'TOPSECRET-blink-1', baseUrl: scripted.url };
     fixture = await PaymentsAuthFixture.start(() => ({

@@ -43,10 +43,26 @@ describe('token endpoint failures', () => {
 
   const blinkMalformed: Array<[string, Fault]> = [
     ['a non-JSON body', { kind: 'malformed', status: 201, body: 'token=abc', contentType: 'text/plain' }],
-    ['an HTML error page with 200', { kind: 'malformed', status: 200, body: '<html><body>Maintenance</body></html>', contentType: 'text/html' }],
-    ['a missing access_token', { kind: 'malformed', status: 201, body: JSON.stringify({ expired_on: '2099-01-01T00:00:00Z' }) }],
-    ['an expiry in the past', { kind: 'malformed', status: 201, body: JSON.stringify({ access_token: 'opaque', expired_on: '2001-01-01T00:00:00Z' }) }],
-    ['an unparseable expiry', { kind: 'malformed', status: 201, body: JSON.stringify({ access_token: 'opaque', expired_on: 'soon' }) }],
+    [
+      'an HTML error page with 200',
+      { kind: 'malformed', status: 200, body: '<html><body>Maintenance</body></html>', contentType: 'text/html' },
+    ],
+    [
+      'a missing access_token',
+      { kind: 'malformed', status: 201, body: JSON.stringify({ expired_on: '2099-01-01T00:00:00Z' }) },
+    ],
+    [
+      'an expiry in the past',
+      {
+        kind: 'malformed',
+        status: 201,
+        body: JSON.stringify({ access_token: 'opaque', expired_on: '2001-01-01T00:00:00Z' }),
+      },
+    ],
+    [
+      'an unparseable expiry',
+      { kind: 'malformed', status: 201, body: JSON.stringify({ access_token: 'opaque', expired_on: 'soon' }) },
+    ],
   ];
 
   it.each(blinkMalformed)('Blink: %s is a MalformedResponseError and is never cached', async (_name, fault) => {
@@ -66,7 +82,10 @@ describe('token endpoint failures', () => {
     JSON.stringify({ access_token: 'blnk_at_injected', token_type: 'Bearer', expires_in: 3600, ...overrides });
   const blnkMalformed: Array<[string, Fault]> = [
     ['a non-JSON body', { kind: 'malformed', status: 200, body: 'oops', contentType: 'text/plain' }],
-    ['an HTML error page', { kind: 'malformed', status: 200, body: '<!doctype html><h1>502</h1>', contentType: 'text/html' }],
+    [
+      'an HTML error page',
+      { kind: 'malformed', status: 200, body: '<!doctype html><h1>502</h1>', contentType: 'text/html' },
+    ],
     ['a missing access_token', { kind: 'malformed', status: 200, body: blnkBody({ access_token: undefined }) }],
     ['a missing expires_in', { kind: 'malformed', status: 200, body: blnkBody({ expires_in: undefined }) }],
     ['a zero expires_in', { kind: 'malformed', status: 200, body: blnkBody({ expires_in: 0 }) }],
@@ -96,15 +115,26 @@ describe('token endpoint failures', () => {
   it('reports 429 with its Retry-After as a typed error', async () => {
     fixture = await PaymentsAuthFixture.start(() => NO_BACKOFF);
     fixture.sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: '0' });
-    expect(await rejectionOf(fixture.blink.getToken('acme'))).toMatchObject({ constructor: RateLimitedError, status: 429, retryAfterMs: 0 });
+    expect(await rejectionOf(fixture.blink.getToken('acme'))).toMatchObject({
+      constructor: RateLimitedError,
+      status: 429,
+      retryAfterMs: 0,
+    });
     fixture.sandbox.blink.faults.inject({ kind: 'rate-limit', retryAfter: '7' });
-    expect(await rejectionOf(fixture.blink.getToken('acme'))).toMatchObject({ constructor: RateLimitedError, status: 429, retryAfterMs: 7_000 });
+    expect(await rejectionOf(fixture.blink.getToken('acme'))).toMatchObject({
+      constructor: RateLimitedError,
+      status: 429,
+      retryAfterMs: 7_000,
+    });
   });
 
   it('reports 5xx and connection resets as typed, retryable errors', async () => {
     fixture = await PaymentsAuthFixture.start(() => NO_BACKOFF);
     fixture.sandbox.blink.faults.inject({ kind: 'status', status: 503 });
-    expect(await rejectionOf(fixture.blink.getToken('acme'))).toMatchObject({ constructor: ProviderUnavailableError, status: 503 });
+    expect(await rejectionOf(fixture.blink.getToken('acme'))).toMatchObject({
+      constructor: ProviderUnavailableError,
+      status: 503,
+    });
 
     fixture.sandbox.blink.faults.inject({ kind: 'reset' });
     expect(await rejectionOf(fixture.blink.getToken('acme'))).toBeInstanceOf(ProviderUnavailableError);
@@ -118,10 +148,16 @@ describe('token endpoint failures', () => {
   // README § Scheduled renewal and resilience › Re-authorization
   it('Blink: rejected keys require re-authorization and are not retried in a loop', async () => {
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
-      tenants: { acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: BAD_SECRET, baseUrl: sandbox.blink.url } } },
+      tenants: {
+        acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: BAD_SECRET, baseUrl: sandbox.blink.url } },
+      },
     }));
     const error = await rejectionOf(fixture.blink.getToken('acme'));
-    expect(error).toMatchObject({ constructor: ReauthorizationRequiredError, status: 401, providerErrorCode: 'Unauthenticated' });
+    expect(error).toMatchObject({
+      constructor: ReauthorizationRequiredError,
+      status: 401,
+      providerErrorCode: 'Unauthenticated',
+    });
     for (let call = 0; call < 5; call += 1) await rejectionOf(fixture.blink.getToken('acme'));
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
     // An explicit forceRenewal() is a deliberate retry: exactly one more call.
@@ -132,11 +168,22 @@ describe('token endpoint failures', () => {
   it('Blnk: a wrong client secret is invalid_client, re-authorization required', async () => {
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
       tenants: {
-        acme: { blnk: { clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: BAD_SECRET, refreshToken: DEFAULT_BLNK_SEED_REFRESH_TOKEN, baseUrl: sandbox.blnk.url } },
+        acme: {
+          blnk: {
+            clientId: DEFAULT_BLNK_CLIENT.clientId,
+            clientSecret: BAD_SECRET,
+            refreshToken: DEFAULT_BLNK_SEED_REFRESH_TOKEN,
+            baseUrl: sandbox.blnk.url,
+          },
+        },
       },
     }));
     const error = await rejectionOf(fixture.blnk.getToken('acme'));
-    expect(error).toMatchObject({ constructor: ReauthorizationRequiredError, status: 401, providerErrorCode: 'invalid_client' });
+    expect(error).toMatchObject({
+      constructor: ReauthorizationRequiredError,
+      status: 401,
+      providerErrorCode: 'invalid_client',
+    });
     await rejectionOf(fixture.blnk.getToken('acme'));
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
   });
@@ -147,7 +194,11 @@ describe('token endpoint failures', () => {
     const second = await PaymentsAuthFixture.startOn(fixture.sandbox); // another app still holding the seed in its config
     try {
       const error = await rejectionOf(second.blnk.getToken('acme'));
-      expect(error).toMatchObject({ constructor: ReauthorizationRequiredError, status: 400, providerErrorCode: 'invalid_grant' });
+      expect(error).toMatchObject({
+        constructor: ReauthorizationRequiredError,
+        status: 400,
+        providerErrorCode: 'invalid_grant',
+      });
       await rejectionOf(second.blnk.getToken('acme'));
       expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, invalidGrant: 1 });
     } finally {
@@ -159,7 +210,9 @@ describe('token endpoint failures', () => {
   // README § payments-auth › Typed errors, no leaks
   it('thrown errors serialise without secrets and carry provider, tenant, status and code', async () => {
     fixture = await PaymentsAuthFixture.start((sandbox) => ({
-      tenants: { acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: BAD_SECRET, baseUrl: sandbox.blink.url } } },
+      tenants: {
+        acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: BAD_SECRET, baseUrl: sandbox.blink.url } },
+      },
     }));
     const error = await rejectionOf(fixture.blink.getToken('acme'));
     expect(error.toJSON()).toEqual({

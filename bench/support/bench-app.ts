@@ -10,7 +10,10 @@ import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_T
 export const BLNK_INSTANCE = 'inst_bench';
 
 /** A tenant on the sandbox's default Blink account and Blnk client; `refreshToken` picks the Blnk grant. */
-export function sandboxTenant(urls: { blinkUrl: string; blnkUrl: string }, refreshToken = DEFAULT_BLNK_SEED_REFRESH_TOKEN): TenantConfig {
+export function sandboxTenant(
+  urls: { blinkUrl: string; blnkUrl: string },
+  refreshToken = DEFAULT_BLNK_SEED_REFRESH_TOKEN,
+): TenantConfig {
   return {
     blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: urls.blinkUrl },
     blnk: {
@@ -24,10 +27,16 @@ export function sandboxTenant(urls: { blinkUrl: string; blnkUrl: string }, refre
 }
 
 /** A Nest application context with PaymentsAuthModule, the way an app would run it (logs errors only). */
-export async function startBenchApp(options: Partial<PaymentsAuthModuleOptions> & Pick<PaymentsAuthModuleOptions, 'tenants'>): Promise<INestApplicationContext> {
-  @Module({ imports: [ScheduleModule.forRoot(), PaymentsAuthModule.forRoot({ store: new MemoryTokenStore(), ...options })] })
+export async function startBenchApp(
+  options: Partial<PaymentsAuthModuleOptions> & Pick<PaymentsAuthModuleOptions, 'tenants'>,
+): Promise<INestApplicationContext> {
+  @Module({
+    imports: [ScheduleModule.forRoot(), PaymentsAuthModule.forRoot({ store: new MemoryTokenStore(), ...options })],
+  })
   class BenchModule {}
-  const app = await NestFactory.createApplicationContext(BenchModule, { logger: new ConsoleLogger({ logLevels: ['error'] }) });
+  const app = await NestFactory.createApplicationContext(BenchModule, {
+    logger: new ConsoleLogger({ logLevels: ['error'] }),
+  });
   await app.init();
   return app;
 }

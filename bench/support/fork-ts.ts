@@ -4,7 +4,11 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Forks a TypeScript file of this repository with IPC and waits for its first message (its "ready"). */
-export async function forkTs<Ready>(file: string, env: Record<string, string>, nodeFlags: string[] = []): Promise<{ child: ChildProcess; ready: Ready }> {
+export async function forkTs<Ready>(
+  file: string,
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+): Promise<{ child: ChildProcess; ready: Ready }> {
   const child = fork(path.join(ROOT, file), [], {
     cwd: ROOT,
     execArgv: [...nodeFlags, '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],

@@ -14,7 +14,8 @@ import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT } from '@app/sandbox';
 import { BLNK_INSTANCE, sandboxTenant, startBenchApp } from './bench-app';
 
 export type Provider = 'blink' | 'blnk';
-export type ClientName = 'payments-auth' | 'axios-auth-refresh' | 'axios-auth-refresh, no dedup' | 'OAuth2Fetch' | 'naive';
+export type ClientName =
+  'payments-auth' | 'axios-auth-refresh' | 'axios-auth-refresh, no dedup' | 'OAuth2Fetch' | 'naive';
 export const PEERS: ClientName[] = ['axios-auth-refresh', 'axios-auth-refresh, no dedup', 'OAuth2Fetch', 'naive'];
 
 export interface BenchClient {
@@ -45,19 +46,26 @@ interface MintedToken {
 function tokenMinter(target: ClientTarget, tokenHttp: AxiosInstance): () => Promise<MintedToken> {
   if (target.provider === 'blink') {
     return async () => {
-      const { data } = await tokenHttp.post<{ access_token: string; expired_on: string }>(`${target.blinkUrl}/api/pay/v1/tokens`, {
-        api_key: DEFAULT_BLINK_ACCOUNT.apiKey,
-        secret_key: DEFAULT_BLINK_ACCOUNT.secretKey,
-      });
+      const { data } = await tokenHttp.post<{ access_token: string; expired_on: string }>(
+        `${target.blinkUrl}/api/pay/v1/tokens`,
+        {
+          api_key: DEFAULT_BLINK_ACCOUNT.apiKey,
+          secret_key: DEFAULT_BLINK_ACCOUNT.secretKey,
+        },
+      );
       return { accessToken: data.access_token, refreshToken: null, expiresAt: Date.parse(data.expired_on) };
     };
   }
   let refreshToken = target.refreshToken as string;
   return async () => {
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
-    const { data } = await tokenHttp.post<{ access_token: string; refresh_token: string; expires_in: number }>(`${target.blnkUrl}/oauth/token`, form, {
-      auth: { username: DEFAULT_BLNK_CLIENT.clientId, password: DEFAULT_BLNK_CLIENT.clientSecret },
-    });
+    const { data } = await tokenHttp.post<{ access_token: string; refresh_token: string; expires_in: number }>(
+      `${target.blnkUrl}/oauth/token`,
+      form,
+      {
+        auth: { username: DEFAULT_BLNK_CLIENT.clientId, password: DEFAULT_BLNK_CLIENT.clientSecret },
+      },
+    );
     refreshToken = data.refresh_token;
     return { accessToken: data.access_token, refreshToken, expiresAt: Date.now() + data.expires_in * 1000 };
   };
@@ -102,10 +110,14 @@ function axiosAuthRefresh(target: ClientTarget, deduplicateRefresh: boolean): Be
     if (accessToken) config.headers.Authorization = `Bearer ${accessToken}`;
     return config;
   });
-  createAuthRefresh(instance, async (failed: AxiosError) => {
-    accessToken = (await mint()).accessToken;
-    if (failed.response) failed.response.config.headers.Authorization = `Bearer ${accessToken}`;
-  }, { deduplicateRefresh });
+  createAuthRefresh(
+    instance,
+    async (failed: AxiosError) => {
+      accessToken = (await mint()).accessToken;
+      if (failed.response) failed.response.config.headers.Authorization = `Bearer ${accessToken}`;
+    },
+    { deduplicateRefresh },
+  );
   const { method, url, body } = apiRequest(target);
   return {
     send: () => instance.request({ method, url, data: body }).then((r) => r.status, statusOf),
@@ -154,7 +166,9 @@ function naive(target: ClientTarget): BenchClient {
     send: async () => {
       try {
         const { accessToken } = await mint();
-        return (await instance.request({ method, url, data: body, headers: { Authorization: `Bearer ${accessToken}` } })).status;
+        return (
+          await instance.request({ method, url, data: body, headers: { Authorization: `Bearer ${accessToken}` } })
+        ).status;
       } catch (error) {
         return statusOf(error);
       }

@@ -48,7 +48,8 @@ class TokenTimeline {
       const now = Date.now();
       for (const token of fresh) {
         if (provider === 'blink') this.issued.blink.push({ issuedAt: now, expiresAt: jwtExpiry(token) });
-        else if (token.startsWith('blnk_at_')) this.issued.blnk.push({ issuedAt: now, expiresAt: now + this.blnkLifetimeMs });
+        else if (token.startsWith('blnk_at_'))
+          this.issued.blnk.push({ issuedAt: now, expiresAt: now + this.blnkLifetimeMs });
       }
     }
   }
@@ -95,7 +96,8 @@ function handlers(sandbox: Awaited<ReturnType<typeof startSandbox>>, timeline: T
       const samples = timeline.callSamples;
       const perSecond = 1_000 / SAMPLE_EVERY_MS;
       const counts: number[] = [];
-      for (let end = perSecond; end < samples.length; end += perSecond) counts.push(samples[end] - samples[end - perSecond]);
+      for (let end = perSecond; end < samples.length; end += perSecond)
+        counts.push(samples[end] - samples[end - perSecond]);
       return counts;
     },
     tokenCallRate: () => {

@@ -19,8 +19,12 @@ const env = (name: string): string => process.env[name] ?? '';
 
 function store(): RedisTokenStore {
   const nodes = (list: string) => list.split(',').map((port) => ({ host: '127.0.0.1', port: Number(port) }));
-  if (env('REDIS_CLUSTER_PORTS')) return new RedisTokenStore({ cluster: { nodes: nodes(env('REDIS_CLUSTER_PORTS')) }, commandTimeoutMs: 5_000 });
-  return new RedisTokenStore({ connection: { host: '127.0.0.1', port: Number(env('REDIS_PORT')) }, commandTimeoutMs: 5_000 });
+  if (env('REDIS_CLUSTER_PORTS'))
+    return new RedisTokenStore({ cluster: { nodes: nodes(env('REDIS_CLUSTER_PORTS')) }, commandTimeoutMs: 5_000 });
+  return new RedisTokenStore({
+    connection: { host: '127.0.0.1', port: Number(env('REDIS_PORT')) },
+    commandTimeoutMs: 5_000,
+  });
 }
 
 let app: INestApplicationContext | undefined;
@@ -37,23 +41,36 @@ process.on('message', (message: { type: 'warm'; grantsFile: string } | { type: '
       const urls = { blinkUrl: env('BLINK_URL'), blnkUrl: env('BLNK_URL') };
       const heapBefore = heapAfterGc();
       const tenants: Record<string, TenantConfig> = {};
-      for (let tenant = index; tenant < grants.length; tenant += workers) tenants[`t${tenant}`] = sandboxTenant(urls, grants[tenant]);
+      for (let tenant = index; tenant < grants.length; tenant += workers)
+        tenants[`t${tenant}`] = sandboxTenant(urls, grants[tenant]);
       const started = Date.now();
       app = await startBenchApp({
         tenants,
         store: store(),
         renewalMarginMs: Number(env('MARGIN_MS')),
-        scheduledRenewal: { idleTimeoutMs: 24 * 3600_000, jitterMs: Number(env('JITTER_MS')), spreadFirstRenewal: env('SPREAD') === 'true', maxConcurrentRenewals: 64 },
+        scheduledRenewal: {
+          idleTimeoutMs: 24 * 3600_000,
+          jitterMs: Number(env('JITTER_MS')),
+          spreadFirstRenewal: env('SPREAD') === 'true',
+          maxConcurrentRenewals: 64,
+        },
       });
       app.get(PaymentsAuthEvents).events$.subscribe((event) => {
-        if (event.type === 'token.call_failed') callFailures.set(event.errorCode ?? '?', (callFailures.get(event.errorCode ?? '?') ?? 0) + 1);
+        if (event.type === 'token.call_failed')
+          callFailures.set(event.errorCode ?? '?', (callFailures.get(event.errorCode ?? '?') ?? 0) + 1);
       });
       const failures = await warmTenants(app, Object.keys(tenants), (error) => {
         const reason = `${(error as Error)?.name}: ${String((error as Error)?.message).slice(0, 120)}`;
         reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       });
       const warmMs = Date.now() - started;
-      process.send?.({ tenants: Object.keys(tenants).length, failures, warmMs, heapBytes: heapAfterGc() - heapBefore, reasons: Object.fromEntries(reasons) });
+      process.send?.({
+        tenants: Object.keys(tenants).length,
+        failures,
+        warmMs,
+        heapBytes: heapAfterGc() - heapBefore,
+        reasons: Object.fromEntries(reasons),
+      });
     } else {
       const tokenCallFailures = app?.get(PaymentsAuthMetrics).snapshot().tokenCallFailures ?? 0;
       await app?.close();

@@ -38,7 +38,9 @@ async function main(): Promise<void> {
         }),
       );
     void Promise.allSettled(Array.from({ length: order.count }, request)).then((outcomes) => {
-      const rejected = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as AxiosError] : []));
+      const rejected = outcomes.flatMap((outcome) =>
+        outcome.status === 'rejected' ? [outcome.reason as AxiosError] : [],
+      );
       const unauthorized = rejected.filter((error) => error.response?.status === 401).length;
       process.send?.({ unauthorized, failed: rejected.length - unauthorized });
     });

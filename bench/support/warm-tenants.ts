@@ -5,7 +5,11 @@ import { BlinkTokenService, BlnkTokenService } from 'nestjs-payments-auth';
 export const WARM_CONCURRENCY = 256;
 
 /** Gets a token for both providers of every tenant, WARM_CONCURRENCY tenants at a time; returns the failures. */
-export async function warmTenants(app: INestApplicationContext, tenantIds: string[], onFailure: (error: unknown) => void = () => undefined): Promise<number> {
+export async function warmTenants(
+  app: INestApplicationContext,
+  tenantIds: string[],
+  onFailure: (error: unknown) => void = () => undefined,
+): Promise<number> {
   const blink = app.get(BlinkTokenService);
   const blnk = app.get(BlnkTokenService);
   let next = 0;

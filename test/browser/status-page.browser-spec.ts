@@ -11,7 +11,15 @@ import { REPO_ROOT } from '../support/repo-root';
 
 /** Debian's Chromium (`.ci/run` installs it); the flags keep it off a network this machine does not have. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 
 /** The demo on the sandbox (with its consent page), as `npm run demo` starts it, and a headless Chromium. */
@@ -47,9 +55,10 @@ describe('the demo status and onboarding page, in a real browser', () => {
     rmSync(storeDir, { recursive: true, force: true });
   });
 
-  const row = (tenant: string, provider: string) => page.locator(`tr[data-tenant="${tenant}"][data-provider="${provider}"]`);
+  const row = (tenant: string, provider: string) =>
+    page.locator(`tr[data-tenant="${tenant}"][data-provider="${provider}"]`);
 
-  it('shows every tenant, connects one through Blnk\'s consent page, and says clearly when consent is denied', async () => {
+  it("shows every tenant, connects one through Blnk's consent page, and says clearly when consent is denied", async () => {
     await page.goto(`${base}/`);
     await expect(row('acme', 'blink').locator('.state').textContent()).resolves.toBe('valid');
     await expect(row('acme', 'blnk').locator('.state').textContent()).resolves.toBe('valid');

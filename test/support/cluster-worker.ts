@@ -22,7 +22,10 @@ const env = (name: string): string => {
 };
 
 function storeFromEnv(): RedisTokenStore {
-  const nodes = (variable: string) => env(variable).split(',').map((port) => ({ host: '127.0.0.1', port: Number(port) }));
+  const nodes = (variable: string) =>
+    env(variable)
+      .split(',')
+      .map((port) => ({ host: '127.0.0.1', port: Number(port) }));
   if (process.env.REDIS_CLUSTER_PORTS) return new RedisTokenStore({ cluster: { nodes: nodes('REDIS_CLUSTER_PORTS') } });
   if (process.env.REDIS_SENTINEL_PORTS) {
     return new RedisTokenStore({
@@ -39,7 +42,11 @@ function storeFromEnv(): RedisTokenStore {
     PaymentsAuthModule.forRoot({
       tenants: {
         acme: {
-          blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: env('BLINK_URL') },
+          blink: {
+            apiKey: DEFAULT_BLINK_ACCOUNT.apiKey,
+            secretKey: DEFAULT_BLINK_ACCOUNT.secretKey,
+            baseUrl: env('BLINK_URL'),
+          },
           blnk: {
             clientId: DEFAULT_BLNK_CLIENT.clientId,
             clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,
@@ -62,7 +69,15 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
   const blink = app.get(BlinkTokenService);
   const blnk = app.get(BlnkTokenService);
-  const result = { failures: 0, errors: [] as string[], requests: 0, blinkTokens: 0, blnkTokens: 0, slowRequests: 0, maxLatencyMs: 0 };
+  const result = {
+    failures: 0,
+    errors: [] as string[],
+    requests: 0,
+    blinkTokens: 0,
+    blnkTokens: 0,
+    slowRequests: 0,
+    maxLatencyMs: 0,
+  };
   /** Times each call: how long callers waited is what a store failover costs them. */
   const timed = <T>(call: Promise<T>): Promise<T> => {
     const started = Date.now();

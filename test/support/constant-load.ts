@@ -10,13 +10,20 @@ export interface ConstantLoad {
 }
 
 const describeFailure = (error: unknown): string =>
-  error instanceof Error ? `${error.constructor.name}: ${(error as { code?: string }).code ?? error.message}` : String(error);
+  error instanceof Error
+    ? `${error.constructor.name}: ${(error as { code?: string }).code ?? error.message}`
+    : String(error);
 
 /**
  * `workers` loops each sending one request after another (with a short pause, to leave the event loop to the
  * app under test) until stopped, and at most `maxRequests` in all: every loop is bounded.
  */
-export function constantLoad(send: () => Promise<unknown>, workers = 4, maxRequests = 20_000, pauseMs = 5): ConstantLoad {
+export function constantLoad(
+  send: () => Promise<unknown>,
+  workers = 4,
+  maxRequests = 20_000,
+  pauseMs = 5,
+): ConstantLoad {
   const result: LoadResult = { requests: 0, failures: [] };
   let stopped = false;
   const loop = async (): Promise<void> => {

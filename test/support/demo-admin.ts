@@ -8,7 +8,12 @@ export const ADMIN = { 'x-admin-secret': ADMIN_SECRET } as const;
 
 /** The demo's environment on a running sandbox, as main.ts builds it, with the tests' admin secret. */
 export function demoEnv(sandbox: Sandbox, storeDir: string, publicUrl: string): DemoEnv {
-  return { ...sandboxEnv(sandbox), PAYMENTS_AUTH_STORE_DIR: storeDir, DEMO_PUBLIC_URL: publicUrl, DEMO_ADMIN_SECRET: ADMIN_SECRET };
+  return {
+    ...sandboxEnv(sandbox),
+    PAYMENTS_AUTH_STORE_DIR: storeDir,
+    DEMO_PUBLIC_URL: publicUrl,
+    DEMO_ADMIN_SECRET: ADMIN_SECRET,
+  };
 }
 
 /** The `name=value` of the binding cookie a start route set, to send back as a browser would. */

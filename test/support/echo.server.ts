@@ -29,15 +29,24 @@ export async function startEchoServer(): Promise<EchoServer> {
       res.writeHead(302, { Location: url.searchParams.get('to') as string }).end();
       return;
     }
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
     if (url.pathname.endsWith('/unauthorized')) return void json(401, { error: 'unauthorized' });
     // An API that echoes the credential it was sent in its error body.
     if (url.pathname.endsWith('/echo-credential')) {
-      return void json(400, { received: req.headers.authorization ?? req.headers['x-blnk-key'], nested: [{ again: `${req.headers.authorization}` }] });
+      return void json(400, {
+        received: req.headers.authorization ?? req.headers['x-blnk-key'],
+        nested: [{ again: `${req.headers.authorization}` }],
+      });
     }
     // A minimal OAuth token endpoint, so a Blnk OAuth tenant can live on this server.
     if (req.method === 'POST' && url.pathname.endsWith('/oauth/token')) {
-      return void json(200, { access_token: `at-echo-${requests.length}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-echo-${requests.length}` });
+      return void json(200, {
+        access_token: `at-echo-${requests.length}`,
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: `rt-echo-${requests.length}`,
+      });
     }
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: true }));
   });

@@ -33,7 +33,8 @@ const env = (name: string): string => {
 };
 
 function storeFromEnv(): TokenStore | undefined {
-  if (process.env.STORE === 'redis') return new RedisTokenStore({ connection: { port: Number(env('REDIS_PORT')), host: '127.0.0.1' } });
+  if (process.env.STORE === 'redis')
+    return new RedisTokenStore({ connection: { port: Number(env('REDIS_PORT')), host: '127.0.0.1' } });
   if (process.env.STORE === 'file') return new FileTokenStore({ directory: env('STORE_DIR') });
   return undefined; // the module's default
 }
@@ -49,7 +50,10 @@ const store = storeFromEnv();
           blnk: {
             clientId: process.env.BLNK_CLIENT_ID ?? DEFAULT_BLNK_CLIENT.clientId,
             clientSecret: process.env.BLNK_CLIENT_SECRET ?? DEFAULT_BLNK_CLIENT.clientSecret,
-            refreshToken: process.env.BLNK_SEED_REFRESH_TOKEN === undefined ? DEFAULT_BLNK_SEED_REFRESH_TOKEN : process.env.BLNK_SEED_REFRESH_TOKEN || undefined,
+            refreshToken:
+              process.env.BLNK_SEED_REFRESH_TOKEN === undefined
+                ? DEFAULT_BLNK_SEED_REFRESH_TOKEN
+                : process.env.BLNK_SEED_REFRESH_TOKEN || undefined,
             baseUrl: env('BLNK_URL'),
           },
         },
@@ -70,7 +74,13 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   const blnk = app.get(BlnkTokenService);
   const authStatus = app.get(PaymentsAuthStatus);
-  const counters = { requests: 0, failures: 0, errors: [] as string[], reauthorizationEvents: 0, tokens: new Set<string>() };
+  const counters = {
+    requests: 0,
+    failures: 0,
+    errors: [] as string[],
+    reauthorizationEvents: 0,
+    tokens: new Set<string>(),
+  };
   app.get(PaymentsAuthEvents).events$.subscribe((event) => {
     if (event.type === 'reauthorization.required') counters.reauthorizationEvents += 1;
   });
@@ -85,34 +95,38 @@ async function main(): Promise<void> {
     distinctTokens: counters.tokens.size,
     health: authStatus.report(),
   });
-  process.on('message', (message: { type: string; code?: string; redirectUri?: string; query?: Record<string, string> }) => {
-    if (message.type === 'status') send(status());
-    if (message.type === 'stop') {
-      running = false;
-      void app.close().then(() => {
-        send({ ...status(), type: 'stopped' });
-        process.exit(0);
-      });
-    }
-    if (message.type === 'exchange') {
-      blnk.exchangeAuthorizationCode('acme', message.code as string, message.redirectUri as string).then(
-        () => send({ type: 'exchanged', ok: true }),
-        (error: PaymentsAuthError) => send({ type: 'exchanged', ok: false, error: error.code }),
-      );
-    }
-    if (message.type === 'authorize') {
-      blnk.createAuthorizationRequest('acme', { redirectUri: message.redirectUri as string }).then(
-        (request) => send({ type: 'authorized', url: request.url }),
-        (error: PaymentsAuthError) => send({ type: 'authorized', error: error.code }),
-      );
-    }
-    if (message.type === 'complete') {
-      blnk.completeAuthorization(message.query ?? {}, { redirectUri: message.redirectUri }).then(
-        () => send({ type: 'completed', ok: true }),
-        (error: PaymentsAuthError & { reason?: string }) => send({ type: 'completed', ok: false, error: error.reason ?? error.code }),
-      );
-    }
-  });
+  process.on(
+    'message',
+    (message: { type: string; code?: string; redirectUri?: string; query?: Record<string, string> }) => {
+      if (message.type === 'status') send(status());
+      if (message.type === 'stop') {
+        running = false;
+        void app.close().then(() => {
+          send({ ...status(), type: 'stopped' });
+          process.exit(0);
+        });
+      }
+      if (message.type === 'exchange') {
+        blnk.exchangeAuthorizationCode('acme', message.code as string, message.redirectUri as string).then(
+          () => send({ type: 'exchanged', ok: true }),
+          (error: PaymentsAuthError) => send({ type: 'exchanged', ok: false, error: error.code }),
+        );
+      }
+      if (message.type === 'authorize') {
+        blnk.createAuthorizationRequest('acme', { redirectUri: message.redirectUri as string }).then(
+          (request) => send({ type: 'authorized', url: request.url }),
+          (error: PaymentsAuthError) => send({ type: 'authorized', error: error.code }),
+        );
+      }
+      if (message.type === 'complete') {
+        blnk.completeAuthorization(message.query ?? {}, { redirectUri: message.redirectUri }).then(
+          () => send({ type: 'completed', ok: true }),
+          (error: PaymentsAuthError & { reason?: string }) =>
+            send({ type: 'completed', ok: false, error: error.reason ?? error.code }),
+        );
+      }
+    },
+  );
   send({ type: 'ready', pid: process.pid });
   await sleep(Math.max(0, Number(env('START_AT')) - Date.now()));
   const concurrency = Number(process.env.CONCURRENCY ?? 10);
@@ -126,7 +140,8 @@ async function main(): Promise<void> {
       else {
         counters.failures += 1;
         const error = outcome.reason as PaymentsAuthError;
-        if (counters.errors.length < 5) counters.errors.push(`${error.name}: ${error.code ?? ''} ${String(error.message).slice(0, 200)}`);
+        if (counters.errors.length < 5)
+          counters.errors.push(`${error.name}: ${error.code ?? ''} ${String(error.message).slice(0, 200)}`);
       }
     }
     await sleep(50);

@@ -53,8 +53,18 @@ export class FaultWorker {
   static async start(env: Record<string, string>, cwd = REPO_ROOT, script = WORKER): Promise<FaultWorker> {
     const child = fork(script, [], {
       cwd,
-      execArgv: ['-r', path.join(REPO_ROOT, 'node_modules/ts-node/register/transpile-only.js'), '-r', path.join(REPO_ROOT, 'node_modules/tsconfig-paths/register.js')],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'), ...env },
+      execArgv: [
+        '-r',
+        path.join(REPO_ROOT, 'node_modules/ts-node/register/transpile-only.js'),
+        '-r',
+        path.join(REPO_ROOT, 'node_modules/tsconfig-paths/register.js'),
+      ],
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const worker = new FaultWorker(child);
@@ -108,7 +118,10 @@ export class FaultWorker {
 
   private next(type: string, timeoutMs: number): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`worker ${this.child.pid} sent no '${type}' within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(new Error(`worker ${this.child.pid} sent no '${type}' within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onMessage = (message: Record<string, unknown>) => {
         if (message.type === type) finish(undefined, message);
         if (message.type === 'crashed') finish(new Error(`worker crashed: ${String(message.error)}`));
@@ -129,7 +142,9 @@ export class FaultWorker {
 
 /** Which of `workers` owns the TCP connection whose local port is `port` (Linux: /proc/net/tcp and fd links). */
 export async function workerOwningPort(workers: FaultWorker[], port: number): Promise<FaultWorker | undefined> {
-  const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((file) => fs.readFile(file, 'utf8').catch(() => '')));
+  const tables = await Promise.all(
+    ['/proc/net/tcp', '/proc/net/tcp6'].map((file) => fs.readFile(file, 'utf8').catch(() => '')),
+  );
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   const inodes = new Set<string>();
   for (const line of tables.join('\n').split('\n')) {

@@ -12,7 +12,13 @@ async function main(directory: string): Promise<void> {
   const store = new FileTokenStore({ directory });
   for (let version = 1; version < 1_000_000; version += 1) {
     const now = Date.now();
-    await store.set(RECORD_KEY, { accessToken: `at-${version}-${PADDING}`, refreshToken: `rt-${version}`, issuedAt: now, expiresAt: now + 60_000, version });
+    await store.set(RECORD_KEY, {
+      accessToken: `at-${version}-${PADDING}`,
+      refreshToken: `rt-${version}`,
+      issuedAt: now,
+      expiresAt: now + 60_000,
+      version,
+    });
     process.stdout.write(`wrote ${version}\n`);
   }
 }

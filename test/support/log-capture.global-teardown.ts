@@ -16,6 +16,9 @@ export default function globalTeardown(): void {
     throw new Error(`Captured logs contain secrets or tokens matching ${leaks.map(String).join(', ')}`);
   }
   // Only the full run (npm test) must have exercised the library; a run of a few unit specs need not.
-  if (libraryLines === 0 && process.env.PAYMENTS_AUTH_TEST_REQUIRE_LOGS === '1') throw new Error('Log capture saw no [PaymentsAuth] line: the leak check proved nothing');
-  process.stdout.write(`\nlog capture: ${captured.length} bytes, ${libraryLines} [PaymentsAuth] lines, no secret or token found\n`);
+  if (libraryLines === 0 && process.env.PAYMENTS_AUTH_TEST_REQUIRE_LOGS === '1')
+    throw new Error('Log capture saw no [PaymentsAuth] line: the leak check proved nothing');
+  process.stdout.write(
+    `\nlog capture: ${captured.length} bytes, ${libraryLines} [PaymentsAuth] lines, no secret or token found\n`,
+  );
 }

@@ -87,7 +87,8 @@ const seedRefreshToken = await new provider.RefreshToken({
 server.on('request', provider.callback());
 
 process.on('message', (message) => {
-  if (message.type === 'counters') process.send({ type: 'counters', counters, pendingTokenClients: [...pendingTokenClients] });
+  if (message.type === 'counters')
+    process.send({ type: 'counters', counters, pendingTokenClients: [...pendingTokenClients] });
   if (message.type === 'lose-next-answer') {
     loseNextAnswer = true;
     process.send({ type: 'lose-next-answer' });

@@ -38,7 +38,12 @@ export class OidcServer {
 
   /** The worker environment that points the library's Blnk adapter at this server. */
   workerEnv(): Record<string, string> {
-    return { BLNK_URL: this.url, BLNK_CLIENT_ID: OidcServer.clientId, BLNK_CLIENT_SECRET: OidcServer.clientSecret, BLNK_SEED_REFRESH_TOKEN: this.seedRefreshToken };
+    return {
+      BLNK_URL: this.url,
+      BLNK_CLIENT_ID: OidcServer.clientId,
+      BLNK_CLIENT_SECRET: OidcServer.clientSecret,
+      BLNK_SEED_REFRESH_TOKEN: this.seedRefreshToken,
+    };
   }
 
   async counters(): Promise<OidcCounters & { pendingTokenClients: number[] }> {

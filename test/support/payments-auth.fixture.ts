@@ -66,7 +66,11 @@ export class PaymentsAuthFixture {
     extras: AppExtras = {},
   ): Promise<PaymentsAuthFixture> {
     const app = await Test.createTestingModule({
-      imports: [ScheduleModule.forRoot(), PaymentsAuthModule.forRoot(withFixedRenewals({ ...defaultOptions(sandbox), ...options(sandbox) })), ...(extras.imports ?? [])],
+      imports: [
+        ScheduleModule.forRoot(),
+        PaymentsAuthModule.forRoot(withFixedRenewals({ ...defaultOptions(sandbox), ...options(sandbox) })),
+        ...(extras.imports ?? []),
+      ],
       providers: extras.providers ?? [],
     })
       // Nest's TestingLogger drops all but errors; the suite's leak check needs every line really printed.
@@ -97,7 +101,11 @@ function withFixedRenewals(options: PaymentsAuthModuleOptions): PaymentsAuthModu
 /** The sandbox's default Blink account and Blnk OAuth client, seeded with the default grant. */
 export function acmeTenant(sandbox: Sandbox): TenantConfig {
   return {
-    blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: DEFAULT_BLINK_ACCOUNT.secretKey, baseUrl: sandbox.blink.url },
+    blink: {
+      apiKey: DEFAULT_BLINK_ACCOUNT.apiKey,
+      secretKey: DEFAULT_BLINK_ACCOUNT.secretKey,
+      baseUrl: sandbox.blink.url,
+    },
     blnk: {
       clientId: DEFAULT_BLNK_CLIENT.clientId,
       clientSecret: DEFAULT_BLNK_CLIENT.clientSecret,

@@ -46,7 +46,8 @@ export function readmeSections(path: string): ReadmeSection[] {
         return;
       }
       const lead = LEAD.exec(text);
-      if (lead && heading !== undefined) sections.push({ name: `${heading} › ${plainSectionText(lead[1])}`, line: index + 1 });
+      if (lead && heading !== undefined)
+        sections.push({ name: `${heading} › ${plainSectionText(lead[1])}`, line: index + 1 });
     });
   return sections;
 }

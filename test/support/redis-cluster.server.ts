@@ -64,7 +64,8 @@ async function clusterInfo(port: number): Promise<Map<string, string>> {
 /** Three or more masters on random 127.0.0.1 ports, no replicas, created with `redis-cli --cluster create`. */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisClusterServer> {
   const masters = options.masters ?? 3;
-  if (!Number.isInteger(masters) || masters < 3) throw new Error(`a Redis cluster needs at least 3 masters, got ${masters}`);
+  if (!Number.isInteger(masters) || masters < 3)
+    throw new Error(`a Redis cluster needs at least 3 masters, got ${masters}`);
 
   const dir = mkdtempSync(path.join(tmpdir(), 'payments-auth-redis-cluster-'));
   const children: ChildProcess[] = [];
@@ -84,14 +85,22 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const launches = ports.map((port) =>
       launchRedis(
         [
-          '--port', String(port),
-          '--bind', HOST,
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', path.join(dir, `nodes-${port}.conf`),
-          '--cluster-node-timeout', '2000',
-          '--save', '',
-          '--appendonly', 'no',
-          '--dir', dir,
+          '--port',
+          String(port),
+          '--bind',
+          HOST,
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          path.join(dir, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          '2000',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
         ],
         children,
       ),
@@ -101,7 +110,10 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const failed = launched.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
 
-    await redisCli(['--cluster', 'create', ...ports.map((port) => `${HOST}:${port}`), '--cluster-replicas', '0', '--cluster-yes'], 30_000);
+    await redisCli(
+      ['--cluster', 'create', ...ports.map((port) => `${HOST}:${port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      30_000,
+    );
 
     // redis-cli only waits for the nodes to meet; each node must also see every slot covered and every peer.
     const deadline = Date.now() + 15_000;
@@ -114,15 +126,22 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
           info.get('cluster_known_nodes') === String(masters),
       );
       if (settled) break;
-      if (Date.now() > deadline) throw new Error(`cluster did not reach cluster_state:ok on every node within 15 s: ${JSON.stringify(infos.map((info) => Object.fromEntries(info)))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `cluster did not reach cluster_state:ok on every node within 15 s: ${JSON.stringify(infos.map((info) => Object.fromEntries(info)))}`,
+        );
       await sleep(100);
     }
 
-    const ids = await Promise.all(ports.map((port) => withNode(port, (client) => client.call('CLUSTER', 'MYID') as Promise<string>)));
+    const ids = await Promise.all(
+      ports.map((port) => withNode(port, (client) => client.call('CLUSTER', 'MYID') as Promise<string>)),
+    );
 
     const ownerOf = async (slot: number): Promise<number> => {
       checkSlot(slot);
-      const ranges = (await withNode(ports[0], (client) => client.call('CLUSTER', 'SLOTS'))) as Array<[number, number, [string, number, string]]>;
+      const ranges = (await withNode(ports[0], (client) => client.call('CLUSTER', 'SLOTS'))) as Array<
+        [number, number, [string, number, string]]
+      >;
       const range = ranges.find(([start, end]) => start <= slot && slot <= end);
       if (range === undefined) throw new Error(`slot ${slot} is not assigned to any node`);
       const index = ids.indexOf(range[2][2]);
@@ -130,9 +149,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       return index;
     };
 
-    const moveSlot = async (slot: number, toIndex: number, moveOptions: { holdMigratingMs?: number } = {}): Promise<void> => {
+    const moveSlot = async (
+      slot: number,
+      toIndex: number,
+      moveOptions: { holdMigratingMs?: number } = {},
+    ): Promise<void> => {
       checkSlot(slot);
-      if (!Number.isInteger(toIndex) || toIndex < 0 || toIndex >= masters) throw new Error(`no master at index ${toIndex}`);
+      if (!Number.isInteger(toIndex) || toIndex < 0 || toIndex >= masters)
+        throw new Error(`no master at index ${toIndex}`);
       const fromIndex = await ownerOf(slot);
       if (fromIndex === toIndex) return;
       const [srcPort, dstPort] = [ports[fromIndex], ports[toIndex]];
@@ -150,7 +174,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
             // Buffers, so that keys which are not valid UTF-8 survive the round trip.
             const keys = (await client.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(slot), '100')) as Buffer[];
             if (keys.length === 0) return;
-            if (Date.now() > drainDeadline) throw new Error(`slot ${slot} still had keys on ${srcPort} after 30 s of MIGRATE`);
+            if (Date.now() > drainDeadline)
+              throw new Error(`slot ${slot} still had keys on ${srcPort} after 30 s of MIGRATE`);
             await client.call('MIGRATE', HOST, String(dstPort), '', '0', '5000', 'KEYS', ...keys);
           }
         });
@@ -162,7 +187,11 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 
       // Destination first (it bumps its epoch and claims the slot), then the source, then everyone else,
       // as the CLUSTER SETSLOT documentation prescribes.
-      const order = [toIndex, fromIndex, ...ports.map((_, index) => index).filter((index) => index !== toIndex && index !== fromIndex)];
+      const order = [
+        toIndex,
+        fromIndex,
+        ...ports.map((_, index) => index).filter((index) => index !== toIndex && index !== fromIndex),
+      ];
       for (const index of order) {
         await withNode(ports[index], (client) => client.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', dstId));
       }
@@ -176,5 +205,6 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 }
 
 function checkSlot(slot: number): void {
-  if (!Number.isInteger(slot) || slot < 0 || slot >= SLOTS) throw new Error(`hash slot must be an integer in 0..${SLOTS - 1}, got ${slot}`);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= SLOTS)
+    throw new Error(`hash slot must be an integer in 0..${SLOTS - 1}, got ${slot}`);
 }

@@ -37,19 +37,28 @@ export async function freePort(taken = new Set<number>()): Promise<number> {
  * Spawns redis-server and resolves once its log shows `readyText`; the child is pushed onto `children` at once,
  * so a failed start can still be cleaned up. A sentinel never logs 'Ready to accept connections', hence the parameter.
  */
-export function launchRedis(args: string[], children: ChildProcess[], readyText = 'Ready to accept connections'): Promise<ChildProcess> {
+export function launchRedis(
+  args: string[],
+  children: ChildProcess[],
+  readyText = 'Ready to accept connections',
+): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     let output = '';
     let ready = false;
-    const timer = setTimeout(() => fail(new Error(`redis-server ${args.join(' ')} did not start within 10 s:\n${output}`)), 10_000);
+    const timer = setTimeout(
+      () => fail(new Error(`redis-server ${args.join(' ')} did not start within 10 s:\n${output}`)),
+      10_000,
+    );
     const fail = (error: Error) => {
       clearTimeout(timer);
       if (!ready) reject(error);
     };
     child.once('error', fail);
-    child.once('exit', (code, signal) => fail(new Error(`redis-server ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${output}`)));
+    child.once('exit', (code, signal) =>
+      fail(new Error(`redis-server ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${output}`)),
+    );
     // Both streams stay in flowing mode for the child's whole life: an unread pipe would fill up and block the server.
     const collect = (chunk: Buffer) => {
       if (ready) return;
@@ -77,7 +86,15 @@ export function terminate(child: ChildProcess): Promise<void> {
 
 /** A short-lived plain connection to one server, for admin commands; never retries (it may just have been killed), always closed. */
 export async function withNode<T>(port: number, work: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ host: HOST, port, lazyConnect: true, connectTimeout: 2_000, commandTimeout: 10_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    host: HOST,
+    port,
+    lazyConnect: true,
+    connectTimeout: 2_000,
+    commandTimeout: 10_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   // Without a listener ioredis reports connection errors as unhandled 'error' events.
   client.on('error', () => undefined);
   try {

@@ -52,16 +52,24 @@ export async function startRedisSentinelSet(): Promise<RedisSentinelSet> {
     const [primary, replica, sentinel] = [await freePort(taken), await freePort(taken), await freePort(taken)];
 
     const serverArgs = (port: number, extra: string[]) => [
-      '--port', String(port),
-      '--bind', HOST,
-      '--save', '',
-      '--appendonly', 'no',
+      '--port',
+      String(port),
+      '--bind',
+      HOST,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
       // The sentinel learns replicas' addresses from the primary's INFO; announce the address clients can reach.
-      '--replica-announce-ip', HOST,
-      '--dir', dir,
-      '--dbfilename', `dump-${port}.rdb`,
+      '--replica-announce-ip',
+      HOST,
+      '--dir',
+      dir,
+      '--dbfilename',
+      `dump-${port}.rdb`,
       // Redis 7 syncs replicas diskless and waits 5 s for more of them first; one replica needs no waiting.
-      '--repl-diskless-sync-delay', '0',
+      '--repl-diskless-sync-delay',
+      '0',
       ...extra,
     ];
     byPort.set(primary, await launchRedis(serverArgs(primary, []), children));
@@ -92,33 +100,49 @@ export async function startRedisSentinelSet(): Promise<RedisSentinelSet> {
         command(sentinel, 'SENTINEL', 'REPLICAS', MASTER_NAME).then(records, () => []),
       ]);
       const linked = String(info).includes('master_link_status:up');
-      const known = replicas.some((entry) => entry.port === String(replica) && entry.flags === 'slave' && entry['master-link-status'] === 'ok');
+      const known = replicas.some(
+        (entry) => entry.port === String(replica) && entry.flags === 'slave' && entry['master-link-status'] === 'ok',
+      );
       if (linked && known) break;
-      if (Date.now() > deadline) throw new Error(`replica not linked (${linked}) or not known to the sentinel (${JSON.stringify(replicas)}) within 15 s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `replica not linked (${linked}) or not known to the sentinel (${JSON.stringify(replicas)}) within 15 s`,
+        );
       await sleep(100);
     }
 
     const primaryPort = async (): Promise<number> => {
-      const [, port] = (await command(sentinel, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME)) as [string, string];
+      const [, port] = (await command(sentinel, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME)) as [
+        string,
+        string,
+      ];
       return Number(port);
     };
 
     const killPrimaryAndAwaitFailover = async (): Promise<number> => {
       const before = await primaryPort();
       const child = byPort.get(before);
-      if (child === undefined) throw new Error(`the sentinel reports primary port ${before}, which this set did not start`);
+      if (child === undefined)
+        throw new Error(`the sentinel reports primary port ${before}, which this set did not start`);
       await terminate(child);
       const killedAt = Date.now();
       const failoverDeadline = killedAt + 20_000;
       for (;;) {
         const now = await primaryPort();
         if (now !== before) return Date.now() - killedAt;
-        if (Date.now() > failoverDeadline) throw new Error(`the sentinel still reports ${before} as primary 20 s after it was killed`);
+        if (Date.now() > failoverDeadline)
+          throw new Error(`the sentinel still reports ${before} as primary 20 s after it was killed`);
         await sleep(50);
       }
     };
 
-    return { masterName: MASTER_NAME, sentinels: [{ host: HOST, port: sentinel }], primaryPort, killPrimaryAndAwaitFailover, stop };
+    return {
+      masterName: MASTER_NAME,
+      sentinels: [{ host: HOST, port: sentinel }],
+      primaryPort,
+      killPrimaryAndAwaitFailover,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -14,12 +14,20 @@ export interface WorkerResult {
 }
 
 /** One clustered instance as a separate Node process (test/support/cluster-worker.ts). */
-export function startWorker(env: Record<string, string>): { child: ChildProcess; result: Promise<WorkerResult>; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'test/support/cluster-worker.ts'], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+export function startWorker(env: Record<string, string>): {
+  child: ChildProcess;
+  result: Promise<WorkerResult>;
+  ready: Promise<void>;
+} {
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'test/support/cluster-worker.ts'],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
   const ready = new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', () => reject(new Error('worker exited before it was ready')));

@@ -24,7 +24,10 @@ export interface RedisServerOptions {
 }
 
 function launch(port: number, dataDir: string | undefined): Promise<ChildProcess> {
-  const persistence = dataDir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dataDir];
+  const persistence =
+    dataDir === undefined
+      ? ['--appendonly', 'no']
+      : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dataDir];
   return launchRedis(['--port', String(port), '--bind', HOST, '--save', '', ...persistence], []);
 }
 

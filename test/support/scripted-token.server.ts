@@ -33,15 +33,18 @@ export async function startScriptedTokenServer(
 ): Promise<ScriptedTokenServer> {
   const requests: ScriptedRequest[] = [];
   const load = { now: 0, peak: 0 };
-  const server = await listen(async (req: IncomingMessage, res: ServerResponse, closing: AbortSignal) => {
-    load.now += 1;
-    load.peak = Math.max(load.peak, load.now);
-    try {
-      await respond(req, res, closing);
-    } finally {
-      load.now -= 1;
-    }
-  }, { keepAliveTimeoutMs: options.keepAliveTimeoutMs });
+  const server = await listen(
+    async (req: IncomingMessage, res: ServerResponse, closing: AbortSignal) => {
+      load.now += 1;
+      load.peak = Math.max(load.peak, load.now);
+      try {
+        await respond(req, res, closing);
+      } finally {
+        load.now -= 1;
+      }
+    },
+    { keepAliveTimeoutMs: options.keepAliveTimeoutMs },
+  );
   async function respond(req: IncomingMessage, res: ServerResponse, closing: AbortSignal): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

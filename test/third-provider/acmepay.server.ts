@@ -18,7 +18,8 @@ export async function startAcmePay(keyId: string, secret: string): Promise<AcmeP
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const send = (status: number, body: unknown) => response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      const send = (status: number, body: unknown) =>
+        response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
       if (request.method === 'POST' && request.url === '/v1/token') {
         state.tokenCalls += 1;
         const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { key_id?: string; secret?: string };
@@ -30,7 +31,9 @@ export async function startAcmePay(keyId: string, secret: string): Promise<AcmeP
       if (request.url?.startsWith('/v1/balance')) {
         const token = request.headers['x-acme-token'] as string | undefined;
         state.apiRequests.push({ token, authorization: request.headers.authorization });
-        return token !== undefined && state.live.has(token) ? send(200, { balance: 42 }) : send(401, { error: 'token' });
+        return token !== undefined && state.live.has(token)
+          ? send(200, { balance: 42 })
+          : send(401, { error: 'token' });
       }
       send(404, {});
     });

@@ -42,12 +42,25 @@ const ACMEPAY_RULES: ProviderRules<AcmePayConfig> = {
       .filter((field) => typeof fields[field] !== 'string' || fields[field] === '')
       .map((field) => ({ path: `${path}.${field}`, problem: 'must be a non-empty string' }));
     if (issues.length > 0) return { ok: false, issues };
-    return { ok: true, config: { keyId: fields.keyId as string, secret: fields.secret as string, baseUrl: withoutTrailingSlash(fields.baseUrl as string) } };
+    return {
+      ok: true,
+      config: {
+        keyId: fields.keyId as string,
+        secret: fields.secret as string,
+        baseUrl: withoutTrailingSlash(fields.baseUrl as string),
+      },
+    };
   },
   baseUrlOf: (config) => config.baseUrl,
   target(url, config) {
     if (!isUnder(url, config.baseUrl)) return undefined;
-    return { provider: 'acmepay', baseUrl: config.baseUrl, isTokenEndpoint: isPathUnder(url, config.baseUrl, ACMEPAY_TOKEN_PATH), renewable: true, headerName: ACMEPAY_HEADER };
+    return {
+      provider: 'acmepay',
+      baseUrl: config.baseUrl,
+      isTokenEndpoint: isPathUnder(url, config.baseUrl, ACMEPAY_TOKEN_PATH),
+      renewable: true,
+      headerName: ACMEPAY_HEADER,
+    };
   },
   holdsRotatingGrant: () => false,
   warnings: () => [],
@@ -98,7 +111,9 @@ export class AcmePayTokenService {
   private readonly tokens: TokenFacade<AcmePayConfig>;
 
   constructor(registry: TenantRegistry, protocol: AcmePayProtocol, engines: TokenEngineFactory) {
-    this.tokens = new TokenFacade(registry, engines, protocol, (tenantConfig) => configFor(ACMEPAY_RULES, tenantConfig));
+    this.tokens = new TokenFacade(registry, engines, protocol, (tenantConfig) =>
+      configFor(ACMEPAY_RULES, tenantConfig),
+    );
   }
 
   getToken(tenant: string): Promise<string> {
@@ -118,4 +133,8 @@ export class AcmePayTokenService {
   }
 }
 
-export const ACMEPAY: ProviderDefinition<AcmePayConfig> = { rules: ACMEPAY_RULES, protocol: AcmePayProtocol, service: AcmePayTokenService };
+export const ACMEPAY: ProviderDefinition<AcmePayConfig> = {
+  rules: ACMEPAY_RULES,
+  protocol: AcmePayProtocol,
+  service: AcmePayTokenService,
+};

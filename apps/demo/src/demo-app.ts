@@ -8,13 +8,18 @@ import { PaymentsAuthErrorFilter, ProviderApiErrorFilter } from './payments-auth
 import { blnkConsentOrigins, securityHeaders } from './security/security-headers';
 
 /** Builds the demo app for `env` (not started): main.ts listens on it, e2e tests drive it with supertest. */
-export async function createDemoApp(env: DemoEnv, options: { logger?: false | LoggerService } = {}): Promise<INestApplication> {
+export async function createDemoApp(
+  env: DemoEnv,
+  options: { logger?: false | LoggerService } = {},
+): Promise<INestApplication> {
   prometheusExporter(); // the OpenTelemetry SDK, registered before the library's module starts
   // Structured logs: one JSON object per line, for a log pipeline to parse.
   const logger = options.logger ?? new ConsoleLogger({ json: true });
   // A bad configuration (no DEMO_ADMIN_SECRET, say) rejects here rather than exiting the process: main.ts reports it.
   const app = await NestFactory.create(DemoModule.forRoot(env), { logger, abortOnError: false });
-  app.use(securityHeaders(env.DEMO_PUBLIC_URL, await blnkConsentOrigins(app.get(DemoTenants).all, app.get(BlnkTokenService))));
+  app.use(
+    securityHeaders(env.DEMO_PUBLIC_URL, await blnkConsentOrigins(app.get(DemoTenants).all, app.get(BlnkTokenService))),
+  );
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   // Filters run last-registered-first: payments-auth errors get their own statuses, provider API errors a 502.
   app.useGlobalFilters(new ProviderApiErrorFilter(app.get(HttpAdapterHost).httpAdapter), new PaymentsAuthErrorFilter());

@@ -51,7 +51,9 @@ export class DemoModule implements NestModule {
           provide: DemoTenants,
           inject: [ConfigService],
           useFactory: (config: ConfigService) =>
-            new DemoTenants(loadTenantsFile(config.get('DEMO_TENANTS_FILE') ?? SANDBOX_TENANTS_FILE, (name) => config.get(name))),
+            new DemoTenants(
+              loadTenantsFile(config.get('DEMO_TENANTS_FILE') ?? SANDBOX_TENANTS_FILE, (name) => config.get(name)),
+            ),
         },
       ],
       exports: [DemoTenants],
@@ -76,12 +78,24 @@ export class DemoModule implements NestModule {
           }),
         }),
       ],
-      controllers: [TokensController, PaymentsController, HeaderTenantController, OnboardingController, StatusController, HealthController, MetricsController],
+      controllers: [
+        TokensController,
+        PaymentsController,
+        HeaderTenantController,
+        OnboardingController,
+        StatusController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         TenantStatusService,
         PaymentsAuthHealthIndicator,
         // Without it the app does not start: main.ts makes one up only for a sandbox run.
-        { provide: AdminSecret, inject: [ConfigService], useFactory: (config: ConfigService) => new AdminSecret(config.get('DEMO_ADMIN_SECRET')) },
+        {
+          provide: AdminSecret,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => new AdminSecret(config.get('DEMO_ADMIN_SECRET')),
+        },
       ],
     };
   }

@@ -33,7 +33,9 @@ async function main(): Promise<void> {
       PAYMENTS_AUTH_STORE_DIR: mkdtempSync(join(tmpdir(), 'payments-auth-demo-')),
       ...(generatedSecret === undefined ? {} : { DEMO_ADMIN_SECRET: generatedSecret }),
     };
-    logger.log(`No credentials configured: running on the bundled sandbox (Blink ${sandbox.blink.url}, Blnk ${sandbox.blnk.url})`);
+    logger.log(
+      `No credentials configured: running on the bundled sandbox (Blink ${sandbox.blink.url}, Blnk ${sandbox.blnk.url})`,
+    );
   }
 
   const app = await createDemoApp(env);
@@ -43,7 +45,9 @@ async function main(): Promise<void> {
   if (generatedSecret !== undefined) {
     // Once, to the person at the terminal (stderr, not the JSON log a pipeline would collect): the page asks for
     // it to connect a tenant, and the curl lines below read it from the shell.
-    process.stderr.write(`No DEMO_ADMIN_SECRET set: this run's admin secret is ${generatedSecret} (the page asks for it; for curl: export DEMO_ADMIN_SECRET=${generatedSecret})\n`);
+    process.stderr.write(
+      `No DEMO_ADMIN_SECRET set: this run's admin secret is ${generatedSecret} (the page asks for it; for curl: export DEMO_ADMIN_SECRET=${generatedSecret})\n`,
+    );
   }
   logger.log(`Demo listening on ${base}: open it for the tenants' status and onboarding. Or try:`);
   const admin = `-H "x-admin-secret: $DEMO_ADMIN_SECRET"`;

@@ -3,7 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type BlnkAuthorizationCallback, BlnkTokenService } from 'nestjs-payments-auth';
 import { AdminSecretGuard } from './security/admin-secret.guard';
-import { AUTHORIZATION_TTL_MS, bindingFrom, clearBindingCookieAfter, newBinding, setBindingCookie } from './security/authorization-binding';
+import {
+  AUTHORIZATION_TTL_MS,
+  bindingFrom,
+  clearBindingCookieAfter,
+  newBinding,
+  setBindingCookie,
+} from './security/authorization-binding';
 
 /**
  * Onboards (or re-authorizes) a Blnk OAuth tenant: redirect to Blnk's consent page, then complete the callback
@@ -22,9 +28,16 @@ export class OnboardingController {
   @Post('tenants/:tenant/blnk/authorize')
   @UseGuards(AdminSecretGuard)
   @Redirect(undefined, HttpStatus.SEE_OTHER)
-  async authorize(@Param('tenant') tenant: string, @Res({ passthrough: true }) response: ServerResponse): Promise<{ url: string }> {
+  async authorize(
+    @Param('tenant') tenant: string,
+    @Res({ passthrough: true }) response: ServerResponse,
+  ): Promise<{ url: string }> {
     const binding = newBinding();
-    const request = await this.blnk.createAuthorizationRequest(tenant, { redirectUri: this.callbackUrl(), ttlMs: AUTHORIZATION_TTL_MS, binding });
+    const request = await this.blnk.createAuthorizationRequest(tenant, {
+      redirectUri: this.callbackUrl(),
+      ttlMs: AUTHORIZATION_TTL_MS,
+      binding,
+    });
     setBindingCookie(response, this.callbackUrl(), binding);
     return { url: request.url };
   }
@@ -37,7 +50,10 @@ export class OnboardingController {
     @Res({ passthrough: true }) response: ServerResponse,
   ): Promise<unknown> {
     try {
-      const { tenant, token } = await this.blnk.completeAuthorization(query, { redirectUri: this.callbackUrl(), binding: bindingFrom(request) });
+      const { tenant, token } = await this.blnk.completeAuthorization(query, {
+        redirectUri: this.callbackUrl(),
+        binding: bindingFrom(request),
+      });
       clearBindingCookieAfter(response, this.callbackUrl());
       return { onboarded: tenant, expiresAt: token.expiresAt, scope: token.details.scope };
     } catch (error) {

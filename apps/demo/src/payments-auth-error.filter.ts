@@ -48,7 +48,8 @@ export class ProviderApiErrorFilter extends BaseExceptionFilter {
 
 function statusFor(error: PaymentsAuthError): number {
   if (error instanceof UnknownTenantError || error instanceof ProviderNotConfiguredError) return HttpStatus.NOT_FOUND;
-  if (error instanceof NoTenantError || error instanceof AuthorizationError || error instanceof CredentialModeError) return HttpStatus.BAD_REQUEST;
+  if (error instanceof NoTenantError || error instanceof AuthorizationError || error instanceof CredentialModeError)
+    return HttpStatus.BAD_REQUEST;
   if (error instanceof ReauthorizationRequiredError) return HttpStatus.CONFLICT;
   if (error instanceof RateLimitedError) return HttpStatus.SERVICE_UNAVAILABLE;
   return HttpStatus.BAD_GATEWAY;

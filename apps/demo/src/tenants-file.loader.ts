@@ -9,7 +9,10 @@ const PLACEHOLDER = /\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g;
  * string removes its field (optional fields such as a seed refresh token). Unset variables without a default
  * are reported together, by name.
  */
-export function loadTenantsFile(file: string, lookup: (name: string) => string | undefined): Record<string, TenantConfig> {
+export function loadTenantsFile(
+  file: string,
+  lookup: (name: string) => string | undefined,
+): Record<string, TenantConfig> {
   const missing = new Set<string>();
   const expand = (value: unknown): unknown => {
     if (typeof value === 'string') {

@@ -1,5 +1,10 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { BlinkTokenService, BlnkTokenService, PaymentsAuthError, ProviderNotConfiguredError } from 'nestjs-payments-auth';
+import {
+  BlinkTokenService,
+  BlnkTokenService,
+  PaymentsAuthError,
+  ProviderNotConfiguredError,
+} from 'nestjs-payments-auth';
 
 /** What the module knows about a tenant's credentials: expiry, scope, mode. Never a token value. */
 @Controller('tenants/:tenant/tokens')
@@ -20,7 +25,9 @@ export class TokensController {
   private async describe(service: BlinkTokenService | BlnkTokenService, tenant: string): Promise<unknown> {
     try {
       const credential = await service.getCredentialInfo(tenant);
-      return credential.managed ? { ...credential, token: await describe(() => service.getTokenInfo(tenant)) } : credential;
+      return credential.managed
+        ? { ...credential, token: await describe(() => service.getTokenInfo(tenant)) }
+        : credential;
     } catch (error) {
       if (error instanceof ProviderNotConfiguredError) return undefined;
       throw error;

@@ -67,7 +67,13 @@ export class BlnkGrantStore {
   }
 
   /** Single use: a redeemed code is gone; a code presented by another client is left for its owner. */
-  redeemCode(clientId: string, code: string, redirectUri: string, nowMs = Date.now(), codeVerifier?: string): BlnkGrantOutcome {
+  redeemCode(
+    clientId: string,
+    code: string,
+    redirectUri: string,
+    nowMs = Date.now(),
+    codeVerifier?: string,
+  ): BlnkGrantOutcome {
     const stored = this.codes.get(code);
     if (!stored || stored.clientId !== clientId) return { ok: false, description: 'Invalid authorization code' };
     if (nowMs >= stored.expiresAtMs) {
@@ -131,7 +137,8 @@ export class BlnkGrantStore {
  * refused too (RFC 9700 §2.1.1: it would let a PKCE downgrade go unnoticed).
  */
 function pkceMismatch(challenge: string | undefined, verifier: string | undefined): string | undefined {
-  if (challenge === undefined) return verifier === undefined ? undefined : 'code_verifier sent for a code issued without code_challenge';
+  if (challenge === undefined)
+    return verifier === undefined ? undefined : 'code_verifier sent for a code issued without code_challenge';
   if (verifier === undefined) return 'code_verifier is required: the authorization request sent a code_challenge';
   if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return 'code_verifier is malformed';
   const computed = createHash('sha256').update(verifier).digest('base64url');

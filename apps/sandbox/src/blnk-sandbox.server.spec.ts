@@ -181,7 +181,12 @@ describe('Blnk sandbox', () => {
     const verifier = 'v'.repeat(43);
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const authorize = async (extra: Record<string, string>): Promise<URL> => {
-      const query = new URLSearchParams({ client_id: DEFAULT_BLNK_CLIENT.clientId, redirect_uri: REDIRECT_URI, response_type: 'code', ...extra });
+      const query = new URLSearchParams({
+        client_id: DEFAULT_BLNK_CLIENT.clientId,
+        redirect_uri: REDIRECT_URI,
+        response_type: 'code',
+        ...extra,
+      });
       const response = await fetch(`${blnk.url}/oauth/authorize?${query.toString()}`, { redirect: 'manual' });
       expect(response.status).toBe(302);
       return new URL(response.headers.get('location') ?? '');
@@ -190,19 +195,27 @@ describe('Blnk sandbox', () => {
       tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, ...extra });
 
     it('redeems a code issued with a challenge only with its verifier, and a failed verifier burns the code', async () => {
-      const code = (await authorize({ code_challenge: challenge, code_challenge_method: 'S256' })).searchParams.get('code') ?? '';
+      const code =
+        (await authorize({ code_challenge: challenge, code_challenge_method: 'S256' })).searchParams.get('code') ?? '';
       expect((await exchange(code)).status).toBe(400); // no verifier
-      const second = (await authorize({ code_challenge: challenge, code_challenge_method: 'S256' })).searchParams.get('code') ?? '';
+      const second =
+        (await authorize({ code_challenge: challenge, code_challenge_method: 'S256' })).searchParams.get('code') ?? '';
       const wrong = await exchange(second, { code_verifier: 'w'.repeat(43) });
-      expect(await wrong.json()).toMatchObject({ error: 'invalid_grant', error_description: 'code_verifier does not match code_challenge' });
+      expect(await wrong.json()).toMatchObject({
+        error: 'invalid_grant',
+        error_description: 'code_verifier does not match code_challenge',
+      });
       expect((await exchange(second, { code_verifier: verifier })).status).toBe(400);
-      const third = (await authorize({ code_challenge: challenge, code_challenge_method: 'S256' })).searchParams.get('code') ?? '';
+      const third =
+        (await authorize({ code_challenge: challenge, code_challenge_method: 'S256' })).searchParams.get('code') ?? '';
       expect((await exchange(third, { code_verifier: verifier })).status).toBe(200);
     });
 
     it('refuses a verifier for a code issued without a challenge, and any method but S256', async () => {
       const code = (await authorize({})).searchParams.get('code') ?? '';
-      expect(await (await exchange(code, { code_verifier: verifier })).json()).toMatchObject({ error: 'invalid_grant' });
+      expect(await (await exchange(code, { code_verifier: verifier })).json()).toMatchObject({
+        error: 'invalid_grant',
+      });
       const plain = await authorize({ code_challenge: verifier, code_challenge_method: 'plain' });
       expect(plain.searchParams.get('error')).toBe('invalid_request');
       expect(plain.searchParams.get('code')).toBeNull();
@@ -212,7 +225,12 @@ describe('Blnk sandbox', () => {
   it('shows a consent page on request, whose Deny redirects back with access_denied, once per page', async () => {
     const interactive = await startBlnkSandbox({ consentPage: true });
     try {
-      const query = new URLSearchParams({ client_id: DEFAULT_BLNK_CLIENT.clientId, redirect_uri: REDIRECT_URI, response_type: 'code', state: 's1' });
+      const query = new URLSearchParams({
+        client_id: DEFAULT_BLNK_CLIENT.clientId,
+        redirect_uri: REDIRECT_URI,
+        response_type: 'code',
+        state: 's1',
+      });
       const page = await fetch(`${interactive.url}/oauth/authorize?${query.toString()}`);
       expect(page.headers.get('x-frame-options')).toBe('DENY');
       const html = await page.text();
@@ -239,7 +257,10 @@ describe('Blnk sandbox', () => {
     blnk.addClientSecret(DEFAULT_BLNK_CLIENT.clientId, 'rotated-secret');
     blnk.retireClientSecret(DEFAULT_BLNK_CLIENT.clientId, DEFAULT_BLNK_CLIENT.clientSecret);
     expect((await tokenRequest(form)).status).toBe(401);
-    expect((await tokenRequest(form, basic({ clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: 'rotated-secret' }))).status).toBe(200);
+    expect(
+      (await tokenRequest(form, basic({ clientId: DEFAULT_BLNK_CLIENT.clientId, clientSecret: 'rotated-secret' })))
+        .status,
+    ).toBe(200);
   });
 
   describe('request validation', () => {

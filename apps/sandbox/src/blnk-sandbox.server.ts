@@ -194,7 +194,11 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
       const nonce = randomToken('consent_', 16);
       consentNonces.add(nonce);
       const page = consentPage(clientId, params, nonce);
-      sendRaw(res, 200, page, 'text/html; charset=utf-8', { 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "frame-ancestors 'none'" });
+      sendRaw(res, 200, page, 'text/html; charset=utf-8', {
+        'Cache-Control': 'no-store',
+        'X-Frame-Options': 'DENY',
+        'Content-Security-Policy': "frame-ancestors 'none'",
+      });
       return;
     }
     const challenge = params.get('code_challenge') ?? undefined;

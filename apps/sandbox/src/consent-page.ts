@@ -3,7 +3,9 @@ const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (character
 /** Blnk's consent screen, as the sandbox shows it: the request's parameters travel on in hidden fields. */
 export function consentPage(clientId: string, params: URLSearchParams, nonce: string): string {
   const fields: Array<[string, string]> = [...params, ['consent', nonce]];
-  const hidden = fields.map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`).join('');
+  const hidden = fields
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
   const scope = params.get('scope') ?? 'data:read data:write proxy:write';
   return `<!doctype html>
 <html lang="en">

@@ -77,8 +77,10 @@ function validateFault(fault: Fault): void {
       if (!(Number.isFinite(fault.ms) && fault.ms >= 0)) throw new RangeError('delay ms must be >= 0');
       return;
     case 'corrupt-answer':
-      if (typeof fault.replace !== 'object' || fault.replace === null) throw new RangeError('corrupt-answer needs a replace object');
-      if (fault.status !== undefined && !isStatus(fault.status)) throw new RangeError('corrupt-answer status must be between 100 and 599');
+      if (typeof fault.replace !== 'object' || fault.replace === null)
+        throw new RangeError('corrupt-answer needs a replace object');
+      if (fault.status !== undefined && !isStatus(fault.status))
+        throw new RangeError('corrupt-answer status must be between 100 and 599');
       return;
     case 'rate-limit':
     case 'reset':

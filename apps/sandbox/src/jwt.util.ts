@@ -3,8 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export type JwtClaims = Record<string, unknown>;
 
 export type JwtVerification =
-  | { valid: true; claims: JwtClaims }
-  | { valid: false; reason: 'malformed' | 'signature' | 'expired' };
+  { valid: true; claims: JwtClaims } | { valid: false; reason: 'malformed' | 'signature' | 'expired' };
 
 // Same header as the tokens in Blink's documentation, so decoders see a realistic token.
 const HEADER = base64UrlJson({ typ: 'JWT', alg: 'HS256' });

@@ -8,4 +8,3 @@ export function createCounters(): SandboxCounters {
 export function resetCounters(counters: SandboxCounters): void {
   Object.assign(counters, createCounters());
 }
-

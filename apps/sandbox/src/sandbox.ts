@@ -19,6 +19,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
   }
   const results = [blink, blnk];
-  await Promise.all(results.map((result) => (result.status === 'fulfilled' ? result.value.close() : Promise.resolve())));
+  await Promise.all(
+    results.map((result) => (result.status === 'fulfilled' ? result.value.close() : Promise.resolve())),
+  );
   throw results.find((result): result is PromiseRejectedResult => result.status === 'rejected')?.reason;
 }

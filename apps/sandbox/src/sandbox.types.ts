@@ -115,7 +115,14 @@ export interface SandboxOptions {
   blinkPort?: number;
   blnkPort?: number;
   blink?: { accounts?: BlinkSandboxAccount[]; tokenLifetimeSeconds?: number };
-  blnk?: { clients?: BlnkSandboxClient[]; tokenLifetimeSeconds?: number; tokenLatencyMs?: number; apiKeys?: string[]; coreKeys?: string[]; consentPage?: boolean };
+  blnk?: {
+    clients?: BlnkSandboxClient[];
+    tokenLifetimeSeconds?: number;
+    tokenLatencyMs?: number;
+    apiKeys?: string[];
+    coreKeys?: string[];
+    consentPage?: boolean;
+  };
 }
 
 export interface Sandbox {

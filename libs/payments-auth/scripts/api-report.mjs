@@ -7,7 +7,11 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const update = process.argv.includes('--update');
-const entries = { 'nestjs-payments-auth': 'index', 'nestjs-payments-auth-redis': 'redis', 'nestjs-payments-auth-terminus': 'terminus' };
+const entries = {
+  'nestjs-payments-auth': 'index',
+  'nestjs-payments-auth-redis': 'redis',
+  'nestjs-payments-auth-terminus': 'terminus',
+};
 
 let failed = false;
 for (const [reportName, entry] of Object.entries(entries)) {
@@ -18,7 +22,12 @@ for (const [reportName, entry] of Object.entries(entries)) {
       projectFolder: root,
       mainEntryPointFilePath: join(root, 'dist', 'esm', `${entry}.d.ts`),
       compiler: { tsconfigFilePath: join(root, 'tsconfig.lib.esm.json') },
-      apiReport: { enabled: true, reportFileName: reportName, reportFolder: join(root, 'api'), reportTempFolder: join(root, 'dist', 'api-report') },
+      apiReport: {
+        enabled: true,
+        reportFileName: reportName,
+        reportFolder: join(root, 'api'),
+        reportTempFolder: join(root, 'dist', 'api-report'),
+      },
       docModel: { enabled: false },
       dtsRollup: { enabled: false },
       tsdocMetadata: { enabled: false },
@@ -37,13 +46,16 @@ for (const [reportName, entry] of Object.entries(entries)) {
   // Findings about the API itself (ae-*: e.g. a forgotten export) fail both modes; a changed report fails only the check.
   let findings = 0;
   const messageCallback = (message) => {
-    if (message.category === 'Extractor' && (message.logLevel === 'warning' || message.logLevel === 'error')) findings += 1;
+    if (message.category === 'Extractor' && (message.logLevel === 'warning' || message.logLevel === 'error'))
+      findings += 1;
   };
   const result = Extractor.invoke(config, { localBuild: update, showVerboseMessages: false, messageCallback });
   const changed = result.apiReportChanged && !update;
   if (findings > 0 || changed || result.errorCount > 0) {
     failed = true;
-    console.error(`${entry}: ${changed ? 'the public API changed: review it, then run `npm run api:update`' : `${findings} API findings, ${result.errorCount} errors`}`);
+    console.error(
+      `${entry}: ${changed ? 'the public API changed: review it, then run `npm run api:update`' : `${findings} API findings, ${result.errorCount} errors`}`,
+    );
   } else if (result.apiReportChanged) {
     console.log(`${entry}: report updated (api/${reportName}.api.md)`);
   }

@@ -9,7 +9,20 @@ import * as path from 'node:path';
 const SRC = path.join(process.cwd(), 'libs', 'payments-auth', 'src');
 const TOP = '(top)';
 /** The layers, top first: a folder may import only from folders after it. */
-const LAYERS = [TOP, 'health', 'http', 'providers', 'tenants', 'engine', 'coordination', 'renewal', 'observability', 'options', 'stores', 'errors'];
+const LAYERS = [
+  TOP,
+  'health',
+  'http',
+  'providers',
+  'tenants',
+  'engine',
+  'coordination',
+  'renewal',
+  'observability',
+  'options',
+  'stores',
+  'errors',
+];
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -19,7 +32,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const folderOf = (file: string) => (path.dirname(path.relative(SRC, file)).split(path.sep)[0] === '.' ? TOP : path.relative(SRC, file).split(path.sep)[0]);
+const folderOf = (file: string) =>
+  path.dirname(path.relative(SRC, file)).split(path.sep)[0] === '.' ? TOP : path.relative(SRC, file).split(path.sep)[0];
 
 function folderImports(): Map<string, Set<string>> {
   const edges = new Map<string, Set<string>>();
@@ -88,6 +102,14 @@ describe('folder layering', () => {
   });
 
   it('reports a loop when there is one', () => {
-    expect(findLoop(new Map([['a', new Set(['b'])], ['b', new Set(['c'])], ['c', new Set(['a'])]]))).toBe('a -> b -> c -> a');
+    expect(
+      findLoop(
+        new Map([
+          ['a', new Set(['b'])],
+          ['b', new Set(['c'])],
+          ['c', new Set(['a'])],
+        ]),
+      ),
+    ).toBe('a -> b -> c -> a');
   });
 });

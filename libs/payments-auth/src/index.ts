@@ -69,7 +69,12 @@ export {
 // `nestjs-payments-auth/redis` (RedisTokenStore, needs ioredis) and `nestjs-payments-auth/terminus`
 // (PaymentsAuthHealthIndicator, needs @nestjs/terminus).
 export { RENEWAL_TIMER_NAME } from './renewal/renewal-scheduler.js';
-export type { ScheduledRenewalOptions, ResilienceOptions, TokenCallConnectionOptions, TelemetryOptions } from './options/payments-auth-options.interface.js';
+export type {
+  ScheduledRenewalOptions,
+  ResilienceOptions,
+  TokenCallConnectionOptions,
+  TelemetryOptions,
+} from './options/payments-auth-options.interface.js';
 export { MAX_WAIT_MS } from './options/wait-bounds.js';
 export { MAX_TOKEN_LIFETIME_MS, MIN_TOKEN_CALL_INTERVAL_MS } from './engine/token-lifetime.js';
 export type { TokenState } from './engine/token-snapshot.interface.js';

@@ -19,6 +19,9 @@ export const {
 /** What `PaymentsAuthModule.forRoot` takes: the options plus `isGlobal`. */
 export type PaymentsAuthForRootOptions = PaymentsAuthModuleOptions & { isGlobal?: boolean };
 /** What `PaymentsAuthModule.forRootAsync` takes: `useFactory` / `useClass` / `useExisting`, `imports`, `inject`, `isGlobal`. */
-export type PaymentsAuthForRootAsyncOptions = ConfigurableModuleAsyncOptions<PaymentsAuthModuleOptions, 'createPaymentsAuthOptions'> & {
+export type PaymentsAuthForRootAsyncOptions = ConfigurableModuleAsyncOptions<
+  PaymentsAuthModuleOptions,
+  'createPaymentsAuthOptions'
+> & {
   isGlobal?: boolean;
 };

@@ -37,7 +37,8 @@ import { TokenHttpClient } from './providers/token-endpoint.client.js';
   providers: [
     {
       provide: VALIDATED_OPTIONS,
-      useFactory: (raw: PaymentsAuthModuleOptions, providers: readonly ProviderRules[]) => validateModuleOptions(raw, providers),
+      useFactory: (raw: PaymentsAuthModuleOptions, providers: readonly ProviderRules[]) =>
+        validateModuleOptions(raw, providers),
       inject: [PAYMENTS_AUTH_MODULE_OPTIONS, PROVIDER_RULES],
     },
     TokenHttpClient,
@@ -120,7 +121,8 @@ function withProviders(module: DynamicModule): DynamicModule {
       { provide: PROVIDER_RULES, useValue: definitions.map((definition) => definition.rules) },
       {
         provide: PROVIDER_SERVICES,
-        useFactory: (...services: ProviderCredentials[]) => new Map(definitions.map((definition, index) => [definition.rules.name, services[index]])),
+        useFactory: (...services: ProviderCredentials[]) =>
+          new Map(definitions.map((definition, index) => [definition.rules.name, services[index]])),
         inject: definitions.map((definition) => definition.service),
       },
     ],

@@ -19,11 +19,14 @@ function sourceFiles(dir: string): string[] {
 const relative = (file: string) => path.relative(SRC, file).split(path.sep).join('/');
 
 // README § Layout
+// README § Contributing › The shape is checked too
 describe('source shape', () => {
   it(`has no library source file over ${MAX_LINES} lines`, () => {
     const files = sourceFiles(SRC);
     expect(files.length).toBeGreaterThan(50);
-    const long = files.map((file) => `${relative(file)}: ${fs.readFileSync(file, 'utf8').split('\n').length} lines`).filter((line) => Number(line.split(': ')[1].split(' ')[0]) > MAX_LINES);
+    const long = files
+      .map((file) => `${relative(file)}: ${fs.readFileSync(file, 'utf8').split('\n').length} lines`)
+      .filter((line) => Number(line.split(': ')[1].split(' ')[0]) > MAX_LINES);
     expect(long).toEqual([]);
   });
 

@@ -23,7 +23,11 @@ export async function checkPayments(app: INestApplicationContext): Promise<Payme
   const blnk = await app.get(BlnkTokenService).getTokenInfo('acme');
   const http = app.get(PaymentsHttpService);
   const intent = await firstValueFrom(
-    http.post(`${process.env.BLINK_URL}/api/pay/v1/intents`, { amount: 100, currency: 'GBP' }, { paymentsAuth: { tenant: 'acme' } }),
+    http.post(
+      `${process.env.BLINK_URL}/api/pay/v1/intents`,
+      { amount: 100, currency: 'GBP' },
+      { paymentsAuth: { tenant: 'acme' } },
+    ),
   );
   const ledgers = await firstValueFrom(
     http.get<{ instance_id: string }>(`${process.env.BLNK_URL}/data/ledgers`, { paymentsAuth: { tenant: 'acme' } }),

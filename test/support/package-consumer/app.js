@@ -54,6 +54,8 @@ async function main() {
 
 main().catch((error) => {
   // The library's errors never carry a secret or a token in name, code or message.
-  process.stderr.write(`consumer app failed: ${error && error.name} ${error && error.code} ${error && error.message}\n`);
+  process.stderr.write(
+    `consumer app failed: ${error && error.name} ${error && error.code} ${error && error.message}\n`,
+  );
   process.exitCode = 1;
 });

@@ -20,7 +20,11 @@ Module({
     PaymentsAuthModule.forRoot({
       tenants: {
         acme: {
-          blink: { apiKey: requiredEnv('BLINK_API_KEY'), secretKey: requiredEnv('BLINK_SECRET_KEY'), baseUrl: requiredEnv('BLINK_BASE_URL') },
+          blink: {
+            apiKey: requiredEnv('BLINK_API_KEY'),
+            secretKey: requiredEnv('BLINK_SECRET_KEY'),
+            baseUrl: requiredEnv('BLINK_BASE_URL'),
+          },
         },
       },
       defaultTenant: 'acme',
@@ -33,9 +37,13 @@ const app = await NestFactory.createApplicationContext(AppModule, { logger: fals
 try {
   const info = await app.get(BlinkTokenService).getTokenInfo('acme');
   const resolved = import.meta.resolve('nestjs-payments-auth');
-  process.stdout.write(`${JSON.stringify({ resolved, expiresAt: info.expiresAt.toISOString(), paymentTypes: info.details.paymentTypes })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ resolved, expiresAt: info.expiresAt.toISOString(), paymentTypes: info.details.paymentTypes })}\n`,
+  );
 } catch (error) {
-  process.stderr.write(`consumer app failed: ${error && error.name} ${error && error.code} ${error && error.message}\n`);
+  process.stderr.write(
+    `consumer app failed: ${error && error.name} ${error && error.code} ${error && error.message}\n`,
+  );
   process.exitCode = 1;
 } finally {
   await app.close();

@@ -1,8 +1,7 @@
 import { ADMIN_SECRET_FIELD } from '../security/admin-secret.guard';
 import type { TenantStatusRow } from './tenant-status.service';
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
 /** One table row; the page's script builds the same markup from `/status.json`. */
 function rowHtml(row: TenantStatusRow): string {
@@ -50,8 +49,12 @@ button.connect { background: #2f5bea; color: #fff; padding: .3rem .7rem; border:
  * readable by anyone who can reach `/`, so the secret must not be in it; typed into a field, it travels only in
  * the POST that uses it (a cross-site page cannot make that POST, not knowing it). A password manager can fill it.
  */
-export function statusPage(rows: TenantStatusRow[], message: { kind: 'ok' | 'error'; text: string } | undefined): string {
-  const banner = message === undefined ? '' : `<p class="message ${message.kind}" role="status">${escapeHtml(message.text)}</p>`;
+export function statusPage(
+  rows: TenantStatusRow[],
+  message: { kind: 'ok' | 'error'; text: string } | undefined,
+): string {
+  const banner =
+    message === undefined ? '' : `<p class="message ${message.kind}" role="status">${escapeHtml(message.text)}</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>

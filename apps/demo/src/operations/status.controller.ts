@@ -1,9 +1,20 @@
 import { Controller, Get, Header, HttpStatus, Param, Post, Query, Redirect, Req, Res, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AuthorizationError, type BlnkAuthorizationCallback, BlnkTokenService, PaymentsAuthError } from 'nestjs-payments-auth';
+import {
+  AuthorizationError,
+  type BlnkAuthorizationCallback,
+  BlnkTokenService,
+  PaymentsAuthError,
+} from 'nestjs-payments-auth';
 import { AdminSecretGuard } from '../security/admin-secret.guard';
-import { AUTHORIZATION_TTL_MS, bindingFrom, clearBindingCookieAfter, newBinding, setBindingCookie } from '../security/authorization-binding';
+import {
+  AUTHORIZATION_TTL_MS,
+  bindingFrom,
+  clearBindingCookieAfter,
+  newBinding,
+  setBindingCookie,
+} from '../security/authorization-binding';
 import { STATUS_PAGE_SCRIPT, STATUS_PAGE_STYLE, statusPage } from './status-page';
 import { TenantStatusService, type TenantStatusRow } from './tenant-status.service';
 
@@ -24,17 +35,25 @@ export class StatusController {
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
-  async page(@Query('connected') connected?: string, @Query('refused') refused?: string, @Query('reason') reason?: string): Promise<string> {
+  async page(
+    @Query('connected') connected?: string,
+    @Query('refused') refused?: string,
+    @Query('reason') reason?: string,
+  ): Promise<string> {
     const rows = await this.status.rows();
     // The banner names only a tenant the page lists: a crafted link cannot make it say anything else.
     const listed = (tenant: string | undefined) => rows.some((row) => row.tenant === tenant && row.provider === 'blnk');
     const why = reason !== undefined && Object.hasOwn(REFUSALS, reason) ? REFUSALS[reason] : 'the callback was refused';
     const message =
-      listed(connected) && rows.some((row) => row.tenant === connected && row.provider === 'blnk' && row.state === 'valid')
+      listed(connected) &&
+      rows.some((row) => row.tenant === connected && row.provider === 'blnk' && row.state === 'valid')
         ? { kind: 'ok' as const, text: `Tenant ${connected} is connected to Blnk.` }
         : refused !== undefined
           ? // An unknown state names no tenant (the library will not say which tenants exist): the message then names none.
-            { kind: 'error' as const, text: `Blnk authorization${listed(refused) ? ` for ${refused}` : ''} was not completed: ${why}. Connect again to retry.` }
+            {
+              kind: 'error' as const,
+              text: `Blnk authorization${listed(refused) ? ` for ${refused}` : ''} was not completed: ${why}. Connect again to retry.`,
+            }
           : undefined;
     return statusPage(rows, message);
   }
@@ -61,9 +80,16 @@ export class StatusController {
   @Post('tenants/:tenant/blnk/connect')
   @UseGuards(AdminSecretGuard)
   @Redirect(undefined, HttpStatus.SEE_OTHER)
-  async connect(@Param('tenant') tenant: string, @Res({ passthrough: true }) response: ServerResponse): Promise<{ url: string }> {
+  async connect(
+    @Param('tenant') tenant: string,
+    @Res({ passthrough: true }) response: ServerResponse,
+  ): Promise<{ url: string }> {
     const binding = newBinding();
-    const { url } = await this.blnk.createAuthorizationRequest(tenant, { redirectUri: this.returnUrl(), ttlMs: AUTHORIZATION_TTL_MS, binding });
+    const { url } = await this.blnk.createAuthorizationRequest(tenant, {
+      redirectUri: this.returnUrl(),
+      ttlMs: AUTHORIZATION_TTL_MS,
+      binding,
+    });
     setBindingCookie(response, this.returnUrl(), binding);
     return { url };
   }
@@ -77,7 +103,10 @@ export class StatusController {
     @Res({ passthrough: true }) response: ServerResponse,
   ): Promise<{ url: string }> {
     try {
-      const { tenant } = await this.blnk.completeAuthorization(query, { redirectUri: this.returnUrl(), binding: bindingFrom(request) });
+      const { tenant } = await this.blnk.completeAuthorization(query, {
+        redirectUri: this.returnUrl(),
+        binding: bindingFrom(request),
+      });
       clearBindingCookieAfter(response, this.returnUrl());
       return { url: `/?connected=${encodeURIComponent(tenant)}` };
     } catch (error) {

@@ -15,7 +15,9 @@ export function prometheusExporter(): PrometheusExporter {
     exporter = new PrometheusExporter({ preventServerStart: true });
     // Refused when another SDK registered first (auto-instrumentation, say): /metrics would stay empty.
     if (!metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter] }))) {
-      new Logger('Demo').warn('another OpenTelemetry meter provider is registered already: /metrics shows only what it is given');
+      new Logger('Demo').warn(
+        'another OpenTelemetry meter provider is registered already: /metrics shows only what it is given',
+      );
     }
   }
   return exporter;

@@ -33,17 +33,27 @@ export class TenantStatusService {
   }
 
   private async row(tenant: string, provider: 'blink' | 'blnk', mode: string): Promise<TenantStatusRow> {
-    if (provider === 'blnk' && mode !== 'oauth') return { tenant, provider, mode, state: 'static key', canConnect: false };
+    if (provider === 'blnk' && mode !== 'oauth')
+      return { tenant, provider, mode, state: 'static key', canConnect: false };
     const service = provider === 'blink' ? this.blink : this.blnk;
     // A tenant nobody has asked for yet: one token request, once, tells its state (a tenant to onboard is
     // refused). After that the page only reads states(), so an open page keeps no tenant in use.
-    if (!service.states().some((state) => state.tenant === tenant)) await service.getToken(tenant).catch(() => undefined);
+    if (!service.states().some((state) => state.tenant === tenant))
+      await service.getToken(tenant).catch(() => undefined);
     const current = service.states().find((candidate) => candidate.tenant === tenant);
     const state = current?.state ?? 'no-valid-token';
-    const row: TenantStatusRow = { tenant, provider, mode, state, canConnect: provider === 'blnk' && state !== 'valid' && state !== 'circuit-open' };
+    const row: TenantStatusRow = {
+      tenant,
+      provider,
+      mode,
+      state,
+      canConnect: provider === 'blnk' && state !== 'valid' && state !== 'circuit-open',
+    };
     const now = Date.now();
-    if (state === 'valid' && current?.expiresAt !== undefined) row.expiresInSeconds = Math.max(0, Math.round((current.expiresAt.getTime() - now) / 1000));
-    if (state === 'valid' && current?.renewAt !== undefined) row.renewsInSeconds = Math.max(0, Math.round((current.renewAt.getTime() - now) / 1000));
+    if (state === 'valid' && current?.expiresAt !== undefined)
+      row.expiresInSeconds = Math.max(0, Math.round((current.expiresAt.getTime() - now) / 1000));
+    if (state === 'valid' && current?.renewAt !== undefined)
+      row.renewsInSeconds = Math.max(0, Math.round((current.renewAt.getTime() - now) / 1000));
     return row;
   }
 }

@@ -37,7 +37,8 @@ export function bindingFrom(request: IncomingMessage): string | undefined {
  * callback link must not be able to spoil the admin's flow by clearing it.
  */
 export function clearBindingCookieAfter(response: ServerResponse, callbackUrl: string, error?: unknown): void {
-  const requestStillPending = error instanceof AuthorizationError && error.reason !== 'denied' && error.reason !== 'expired-state';
+  const requestStillPending =
+    error instanceof AuthorizationError && error.reason !== 'denied' && error.reason !== 'expired-state';
   if (!requestStillPending) response.appendHeader('Set-Cookie', cookie(callbackUrl, '', 0));
 }
 

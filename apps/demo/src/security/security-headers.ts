@@ -33,7 +33,10 @@ export function securityHeaders(
 }
 
 /** The origins of the Blnk OAuth tenants' consent pages: `authorizationUrl`, else the library's `{baseUrl}/oauth/authorize`. */
-export async function blnkConsentOrigins(tenants: Record<string, TenantConfig>, blnk: BlnkTokenService): Promise<string[]> {
+export async function blnkConsentOrigins(
+  tenants: Record<string, TenantConfig>,
+  blnk: BlnkTokenService,
+): Promise<string[]> {
   const origins = new Set<string>();
   for (const [tenant, { blnk: config }] of Object.entries(tenants)) {
     if (config === undefined || (config.mode ?? 'oauth') !== 'oauth') continue;

@@ -8,9 +8,11 @@ export class KeyedQueue {
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous.catch(() => undefined).then(work);
-    const tail = result.catch(() => undefined).finally(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
+    const tail = result
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.tails.get(key) === tail) this.tails.delete(key);
+      });
     this.tails.set(key, tail);
     return result;
   }

@@ -1,7 +1,13 @@
 import type { StoredToken } from '../stores/token-store.interface.js';
 import { PendingWrite } from './pending-write.js';
 
-const record = (version: number): StoredToken => ({ accessToken: `a${version}`, refreshToken: `r${version}`, expiresAt: 1, issuedAt: 0, version });
+const record = (version: number): StoredToken => ({
+  accessToken: `a${version}`,
+  refreshToken: `r${version}`,
+  expiresAt: 1,
+  issuedAt: 0,
+  version,
+});
 
 describe('PendingWrite', () => {
   it('a record handed over while its predecessor is being written is written too before the write counts as landed', async () => {

@@ -39,7 +39,9 @@ describe('SharedRecords', () => {
 
   it('a record that really supersedes ours (not carrying the spent token) is returned instead', async () => {
     await store.set('k', record(8, 'rt-8'));
-    await expect(records.write('k', 'acme', record(7, 'rt-7'), 'rt-6')).resolves.toMatchObject({ refreshToken: 'rt-8' });
+    await expect(records.write('k', 'acme', record(7, 'rt-7'), 'rt-6')).resolves.toMatchObject({
+      refreshToken: 'rt-8',
+    });
     expect(await store.get('k')).toMatchObject({ refreshToken: 'rt-8', version: 8 });
   });
 
@@ -54,7 +56,9 @@ describe('SharedRecords', () => {
   it('a lease shared by a flight and a pending write is released only when both are done', async () => {
     const lease = await records.takeLease('k', 'acme');
     expect(lease).toBeDefined();
-    const failing = jest.spyOn(store, 'compareAndSet').mockRejectedValue(Object.assign(new Error('full'), { code: 'ENOSPC' }));
+    const failing = jest
+      .spyOn(store, 'compareAndSet')
+      .mockRejectedValue(Object.assign(new Error('full'), { code: 'ENOSPC' }));
     await expect(records.write('k', 'acme', record(1, 'rt-1'), undefined)).rejects.toMatchObject({ code: 'ENOSPC' });
     await records.dropLease('k'); // the flight is over; the pending write still needs the lease
     expect(await new FileTokenStore({ directory }).leases.acquire('k', 2_000)).toBeUndefined();

@@ -106,7 +106,9 @@ export class SharedRecords {
         if (pending === undefined || (await pending.flush())) return true;
         pending.cancel();
         if (activity.pending !== pending) return true; // superseded meanwhile by a write that landed
-        this.logger.error(`${this.provider} tenant '${activity.tenant}': shutting down with a token the store never accepted; ${this.lossConsequence()}`);
+        this.logger.error(
+          `${this.provider} tenant '${activity.tenant}': shutting down with a token the store never accepted; ${this.lossConsequence()}`,
+        );
         this.clearPending(activity);
         await this.settle(key, activity);
         return false;
@@ -121,7 +123,11 @@ export class SharedRecords {
       : 'the token exists only in this process';
   }
 
-  private async writeOnce(key: string, record: StoredToken, spentRefreshToken: string | undefined): Promise<StoredToken | undefined> {
+  private async writeOnce(
+    key: string,
+    record: StoredToken,
+    spentRefreshToken: string | undefined,
+  ): Promise<StoredToken | undefined> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
       if (await this.store.compareAndSet(key, record)) return undefined;
       const stored = await this.store.get(key);
@@ -130,7 +136,10 @@ export class SharedRecords {
         record.version = stored.version + 1; // ours rotated past it
         continue;
       }
-      const same = stored.accessToken === record.accessToken && stored.refreshToken === record.refreshToken && stored.expiresAt === record.expiresAt;
+      const same =
+        stored.accessToken === record.accessToken &&
+        stored.refreshToken === record.refreshToken &&
+        stored.expiresAt === record.expiresAt;
       if (same) return undefined; // put back already
       return stored;
     }
@@ -185,7 +194,13 @@ export class SharedRecords {
   }
 
   private track(key: string, tenant: string): KeyActivity {
-    const activity: KeyActivity = { tenant, lease: undefined, leaseUsers: 0, pending: undefined, pendingHoldsLease: false };
+    const activity: KeyActivity = {
+      tenant,
+      lease: undefined,
+      leaseUsers: 0,
+      pending: undefined,
+      pendingHoldsLease: false,
+    };
     this.activity.set(key, activity);
     return activity;
   }

@@ -25,7 +25,11 @@ const record = (version: number, overrides: Partial<StoredToken> = {}): StoredTo
 
 /** Plays the engine: renews with a fixed record, and notes which of the two ways it was asked to finish. */
 function fakeRenewer(store: SharedMemoryStore | undefined, renewed = record(1), mode: AcquireMode = ON_DEMAND) {
-  const seen: { adopted: StoredToken[]; renewedFrom: Array<StoredToken | undefined>; leased: boolean[] } = { adopted: [], renewedFrom: [], leased: [] };
+  const seen: { adopted: StoredToken[]; renewedFrom: Array<StoredToken | undefined>; leased: boolean[] } = {
+    adopted: [],
+    renewedFrom: [],
+    leased: [],
+  };
   const renewer: Renewer = {
     answeredBy: (stored) => answeredByStored(mode, stored, renewAtFor(stored, settings), Date.now()),
     adoptStored: (stored) => {
@@ -43,7 +47,8 @@ function fakeRenewer(store: SharedMemoryStore | undefined, renewed = record(1), 
 
 describe('StoreCoordinator', () => {
   const slot = (token?: StoredToken): StoreSlot => ({ tenant: 'acme', storeKey: KEY, token });
-  const coordinatorOn = (store: TokenStore, rotates = true) => new StoreCoordinator(store, { provider: 'blnk', rotatesRefreshTokens: rotates }, settings);
+  const coordinatorOn = (store: TokenStore, rotates = true) =>
+    new StoreCoordinator(store, { provider: 'blnk', rotatesRefreshTokens: rotates }, settings);
 
   beforeEach(() => {
     jest.useFakeTimers({ now: T0, doNotFake: ['nextTick', 'queueMicrotask'] });
@@ -116,7 +121,9 @@ describe('StoreCoordinator', () => {
     const store = new SharedMemoryStore();
     jest.spyOn(store.leases, 'acquire').mockRejectedValue(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }));
     const { renewer, seen } = fakeRenewer(store);
-    await expect(coordinatorOn(store, true).renew(slot(), renewer)).rejects.toThrow('not refreshing a rotating grant without the cluster lease');
+    await expect(coordinatorOn(store, true).renew(slot(), renewer)).rejects.toThrow(
+      'not refreshing a rotating grant without the cluster lease',
+    );
     await coordinatorOn(store, false).renew(slot(), renewer);
     expect(seen.renewedFrom).toEqual([undefined]);
   });
@@ -135,7 +142,10 @@ describe('StoreCoordinator', () => {
     const store = new SharedMemoryStore();
     const coordinator = coordinatorOn(store);
     await store.set(KEY, record(5));
-    await expect(coordinator.persist(slot(), record(3))).resolves.toMatchObject({ version: 5, accessToken: 'access-5' });
+    await expect(coordinator.persist(slot(), record(3))).resolves.toMatchObject({
+      version: 5,
+      accessToken: 'access-5',
+    });
     expect(await store.get(KEY)).toMatchObject({ version: 5 });
     const newer = record(6);
     await expect(coordinator.persist(slot(), newer)).resolves.toBe(newer);
@@ -153,7 +163,9 @@ describe('StoreCoordinator', () => {
   it('a refused write still hands back the new record and is retried until the store takes it', async () => {
     const store = new SharedMemoryStore();
     const coordinator = coordinatorOn(store);
-    const refusing = jest.spyOn(store, 'compareAndSet').mockRejectedValue(Object.assign(new Error('full'), { code: 'ENOSPC' }));
+    const refusing = jest
+      .spyOn(store, 'compareAndSet')
+      .mockRejectedValue(Object.assign(new Error('full'), { code: 'ENOSPC' }));
     const fresh = record(1);
     await expect(coordinator.persist(slot(), fresh)).resolves.toBe(fresh);
     expect(coordinator.pendingWrites()).toBe(1);
@@ -170,12 +182,18 @@ describe('StoreCoordinator', () => {
     const current = record(2);
     await store.set(KEY, current);
     const dropped = { ...current, expiresAt: 0 };
-    await expect(coordinator.writeInvalidated(slot(current), current, dropped)).resolves.toMatchObject({ version: 3, expiresAt: 0 });
+    await expect(coordinator.writeInvalidated(slot(current), current, dropped)).resolves.toMatchObject({
+      version: 3,
+      expiresAt: 0,
+    });
     expect(store.leaseLog).toEqual([`take ${KEY}`, `release ${KEY}`]);
 
     const other = (await store.leases.acquire(KEY, 60_000)) as string;
     const held = record(3);
-    await expect(coordinator.writeInvalidated(slot(held), held, { ...held, expiresAt: 0 })).resolves.toMatchObject({ version: 3, expiresAt: 0 });
+    await expect(coordinator.writeInvalidated(slot(held), held, { ...held, expiresAt: 0 })).resolves.toMatchObject({
+      version: 3,
+      expiresAt: 0,
+    });
     expect(await store.get(KEY)).toMatchObject({ version: 3 });
     await store.leases.release(KEY, other);
   });
@@ -186,15 +204,31 @@ describe('StoreCoordinator', () => {
     const current = record(4);
     await store.set(KEY, current);
     const unusable = withSalvagedRefreshToken(new Error('no access token'), 'refresh-salvaged');
-    await expect(coordinator.keepSalvagedRefreshToken(slot(current), current, unusable)).resolves.toMatchObject({ version: 5, refreshToken: 'refresh-salvaged', accessToken: 'access-4' });
+    await expect(coordinator.keepSalvagedRefreshToken(slot(current), current, unusable)).resolves.toMatchObject({
+      version: 5,
+      refreshToken: 'refresh-salvaged',
+      accessToken: 'access-4',
+    });
     expect(await store.get(KEY)).toMatchObject({ version: 5, refreshToken: 'refresh-salvaged' });
-    await expect(coordinator.keepSalvagedRefreshToken(slot(current), current, new Error('plain'))).resolves.toBeUndefined();
-    await expect(coordinatorOn(store, false).keepSalvagedRefreshToken(slot(current), current, unusable)).resolves.toBeUndefined();
+    await expect(
+      coordinator.keepSalvagedRefreshToken(slot(current), current, new Error('plain')),
+    ).resolves.toBeUndefined();
+    await expect(
+      coordinatorOn(store, false).keepSalvagedRefreshToken(slot(current), current, unusable),
+    ).resolves.toBeUndefined();
   });
 
   it('a refused mark expires the access token under the next version', () => {
-    const refused = new ReauthorizationRequiredError({ provider: 'blnk', tenant: 'acme', providerErrorCode: 'invalid_grant' }, 'invalid_grant');
-    expect(refusedMark(record(7), refused)).toMatchObject({ version: 8, expiresAt: 0, refreshToken: 'refresh-7', reauthorizationRequired: { at: T0, providerErrorCode: 'invalid_grant' } });
+    const refused = new ReauthorizationRequiredError(
+      { provider: 'blnk', tenant: 'acme', providerErrorCode: 'invalid_grant' },
+      'invalid_grant',
+    );
+    expect(refusedMark(record(7), refused)).toMatchObject({
+      version: 8,
+      expiresAt: 0,
+      refreshToken: 'refresh-7',
+      reauthorizationRequired: { at: T0, providerErrorCode: 'invalid_grant' },
+    });
     expect(refusedMark(undefined, refused)).toMatchObject({ version: 1, accessToken: '', expiresAt: 0 });
   });
 

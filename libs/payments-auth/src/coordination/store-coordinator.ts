@@ -59,7 +59,8 @@ export class StoreCoordinator {
 
   /** Finds out whether this process renews (and from which record) or takes another process's renewal. */
   renew(slot: StoreSlot, renewer: Renewer): Promise<StoredToken> {
-    if (!isLeasingStore(this.store)) return this.readForRenewal(slot).then((stored) => renewer.renewFrom(stored, undefined));
+    if (!isLeasingStore(this.store))
+      return this.readForRenewal(slot).then((stored) => renewer.renewFrom(stored, undefined));
     return this.renewUnderLease(slot, renewer);
   }
 
@@ -72,7 +73,8 @@ export class StoreCoordinator {
   private async renewUnderLease(slot: StoreSlot, renewer: Renewer): Promise<StoredToken> {
     const seenVersion = slot.token?.version ?? 0;
     // A live holder's lease outlasts its token call and any recovery wait; waiting longer means it is stuck.
-    const deadline = Date.now() + this.settings.tokenCallTimeoutMs + (this.lossGuard?.recoveryWindowMs ?? 0) + 2 * LEASE_TTL_MS;
+    const deadline =
+      Date.now() + this.settings.tokenCallTimeoutMs + (this.lossGuard?.recoveryWindowMs ?? 0) + 2 * LEASE_TTL_MS;
     const renewedElsewhere = (stored: StoredToken | undefined): stored is StoredToken =>
       stored !== undefined && stored.version > seenVersion && renewer.answeredBy(stored);
     for (let attempt = 0; Date.now() <= deadline || attempt === 0; attempt += 1) {
@@ -123,7 +125,9 @@ export class StoreCoordinator {
       const reason = `${describeError(error)}; not refreshing a rotating grant without the cluster lease`;
       return Promise.reject(new TokenStoreError(this.details(slot), 'lease', reason));
     }
-    this.logger.warn(`${this.protocol.provider} token store unreachable for tenant '${slot.tenant}' (${describeError(error)}); renewing without the cluster lease`);
+    this.logger.warn(
+      `${this.protocol.provider} token store unreachable for tenant '${slot.tenant}' (${describeError(error)}); renewing without the cluster lease`,
+    );
     return renewer.renewFrom(undefined, undefined);
   }
 
@@ -151,7 +155,10 @@ export class StoreCoordinator {
   async persist(slot: StoreSlot, record: StoredToken, spentRefreshToken?: string): Promise<StoredToken> {
     try {
       const kept = await this.records.write(slot.storeKey, slot.tenant, record, spentRefreshToken);
-      if (kept !== record) this.logger.warn(`${this.protocol.provider} tenant '${slot.tenant}': a newer token was already stored; using it`);
+      if (kept !== record)
+        this.logger.warn(
+          `${this.protocol.provider} tenant '${slot.tenant}': a newer token was already stored; using it`,
+        );
       return kept;
     } catch (error) {
       const message = new TokenStoreError(this.details(slot), 'write', describeError(error)).message;
@@ -186,20 +193,33 @@ export class StoreCoordinator {
    * it rather than the spent one. Returns the record to hold, or undefined when there was nothing to keep; the
    * access token this process holds stays as it was.
    */
-  async keepSalvagedRefreshToken(slot: StoreSlot, current: StoredToken | undefined, error: unknown): Promise<StoredToken | undefined> {
+  async keepSalvagedRefreshToken(
+    slot: StoreSlot,
+    current: StoredToken | undefined,
+    error: unknown,
+  ): Promise<StoredToken | undefined> {
     const refreshToken = salvagedRefreshTokenOf(error);
-    if (!this.protocol.rotatesRefreshTokens || refreshToken === undefined || refreshToken === current?.refreshToken) return undefined;
+    if (!this.protocol.rotatesRefreshTokens || refreshToken === undefined || refreshToken === current?.refreshToken)
+      return undefined;
     if (error instanceof ReauthorizationRequiredError) return undefined; // a refused grant hands out nothing usable
-    const { reauthorizationRequired: _mark, ...held } = current ?? { accessToken: '', issuedAt: Date.now(), expiresAt: 0, version: 0 };
+    const { reauthorizationRequired: _mark, ...held } = current ?? {
+      accessToken: '',
+      issuedAt: Date.now(),
+      expiresAt: 0,
+      version: 0,
+    };
     const record: StoredToken = { ...held, refreshToken, version: held.version + 1 };
-    this.logger.warn(`${this.protocol.provider} tenant '${slot.tenant}': an unusable token answer carried a new refresh token; it is kept for the next attempt`);
+    this.logger.warn(
+      `${this.protocol.provider} tenant '${slot.tenant}': an unusable token answer carried a new refresh token; it is kept for the next attempt`,
+    );
     return this.persist(slot, record, current?.refreshToken);
   }
 
   /** After the store lost its data: every record this process holds is written back; the highest version wins. */
   async putBack(slots: Iterable<StoreSlot>): Promise<void> {
     const writes: Array<Promise<void>> = [];
-    for (const slot of slots) if (slot.token !== undefined) writes.push(this.records.putBack(slot.storeKey, slot.tenant, slot.token));
+    for (const slot of slots)
+      if (slot.token !== undefined) writes.push(this.records.putBack(slot.storeKey, slot.tenant, slot.token));
     await Promise.all(writes);
   }
 

@@ -28,7 +28,8 @@ class LosableStore extends MemoryTokenStore {
 }
 
 const T0 = Date.UTC(2030, 0, 1);
-const guardOn = (store: MemoryTokenStore) => new StoreLossGuard({ store, tokenCallTimeoutMs: 1_000 } as unknown as ValidatedOptions);
+const guardOn = (store: MemoryTokenStore) =>
+  new StoreLossGuard({ store, tokenCallTimeoutMs: 1_000 } as unknown as ValidatedOptions);
 
 describe('StoreLossGuard', () => {
   const guards: StoreLossGuard[] = [];

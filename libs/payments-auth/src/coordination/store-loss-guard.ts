@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
-import type { StoreDurability, StoreGeneration, StoreGenerations, TokenStore } from '../stores/token-store.interface.js';
+import type {
+  StoreDurability,
+  StoreGeneration,
+  StoreGenerations,
+  TokenStore,
+} from '../stores/token-store.interface.js';
 
 /** Something that holds records and can write them back after the store lost its data (a token engine). */
 export interface RecoveryParticipant {
@@ -143,7 +148,9 @@ export class StoreLossGuard implements OnApplicationBootstrap, BeforeApplication
     }
     this.recoveries += 1;
     this.recoveringUntil = Date.now() + this.recoveryWindowMs;
-    this.logger.error('The token store came back from a restart or without its data; putting back the tokens this instance holds before any refresh');
+    this.logger.error(
+      'The token store came back from a restart or without its data; putting back the tokens this instance holds before any refresh',
+    );
     await Promise.all(this.participants.map((participant) => participant.putBack().catch(() => undefined)));
   }
 }

@@ -55,6 +55,7 @@ export function spreadsNextRenewal(mode: AcquireMode, previous: StoredToken | un
   if (mode.kind === 'exchange') return true;
   if (mode.kind !== 'on-demand') return false;
   // An invalidated token (a 401) has expiresAt 0: renewing it keeps the tenant's phase, it is no cold start.
-  const expiredOnItsOwn = previous !== undefined && previous.expiresAt > previous.issuedAt && previous.expiresAt <= Date.now();
+  const expiredOnItsOwn =
+    previous !== undefined && previous.expiresAt > previous.issuedAt && previous.expiresAt <= Date.now();
   return previous === undefined || expiredOnItsOwn;
 }

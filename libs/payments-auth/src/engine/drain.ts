@@ -9,7 +9,9 @@ const MAX_ROUNDS = 100;
  */
 export async function waitForFlights(entries: () => Iterable<TokenEntry<object>>, deadline: number): Promise<void> {
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
-    const flights = [...entries()].flatMap((entry) => [entry.inFlight, entry.invalidating]).filter((flight) => flight !== undefined);
+    const flights = [...entries()]
+      .flatMap((entry) => [entry.inFlight, entry.invalidating])
+      .filter((flight) => flight !== undefined);
     const remainingMs = deadline - Date.now();
     if (flights.length === 0 || remainingMs <= 0) return;
     let timer: NodeJS.Timeout | undefined;

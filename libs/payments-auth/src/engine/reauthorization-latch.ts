@@ -29,7 +29,8 @@ export class ReauthorizationLatch {
   /** A record marked refused latches this process once per mark: one event, one warning, no token calls. */
   onRecord(entry: TokenEntry<object>, record: StoredToken): void {
     const mark = record.reauthorizationRequired;
-    if (mark === undefined || (entry.reauthorizationError !== undefined && entry.latchedVersion >= record.version)) return;
+    if (mark === undefined || (entry.reauthorizationError !== undefined && entry.latchedVersion >= record.version))
+      return;
     const error = new ReauthorizationRequiredError(
       { provider: this.provider, tenant: entry.tenant, providerErrorCode: mark.providerErrorCode },
       'another instance found the grant refused',
@@ -44,7 +45,11 @@ export class ReauthorizationLatch {
    * stale secret must not stop the others, whose store key does not include the secret. Returns the marked
    * record as stored, to be adopted.
    */
-  async markRefused(entry: TokenEntry<object>, current: StoredToken | undefined, error: ReauthorizationRequiredError): Promise<StoredToken | undefined> {
+  async markRefused(
+    entry: TokenEntry<object>,
+    current: StoredToken | undefined,
+    error: ReauthorizationRequiredError,
+  ): Promise<StoredToken | undefined> {
     if (error.providerErrorCode !== 'invalid_grant') return undefined;
     const marked = refusedMark(current, error);
     entry.latchedVersion = marked.version;
@@ -65,7 +70,8 @@ export class ReauthorizationLatch {
   async recheck(entry: TokenEntry<object>): Promise<StoredToken> {
     const latch = entry.reauthorizationError as ReauthorizationRequiredError;
     const stored = await this.coordinator.peek(entry);
-    if (stored === undefined || stored.version <= entry.latchedVersion || stored.reauthorizationRequired !== undefined) throw latch;
+    if (stored === undefined || stored.version <= entry.latchedVersion || stored.reauthorizationRequired !== undefined)
+      throw latch;
     entry.reauthorizationError = undefined;
     this.recorder.reauthorizedElsewhere(entry.tenant);
     return stored;

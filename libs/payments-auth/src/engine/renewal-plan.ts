@@ -42,7 +42,10 @@ export class RenewalPlan {
     const now = Date.now();
     if (this.scheduler === undefined || record.expiresAt <= now) return;
     const { jitterMs, spreadFirstRenewal } = this.settings.scheduledRenewal;
-    const window = spread && spreadFirstRenewal ? entry.renewAt - now : Math.min(jitterMs, (record.expiresAt - record.issuedAt) * MAX_JITTER_RATIO);
+    const window =
+      spread && spreadFirstRenewal
+        ? entry.renewAt - now
+        : Math.min(jitterMs, (record.expiresAt - record.issuedAt) * MAX_JITTER_RATIO);
     this.schedule(entry, Math.round(entry.renewAt - Math.random() * Math.max(0, window)));
   }
 

@@ -15,7 +15,13 @@ const settingsWith = (spreadFirstRenewal: boolean, jitterMs = 0): TokenEngineSet
   tokenCallTimeoutMs: 1_000,
   renewalMarginMs: 10_000,
   renewalMarginMaxRatio: 0.5,
-  scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs, spreadFirstRenewal, maxConcurrentRenewals: 1_000 },
+  scheduledRenewal: {
+    enabled: true,
+    idleTimeoutMs: 30 * 60_000,
+    jitterMs,
+    spreadFirstRenewal,
+    maxConcurrentRenewals: 1_000,
+  },
   resilience: { backoffBaseMs: 100, backoffMaxMs: 1_000, circuitFailureThreshold: 3, circuitCooldownMs: 5_000 },
 });
 const tenants = Array.from({ length: TENANTS }, (_, index) => `t${index}`);
@@ -45,10 +51,16 @@ describe('spreading renewals of tokens obtained in a burst', () => {
   });
 
   const engineWith = (settings: TokenEngineSettings, store = new MemoryTokenStore()) =>
-    new TokenEngine(new FakeProtocol('blnk'), store, settings, { events: observers.events, metrics: observers.metrics, scheduler: queue }, () => config);
+    new TokenEngine(
+      new FakeProtocol('blnk'),
+      store,
+      settings,
+      { events: observers.events, metrics: observers.metrics, scheduler: queue },
+      () => config,
+    );
   const dueTimes = () => queue.scheduled.map((job) => job.dueAt);
 
-  it('first renewals of a cold burst are spread over the whole window; later ones keep each tenant\'s phase', async () => {
+  it("first renewals of a cold burst are spread over the whole window; later ones keep each tenant's phase", async () => {
     const engine = engineWith(settingsWith(true));
     await Promise.all(tenants.map((tenant) => engine.getToken(tenant)));
     const first = dueTimes();
@@ -87,7 +99,8 @@ describe('spreading renewals of tokens obtained in a burst', () => {
     expect(Math.min(...due)).toBeGreaterThanOrEqual(T0 + RENEW_AFTER_MS - 6_000);
     expect(Math.max(...due)).toBeLessThanOrEqual(T0 + RENEW_AFTER_MS);
     // Spread over the whole capped window, not bunched: each of its three parts holds some of the 400.
-    for (const count of histogram(due, T0 + RENEW_AFTER_MS - 6_000, T0 + RENEW_AFTER_MS, 3)) expect(count).toBeGreaterThan(80);
+    for (const count of histogram(due, T0 + RENEW_AFTER_MS - 6_000, T0 + RENEW_AFTER_MS, 3))
+      expect(count).toBeGreaterThan(80);
   });
 
   it('tokens taken over from the store (a restart) are not spread again: they keep their phase', async () => {

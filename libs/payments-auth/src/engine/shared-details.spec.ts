@@ -2,8 +2,16 @@ import { sharedDetails } from './shared-details.js';
 
 describe('sharedDetails', () => {
   it('returns one frozen object for equal details, arrays included', () => {
-    const first = sharedDetails({ paymentTypes: ['credit-card', 'open-banking'], currencies: ['GBP'], paymentApiStatus: true });
-    const second = sharedDetails({ paymentTypes: ['credit-card', 'open-banking'], currencies: ['GBP'], paymentApiStatus: true });
+    const first = sharedDetails({
+      paymentTypes: ['credit-card', 'open-banking'],
+      currencies: ['GBP'],
+      paymentApiStatus: true,
+    });
+    const second = sharedDetails({
+      paymentTypes: ['credit-card', 'open-banking'],
+      currencies: ['GBP'],
+      paymentApiStatus: true,
+    });
     expect(second).toBe(first);
     expect(Object.isFrozen(first)).toBe(true);
     expect(Object.isFrozen(first.paymentTypes)).toBe(true);

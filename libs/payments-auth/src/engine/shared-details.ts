@@ -13,7 +13,12 @@ export function sharedDetails(details: Record<string, unknown>): Readonly<Record
   if (existing !== undefined) return existing;
   if (shared.size >= MAX_SHARED) return details;
   const frozen = Object.freeze(
-    Object.fromEntries(Object.entries(details).map(([name, value]) => [name, Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value])),
+    Object.fromEntries(
+      Object.entries(details).map(([name, value]) => [
+        name,
+        Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value,
+      ]),
+    ),
   );
   shared.set(key, frozen);
   return frozen;

@@ -50,14 +50,26 @@ export class TenantChanges<TConfig extends object> {
     const next = newTokenEntry(tenant, config, storeKey);
     next.lastUsedAt = entry.lastUsedAt;
     const seed = this.protocol.seedRefreshToken?.(config);
-    if (seed !== undefined && seed === this.protocol.seedRefreshToken?.(entry.config)) this.seedIssuedElsewhere.add(next);
+    if (seed !== undefined && seed === this.protocol.seedRefreshToken?.(entry.config))
+      this.seedIssuedElsewhere.add(next);
     this.entries.replace(entry, next);
     const token = entry.token;
     // Only to the same audience: a new host must never receive the token issued for the old one.
     const sameAudience = this.protocol.audience(config) === this.protocol.audience(entry.config);
-    if (sameAudience && token !== undefined && token.expiresAt > Date.now() && token.reauthorizationRequired === undefined) {
+    if (
+      sameAudience &&
+      token !== undefined &&
+      token.expiresAt > Date.now() &&
+      token.reauthorizationRequired === undefined
+    ) {
       // Version 0: any record already stored under the new key (another instance renewed) wins over it.
-      this.adopt(next, { accessToken: token.accessToken, expiresAt: token.expiresAt, issuedAt: token.issuedAt, version: 0, details: token.details });
+      this.adopt(next, {
+        accessToken: token.accessToken,
+        expiresAt: token.expiresAt,
+        issuedAt: token.issuedAt,
+        version: 0,
+        details: token.details,
+      });
     }
     if (this.protocol.rotatesRefreshTokens) {
       this.formerKeys.set(tenant, [...(this.formerKeys.get(tenant) ?? []), entry.storeKey]);
@@ -76,7 +88,8 @@ export class TenantChanges<TConfig extends object> {
    * cannot list its keys.
    */
   async removed(tenant: string, previous: TConfig): Promise<void> {
-    const entry = this.entries.held(tenant) ?? newTokenEntry(tenant, previous, this.entries.storeKeyOf(tenant, previous));
+    const entry =
+      this.entries.held(tenant) ?? newTokenEntry(tenant, previous, this.entries.storeKeyOf(tenant, previous));
     this.entries.replace(entry, undefined);
     await this.retire(entry, true);
     for (const storeKey of this.formerKeys.get(tenant) ?? []) await this.coordinator.delete({ tenant, storeKey });
@@ -89,7 +102,8 @@ export class TenantChanges<TConfig extends object> {
    * (or never, in this process) used this provider: earlier credentials, another replica, a run before a restart.
    */
   async removeStored(tenant: string): Promise<void> {
-    for (const storeKey of await this.coordinator.keysOf(this.protocol.provider, tenant)) await this.coordinator.delete({ tenant, storeKey });
+    for (const storeKey of await this.coordinator.keysOf(this.protocol.provider, tenant))
+      await this.coordinator.delete({ tenant, storeKey });
   }
 
   /**

@@ -17,7 +17,13 @@ function setUp(rotates: boolean) {
   const protocol = new FakeProtocol('blnk', rotates);
   const store = new SharedMemoryStore();
   const registry = new Map<string, FakeConfig>([['acme', before]]);
-  const engine = new TokenEngine(protocol, store, settings, { events: observers.events, metrics: observers.metrics, scheduler: queue }, (tenant) => registry.get(tenant));
+  const engine = new TokenEngine(
+    protocol,
+    store,
+    settings,
+    { events: observers.events, metrics: observers.metrics, scheduler: queue },
+    (tenant) => registry.get(tenant),
+  );
   const keyOf = (config: FakeConfig) => storeKeyFor('blnk', 'acme', protocol.credentialIdentity(config));
   return { observers, queue, protocol, store, engine, registry, keyOf };
 }

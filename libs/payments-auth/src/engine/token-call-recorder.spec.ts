@@ -22,7 +22,13 @@ describe('TokenCallRecorder', () => {
   let logger: ReturnType<typeof linesLogger>;
   let recorder: TokenCallRecorder;
 
-  const token = (version: number, refreshToken?: string): StoredToken => ({ accessToken: `a${version}`, refreshToken, issuedAt: T0, expiresAt: T0 + 60_000, version });
+  const token = (version: number, refreshToken?: string): StoredToken => ({
+    accessToken: `a${version}`,
+    refreshToken,
+    issuedAt: T0,
+    expiresAt: T0 + 60_000,
+    version,
+  });
   const issued = (record: StoredToken, lifetimeClamped?: boolean) => ({ ...record, lifetimeClamped });
 
   beforeEach(() => {
@@ -39,11 +45,36 @@ describe('TokenCallRecorder', () => {
 
   it('a first token is acquired, a later one renewed; a changed refresh token is a rotation; each counts as issued', () => {
     jest.setSystemTime(T0 + 120);
-    recorder.succeeded('acme', { issued: issued(token(1)), record: token(1), previous: undefined, startedAt: T0, circuitClosed: false });
-    recorder.succeeded('acme', { issued: issued(token(2, 'r2')), record: token(2, 'r2'), previous: token(1, 'r1'), startedAt: T0, circuitClosed: false });
-    recorder.succeeded('acme', { issued: issued(token(3, 'r2')), record: token(3, 'r2'), previous: token(2, 'r2'), startedAt: T0, circuitClosed: false });
+    recorder.succeeded('acme', {
+      issued: issued(token(1)),
+      record: token(1),
+      previous: undefined,
+      startedAt: T0,
+      circuitClosed: false,
+    });
+    recorder.succeeded('acme', {
+      issued: issued(token(2, 'r2')),
+      record: token(2, 'r2'),
+      previous: token(1, 'r1'),
+      startedAt: T0,
+      circuitClosed: false,
+    });
+    recorder.succeeded('acme', {
+      issued: issued(token(3, 'r2')),
+      record: token(3, 'r2'),
+      previous: token(2, 'r2'),
+      startedAt: T0,
+      circuitClosed: false,
+    });
     expect(observers.emitted).toEqual([
-      { type: 'token.acquired', provider: 'blnk', tenant: 'acme', at: new Date(T0 + 120), durationMs: 120, expiresAt: new Date(T0 + 60_000) },
+      {
+        type: 'token.acquired',
+        provider: 'blnk',
+        tenant: 'acme',
+        at: new Date(T0 + 120),
+        durationMs: 120,
+        expiresAt: new Date(T0 + 60_000),
+      },
       expect.objectContaining({ type: 'token.renewed', durationMs: 120 }),
       expect.objectContaining({ type: 'refresh_token.rotated', durationMs: 120 }),
       expect.objectContaining({ type: 'token.renewed' }),
@@ -57,9 +88,17 @@ describe('TokenCallRecorder', () => {
   });
 
   it('the trial that closes a circuit says so before the token event; a clamped lifetime is warned about', () => {
-    recorder.succeeded('acme', { issued: issued(token(1), true), record: token(1), previous: undefined, startedAt: T0, circuitClosed: true });
+    recorder.succeeded('acme', {
+      issued: issued(token(1), true),
+      record: token(1),
+      previous: undefined,
+      startedAt: T0,
+      circuitClosed: true,
+    });
     expect(observers.emitted.map((event) => event.type)).toEqual(['circuit.closed', 'token.acquired']);
-    expect(logger.lines).toContain(`warn blnk tenant 'acme': the provider stated a lifetime beyond ${MAX_TOKEN_LIFETIME_MS / 3_600_000} h; renewing as if it were 24 h`);
+    expect(logger.lines).toContain(
+      `warn blnk tenant 'acme': the provider stated a lifetime beyond ${MAX_TOKEN_LIFETIME_MS / 3_600_000} h; renewing as if it were 24 h`,
+    );
   });
 
   it('a failure: one counter, a call_failed event with the codes and the next attempt, a circuit.opened when it opened', () => {
@@ -70,7 +109,15 @@ describe('TokenCallRecorder', () => {
     recorder.failed('acme', error, { startedAt: T0, retryAt, circuitOpened: true });
     const codes = { errorCode: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE', providerErrorCode: undefined, status: 503 };
     expect(observers.emitted).toEqual([
-      { type: 'token.call_failed', provider: 'blnk', tenant: 'acme', at: new Date(T0 + 30), durationMs: 30, retryAt, ...codes },
+      {
+        type: 'token.call_failed',
+        provider: 'blnk',
+        tenant: 'acme',
+        at: new Date(T0 + 30),
+        durationMs: 30,
+        retryAt,
+        ...codes,
+      },
       expect.objectContaining({ type: 'token.call_failed' }),
       { type: 'circuit.opened', provider: 'blnk', tenant: 'acme', at: new Date(T0 + 30), retryAt, ...codes },
     ]);
@@ -86,10 +133,17 @@ describe('TokenCallRecorder', () => {
   });
 
   it('a refusal counts as a failed call and latches; a mark read from the store only latches', () => {
-    const refused = new ReauthorizationRequiredError({ ...details, status: 400, providerErrorCode: 'invalid_grant' }, 'invalid_grant');
+    const refused = new ReauthorizationRequiredError(
+      { ...details, status: 400, providerErrorCode: 'invalid_grant' },
+      'invalid_grant',
+    );
     recorder.refused('acme', refused, T0);
     recorder.latched('acme', refused);
-    const codes = { errorCode: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED', providerErrorCode: 'invalid_grant', status: 400 };
+    const codes = {
+      errorCode: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED',
+      providerErrorCode: 'invalid_grant',
+      status: 400,
+    };
     expect(observers.emitted).toEqual([
       expect.objectContaining({ type: 'token.call_failed', durationMs: 0, ...codes }),
       expect.objectContaining({ type: 'reauthorization.required', ...codes }),
@@ -97,14 +151,21 @@ describe('TokenCallRecorder', () => {
     ]);
     expect(observers.emitted[0]).not.toHaveProperty('retryAt');
     expect(observers.metrics.snapshot().tokenCallFailures).toBe(1);
-    expect(logger.lines).toEqual(Array(2).fill(`warn ${refused.message}; no automatic retries until forceRenewal() or a new authorization`));
+    expect(logger.lines).toEqual(
+      Array(2).fill(`warn ${refused.message}; no automatic retries until forceRenewal() or a new authorization`),
+    );
   });
 
   it('waits and circuit rejections are counters only', () => {
     recorder.waiting();
     recorder.waiting();
     recorder.circuitRejected();
-    expect(observers.metrics.snapshot()).toMatchObject({ waits: 2, circuitRejections: 1, tokenCallFailures: 0, tokensIssued: 0 });
+    expect(observers.metrics.snapshot()).toMatchObject({
+      waits: 2,
+      circuitRejections: 1,
+      tokenCallFailures: 0,
+      tokensIssued: 0,
+    });
     expect(observers.emitted).toEqual([]);
   });
 

@@ -55,14 +55,21 @@ export class TokenCallRecorder {
     if (call.circuitClosed) this.emit(tenant, 'circuit.closed');
     this.metrics.tokenCallEnded(this.provider, tenant, 'issued', call.startedAt);
     const durationMs = Date.now() - call.startedAt;
-    this.emit(tenant, previous === undefined ? 'token.acquired' : 'token.renewed', { durationMs, expiresAt: new Date(record.expiresAt) });
+    this.emit(tenant, previous === undefined ? 'token.acquired' : 'token.renewed', {
+      durationMs,
+      expiresAt: new Date(record.expiresAt),
+    });
     if (record.refreshToken !== undefined && record.refreshToken !== previous?.refreshToken) {
       this.emit(tenant, 'refresh_token.rotated', { durationMs });
     }
-    this.logger.debug?.(`${this.provider} token ${previous === undefined ? 'acquired' : 'renewed'} for tenant '${tenant}', valid ${Math.round((record.expiresAt - record.issuedAt) / 1000)} s`);
+    this.logger.debug?.(
+      `${this.provider} token ${previous === undefined ? 'acquired' : 'renewed'} for tenant '${tenant}', valid ${Math.round((record.expiresAt - record.issuedAt) / 1000)} s`,
+    );
     if (issued.lifetimeClamped) {
       const hours = MAX_TOKEN_LIFETIME_MS / 3_600_000;
-      this.logger.warn(`${this.provider} tenant '${tenant}': the provider stated a lifetime beyond ${hours} h; renewing as if it were ${hours} h`);
+      this.logger.warn(
+        `${this.provider} tenant '${tenant}': the provider stated a lifetime beyond ${hours} h; renewing as if it were ${hours} h`,
+      );
     }
   }
 
@@ -81,7 +88,9 @@ export class TokenCallRecorder {
     const codes = codesOf(error);
     this.metrics.tokenCallEnded(this.provider, tenant, 'failed', startedAt, codes.errorCode ?? 'unknown');
     this.emit(tenant, 'token.call_failed', { durationMs: Date.now() - startedAt, ...codes });
-    this.logger.warn(`${describeError(error)}; the authorization code was not accepted, the tenant's current grant is unchanged`);
+    this.logger.warn(
+      `${describeError(error)}; the authorization code was not accepted, the tenant's current grant is unchanged`,
+    );
   }
 
   /** The provider refused the credentials in answer to this process's token call: no retry can help. */

@@ -6,7 +6,13 @@ import type { StoreCoordinator } from '../coordination/store-coordinator.js';
 import type { ResilienceOptions } from '../options/payments-auth-options.interface.js';
 import { RetryGate } from '../renewal/retry-gate.js';
 import type { StoredToken } from '../stores/token-store.interface.js';
-import { type Acquisition, type AcquireMode, answeredByFresh, ignoresLatch, spreadsNextRenewal } from './acquire-mode.js';
+import {
+  type Acquisition,
+  type AcquireMode,
+  answeredByFresh,
+  ignoresLatch,
+  spreadsNextRenewal,
+} from './acquire-mode.js';
 import type { ReauthorizationLatch } from './reauthorization-latch.js';
 import type { RenewalPlan } from './renewal-plan.js';
 import { sharedDetails } from './shared-details.js';
@@ -46,11 +52,17 @@ export class TokenCall<TConfig extends object> {
   /** Takes a record another process stored; one that marks the grant refused latches this process too. */
   adoptOrLatch(entry: TokenEntry<TConfig>, record: StoredToken): StoredToken {
     this.host.adopt(entry, record);
-    if (record.reauthorizationRequired !== undefined && entry.reauthorizationError !== undefined) throw entry.reauthorizationError;
+    if (record.reauthorizationRequired !== undefined && entry.reauthorizationError !== undefined)
+      throw entry.reauthorizationError;
     return record;
   }
 
-  async run(entry: TokenEntry<TConfig>, mode: AcquireMode, stored: StoredToken | undefined, lease: HeldLease | undefined): Promise<StoredToken> {
+  async run(
+    entry: TokenEntry<TConfig>,
+    mode: AcquireMode,
+    stored: StoredToken | undefined,
+    lease: HeldLease | undefined,
+  ): Promise<StoredToken> {
     const current = newest(stored, entry.token);
     if (current?.reauthorizationRequired !== undefined && !ignoresLatch(mode)) return this.adoptOrLatch(entry, current);
     const fresh = current !== undefined && Date.now() < this.plan.renewAt(current);
@@ -63,10 +75,18 @@ export class TokenCall<TConfig extends object> {
     // Sending a rotating refresh token is irrevocable: not while shutting down (its answer might never be
     // written), and only while the lease is provably still ours.
     if (this.host.isStopping() && rotating && mode.kind !== 'exchange') {
-      throw new TokenStoreError(this.details(entry), 'lease', 'the application is shutting down; no new refresh of a rotating grant');
+      throw new TokenStoreError(
+        this.details(entry),
+        'lease',
+        'the application is shutting down; no new refresh of a rotating grant',
+      );
     }
     if (lease !== undefined && rotating && !(await lease.confirm())) {
-      throw new LeaseLostBeforeCallError(this.details(entry), 'lease', 'the renewal lease was lost before the token call');
+      throw new LeaseLostBeforeCallError(
+        this.details(entry),
+        'lease',
+        'the renewal lease was lost before the token call',
+      );
     }
     if (mode.kind !== 'exchange' && current?.refreshToken === undefined && this.host.seedNotFor(entry)) {
       throw new ReauthorizationRequiredError(
@@ -77,15 +97,26 @@ export class TokenCall<TConfig extends object> {
     // Checked again once the token call has a socket: it may have waited in the connection pool's queue.
     const beforeSend = async (): Promise<void> => {
       if (lease !== undefined && rotating && !(await lease.confirm())) {
-        throw new LeaseLostBeforeCallError(this.details(entry), 'lease', 'the renewal lease was lost while the token call waited for a connection');
+        throw new LeaseLostBeforeCallError(
+          this.details(entry),
+          'lease',
+          'the renewal lease was lost while the token call waited for a connection',
+        );
       }
     };
     const acquisition: Acquisition =
-      mode.kind === 'exchange' ? mode.acquisition : (previous) => this.protocol.acquire(entry.config, entry.tenant, previous, beforeSend);
+      mode.kind === 'exchange'
+        ? mode.acquisition
+        : (previous) => this.protocol.acquire(entry.config, entry.tenant, previous, beforeSend);
     return this.send(entry, mode, current, acquisition);
   }
 
-  private async send(entry: TokenEntry<TConfig>, mode: AcquireMode, current: StoredToken | undefined, acquisition: Acquisition): Promise<StoredToken> {
+  private async send(
+    entry: TokenEntry<TConfig>,
+    mode: AcquireMode,
+    current: StoredToken | undefined,
+    acquisition: Acquisition,
+  ): Promise<StoredToken> {
     const startedAt = Date.now();
     let issued: IssuedToken;
     try {
@@ -95,14 +126,18 @@ export class TokenCall<TConfig extends object> {
     }
     entry.lastTokenCallAt = startedAt; // failures are spaced by the backoff instead
     const record = recordOf(issued, current);
-    const spentSeed = mode.kind !== 'exchange' && current?.refreshToken === undefined && this.seedConfigured(entry.config) === true;
-    if (record.refreshToken !== undefined) record.grant = mode.kind === 'exchange' ? 'authorization' : spentSeed ? 'seed' : current?.grant;
+    const spentSeed =
+      mode.kind !== 'exchange' && current?.refreshToken === undefined && this.seedConfigured(entry.config) === true;
+    if (record.refreshToken !== undefined)
+      record.grant = mode.kind === 'exchange' ? 'authorization' : spentSeed ? 'seed' : current?.grant;
     // The provider spent `current`'s refresh token: a stored record still carrying it never wins over ours.
-    const spent = this.protocol.rotatesRefreshTokens && issued.refreshToken !== undefined ? current?.refreshToken : undefined;
+    const spent =
+      this.protocol.rotatesRefreshTokens && issued.refreshToken !== undefined ? current?.refreshToken : undefined;
     const kept = await this.coordinator.persist(entry, record, spent);
     this.host.adopt(entry, kept, spreadsNextRenewal(mode, current));
     this.succeeded(entry, issued, record, current, startedAt);
-    if (spentSeed && issued.refreshToken !== undefined && kept.refreshToken === issued.refreshToken) this.recorder.seedSpent(entry.tenant, this.host.storeLabel);
+    if (spentSeed && issued.refreshToken !== undefined && kept.refreshToken === issued.refreshToken)
+      this.recorder.seedSpent(entry.tenant, this.host.storeLabel);
     return kept;
   }
 
@@ -113,7 +148,13 @@ export class TokenCall<TConfig extends object> {
   }
 
   /** Records a failed call and returns the error to throw. */
-  private async failed(entry: TokenEntry<TConfig>, mode: AcquireMode, current: StoredToken | undefined, error: unknown, startedAt: number): Promise<unknown> {
+  private async failed(
+    entry: TokenEntry<TConfig>,
+    mode: AcquireMode,
+    current: StoredToken | undefined,
+    error: unknown,
+    startedAt: number,
+  ): Promise<unknown> {
     if (error instanceof LeaseLostBeforeCallError) return error; // nothing was sent: the coordinator starts over
     if (mode.kind === 'exchange') {
       // A refused code says nothing about the grant the entry holds (anyone who can reach a callback URL can
@@ -133,11 +174,21 @@ export class TokenCall<TConfig extends object> {
     }
     const typed = error instanceof PaymentsAuthError ? error : undefined;
     const transition = typed ? (entry.gate ??= new RetryGate(this.resilience)).failed(typed, Date.now()) : undefined;
-    this.recorder.failed(entry.tenant, error, { startedAt, retryAt: new Date(entry.gate?.retryAt ?? 0), circuitOpened: transition === 'opened' });
+    this.recorder.failed(entry.tenant, error, {
+      startedAt,
+      retryAt: new Date(entry.gate?.retryAt ?? 0),
+      circuitOpened: transition === 'opened',
+    });
     return error;
   }
 
-  private succeeded(entry: TokenEntry<TConfig>, issued: IssuedToken, record: StoredToken, previous: StoredToken | undefined, startedAt: number): void {
+  private succeeded(
+    entry: TokenEntry<TConfig>,
+    issued: IssuedToken,
+    record: StoredToken,
+    previous: StoredToken | undefined,
+    startedAt: number,
+  ): void {
     this.latch.lift(entry);
     const circuitClosed = entry.gate?.succeeded() === 'closed';
     entry.gate = undefined;

@@ -32,10 +32,19 @@ export class TokenEngineFactory {
     for (const engine of this.engines) yield* engine.expiries();
   }
 
-  create<TConfig extends object>(protocol: TokenProtocol<TConfig>, configOf: ConfigurationSource<TConfig>): TokenEngine<TConfig> {
+  create<TConfig extends object>(
+    protocol: TokenProtocol<TConfig>,
+    configOf: ConfigurationSource<TConfig>,
+  ): TokenEngine<TConfig> {
     const scheduler = this.options.scheduledRenewal.enabled ? this.scheduler : undefined;
     const lossGuard = this.lossGuard.watchesGenerations ? this.lossGuard : undefined;
-    const engine = new TokenEngine(protocol, this.options.store, this.options, { events: this.events, metrics: this.metrics, scheduler, lossGuard }, configOf);
+    const engine = new TokenEngine(
+      protocol,
+      this.options.store,
+      this.options,
+      { events: this.events, metrics: this.metrics, scheduler, lossGuard },
+      configOf,
+    );
     this.engines.push(engine);
     return engine;
   }

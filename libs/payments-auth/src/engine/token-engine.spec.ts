@@ -39,7 +39,13 @@ describe('TokenEngine', () => {
   });
 
   function engineOn(store: TokenStore, protocol: FakeProtocol, scheduler?: TimerRenewalQueue): TokenEngine<FakeConfig> {
-    return new TokenEngine(protocol, store, settings, { events: observers.events, metrics: observers.metrics, scheduler }, () => config);
+    return new TokenEngine(
+      protocol,
+      store,
+      settings,
+      { events: observers.events, metrics: observers.metrics, scheduler },
+      () => config,
+    );
   }
 
   const keyOf = (protocol: FakeProtocol) => storeKeyFor(protocol.provider, 'acme', protocol.credentialIdentity(config));
@@ -87,7 +93,11 @@ describe('TokenEngine', () => {
     const engine = engineOn(store, protocol);
     const extend = store.leases.extend.bind(store.leases);
     // The first confirmation (before the call) holds; the one once a socket is free finds the lease gone.
-    jest.spyOn(store.leases, 'extend').mockImplementationOnce(extend).mockResolvedValueOnce(false).mockImplementation(extend);
+    jest
+      .spyOn(store.leases, 'extend')
+      .mockImplementationOnce(extend)
+      .mockResolvedValueOnce(false)
+      .mockImplementation(extend);
     const caller = engine.getToken('acme');
     await jest.advanceTimersByTimeAsync(1_000);
     await expect(caller).resolves.toBe('TOPSECRET-fake-access-1');
@@ -113,7 +123,10 @@ describe('TokenEngine', () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);
     await expect(engine.getToken('acme')).resolves.toBe('TOPSECRET-fake-access-1');
-    await expect(engine.getTokenInfo('acme')).resolves.toMatchObject({ renewAt: new Date(T0 + RENEW_AFTER_MS), expiresAt: new Date(T0 + LIFETIME_MS) });
+    await expect(engine.getTokenInfo('acme')).resolves.toMatchObject({
+      renewAt: new Date(T0 + RENEW_AFTER_MS),
+      expiresAt: new Date(T0 + LIFETIME_MS),
+    });
 
     jest.setSystemTime(T0 + RENEW_AFTER_MS - 1);
     expect(engine.cachedToken('acme')).toBe('TOPSECRET-fake-access-1');
@@ -177,10 +190,18 @@ describe('TokenEngine', () => {
     await expect(engine.getToken('acme')).rejects.toBe(unavailable);
     expect(observers.metrics.snapshot().tokenCallFailures).toBe(1);
     expect(observers.emitted).toEqual([
-      expect.objectContaining({ type: 'token.call_failed', tenant: 'acme', errorCode: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE', status: 503, retryAt: expect.any(Date) }),
+      expect.objectContaining({
+        type: 'token.call_failed',
+        tenant: 'acme',
+        errorCode: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE',
+        status: 503,
+        retryAt: expect.any(Date),
+      }),
     ]);
     expect(observers.emitted[0].retryAt).toEqual(new Date(Date.now() + 50));
-    expect(engine.states()).toEqual([{ provider: 'blnk', tenant: 'acme', state: 'no-valid-token', expiresAt: undefined }]);
+    expect(engine.states()).toEqual([
+      { provider: 'blnk', tenant: 'acme', state: 'no-valid-token', expiresAt: undefined },
+    ]);
     await expect(engine.getToken('acme')).rejects.toBe(unavailable);
     expect(protocol.calls).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(50);
@@ -211,10 +232,19 @@ describe('TokenEngine', () => {
   it('a refusal latches the tenant: no automatic call until forceRenewal, which lifts the latch', async () => {
     const protocol = new FakeProtocol('blink');
     const engine = engineOn(new MemoryTokenStore(), protocol);
-    protocol.failNext(new ReauthorizationRequiredError({ ...details, provider: 'blink', status: 401, providerErrorCode: 'Unauthenticated' }, 'HTTP 401'));
+    protocol.failNext(
+      new ReauthorizationRequiredError(
+        { ...details, provider: 'blink', status: 401, providerErrorCode: 'Unauthenticated' },
+        'HTTP 401',
+      ),
+    );
     await expect(engine.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     expect(typesOf()).toEqual(['token.call_failed', 'reauthorization.required']);
-    expect(observers.emitted[1]).toMatchObject({ errorCode: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED', providerErrorCode: 'Unauthenticated', status: 401 });
+    expect(observers.emitted[1]).toMatchObject({
+      errorCode: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED',
+      providerErrorCode: 'Unauthenticated',
+      status: 401,
+    });
     expect(engine.states()[0].state).toBe('reauthorization-required');
 
     await jest.advanceTimersByTimeAsync(60_000); // past every backoff and latch re-check: still latched
@@ -231,10 +261,16 @@ describe('TokenEngine', () => {
     const first = new FakeProtocol('blnk', true);
     const engineA = engineOn(store, first);
     await engineA.getToken('acme');
-    first.failNext(new ReauthorizationRequiredError({ ...details, providerErrorCode: 'invalid_grant' }, 'invalid_grant'));
+    first.failNext(
+      new ReauthorizationRequiredError({ ...details, providerErrorCode: 'invalid_grant' }, 'invalid_grant'),
+    );
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS);
     await expect(engineA.forceRenewal('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
-    expect(await store.get(keyOf(first))).toMatchObject({ version: 2, expiresAt: 0, reauthorizationRequired: { providerErrorCode: 'invalid_grant' } });
+    expect(await store.get(keyOf(first))).toMatchObject({
+      version: 2,
+      expiresAt: 0,
+      reauthorizationRequired: { providerErrorCode: 'invalid_grant' },
+    });
 
     const second = new FakeProtocol('blnk', true);
     const engineB = engineOn(store, second);
@@ -251,7 +287,12 @@ describe('TokenEngine', () => {
     const engine = engineOn(store, protocol);
     protocol.failNext(new ReauthorizationRequiredError({ ...details, provider: 'blink', status: 401 }, 'HTTP 401'));
     await expect(engine.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
-    await store.set(keyOf(protocol), { accessToken: 'elsewhere', issuedAt: Date.now(), expiresAt: Date.now() + LIFETIME_MS, version: 1 });
+    await store.set(keyOf(protocol), {
+      accessToken: 'elsewhere',
+      issuedAt: Date.now(),
+      expiresAt: Date.now() + LIFETIME_MS,
+      version: 1,
+    });
     await jest.advanceTimersByTimeAsync(1_000);
     await expect(engine.getToken('acme')).resolves.toBe('elsewhere');
     expect(protocol.calls).toHaveLength(1);
@@ -275,16 +316,28 @@ describe('TokenEngine', () => {
     release();
     await expect(flight).resolves.toBe('TOPSECRET-fake-access-1');
     await expect(exchanged).resolves.toMatchObject({ hasRefreshToken: true, details: { exchangedAfterVersion: 1 } });
-    expect(exchange).toHaveBeenCalledWith(expect.objectContaining({ accessToken: 'TOPSECRET-fake-access-1', version: 1 }));
+    expect(exchange).toHaveBeenCalledWith(
+      expect.objectContaining({ accessToken: 'TOPSECRET-fake-access-1', version: 1 }),
+    );
     expect(engine.cachedToken('acme')).toBe('exchanged');
   });
 
   it('a code exchange goes past a re-authorization latch and lifts it', async () => {
     const protocol = new FakeProtocol('blnk', true);
     const engine = engineOn(new MemoryTokenStore(), protocol);
-    protocol.failNext(new ReauthorizationRequiredError({ ...details, status: 401, providerErrorCode: 'invalid_client' }, 'invalid_client'));
+    protocol.failNext(
+      new ReauthorizationRequiredError(
+        { ...details, status: 401, providerErrorCode: 'invalid_client' },
+        'invalid_client',
+      ),
+    );
     await expect(engine.getToken('acme')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
-    const exchange = async () => ({ accessToken: 'exchanged', refreshToken: 'exchanged-refresh', issuedAt: Date.now(), expiresAt: Date.now() + LIFETIME_MS });
+    const exchange = async () => ({
+      accessToken: 'exchanged',
+      refreshToken: 'exchanged-refresh',
+      issuedAt: Date.now(),
+      expiresAt: Date.now() + LIFETIME_MS,
+    });
     await engine.acquireVia('acme', exchange);
     expect(engine.states()[0].state).toBe('valid');
     await expect(engine.getToken('acme')).resolves.toBe('exchanged');
@@ -306,7 +359,7 @@ describe('TokenEngine', () => {
     expect(store.isLeased(keyOf(protocol))).toBe(false);
   });
 
-  it('another process waiting on the lease takes the renewer\'s stored token instead of calling the provider', async () => {
+  it("another process waiting on the lease takes the renewer's stored token instead of calling the provider", async () => {
     const store = new SharedMemoryStore();
     const [first, second] = [new FakeProtocol('blnk', true), new FakeProtocol('blnk', true)];
     const [engineA, engineB] = [engineOn(store, first), engineOn(store, second)];
@@ -317,7 +370,10 @@ describe('TokenEngine', () => {
     await jest.advanceTimersByTimeAsync(500); // B polls while A's call is under way
     release();
     await jest.advanceTimersByTimeAsync(200);
-    await expect(Promise.all([tokenA, tokenB])).resolves.toEqual(['TOPSECRET-fake-access-1', 'TOPSECRET-fake-access-1']);
+    await expect(Promise.all([tokenA, tokenB])).resolves.toEqual([
+      'TOPSECRET-fake-access-1',
+      'TOPSECRET-fake-access-1',
+    ]);
     expect(second.calls).toHaveLength(0);
   });
 
@@ -325,13 +381,23 @@ describe('TokenEngine', () => {
     const store = new MemoryTokenStore();
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(store, protocol);
-    await store.set(keyOf(protocol), { accessToken: 'stored', issuedAt: Date.now(), expiresAt: Date.now() + LIFETIME_MS, version: 4 });
+    await store.set(keyOf(protocol), {
+      accessToken: 'stored',
+      issuedAt: Date.now(),
+      expiresAt: Date.now() + LIFETIME_MS,
+      version: 4,
+    });
     await expect(engine.getToken('acme')).resolves.toBe('stored');
     expect(protocol.calls).toHaveLength(0);
 
     // Close to its renewal, another process stored a newer one: the scheduled renewal takes it.
     jest.setSystemTime(T0 + RENEW_AFTER_MS);
-    await store.set(keyOf(protocol), { accessToken: 'renewed-elsewhere', issuedAt: Date.now(), expiresAt: Date.now() + LIFETIME_MS, version: 5 });
+    await store.set(keyOf(protocol), {
+      accessToken: 'renewed-elsewhere',
+      issuedAt: Date.now(),
+      expiresAt: Date.now() + LIFETIME_MS,
+      version: 5,
+    });
     await engine.renewScheduled('acme');
     expect(protocol.calls).toHaveLength(0);
     expect(engine.cachedToken('acme')).toBe('renewed-elsewhere');
@@ -345,7 +411,11 @@ describe('TokenEngine', () => {
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS);
     await engine.forceRenewal('acme');
     expect(protocol.calls[1].previous).toMatchObject({ refreshToken: 'TOPSECRET-fake-refresh-1', version: 1 });
-    expect(await store.get(keyOf(protocol))).toMatchObject({ accessToken: 'TOPSECRET-fake-access-2', refreshToken: 'TOPSECRET-fake-refresh-2', version: 2 });
+    expect(await store.get(keyOf(protocol))).toMatchObject({
+      accessToken: 'TOPSECRET-fake-access-2',
+      refreshToken: 'TOPSECRET-fake-refresh-2',
+      version: 2,
+    });
     expect(typesOf()).toEqual(['token.acquired', 'refresh_token.rotated', 'token.renewed', 'refresh_token.rotated']);
   });
 
@@ -357,7 +427,11 @@ describe('TokenEngine', () => {
     await expect(engine.invalidate('acme', 'not-the-current-token')).resolves.toBe(false);
     await expect(engine.invalidate('acme', 'TOPSECRET-fake-access-1')).resolves.toBe(true);
     expect(engine.cachedToken('acme')).toBeUndefined();
-    expect(await store.get(keyOf(protocol))).toMatchObject({ expiresAt: 0, refreshToken: 'TOPSECRET-fake-refresh-1', version: 2 });
+    expect(await store.get(keyOf(protocol))).toMatchObject({
+      expiresAt: 0,
+      refreshToken: 'TOPSECRET-fake-refresh-1',
+      version: 2,
+    });
     await jest.advanceTimersByTimeAsync(MIN_TOKEN_CALL_INTERVAL_MS);
     await expect(engine.getToken('acme')).resolves.toBe('TOPSECRET-fake-access-2');
     expect(protocol.calls[1].previous).toMatchObject({ refreshToken: 'TOPSECRET-fake-refresh-1' });

@@ -9,7 +9,14 @@ import type { RenewalQueue, RenewalTarget } from '../renewal/renewal-queue.inter
 import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
 import { StoreCoordinator } from '../coordination/store-coordinator.js';
 import type { RecoveryParticipant, StoreLossGuard } from '../coordination/store-loss-guard.js';
-import { type Acquisition, type AcquireMode, ON_DEMAND, SCHEDULED, answeredByStored, ignoresLatch } from './acquire-mode.js';
+import {
+  type Acquisition,
+  type AcquireMode,
+  ON_DEMAND,
+  SCHEDULED,
+  answeredByStored,
+  ignoresLatch,
+} from './acquire-mode.js';
 import { type GrantOrigin, grantOriginOf } from './grant-source.js';
 import { ReauthorizationLatch } from './reauthorization-latch.js';
 import { RenewalPlan, type RenewalPlanSettings } from './renewal-plan.js';
@@ -20,7 +27,8 @@ import { TokenCallRecorder } from './token-call-recorder.js';
 import { invalidateEntry } from './invalidation.js';
 import { waitForFlights } from './drain.js';
 import { type ConfigurationSource, TokenEntries } from './token-entries.js';
-import { type TokenEntry, snapshotOf, stateOf } from './token-entry.js';
+import { type TokenEntry, snapshotOf } from './token-entry.js';
+import { expiriesOf, statesOf } from './entry-reports.js';
 import type { TokenProtocol } from './token-protocol.interface.js';
 import type { TokenSnapshot, TokenState } from './token-snapshot.interface.js';
 
@@ -176,24 +184,14 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     }
   }
 
-  /**
-   * The expiry of every valid token of a tenant in use, for the time-to-expiry gauge: an idle tenant's token
-   * expires on purpose and must not pin the soonest expiry at 0.
-   */
-  *expiries(): Iterable<ExpiryReading> {
-    const now = Date.now();
-    for (const entry of this.entries.values()) {
-      const token = entry.token;
-      if (token !== undefined && token.expiresAt > now && !this.plan.isIdle(entry, now)) {
-        yield { provider: this.protocol.provider, tenant: entry.tenant, expiresAt: token.expiresAt };
-      }
-    }
+  /** Every valid token's expiry of a tenant in use, for the time-to-expiry gauge (see expiriesOf). */
+  expiries(): Iterable<ExpiryReading> {
+    return expiriesOf(this.protocol.provider, this.entries.values(), (entry, now) => this.plan.isIdle(entry, now));
   }
 
   /** Every entry's state, for health checks: never a token value. */
   states(): TokenState[] {
-    const now = Date.now();
-    return [...this.entries.values()].map((entry) => stateOf(this.protocol.provider, entry, now, this.call.seedConfigured(entry.config)));
+    return statesOf(this.protocol.provider, this.entries.values(), (config) => this.call.seedConfigured(config));
   }
 
   /** Where the tenant's grant began and what became of a configured seed: this process's record, else the store's. */
@@ -224,7 +222,11 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
    */
   async drain(): Promise<number> {
     this.stopping = true; // no rotating refresh is sent from now on; those already sent are waited for
-    const deadline = Date.now() + this.settings.tokenCallTimeoutMs + (this.observers.lossGuard?.recoveryWindowMs ?? 0) + DRAIN_SLACK_MS;
+    const deadline =
+      Date.now() +
+      this.settings.tokenCallTimeoutMs +
+      (this.observers.lossGuard?.recoveryWindowMs ?? 0) +
+      DRAIN_SLACK_MS;
     await waitForFlights(() => this.entries.values(), deadline);
     return this.coordinator.flush();
   }
@@ -262,7 +264,8 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
 
   /** A latched tenant makes no token call; at most once a second the store is asked whether it was re-authorized. */
   private recheckLatch(entry: TokenEntry<TConfig>): Promise<StoredToken> {
-    if (!this.latch.recheckDue(entry)) return Promise.reject(entry.reauthorizationError as ReauthorizationRequiredError);
+    if (!this.latch.recheckDue(entry))
+      return Promise.reject(entry.reauthorizationError as ReauthorizationRequiredError);
     return this.fly(entry, async () => {
       const stored = await this.latch.recheck(entry);
       this.adopt(entry, stored);

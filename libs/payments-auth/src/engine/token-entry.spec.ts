@@ -9,9 +9,20 @@ const resilience = { backoffBaseMs: 100, backoffMaxMs: 1_000, circuitFailureThre
 describe('TokenEntry', () => {
   it('reports its state by precedence: latched, circuit open, valid, no valid token; never a token value', () => {
     const entry = newTokenEntry('acme', {}, 'blink:acme:00');
-    expect(stateOf('blink', entry, 0)).toEqual({ provider: 'blink', tenant: 'acme', state: 'no-valid-token', expiresAt: undefined });
+    expect(stateOf('blink', entry, 0)).toEqual({
+      provider: 'blink',
+      tenant: 'acme',
+      state: 'no-valid-token',
+      expiresAt: undefined,
+    });
     entry.token = { accessToken: 'secret-access', issuedAt: 0, expiresAt: 60_000, version: 1 };
-    expect(stateOf('blink', entry, 59_999)).toEqual({ provider: 'blink', tenant: 'acme', state: 'valid', expiresAt: new Date(60_000), renewAt: new Date(entry.renewAt) });
+    expect(stateOf('blink', entry, 59_999)).toEqual({
+      provider: 'blink',
+      tenant: 'acme',
+      state: 'valid',
+      expiresAt: new Date(60_000),
+      renewAt: new Date(entry.renewAt),
+    });
     expect(stateOf('blink', entry, 60_000).state).toBe('no-valid-token');
     entry.gate = new RetryGate(resilience);
     entry.gate.failed(new ProviderUnavailableError(details, 'HTTP 503'), 0);
@@ -26,7 +37,14 @@ describe('TokenEntry', () => {
   it('a snapshot tells times, the renewal point and whether a refresh token is held, with its own copy of the details', () => {
     const entry = newTokenEntry('acme', {}, 'blnk:acme:00');
     const details = Object.freeze({ scope: 'read' });
-    entry.token = { accessToken: 'secret-access', refreshToken: 'secret-refresh', issuedAt: 0, expiresAt: 60_000, version: 1, details };
+    entry.token = {
+      accessToken: 'secret-access',
+      refreshToken: 'secret-refresh',
+      issuedAt: 0,
+      expiresAt: 60_000,
+      version: 1,
+      details,
+    };
     entry.renewAt = 30_000;
     const snapshot = snapshotOf('blnk', entry);
     expect(snapshot).toEqual({

@@ -55,7 +55,12 @@ export function newTokenEntry<TConfig>(tenant: string, config: TConfig, storeKey
 }
 
 /** For health checks: never a token value. `seedConfigured` only for rotating protocols (it says where a grant began). */
-export function stateOf(provider: ProviderName, entry: TokenEntry<unknown>, now: number, seedConfigured?: boolean): TokenState {
+export function stateOf(
+  provider: ProviderName,
+  entry: TokenEntry<unknown>,
+  now: number,
+  seedConfigured?: boolean,
+): TokenState {
   const state: TokenState = {
     provider,
     tenant: entry.tenant,

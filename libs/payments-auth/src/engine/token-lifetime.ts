@@ -18,7 +18,10 @@ export const MIN_TOKEN_CALL_INTERVAL_MS = 500;
  * An expiry within (issuedAt, issuedAt + MAX_TOKEN_LIFETIME_MS]; `clamped` says whether it had to be moved in.
  * Undefined when the token would expire the moment it was issued (e.g. `expires_in: 1e-300`): that is no token.
  */
-export function boundedExpiry(issuedAt: number, expiresAt: number): { expiresAt: number; clamped: boolean } | undefined {
+export function boundedExpiry(
+  issuedAt: number,
+  expiresAt: number,
+): { expiresAt: number; clamped: boolean } | undefined {
   const latest = issuedAt + MAX_TOKEN_LIFETIME_MS;
   if (Number.isNaN(expiresAt) || expiresAt > latest) return { expiresAt: latest, clamped: true };
   if (!(expiresAt > issuedAt)) return undefined;

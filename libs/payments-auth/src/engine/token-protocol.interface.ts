@@ -39,5 +39,10 @@ export interface TokenProtocol<TConfig> {
    * `beforeSend` runs right before the request leaves, after any wait for a socket; when it throws, nothing is
    * sent (the engine confirms the renewal lease there).
    */
-  acquire(config: TConfig, tenant: string, previous: StoredToken | undefined, beforeSend?: () => Promise<void>): Promise<IssuedToken>;
+  acquire(
+    config: TConfig,
+    tenant: string,
+    previous: StoredToken | undefined,
+    beforeSend?: () => Promise<void>,
+  ): Promise<IssuedToken>;
 }

@@ -11,7 +11,10 @@ export class CircuitOpenError extends PaymentsAuthError {
     details: PaymentsAuthErrorDetails,
     readonly retryAfterMs: number,
   ) {
-    super(`${details.provider} token endpoint circuit is open for tenant '${details.tenant}'; retry in ${retryAfterMs} ms`, details);
+    super(
+      `${details.provider} token endpoint circuit is open for tenant '${details.tenant}'; retry in ${retryAfterMs} ms`,
+      details,
+    );
   }
 
   override toJSON(): Record<string, unknown> {

@@ -18,6 +18,9 @@ export class CredentialModeError extends PaymentsAuthError {
     /** The method to call instead, e.g. `getAuthHeaders`. */
     readonly instead: string,
   ) {
-    super(`Tenant '${tenant}' uses a ${provider} ${mode} credential: ${operation} does not apply (${reason}); use ${instead}`, { provider, tenant });
+    super(
+      `Tenant '${tenant}' uses a ${provider} ${mode} credential: ${operation} does not apply (${reason}); use ${instead}`,
+      { provider, tenant },
+    );
   }
 }

@@ -5,6 +5,9 @@ export class MalformedResponseError extends PaymentsAuthError {
   readonly code = 'PAYMENTS_AUTH_MALFORMED_RESPONSE';
 
   constructor(details: PaymentsAuthErrorDetails, problem: string) {
-    super(`${details.provider} token endpoint sent an unusable response for tenant '${details.tenant}': ${problem}`, details);
+    super(
+      `${details.provider} token endpoint sent an unusable response for tenant '${details.tenant}': ${problem}`,
+      details,
+    );
   }
 }

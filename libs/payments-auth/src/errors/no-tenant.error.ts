@@ -8,6 +8,8 @@ export class NoTenantError extends PaymentsAuthError {
   readonly code = 'PAYMENTS_AUTH_NO_TENANT';
 
   constructor() {
-    super('No tenant given: service calls name their tenant; provider requests take it from paymentsAuth.tenant, the tenant context or defaultTenant');
+    super(
+      'No tenant given: service calls name their tenant; provider requests take it from paymentsAuth.tenant, the tenant context or defaultTenant',
+    );
   }
 }

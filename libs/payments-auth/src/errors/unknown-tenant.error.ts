@@ -21,7 +21,9 @@ export class UnknownTenantError extends PaymentsAuthError {
   constructor(tenant: string) {
     const validId = typeof tenant === 'string' && TENANT_ID_PATTERN.test(tenant);
     super(
-      validId ? `Unknown payments-auth tenant '${tenant}'` : 'Invalid payments-auth tenant id: expected 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
+      validId
+        ? `Unknown payments-auth tenant '${tenant}'`
+        : 'Invalid payments-auth tenant id: expected 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
       validId ? { tenant } : {},
     );
     this.validId = validId;

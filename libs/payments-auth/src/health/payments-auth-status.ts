@@ -42,8 +42,14 @@ export class PaymentsAuthStatus {
   report(): PaymentsAuthStatusReport {
     const tenants = this.providers.states();
     const pendingWrites = this.engines.pendingWrites();
-    const store: PaymentsAuthStoreReport = { state: pendingWrites > 0 ? 'degraded' : 'ok', pendingWrites, ...this.lossGuard.status() };
-    const healthy = !tenants.some((tenant) => tenant.state === 'reauthorization-required' || tenant.state === 'circuit-open');
+    const store: PaymentsAuthStoreReport = {
+      state: pendingWrites > 0 ? 'degraded' : 'ok',
+      pendingWrites,
+      ...this.lossGuard.status(),
+    };
+    const healthy = !tenants.some(
+      (tenant) => tenant.state === 'reauthorization-required' || tenant.state === 'circuit-open',
+    );
     return { healthy, tenants, store };
   }
 }

@@ -10,7 +10,14 @@ const RAW_HEADER_LINE = /^(authorization|x-blnk-key|proxy-authorization|cookie):
  * the ClientRequest's raw `_header` block and its `kOutHeaders` map, and the RedirectableRequest that axios
  * hangs on the request and on its socket, whose `_options.headers` are the headers as sent.
  */
-const HEADER_HOLDERS = new Set(['_redirectable', '_currentRequest', 'socket', '_options', 'kOutHeaders', 'axios.http.currentReq']);
+const HEADER_HOLDERS = new Set([
+  '_redirectable',
+  '_currentRequest',
+  'socket',
+  '_options',
+  'kOutHeaders',
+  'axios.http.currentReq',
+]);
 const MAX_DEPTH = 4;
 
 /**
@@ -35,7 +42,14 @@ export function scrubCredentials(error: unknown, sent: readonly string[] = []): 
 /** Strings in a parsed body (bounded depth), or the body text itself; binary bodies are left as they are. */
 function redactBody(data: unknown, sent: readonly string[], depth: number): unknown {
   if (typeof data === 'string') return redactSecrets(data, sent);
-  if (typeof data !== 'object' || data === null || depth > MAX_BODY_DEPTH || ArrayBuffer.isView(data) || data instanceof ArrayBuffer) return data;
+  if (
+    typeof data !== 'object' ||
+    data === null ||
+    depth > MAX_BODY_DEPTH ||
+    ArrayBuffer.isView(data) ||
+    data instanceof ArrayBuffer
+  )
+    return data;
   if (typeof (data as { pipe?: unknown }).pipe === 'function') return data; // a stream: never read here
   const record = data as Record<string, unknown>;
   for (const key of Object.keys(record)) {
@@ -74,9 +88,10 @@ function scrubRequest(holder: unknown, depth: number, visited: Set<object>): voi
   if (typeof record._header === 'string') {
     record._header = record._header.replace(RAW_HEADER_LINE, (_line, name: string) => `${name}: ${REDACTED}`);
   }
-  if (typeof record.headers === 'object' && record.headers !== null) redactHeaderBag(record.headers as Record<string, unknown>);
+  if (typeof record.headers === 'object' && record.headers !== null)
+    redactHeaderBag(record.headers as Record<string, unknown>);
   for (const key of Reflect.ownKeys(record)) {
-    const name = typeof key === 'symbol' ? key.description ?? '' : key;
+    const name = typeof key === 'symbol' ? (key.description ?? '') : key;
     if (!HEADER_HOLDERS.has(name)) continue;
     if (name === 'kOutHeaders') redactHeaderBag(record[key] as Record<string, unknown>);
     else scrubRequest(record[key], depth + 1, visited);

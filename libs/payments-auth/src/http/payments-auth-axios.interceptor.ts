@@ -88,9 +88,18 @@ export class PaymentsAuthAxiosInterceptor {
     // short: on every request it costs ~10% throughput (bench 2).
     if (!usesHttpAdapter(config)) config.maxRedirects = 0;
     else if (header.name !== 'Authorization' || hasBasePath(target.baseUrl)) {
-      config.beforeRedirect = dropCredentialsLeaving(target.baseUrl, header.name, config.beforeRedirect as Redirect | undefined);
+      config.beforeRedirect = dropCredentialsLeaving(
+        target.baseUrl,
+        header.name,
+        config.beforeRedirect as Redirect | undefined,
+      );
     }
-    this.attachments.set(config, { tenant, target, headerName: header.name, credential: header.value.replace(/^Bearer /, '') });
+    this.attachments.set(config, {
+      tenant,
+      target,
+      headerName: header.name,
+      credential: header.value.replace(/^Bearer /, ''),
+    });
     return config;
   }
 
@@ -106,7 +115,9 @@ export class PaymentsAuthAxiosInterceptor {
     if (this.registry.isProviderUrl(url)) return lookup;
     lookup.catch(() => undefined); // settles after we may have stopped waiting
     let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), OTHER_HOST_LOOKUP_WAIT_MS).unref()));
+    const gaveUp = new Promise<undefined>(
+      (resolve) => (timer = setTimeout(() => resolve(undefined), OTHER_HOST_LOOKUP_WAIT_MS).unref()),
+    );
     try {
       return await Promise.race([lookup, gaveUp]);
     } catch {
@@ -118,7 +129,9 @@ export class PaymentsAuthAxiosInterceptor {
 
   private async recoverResponse(instance: AxiosInstance, response: AxiosResponse): Promise<AxiosResponse> {
     const attachment = this.replayableAttachment(response.config, response);
-    return attachment === undefined ? response : this.replay(instance, replayOf(response.config, attachment), attachment);
+    return attachment === undefined
+      ? response
+      : this.replay(instance, replayOf(response.config, attachment), attachment);
   }
 
   private async recoverError(instance: AxiosInstance, error: unknown): Promise<AxiosResponse> {
@@ -140,7 +153,8 @@ export class PaymentsAuthAxiosInterceptor {
    */
   private replayableAttachment(config: InternalAxiosRequestConfig, response: AxiosResponse): Attachment | undefined {
     const attachment = this.attachments.get(config);
-    if (attachment?.target.renewable !== true || config.paymentsAuth?.replayed === true || !isReplayable(config.data)) return undefined;
+    if (attachment?.target.renewable !== true || config.paymentsAuth?.replayed === true || !isReplayable(config.data))
+      return undefined;
     const answeredBy = finalUrlOf(response);
     return answeredBy === undefined || isUnder(answeredBy, attachment.target.baseUrl) ? attachment : undefined;
   }
@@ -150,7 +164,11 @@ export class PaymentsAuthAxiosInterceptor {
    * have renewed it already), get a fresh one through the shared single flight, and replay once. Requests that
    * were in flight with the old token all land here and all replay with the one new token.
    */
-  private async replay(instance: AxiosInstance, retry: InternalAxiosRequestConfig, attachment: Attachment): Promise<AxiosResponse> {
+  private async replay(
+    instance: AxiosInstance,
+    retry: InternalAxiosRequestConfig,
+    attachment: Attachment,
+  ): Promise<AxiosResponse> {
     const { provider } = attachment.target;
     const service = this.providers.credentialsFor(provider);
     const startedAt = Date.now();
@@ -159,11 +177,24 @@ export class PaymentsAuthAxiosInterceptor {
       await service.invalidate(attachment.tenant, attachment.credential);
       const response = await instance.request(retry);
       // A caller whose validateStatus accepts a 401 gets it back as an answer: the replay still failed.
-      this.metrics.replayEnded(provider, attachment.tenant, startedAt, response.status, response.status === 401 ? 'HTTP 401' : undefined);
+      this.metrics.replayEnded(
+        provider,
+        attachment.tenant,
+        startedAt,
+        response.status,
+        response.status === 401 ? 'HTTP 401' : undefined,
+      );
       return response;
     } catch (error) {
       const status = isAxiosError(error) ? error.response?.status : undefined;
-      const code = error instanceof PaymentsAuthError ? error.code : status !== undefined ? `HTTP ${status}` : isAxiosError(error) ? (error.code ?? 'error') : 'unknown';
+      const code =
+        error instanceof PaymentsAuthError
+          ? error.code
+          : status !== undefined
+            ? `HTTP ${status}`
+            : isAxiosError(error)
+              ? (error.code ?? 'error')
+              : 'unknown';
       this.metrics.replayEnded(provider, attachment.tenant, startedAt, status, code);
       throw error;
     }
@@ -191,6 +222,16 @@ function replayOf(config: InternalAxiosRequestConfig, attachment: Attachment): I
 /** A body that was a stream has been consumed by the first attempt and cannot be sent again. */
 function isReplayable(data: unknown): boolean {
   if (data === undefined || data === null || typeof data === 'string') return true;
-  if (Buffer.isBuffer(data) || data instanceof ArrayBuffer || ArrayBuffer.isView(data) || data instanceof URLSearchParams) return true;
-  return typeof data === 'object' && typeof (data as { pipe?: unknown }).pipe !== 'function' && !(Symbol.asyncIterator in data);
+  if (
+    Buffer.isBuffer(data) ||
+    data instanceof ArrayBuffer ||
+    ArrayBuffer.isView(data) ||
+    data instanceof URLSearchParams
+  )
+    return true;
+  return (
+    typeof data === 'object' &&
+    typeof (data as { pipe?: unknown }).pipe !== 'function' &&
+    !(Symbol.asyncIterator in data)
+  );
 }

@@ -20,7 +20,10 @@ interface ObservableGaugeLike {
 }
 interface MeterLike {
   createCounter(name: string, options: { unit: string; description: string }): CounterLike;
-  createHistogram(name: string, options: { unit: string; description: string; advice?: { explicitBucketBoundaries: number[] } }): HistogramLike;
+  createHistogram(
+    name: string,
+    options: { unit: string; description: string; advice?: { explicitBucketBoundaries: number[] } },
+  ): HistogramLike;
   createObservableGauge(name: string, options: { unit: string; description: string }): ObservableGaugeLike;
 }
 interface SpanLike {
@@ -65,18 +68,35 @@ export class OpenTelemetryInstruments {
   private readonly expiryGauge: ObservableGaugeLike;
   private readonly observeExpiry: (result: ObservableResultLike) => void;
 
-  constructor(api: OpenTelemetryApi, version: string | undefined, tenantAttribute: boolean, readExpiries: () => Iterable<ExpiryReading>) {
+  constructor(
+    api: OpenTelemetryApi,
+    version: string | undefined,
+    tenantAttribute: boolean,
+    readExpiries: () => Iterable<ExpiryReading>,
+  ) {
     const meter = api.metrics.getMeter(INSTRUMENTATION_SCOPE, version);
     this.tracer = api.trace.getTracer(INSTRUMENTATION_SCOPE, version);
-    this.tokenCalls = meter.createCounter('payments_auth.token_calls', { unit: '{call}', description: 'Token-endpoint calls, by provider and outcome' });
+    this.tokenCalls = meter.createCounter('payments_auth.token_calls', {
+      unit: '{call}',
+      description: 'Token-endpoint calls, by provider and outcome',
+    });
     this.tokenCallDuration = meter.createHistogram('payments_auth.token_call.duration', {
       unit: 's',
       description: 'Duration of token-endpoint calls',
       advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
     });
-    this.waits = meter.createCounter('payments_auth.waits', { unit: '{wait}', description: 'Callers that had no usable token and waited for a token call' });
-    this.replays = meter.createCounter('payments_auth.replays', { unit: '{replay}', description: 'Requests replayed after a 401 with a renewed token' });
-    this.circuitRejections = meter.createCounter('payments_auth.circuit_rejections', { unit: '{rejection}', description: 'Calls refused without a token call because a circuit was open' });
+    this.waits = meter.createCounter('payments_auth.waits', {
+      unit: '{wait}',
+      description: 'Callers that had no usable token and waited for a token call',
+    });
+    this.replays = meter.createCounter('payments_auth.replays', {
+      unit: '{replay}',
+      description: 'Requests replayed after a 401 with a renewed token',
+    });
+    this.circuitRejections = meter.createCounter('payments_auth.circuit_rejections', {
+      unit: '{rejection}',
+      description: 'Calls refused without a token call because a circuit was open',
+    });
     this.expiryGauge = meter.createObservableGauge('payments_auth.token.time_to_expiry', {
       unit: 's',
       description: 'Seconds until a held token expires (per tenant only when enabled)',
@@ -90,13 +110,25 @@ export class OpenTelemetryInstruments {
     this.expiryGauge.removeCallback(this.observeExpiry);
   }
 
-  tokenCall(provider: ProviderName, tenant: string, outcome: TokenCallOutcome, startedAt: number, errorCode: string | undefined): void {
+  tokenCall(
+    provider: ProviderName,
+    tenant: string,
+    outcome: TokenCallOutcome,
+    startedAt: number,
+    errorCode: string | undefined,
+  ): void {
     const attributes: Attributes = { 'payments_auth.provider': provider, 'payments_auth.outcome': outcome };
     if (errorCode !== undefined) attributes['error.type'] = errorCode;
     const endedAt = Date.now();
     this.tokenCalls.add(1, attributes);
     this.tokenCallDuration.record((endedAt - startedAt) / 1000, attributes);
-    this.span('payments_auth.token_call', { ...attributes, 'payments_auth.tenant': tenant }, startedAt, endedAt, outcome !== 'issued' ? errorCode : undefined);
+    this.span(
+      'payments_auth.token_call',
+      { ...attributes, 'payments_auth.tenant': tenant },
+      startedAt,
+      endedAt,
+      outcome !== 'issued' ? errorCode : undefined,
+    );
   }
 
   waited(provider: ProviderName): void {
@@ -111,7 +143,13 @@ export class OpenTelemetryInstruments {
    * A request replayed after a 401, from when the 401 came back: `status` is the replay's own answer, if any;
    * `errorCode` is set when the replay failed (an error, or another 401 the caller's validateStatus let through).
    */
-  replayed(provider: ProviderName, tenant: string, startedAt: number, status: number | undefined, errorCode: string | undefined): void {
+  replayed(
+    provider: ProviderName,
+    tenant: string,
+    startedAt: number,
+    status: number | undefined,
+    errorCode: string | undefined,
+  ): void {
     this.replays.add(1, { 'payments_auth.provider': provider });
     const attributes: Attributes = {
       'payments_auth.provider': provider,
@@ -123,7 +161,13 @@ export class OpenTelemetryInstruments {
     this.span('payments_auth.replay', attributes, startedAt, Date.now(), errorCode);
   }
 
-  private span(name: string, attributes: Attributes, startedAt: number, endedAt: number, errorCode: string | undefined): void {
+  private span(
+    name: string,
+    attributes: Attributes,
+    startedAt: number,
+    endedAt: number,
+    errorCode: string | undefined,
+  ): void {
     const span = this.tracer.startSpan(name, { kind: SPAN_KIND_CLIENT, startTime: new Date(startedAt), attributes });
     if (errorCode !== undefined) span.setStatus({ code: SPAN_STATUS_ERROR, message: errorCode });
     span.end(new Date(endedAt));
@@ -131,12 +175,17 @@ export class OpenTelemetryInstruments {
 }
 
 /** Per tenant when asked for; otherwise the soonest expiry per provider (tenant counts can be large). */
-function observeExpiries(result: ObservableResultLike, readings: Iterable<ExpiryReading>, tenantAttribute: boolean): void {
+function observeExpiries(
+  result: ObservableResultLike,
+  readings: Iterable<ExpiryReading>,
+  tenantAttribute: boolean,
+): void {
   const now = Date.now();
   const soonest = new Map<ProviderName, number>();
   for (const { provider, tenant, expiresAt } of readings) {
     const seconds = Math.max(0, (expiresAt - now) / 1000);
-    if (tenantAttribute) result.observe(seconds, { 'payments_auth.provider': provider, 'payments_auth.tenant': tenant });
+    if (tenantAttribute)
+      result.observe(seconds, { 'payments_auth.provider': provider, 'payments_auth.tenant': tenant });
     else soonest.set(provider, Math.min(seconds, soonest.get(provider) ?? Number.POSITIVE_INFINITY));
   }
   for (const [provider, seconds] of soonest) result.observe(seconds, { 'payments_auth.provider': provider });

@@ -2,7 +2,12 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@ne
 import type { ProviderName } from '../errors/payments-auth.error.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
-import { type ExpiryReading, OpenTelemetryInstruments, type TokenCallOutcome, findOpenTelemetry } from './open-telemetry.js';
+import {
+  type ExpiryReading,
+  OpenTelemetryInstruments,
+  type TokenCallOutcome,
+  findOpenTelemetry,
+} from './open-telemetry.js';
 
 export interface PaymentsAuthCounters {
   /** Tokens obtained from a token endpoint. */
@@ -40,7 +45,9 @@ export class PaymentsAuthMetrics implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     const api = await findOpenTelemetry();
     if (api !== undefined) {
-      this.otel = new OpenTelemetryInstruments(api, undefined, this.options?.telemetry.tenantAttribute ?? false, () => this.readExpiries());
+      this.otel = new OpenTelemetryInstruments(api, undefined, this.options?.telemetry.tenantAttribute ?? false, () =>
+        this.readExpiries(),
+      );
     }
   }
 
@@ -59,7 +66,13 @@ export class PaymentsAuthMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   /** @internal One token call ended (counted in `tokensIssued` or `tokenCallFailures` too). */
-  tokenCallEnded(provider: ProviderName, tenant: string, outcome: TokenCallOutcome, startedAt: number, errorCode?: string): void {
+  tokenCallEnded(
+    provider: ProviderName,
+    tenant: string,
+    outcome: TokenCallOutcome,
+    startedAt: number,
+    errorCode?: string,
+  ): void {
     this.increment(outcome === 'issued' ? 'tokensIssued' : 'tokenCallFailures');
     this.otel?.tokenCall(provider, tenant, outcome, startedAt, errorCode);
   }
@@ -77,7 +90,13 @@ export class PaymentsAuthMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   /** @internal A 401 replay ended (counted in `replays` when it started): `errorCode` when it failed too. */
-  replayEnded(provider: ProviderName, tenant: string, startedAt: number, status: number | undefined, errorCode?: string): void {
+  replayEnded(
+    provider: ProviderName,
+    tenant: string,
+    startedAt: number,
+    status: number | undefined,
+    errorCode?: string,
+  ): void {
     this.otel?.replayed(provider, tenant, startedAt, status, errorCode);
   }
 

@@ -57,7 +57,8 @@ export function safeProviderText(value: unknown, secrets: readonly string[] = []
   if (typeof value !== 'string' || value.length === 0) return undefined;
   const spellings = spellingsOf(secrets);
   let clean = redactSpellings(value.slice(0, MAX_PROVIDER_TEXT_INPUT), spellings);
-  if (value.length > MAX_PROVIDER_TEXT_INPUT) clean = clean.slice(0, Math.max(0, clean.length - (spellings[0]?.length ?? 0)));
+  if (value.length > MAX_PROVIDER_TEXT_INPUT)
+    clean = clean.slice(0, Math.max(0, clean.length - (spellings[0]?.length ?? 0)));
   clean = clean.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   return clean.length > MAX_PROVIDER_TEXT_OUTPUT ? `${clean.slice(0, MAX_PROVIDER_TEXT_OUTPUT)}…` : clean;
 }
@@ -110,5 +111,8 @@ function spellingsOfOne(secret: string): string[] {
     spellings.push(fragment, fragment.replace(/\+/g, '-').replace(/\//g, '_'));
   }
   // Each also with upper-cased escapes, for the second pass of redactSpellings.
-  return spellings.flatMap((spelling) => [spelling, spelling.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase())]);
+  return spellings.flatMap((spelling) => [
+    spelling,
+    spelling.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase()),
+  ]);
 }

@@ -38,7 +38,13 @@ export class StartupReport implements OnApplicationBootstrap {
   private warnOfPlaintext(store: TokenStore): void {
     const description = store.describe?.();
     const { tenants, resolveTenant } = this.options;
-    if (description === undefined || description.encrypted || description.atRest === false || !mayHoldRotatingGrants(tenants.values(), resolveTenant !== undefined, this.providers)) return;
+    if (
+      description === undefined ||
+      description.encrypted ||
+      description.atRest === false ||
+      !mayHoldRotatingGrants(tenants.values(), resolveTenant !== undefined, this.providers)
+    )
+      return;
     const message =
       `${description.type} writes Blnk refresh tokens and PKCE verifiers unencrypted at ${description.location}; ` +
       'pass encryption: { keys: [<32-byte key>] } to the store to encrypt them at rest';

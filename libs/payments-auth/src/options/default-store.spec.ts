@@ -34,7 +34,7 @@ describe('the default store location', () => {
     expect(applicationRoot(runner)).toBe(path.join(root, 'my-app'));
   });
 
-  it("anchors a globally installed app (no package.json above its node_modules) at its own package", () => {
+  it('anchors a globally installed app (no package.json above its node_modules) at its own package', () => {
     const entry = file('lib/node_modules/my-cli/dist/main.js');
     file('lib/node_modules/my-cli/package.json', '{}');
     expect(applicationRoot(entry)).toBe(path.join(root, 'lib', 'node_modules', 'my-cli'));
@@ -77,7 +77,9 @@ describe('grants left where earlier versions kept them', () => {
       // Started from the app's root, the two are one directory: nothing to refuse.
       mkdirSync(path.join(root, 'my-app', '.payments-auth'));
       writeFileSync(path.join(root, 'my-app', '.payments-auth', 'abc.json'), '{}');
-      expect(defaultStoreIssue({ tenants: {} }, RULES, {}, { cwd: path.join(root, 'my-app'), entryScript })).toBeUndefined();
+      expect(
+        defaultStoreIssue({ tenants: {} }, RULES, {}, { cwd: path.join(root, 'my-app'), entryScript }),
+      ).toBeUndefined();
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -98,13 +100,23 @@ describe('the default store in production', () => {
   });
 
   it('is refused when a resolver may return a Blnk OAuth tenant', () => {
-    expect(defaultStoreIssue({ tenants: {}, resolveTenant: async () => undefined }, RULES, { NODE_ENV: 'production' }, away)?.path).toBe('store');
+    expect(
+      defaultStoreIssue({ tenants: {}, resolveTenant: async () => undefined }, RULES, { NODE_ENV: 'production' }, away)
+        ?.path,
+    ).toBe('store');
   });
 
   it('stays outside production, and in production without rotating grants', () => {
     expect(defaultStoreIssue(oauth, RULES, { NODE_ENV: 'development' }, away)).toBeUndefined();
     expect(defaultStoreIssue(oauth, RULES, {}, away)).toBeUndefined();
-    const staticOnly = { tenants: { acme: { blink: { apiKey: 'k', secretKey: 's' }, blnk: { mode: 'core' as const, apiKey: 'k', baseUrl: 'https://core.example' } } } };
+    const staticOnly = {
+      tenants: {
+        acme: {
+          blink: { apiKey: 'k', secretKey: 's' },
+          blnk: { mode: 'core' as const, apiKey: 'k', baseUrl: 'https://core.example' },
+        },
+      },
+    };
     expect(defaultStoreIssue(staticOnly, RULES, { NODE_ENV: 'production' }, away)).toBeUndefined();
   });
 });

@@ -62,7 +62,11 @@ export function defaultStoreIssue(
     };
   }
   const tenants = typeof raw.tenants === 'object' && raw.tenants !== null ? Object.values(raw.tenants) : [];
-  if (environment.NODE_ENV !== 'production' || !mayHoldRotatingGrants(tenants, raw.resolveTenant !== undefined, providers)) return undefined;
+  if (
+    environment.NODE_ENV !== 'production' ||
+    !mayHoldRotatingGrants(tenants, raw.resolveTenant !== undefined, providers)
+  )
+    return undefined;
   return { path: 'store', problem: PRODUCTION_STORE_PROBLEM };
 }
 
@@ -73,7 +77,8 @@ export function addedTenantStoreIssue(
   providers: readonly ProviderRules[],
   environment: NodeJS.ProcessEnv = process.env,
 ): ConfigIssue | undefined {
-  if (storeChosen || environment.NODE_ENV !== 'production' || !mayHoldRotatingGrants([config], false, providers)) return undefined;
+  if (storeChosen || environment.NODE_ENV !== 'production' || !mayHoldRotatingGrants([config], false, providers))
+    return undefined;
   return { path: 'store', problem: PRODUCTION_STORE_PROBLEM };
 }
 
@@ -102,7 +107,8 @@ export function applicationRoot(entryScript: string | undefined): string | undef
   }
   const segments = script.split(path.sep);
   const installedAt = segments.indexOf('node_modules');
-  const installer = installedAt > 0 ? nearestPackageRoot(segments.slice(0, installedAt).join(path.sep) || path.sep) : undefined;
+  const installer =
+    installedAt > 0 ? nearestPackageRoot(segments.slice(0, installedAt).join(path.sep) || path.sep) : undefined;
   return installer ?? nearestPackageRoot(path.dirname(script)) ?? path.dirname(script);
 }
 
@@ -118,11 +124,17 @@ function nearestPackageRoot(from: string): string | undefined {
 }
 
 /** A tenant (raw or validated) whose configuration keeps a rotating grant (Blnk OAuth), or a resolver that may return one. */
-export function mayHoldRotatingGrants(tenants: Iterable<unknown>, hasResolver: boolean, providers: readonly ProviderRules[]): boolean {
+export function mayHoldRotatingGrants(
+  tenants: Iterable<unknown>,
+  hasResolver: boolean,
+  providers: readonly ProviderRules[],
+): boolean {
   if (hasResolver) return true;
   return [...tenants].some((tenant) => {
     if (typeof tenant !== 'object' || tenant === null) return false;
-    return providers.some((provider) => provider.holdsRotatingGrant((tenant as Record<string, unknown>)[provider.name]));
+    return providers.some((provider) =>
+      provider.holdsRotatingGrant((tenant as Record<string, unknown>)[provider.name]),
+    );
   });
 }
 

@@ -1,4 +1,15 @@
-import { IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+} from 'class-validator';
 import { MAX_WAIT_MS } from './wait-bounds.js';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
@@ -11,7 +22,10 @@ export class ModuleOptionsSchema {
   @IsOptional() @IsString() defaultTenant?: string;
 
   @IsOptional()
-  @ValidateBy({ name: 'isFunction', validator: { validate: isFunction, defaultMessage: () => 'resolveTenant must be a function' } })
+  @ValidateBy({
+    name: 'isFunction',
+    validator: { validate: isFunction, defaultMessage: () => 'resolveTenant must be a function' },
+  })
   resolveTenant?: unknown;
 
   @IsOptional() @IsNumber({ allowInfinity: true, allowNaN: false }) @Min(1_000) resolveTenantTtlMs?: number;
@@ -27,7 +41,9 @@ export class ModuleOptionsSchema {
   })
   store?: unknown;
 
-  @IsOptional() @IsString() @Matches(/^[a-z0-9-]+$/, { message: 'tenantHeader must be a lower-case header name' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9-]+$/, { message: 'tenantHeader must be a lower-case header name' })
   tenantHeader?: string;
 
   @IsOptional() @IsObject() http?: Record<string, unknown>;

@@ -1,9 +1,22 @@
 import { ConfigIssue, PaymentsAuthConfigError } from '../errors/config.error.js';
 import { storeContractIssues } from '../stores/store-contract.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
-import { ModuleOptionsSchema, ResilienceOptionsSchema, ScheduledRenewalOptionsSchema, TelemetryOptionsSchema, TokenCallConnectionOptionsSchema } from './module-options.schema.js';
+import {
+  ModuleOptionsSchema,
+  ResilienceOptionsSchema,
+  ScheduledRenewalOptionsSchema,
+  TelemetryOptionsSchema,
+  TokenCallConnectionOptionsSchema,
+} from './module-options.schema.js';
 import type { CreateAxiosDefaults } from 'axios';
-import type { PaymentsAuthModuleOptions, ResilienceOptions, ScheduledRenewalOptions, TelemetryOptions, TenantConfig, TokenCallConnectionOptions } from './payments-auth-options.interface.js';
+import type {
+  PaymentsAuthModuleOptions,
+  ResilienceOptions,
+  ScheduledRenewalOptions,
+  TelemetryOptions,
+  TenantConfig,
+  TokenCallConnectionOptions,
+} from './payments-auth-options.interface.js';
 import { defaultStore, defaultStoreIssue } from './default-store.js';
 import { collectIssues } from './validation-issues.js';
 import type { ProviderRules } from './provider-rules.js';
@@ -16,7 +29,13 @@ export const OPTION_DEFAULTS = {
   renewalMarginMaxRatio: 0.5,
   tenantHeader: 'x-tenant-id',
   tokenCallConnections: { maxSocketsPerOrigin: 64, maxQueuedPerOrigin: 50_000 },
-  scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 30_000, spreadFirstRenewal: true, maxConcurrentRenewals: 16 },
+  scheduledRenewal: {
+    enabled: true,
+    idleTimeoutMs: 30 * 60_000,
+    jitterMs: 30_000,
+    spreadFirstRenewal: true,
+    maxConcurrentRenewals: 16,
+  },
   resilience: { backoffBaseMs: 500, backoffMaxMs: 60_000, circuitFailureThreshold: 5, circuitCooldownMs: 30_000 },
   telemetry: { tenantAttribute: false },
 } as const;
@@ -45,7 +64,10 @@ export interface ValidatedOptions {
  * PaymentsAuthConfigError naming every bad field by path; values are never printed. Each tenant's provider
  * parts are checked by that provider's rules.
  */
-export function validateModuleOptions(raw: PaymentsAuthModuleOptions, providers: readonly ProviderRules[]): ValidatedOptions {
+export function validateModuleOptions(
+  raw: PaymentsAuthModuleOptions,
+  providers: readonly ProviderRules[],
+): ValidatedOptions {
   if (typeof raw !== 'object' || raw === null) {
     throw new PaymentsAuthConfigError([{ path: 'options', problem: 'must be an object' }]);
   }
@@ -62,8 +84,10 @@ export function validateModuleOptions(raw: PaymentsAuthModuleOptions, providers:
   if (isPlainObject(raw.tokenCallConnections)) {
     issues.push(...collectIssues(TokenCallConnectionOptionsSchema, raw.tokenCallConnections, 'tokenCallConnections'));
   }
-  if (isPlainObject(raw.scheduledRenewal)) issues.push(...collectIssues(ScheduledRenewalOptionsSchema, raw.scheduledRenewal, 'scheduledRenewal'));
-  if (isPlainObject(raw.resilience)) issues.push(...collectIssues(ResilienceOptionsSchema, raw.resilience, 'resilience'));
+  if (isPlainObject(raw.scheduledRenewal))
+    issues.push(...collectIssues(ScheduledRenewalOptionsSchema, raw.scheduledRenewal, 'scheduledRenewal'));
+  if (isPlainObject(raw.resilience))
+    issues.push(...collectIssues(ResilienceOptionsSchema, raw.resilience, 'resilience'));
   if (isPlainObject(raw.telemetry)) issues.push(...collectIssues(TelemetryOptionsSchema, raw.telemetry, 'telemetry'));
   issues.push(...defaultTenantIssues(raw, rawTenants));
   const storeIssue = raw.store === undefined ? defaultStoreIssue(raw, providers) : undefined;

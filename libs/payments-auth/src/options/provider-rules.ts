@@ -15,7 +15,8 @@ export interface ProviderTarget {
   headerName: string;
 }
 
-export type ProviderConfigResult<TConfig extends object> = { ok: true; config: TConfig } | { ok: false; issues: ConfigIssue[] };
+export type ProviderConfigResult<TConfig extends object> =
+  { ok: true; config: TConfig } | { ok: false; issues: ConfigIssue[] };
 
 /**
  * What the layers below the providers know of one provider, and all they know: how its part of a tenant's
@@ -45,6 +46,9 @@ export interface ProviderRules<TConfig extends object = object> {
 export type ValidatedTenantConfig = { readonly [provider: string]: object | undefined };
 
 /** The provider rules in a tenant configuration (`undefined` when the tenant does not use that provider). */
-export function configFor<TConfig extends object>(rules: ProviderRules<TConfig>, tenant: ValidatedTenantConfig): TConfig | undefined {
+export function configFor<TConfig extends object>(
+  rules: ProviderRules<TConfig>,
+  tenant: ValidatedTenantConfig,
+): TConfig | undefined {
   return tenant[rules.name] as TConfig | undefined;
 }

@@ -13,7 +13,11 @@ export type TenantValidationResult = { ok: true; config: ValidatedTenantConfig }
  * Validates one tenant's configuration and fills in defaults, each provider's part by that provider's rules.
  * `path` is e.g. `tenants.acme`.
  */
-export function validateTenantConfig(raw: unknown, path: string, providers: readonly ProviderRules[]): TenantValidationResult {
+export function validateTenantConfig(
+  raw: unknown,
+  path: string,
+  providers: readonly ProviderRules[],
+): TenantValidationResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, issues: [{ path, problem: 'must be an object' }] };
   }

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ProviderName } from '../errors/payments-auth.error.js';
 import { type ProviderTarget, type ValidatedTenantConfig, configFor } from '../options/provider-rules.js';
-import { PROVIDER_DEFINITIONS, PROVIDER_SERVICES, type ProviderCredentials, type ProviderDefinition } from './provider-definition.js';
+import {
+  PROVIDER_DEFINITIONS,
+  PROVIDER_SERVICES,
+  type ProviderCredentials,
+  type ProviderDefinition,
+} from './provider-definition.js';
 
 /** Every configured provider's rules and service, for the parts of the library that serve them all alike. */
 @Injectable()

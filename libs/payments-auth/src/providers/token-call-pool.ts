@@ -26,7 +26,13 @@ class OriginLane {
     secure: boolean,
     private readonly limits: TokenCallConnectionOptions,
   ) {
-    const agentOptions = { keepAlive: true, maxSockets: limits.maxSocketsPerOrigin, maxFreeSockets: limits.maxSocketsPerOrigin, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: limits.maxSocketsPerOrigin,
+      maxFreeSockets: limits.maxSocketsPerOrigin,
+      timeout: IDLE_SOCKET_MS,
+      scheduling: 'lifo' as const,
+    };
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
 
@@ -53,7 +59,8 @@ class OriginLane {
       return await call(this.agent);
     } finally {
       const next = this.waiting.shift();
-      if (next !== undefined) next.resolve(); // the slot passes straight on
+      if (next !== undefined)
+        next.resolve(); // the slot passes straight on
       else this.active -= 1;
       if (this.closed && this.active === 0) this.agent.destroy();
     }
@@ -73,7 +80,8 @@ class OriginLane {
   }
 
   sockets(): number {
-    const count = (sockets: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(sockets).reduce((sum, list) => sum + (list?.length ?? 0), 0);
+    const count = (sockets: NodeJS.ReadOnlyDict<unknown[]>) =>
+      Object.values(sockets).reduce((sum, list) => sum + (list?.length ?? 0), 0);
     return count(this.agent.sockets) + count(this.agent.freeSockets);
   }
 }
@@ -104,7 +112,12 @@ export class TokenCallPool {
 
   /** Per origin: token calls running, waiting, and sockets open (busy or idle). */
   stats(): Record<string, { running: number; queued: number; sockets: number }> {
-    return Object.fromEntries([...this.lanes].map(([origin, lane]) => [origin, { running: lane.running, queued: lane.queued, sockets: lane.sockets() }]));
+    return Object.fromEntries(
+      [...this.lanes].map(([origin, lane]) => [
+        origin,
+        { running: lane.running, queued: lane.queued, sockets: lane.sockets() },
+      ]),
+    );
   }
 
   /** Module shutdown: no new token call starts; see OriginLane.close for those queued and under way. */

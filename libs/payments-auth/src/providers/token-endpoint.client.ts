@@ -79,7 +79,11 @@ export class TokenHttpClient implements OnApplicationShutdown {
  * POSTs a token request. Network failures become typed errors that carry no part of the request (an Axios
  * error holds the request headers and body, i.e. the credentials), and the whole exchange has one deadline.
  */
-async function postTokenRequest(http: AxiosInstance, agent: Agent, request: TokenEndpointRequest): Promise<TokenEndpointResponse> {
+async function postTokenRequest(
+  http: AxiosInstance,
+  agent: Agent,
+  request: TokenEndpointRequest,
+): Promise<TokenEndpointResponse> {
   let response;
   // axios' own timeout only covers socket inactivity; a trickling response must still end on time. A timer we
   // clear, not AbortSignal.timeout(): that one lives on for the whole deadline after the answer, per call.
@@ -110,11 +114,15 @@ async function postTokenRequest(http: AxiosInstance, agent: Agent, request: Toke
 }
 
 /** The failures every token endpoint shares: rate limiting, server errors and redirects. */
-export function commonFailure(response: TokenEndpointResponse, details: PaymentsAuthErrorDetails): PaymentsAuthError | undefined {
+export function commonFailure(
+  response: TokenEndpointResponse,
+  details: PaymentsAuthErrorDetails,
+): PaymentsAuthError | undefined {
   const { status } = response;
   if (status === 429) return new RateLimitedError(details, parseRetryAfter(response.retryAfter));
   if (status >= 500) return new ProviderUnavailableError({ ...details, status }, `HTTP ${status}`);
-  if (status >= 300 && status < 400) return new ProviderUnavailableError({ ...details, status }, `unexpected redirect (HTTP ${status})`);
+  if (status >= 300 && status < 400)
+    return new ProviderUnavailableError({ ...details, status }, `unexpected redirect (HTTP ${status})`);
   return undefined;
 }
 

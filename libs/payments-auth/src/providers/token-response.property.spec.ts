@@ -19,7 +19,9 @@ const anyValue = fc.oneof(
   fc.date({ noInvalidDate: false }).map((date) => (Number.isNaN(date.getTime()) ? 'not a date' : date.toISOString())),
 );
 const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value) ?? 'null').toString('base64url');
-const jwtWith = fc.record({ exp: anyValue }, { requiredKeys: [] }).map((payload) => `${base64url({ alg: 'none' })}.${base64url(payload)}.sig`);
+const jwtWith = fc
+  .record({ exp: anyValue }, { requiredKeys: [] })
+  .map((payload) => `${base64url({ alg: 'none' })}.${base64url(payload)}.sig`);
 const tokenShaped = fc.record(
   {
     access_token: fc.oneof(anyValue, fc.string({ minLength: 1 }), jwtWith),
@@ -54,7 +56,8 @@ function expectTypedOrSane(parse: () => IssuedToken, sentAt: number, body: unkno
   expect(token.expiresAt).toBeGreaterThan(token.issuedAt);
   expect(token.expiresAt - token.issuedAt).toBeLessThanOrEqual(MAX_TOKEN_LIFETIME_MS);
   expect(Number.isNaN(new Date(token.expiresAt).getTime())).toBe(false);
-  if (token.refreshToken !== undefined) expect(typeof token.refreshToken === 'string' && token.refreshToken.length > 0).toBe(true);
+  if (token.refreshToken !== undefined)
+    expect(typeof token.refreshToken === 'string' && token.refreshToken.length > 0).toBe(true);
 }
 
 // README § Security model › How it is checked

@@ -11,7 +11,14 @@ describe('maxRenewalsPerSecond', () => {
   afterEach(() => jest.useRealTimers());
 
   async function startsPerSecond(maxRenewalsPerSecond: number | undefined): Promise<Record<string, number[]>> {
-    const scheduledRenewal = { enabled: true, idleTimeoutMs: 60_000, jitterMs: 0, spreadFirstRenewal: true, maxConcurrentRenewals: 1_000, maxRenewalsPerSecond };
+    const scheduledRenewal = {
+      enabled: true,
+      idleTimeoutMs: 60_000,
+      jitterMs: 0,
+      spreadFirstRenewal: true,
+      maxConcurrentRenewals: 1_000,
+      maxRenewalsPerSecond,
+    };
     const scheduler = new RenewalScheduler({ scheduledRenewal } as ValidatedOptions);
     const starts: Record<string, number[]> = { blink: [], blnk: [] };
     const target = (name: 'blink' | 'blnk'): RenewalTarget => ({
@@ -22,7 +29,8 @@ describe('maxRenewalsPerSecond', () => {
       },
     });
     const targets = [target('blink'), target('blnk')];
-    for (let index = 0; index < 50; index += 1) for (const each of targets) scheduler.schedule(each, `t${index}`, T0 + 100);
+    for (let index = 0; index < 50; index += 1)
+      for (const each of targets) scheduler.schedule(each, `t${index}`, T0 + 100);
     scheduler.onApplicationBootstrap();
     await jest.advanceTimersByTimeAsync(10_000);
     await scheduler.beforeApplicationShutdown();

@@ -1,4 +1,11 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  Optional,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
 import { VALIDATED_OPTIONS } from '../options/injection-tokens.js';
@@ -82,7 +89,9 @@ export class RenewalScheduler implements RenewalQueue, OnApplicationBootstrap, B
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
     if (!this.schedulerRegistry) {
-      this.logger.warn('ScheduleModule.forRoot() is not imported: scheduled renewals run on a timer not listed in SchedulerRegistry');
+      this.logger.warn(
+        'ScheduleModule.forRoot() is not imported: scheduled renewals run on a timer not listed in SchedulerRegistry',
+      );
     }
     this.started = true;
     const next = this.heap.peek();
@@ -111,7 +120,8 @@ export class RenewalScheduler implements RenewalQueue, OnApplicationBootstrap, B
   private disarm(): void {
     if (this.timer === undefined) return;
     clearTimeout(this.timer);
-    if (this.schedulerRegistry?.doesExist('timeout', RENEWAL_TIMER_NAME)) this.schedulerRegistry.deleteTimeout(RENEWAL_TIMER_NAME);
+    if (this.schedulerRegistry?.doesExist('timeout', RENEWAL_TIMER_NAME))
+      this.schedulerRegistry.deleteTimeout(RENEWAL_TIMER_NAME);
     this.timer = undefined;
     this.armedFor = Infinity;
   }
@@ -142,7 +152,9 @@ export class RenewalScheduler implements RenewalQueue, OnApplicationBootstrap, B
   private run(job: Job): void {
     // renewScheduled handles its own errors; the catch only guards against a bug turning into an unhandled rejection.
     const renewal = job.target.renewScheduled(job.tenant).catch((error: unknown) => {
-      this.logger.error(`scheduled renewal crashed for ${job.target.name} tenant '${job.tenant}': ${(error as Error)?.name}`);
+      this.logger.error(
+        `scheduled renewal crashed for ${job.target.name} tenant '${job.tenant}': ${(error as Error)?.name}`,
+      );
     });
     this.running.add(renewal);
     void renewal.finally(() => {

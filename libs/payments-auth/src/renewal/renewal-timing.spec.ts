@@ -10,7 +10,9 @@ describe('renewAtFor', () => {
 
   it('caps the margin at a fraction of short lifetimes, so they are not renewed on every call', () => {
     expect(renewAtFor({ issuedAt: 1_000, expiresAt: 11_000 }, timing)).toBe(6_000);
-    expect(renewAtFor({ issuedAt: 0, expiresAt: 2_000 }, { renewalMarginMs: 60_000, renewalMarginMaxRatio: 0.25 })).toBe(1_500);
+    expect(
+      renewAtFor({ issuedAt: 0, expiresAt: 2_000 }, { renewalMarginMs: 60_000, renewalMarginMaxRatio: 0.25 }),
+    ).toBe(1_500);
   });
 
   it('treats an invalidated token (expiry 0) as due now', () => {

@@ -28,7 +28,11 @@ describe('RetryGate', () => {
 
   it('opens after the threshold, refuses fast, lets one trial through after the cooldown, closes on success', () => {
     const gate = new RetryGate(options, () => 0);
-    expect([gate.failed(unavailable, 0), gate.failed(unavailable, 0), gate.failed(unavailable, 0)]).toEqual([undefined, undefined, 'opened']);
+    expect([gate.failed(unavailable, 0), gate.failed(unavailable, 0), gate.failed(unavailable, 0)]).toEqual([
+      undefined,
+      undefined,
+      'opened',
+    ]);
     expect(gate.blocked(4_999, details)).toBeInstanceOf(CircuitOpenError);
     expect((gate.blocked(1_000, details) as CircuitOpenError).retryAfterMs).toBe(4_000);
     expect(gate.blocked(5_000, details)).toBeUndefined();

@@ -51,9 +51,12 @@ export class RetryGate {
   failed(error: PaymentsAuthError, now: number): GateTransition {
     this.consecutiveFailures += 1;
     this.lastError = error;
-    const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (this.consecutiveFailures - 1));
+    const ceiling = Math.min(
+      this.options.backoffMaxMs,
+      this.options.backoffBaseMs * 2 ** (this.consecutiveFailures - 1),
+    );
     // Bounded again here: a RateLimitedError may come from a custom protocol that did not bound its header.
-    const retryAfterMs = boundedWait(error instanceof RateLimitedError ? error.retryAfterMs ?? 0 : 0);
+    const retryAfterMs = boundedWait(error instanceof RateLimitedError ? (error.retryAfterMs ?? 0) : 0);
     this.nextAttemptAt = now + boundedWait(Math.max(retryAfterMs, Math.floor(this.random() * ceiling)));
     if (this.consecutiveFailures < this.options.circuitFailureThreshold) return undefined;
     const wasOpen = this.openUntil > 0;

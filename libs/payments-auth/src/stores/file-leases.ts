@@ -81,7 +81,10 @@ async function readLease(leasePath: string): Promise<(LeaseFile & { expired: boo
   let text: string;
   let modifiedAt: number;
   try {
-    [text, modifiedAt] = await Promise.all([fs.readFile(leasePath, 'utf8'), fs.stat(leasePath).then((stat) => stat.mtimeMs)]);
+    [text, modifiedAt] = await Promise.all([
+      fs.readFile(leasePath, 'utf8'),
+      fs.stat(leasePath).then((stat) => stat.mtimeMs),
+    ]);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

@@ -39,7 +39,13 @@ describe('FileTokenStore reseal() and audit()', () => {
     await open().set('blnk:globex:fp', record(5));
     await open([K1]).leases.acquire('blnk:acme:fp', 5_000); // a lease file, not a record
     const rotated = open([K2, K1]);
-    expect(await rotated.audit()).toEqual({ records: 3, sealedWithNewestKey: 0, sealedWithOlderKey: 2, plaintext: 1, unreadable: 0 });
+    expect(await rotated.audit()).toEqual({
+      records: 3,
+      sealedWithNewestKey: 0,
+      sealedWithOlderKey: 2,
+      plaintext: 1,
+      unreadable: 0,
+    });
     await expect(open([K2]).get('blnk:acme:fp')).rejects.toMatchObject({ code: 'ETOKENCIPHER' }); // why it is needed
 
     expect(await rotated.reseal()).toEqual({ records: 3, resealed: 3, alreadyCurrent: 0, plaintext: 1, unreadable: 0 });
@@ -49,7 +55,13 @@ describe('FileTokenStore reseal() and audit()', () => {
     expect(await retired.get('blnk:acme:authorization')).toEqual(record(7));
     expect(await retired.get('blnk:globex:fp')).toEqual(record(5));
     expect(await fs.readFile(fileOf('blnk:globex:fp'), 'utf8')).not.toContain('access-5');
-    expect(await retired.audit()).toEqual({ records: 3, sealedWithNewestKey: 3, sealedWithOlderKey: 0, plaintext: 0, unreadable: 0 });
+    expect(await retired.audit()).toEqual({
+      records: 3,
+      sealedWithNewestKey: 3,
+      sealedWithOlderKey: 0,
+      plaintext: 0,
+      unreadable: 0,
+    });
     expect(await rotated.reseal()).toEqual({ records: 3, resealed: 0, alreadyCurrent: 3, plaintext: 0, unreadable: 0 });
     expect((await fs.stat(fileOf('blnk:globex:fp'))).mode & 0o777).toBe(0o600);
   });
@@ -60,7 +72,13 @@ describe('FileTokenStore reseal() and audit()', () => {
     await fs.writeFile(path.join(directory, `${'f'.repeat(40)}.json`), '{"half":', { mode: 0o600 });
     const before = await fs.readFile(fileOf('blnk:old:fp'), 'utf8');
     const rotated = open([K2, K1]);
-    expect(await rotated.audit()).toEqual({ records: 3, sealedWithNewestKey: 0, sealedWithOlderKey: 1, plaintext: 0, unreadable: 2 });
+    expect(await rotated.audit()).toEqual({
+      records: 3,
+      sealedWithNewestKey: 0,
+      sealedWithOlderKey: 1,
+      plaintext: 0,
+      unreadable: 2,
+    });
     expect(await rotated.reseal()).toEqual({ records: 3, resealed: 1, alreadyCurrent: 0, plaintext: 0, unreadable: 2 });
     expect(await fs.readFile(fileOf('blnk:old:fp'), 'utf8')).toBe(before);
     expect(await fs.readFile(path.join(directory, `${'f'.repeat(40)}.json`), 'utf8')).toBe('{"half":');
@@ -70,13 +88,19 @@ describe('FileTokenStore reseal() and audit()', () => {
   it('audits without keys: sealed records are unreadable, plaintext ones counted; reseal() says keys are needed', async () => {
     await open([K1]).set('blnk:acme:fp', record(1));
     await open().set('blnk:globex:fp', record(1));
-    expect(await open().audit()).toEqual({ records: 2, sealedWithNewestKey: 0, sealedWithOlderKey: 0, plaintext: 1, unreadable: 1 });
+    expect(await open().audit()).toEqual({
+      records: 2,
+      sealedWithNewestKey: 0,
+      sealedWithOlderKey: 0,
+      plaintext: 1,
+      unreadable: 1,
+    });
     await expect(open().reseal()).rejects.toThrow(PaymentsAuthConfigError);
     await expect(open().reseal()).rejects.toThrow(/store\.encryption: reseal\(\) needs encryption keys/);
     expect(await open(undefined, path.join(directory, 'never-created')).audit()).toMatchObject({ records: 0 });
   });
 
-  it('never overwrites a write that lands after its listing: it re-reads under the key\'s mutex', async () => {
+  it("never overwrites a write that lands after its listing: it re-reads under the key's mutex", async () => {
     await open([K1]).set('blnk:acme:fp', record(1));
     // Another process, on [K1] alone, writes version 2 while it holds the key's mutex (as compareAndSet does).
     const elsewhere = path.join(path.dirname(directory), 'elsewhere');
@@ -99,7 +123,8 @@ describe('FileTokenStore reseal() and audit()', () => {
     const [report] = await Promise.all([
       open([K2, K1]).reseal(),
       ...keys.map(async (key, index) => {
-        for (let version = 2; version <= 3; version += 1) await (index % 2 ? current : old).compareAndSet(key, record(version));
+        for (let version = 2; version <= 3; version += 1)
+          await (index % 2 ? current : old).compareAndSet(key, record(version));
       }),
     ]);
     expect(report).toMatchObject({ records: 30, unreadable: 0 });

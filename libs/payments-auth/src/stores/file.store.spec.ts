@@ -61,7 +61,9 @@ describe('FileTokenStore', () => {
     await fs.chmod(directory, mode);
     if (!(await giveAway(directory))) return;
     expect(() => new FileTokenStore({ directory })).toThrow(PaymentsAuthConfigError);
-    expect(() => new FileTokenStore({ directory })).toThrow(/store\.directory: .*tokens belongs to another user \(uid 65534/);
+    expect(() => new FileTokenStore({ directory })).toThrow(
+      /store\.directory: .*tokens belongs to another user \(uid 65534/,
+    );
     expect((await fs.stat(directory)).mode & 0o777).toBe(mode);
   });
 
@@ -132,7 +134,9 @@ describe('FileTokenStore', () => {
     expect(raw).not.toContain('access-1');
     expect(raw).not.toContain('refresh-1');
     await expect(new FileTokenStore({ directory }).get('k')).rejects.toMatchObject({ code: 'ETOKENFILE' });
-    await expect(new FileTokenStore({ directory, encryption: { keys: [newKey] } }).get('k')).rejects.toMatchObject({ code: 'ETOKENCIPHER' });
+    await expect(new FileTokenStore({ directory, encryption: { keys: [newKey] } }).get('k')).rejects.toMatchObject({
+      code: 'ETOKENCIPHER',
+    });
     const rotated = new FileTokenStore({ directory, encryption: { keys: [newKey, oldKey] } });
     expect(await rotated.get('k')).toEqual(record(1));
     await rotated.set('k', record(2));
@@ -140,9 +144,10 @@ describe('FileTokenStore', () => {
   });
 
   // README § Tenant lifecycle › Removing a tenant (every record of it, whoever wrote it)
-  it('keys(prefix) finds one tenant\'s records from the files, sealed ones included, and nothing else', async () => {
+  it("keys(prefix) finds one tenant's records from the files, sealed ones included, and nothing else", async () => {
     const sealing = new FileTokenStore({ directory, encryption: { keys: [randomBytes(32)] } });
-    for (const key of ['blnk:a:fp1', 'blnk:a:authorization', 'blnk:a.b:fp', 'blnk:ab:fp', 'blink:a:fp']) await sealing.set(key, record(1));
+    for (const key of ['blnk:a:fp1', 'blnk:a:authorization', 'blnk:a.b:fp', 'blnk:ab:fp', 'blink:a:fp'])
+      await sealing.set(key, record(1));
     await new FileTokenStore({ directory }).set('blnk:a:plain', record(1));
     await sealing.leases.acquire('blnk:a:fp1', 5_000);
     const plainFile = path.join(directory, `${recordFileStem('blnk:a:plain')}.json`);
@@ -170,7 +175,9 @@ describe('FileTokenStore', () => {
   });
 
   it('does not reveal token values through toJSON', () => {
-    expect(JSON.stringify(new FileTokenStore({ directory }))).toBe(JSON.stringify({ type: 'FileTokenStore', directory, encrypted: false }));
+    expect(JSON.stringify(new FileTokenStore({ directory }))).toBe(
+      JSON.stringify({ type: 'FileTokenStore', directory, encrypted: false }),
+    );
   });
 
   // README § Stores: choosing one › Compare-and-set
@@ -182,7 +189,9 @@ describe('FileTokenStore', () => {
     expect((await a.get('k'))?.accessToken).toBe('access-2');
     // Racing writers in two instances: the highest version lands, whatever the order of arrival.
     const versions = Array.from({ length: 30 }, (_, index) => index + 3).sort(() => Math.random() - 0.5);
-    const outcomes = await Promise.all(versions.map((version, index) => (index % 2 ? a : b).compareAndSet('k', record(version))));
+    const outcomes = await Promise.all(
+      versions.map((version, index) => (index % 2 ? a : b).compareAndSet('k', record(version))),
+    );
     expect(outcomes).toContain(true);
     expect((await b.get('k'))?.version).toBe(32);
   });
@@ -214,7 +223,9 @@ describe('FileTokenStore', () => {
   // README § Stores: choosing one › Why proper-lockfile and not more of it
   it('decides contended leases inside a mutex: of 20 concurrent takers exactly one wins', async () => {
     const stores = Array.from({ length: 4 }, () => new FileTokenStore({ directory }));
-    const owners = await Promise.all(Array.from({ length: 20 }, (_, index) => stores[index % 4].leases.acquire('k', 5_000)));
+    const owners = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => stores[index % 4].leases.acquire('k', 5_000)),
+    );
     expect(owners.filter((owner) => owner !== undefined)).toHaveLength(1);
   });
 });

@@ -3,11 +3,26 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FileLeases, withFileMutex } from './file-leases.js';
 import { type FileRecord, parseRecord, readOwnFile, readRecordFiles, recordFileStem } from './file-record.js';
-import { type ResealOutcome, auditOf, cipherForReseal, protectionOf, resealDecision, resealReportOf } from './record-protection.js';
+import {
+  type ResealOutcome,
+  auditOf,
+  cipherForReseal,
+  protectionOf,
+  resealDecision,
+  resealReportOf,
+} from './record-protection.js';
 import { openSealedRecord } from './sealed-record.js';
 import { secureDirectory, secureExistingDirectory } from './store-directory.js';
 import { TokenCipher, TokenEncryptionOptions } from './token-cipher.js';
-import type { ResealReport, StoreAudit, StoreDescription, StoreDurability, StoreLeases, StoredToken, TokenStore } from './token-store.interface.js';
+import type {
+  ResealReport,
+  StoreAudit,
+  StoreDescription,
+  StoreDurability,
+  StoreLeases,
+  StoredToken,
+  TokenStore,
+} from './token-store.interface.js';
 
 export interface FileTokenStoreOptions {
   /**
@@ -46,7 +61,8 @@ export class FileTokenStore implements TokenStore {
     const record = await this.readRecord(key);
     if (record === undefined) return undefined;
     if (record.sealed !== undefined) {
-      if (this.cipher === undefined) throw Object.assign(new Error('token file is encrypted; configure the keys'), { code: 'ETOKENFILE' });
+      if (this.cipher === undefined)
+        throw Object.assign(new Error('token file is encrypted; configure the keys'), { code: 'ETOKENFILE' });
       return openSealedRecord(this.cipher, record.sealed, key);
     }
     return record.token;
@@ -101,7 +117,9 @@ export class FileTokenStore implements TokenStore {
 
   async audit(): Promise<StoreAudit> {
     const found = await readRecordFiles(this.directory);
-    return auditOf(found.map(({ record }) => (record === undefined ? 'unreadable' : protectionOf(this.cipher, record.sealed))));
+    return auditOf(
+      found.map(({ record }) => (record === undefined ? 'unreadable' : protectionOf(this.cipher, record.sealed))),
+    );
   }
 
   /** Files are fsynced before they count as written; only losing the directory itself loses them. */
@@ -150,7 +168,8 @@ export class FileTokenStore implements TokenStore {
         }
         if (record === undefined) return 'gone';
         const { sealed, token } = record;
-        const open = (): StoredToken => (sealed !== undefined ? openSealedRecord(cipher, sealed, key) : (token as StoredToken));
+        const open = (): StoredToken =>
+          sealed !== undefined ? openSealedRecord(cipher, sealed, key) : (token as StoredToken);
         const decision = resealDecision(cipher, key, protectionOf(cipher, sealed), open);
         if (decision.sealed !== undefined) await this.writeAtomically(key, { key, sealed: decision.sealed });
         return decision.outcome;

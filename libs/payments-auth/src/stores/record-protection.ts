@@ -41,14 +41,21 @@ export function resealDecision(
   } catch {
     return { outcome: 'unreadable' };
   }
-  return { outcome: protection === 'plaintext' ? 'resealed-plaintext' : 'resealed', sealed: cipher.seal(JSON.stringify(record), storeKey) };
+  return {
+    outcome: protection === 'plaintext' ? 'resealed-plaintext' : 'resealed',
+    sealed: cipher.seal(JSON.stringify(record), storeKey),
+  };
 }
 
 /** Resealing needs a newest key to seal with; a store without keys says how to give it some. */
 export function cipherForReseal(cipher: TokenCipher | undefined): TokenCipher {
   if (cipher !== undefined) return cipher;
   throw new PaymentsAuthConfigError([
-    { path: 'store.encryption', problem: 'reseal() needs encryption keys: construct the store with encryption: { keys: [newestKey, ...olderKeys] }' },
+    {
+      path: 'store.encryption',
+      problem:
+        'reseal() needs encryption keys: construct the store with encryption: { keys: [newestKey, ...olderKeys] }',
+    },
   ]);
 }
 

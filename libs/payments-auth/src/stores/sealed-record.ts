@@ -6,7 +6,12 @@ import type { StoredToken } from './token-store.interface.js';
  * Lua), the payload's own, authenticated version must match it: a tampered version would otherwise make every
  * compare-and-set fail silently, or let an old refresh token pass for the newest.
  */
-export function openSealedRecord(cipher: TokenCipher, sealed: string, storeKey: string, outerVersion?: number): StoredToken {
+export function openSealedRecord(
+  cipher: TokenCipher,
+  sealed: string,
+  storeKey: string,
+  outerVersion?: number,
+): StoredToken {
   const record = JSON.parse(cipher.open(sealed, storeKey)) as StoredToken;
   assertVersionMatches(record, outerVersion);
   return record;
@@ -17,9 +22,15 @@ export function openSealedRecord(cipher: TokenCipher, sealed: string, storeKey: 
  * store does: it was written before encryption was turned on, the next write seals it, and audit() and reseal()
  * report it. A sealed payload without keys is refused: it cannot be read, and must never pass for absent.
  */
-export function openStoredPayload(cipher: TokenCipher | undefined, payload: string, storeKey: string, outerVersion?: number): StoredToken {
+export function openStoredPayload(
+  cipher: TokenCipher | undefined,
+  payload: string,
+  storeKey: string,
+  outerVersion?: number,
+): StoredToken {
   if (isSealedValue(payload)) {
-    if (cipher === undefined) throw Object.assign(new Error('stored value is encrypted; configure the keys'), { code: 'ETOKENCIPHER' });
+    if (cipher === undefined)
+      throw Object.assign(new Error('stored value is encrypted; configure the keys'), { code: 'ETOKENCIPHER' });
     return openSealedRecord(cipher, payload, storeKey, outerVersion);
   }
   const record = JSON.parse(payload) as StoredToken;

@@ -50,13 +50,15 @@ export function storeContractIssues(store: object, path = 'store'): ConfigIssue[
   const members = store as Record<string, unknown>;
   const issues: ConfigIssue[] = [];
   for (const [name, role] of Object.entries(CORE)) {
-    if (typeof members[name] !== 'function') issues.push({ path: `${path}.${name}`, problem: `is missing: every store needs it (it ${role})` });
+    if (typeof members[name] !== 'function')
+      issues.push({ path: `${path}.${name}`, problem: `is missing: every store needs it (it ${role})` });
   }
   for (const [name, memberRoles] of Object.entries(CAPABILITIES)) {
     issues.push(...capabilityIssues(members[name], `${path}.${name}`, memberRoles));
   }
   for (const name of SINGLE_METHODS) {
-    if (members[name] !== undefined && typeof members[name] !== 'function') issues.push({ path: `${path}.${name}`, problem: 'must be a method when present' });
+    if (members[name] !== undefined && typeof members[name] !== 'function')
+      issues.push({ path: `${path}.${name}`, problem: 'must be a method when present' });
   }
   for (const [name, renamed] of Object.entries(FLAT_0X)) {
     // Beside the new capability a leftover old member is harmless; alone it means a store written for 0.x.
@@ -75,10 +77,16 @@ export function storeContractIssues(store: object, path = 'store'): ConfigIssue[
 function capabilityIssues(capability: unknown, path: string, memberRoles: Record<string, string>): ConfigIssue[] {
   if (capability === undefined) return [];
   const names = Object.keys(memberRoles).join(', ');
-  if (typeof capability !== 'object' || capability === null) return [{ path, problem: `must be an object with ${names}, or left out` }];
+  if (typeof capability !== 'object' || capability === null)
+    return [{ path, problem: `must be an object with ${names}, or left out` }];
   return Object.entries(memberRoles).flatMap(([member, role]) =>
     typeof (capability as Record<string, unknown>)[member] === 'function'
       ? []
-      : [{ path: `${path}.${member}`, problem: `is missing: ${path.split('.').pop()} come whole (${names}) or not at all; ${role}` }],
+      : [
+          {
+            path: `${path}.${member}`,
+            problem: `is missing: ${path.split('.').pop()} come whole (${names}) or not at all; ${role}`,
+          },
+        ],
   );
 }

@@ -25,7 +25,10 @@ export function secureExistingDirectory(directory: string, logger = new Logger('
   try {
     chmodSync(directory, OWNER_ONLY);
   } catch (error) {
-    throw refused(directory, `${loose} and could not be tightened (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw refused(
+      directory,
+      `${loose} and could not be tightened (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   logger.warn(`token store directory ${directory} ${loose}; tightened to 0700`);
 }
@@ -48,7 +51,10 @@ function problemWith(directory: string, stats: Stats): string | undefined {
   if (!stats.isDirectory()) throw refused(directory, 'exists and is not a directory');
   const octal = (stats.mode & 0o777).toString(8).padStart(4, '0');
   if (process.getuid !== undefined && stats.uid !== process.getuid()) {
-    throw refused(directory, `belongs to another user (uid ${stats.uid}, mode ${octal}); use a directory of this process's user`);
+    throw refused(
+      directory,
+      `belongs to another user (uid ${stats.uid}, mode ${octal}); use a directory of this process's user`,
+    );
   }
   return (stats.mode & 0o077) === 0 ? undefined : `was accessible to other users (mode ${octal})`;
 }

@@ -36,7 +36,9 @@ export class TokenCipher {
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(storeKey));
     const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [FORMAT, id, iv.toString('base64'), cipher.getAuthTag().toString('base64'), sealed.toString('base64')].join('.');
+    return [FORMAT, id, iv.toString('base64'), cipher.getAuthTag().toString('base64'), sealed.toString('base64')].join(
+      '.',
+    );
   }
 
   /**
@@ -51,9 +53,13 @@ export class TokenCipher {
 
   open(value: string, storeKey: string): string {
     const [format, id, iv, tag, sealed] = value.split('.');
-    if (format !== FORMAT || sealed === undefined) throw Object.assign(new Error('stored value is not encrypted'), { code: 'ETOKENCIPHER' });
+    if (format !== FORMAT || sealed === undefined)
+      throw Object.assign(new Error('stored value is not encrypted'), { code: 'ETOKENCIPHER' });
     const entry = this.keys.find((candidate) => candidate.id === id);
-    if (entry === undefined) throw Object.assign(new Error('stored value was sealed with a key no longer configured'), { code: 'ETOKENCIPHER' });
+    if (entry === undefined)
+      throw Object.assign(new Error('stored value was sealed with a key no longer configured'), {
+        code: 'ETOKENCIPHER',
+      });
     try {
       const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64'));
       decipher.setAAD(Buffer.from(storeKey));

@@ -30,16 +30,19 @@ describe('TenantRegistry: resolveTenant results looked up again', () => {
     const emitter = new PaymentsAuthEvents();
     events = [];
     emitter.events$.subscribe((event) => events.push(event));
-    const options = validateModuleOptions({
-      tenants: {},
-      store: new MemoryTokenStore(),
-      resolveTenantTtlMs: TTL_MS,
-      // Each lookup takes the next scripted answer; the last one repeats.
-      resolveTenant: () => {
-        lookups += 1;
-        return (answers.length > 1 ? (answers.shift() as () => Promise<TenantConfig | undefined>) : answers[0])();
+    const options = validateModuleOptions(
+      {
+        tenants: {},
+        store: new MemoryTokenStore(),
+        resolveTenantTtlMs: TTL_MS,
+        // Each lookup takes the next scripted answer; the last one repeats.
+        resolveTenant: () => {
+          lookups += 1;
+          return (answers.length > 1 ? (answers.shift() as () => Promise<TenantConfig | undefined>) : answers[0])();
+        },
       },
-    }, RULES);
+      RULES,
+    );
     registry = new TenantRegistry(options, emitter, RULES);
   });
 
@@ -51,7 +54,11 @@ describe('TenantRegistry: resolveTenant results looked up again', () => {
   const types = () => events.map((event) => event.type);
 
   it('a lookup that hangs for 30 s counts as failed: the configuration in use is kept, and it is asked again later', async () => {
-    answers = [async () => config('blnk_first'), () => new Promise<never>(() => undefined), async () => config('blnk_second')];
+    answers = [
+      async () => config('blnk_first'),
+      () => new Promise<never>(() => undefined),
+      async () => config('blnk_second'),
+    ];
     await registry.getOrThrow('acme');
     await jest.advanceTimersByTimeAsync(TTL_MS); // the second lookup starts and hangs
     expect(lookups).toBe(2);
@@ -61,7 +68,9 @@ describe('TenantRegistry: resolveTenant results looked up again', () => {
     // Requests never wait for a background lookup: the configuration in use answers at once.
     const answer = registry.getOrThrow('acme');
     await jest.advanceTimersByTimeAsync(0);
-    expect(await Promise.race([answer, Promise.resolve('still waiting')])).toMatchObject({ blnk: { apiKey: 'blnk_first' } });
+    expect(await Promise.race([answer, Promise.resolve('still waiting')])).toMatchObject({
+      blnk: { apiKey: 'blnk_first' },
+    });
     await jest.advanceTimersByTimeAsync(1_000); // 30 s passed: given up on, and asked again
     expect(lookups).toBe(3);
     expect(registry.peek('acme')?.blnk).toMatchObject({ apiKey: 'blnk_second' });
@@ -69,7 +78,13 @@ describe('TenantRegistry: resolveTenant results looked up again', () => {
   });
 
   it('one "unknown" answer does not remove a tenant; two in a row, a second apart, do', async () => {
-    answers = [async () => config('blnk_key'), async () => undefined, async () => config('blnk_key'), async () => undefined, async () => undefined];
+    answers = [
+      async () => config('blnk_key'),
+      async () => undefined,
+      async () => config('blnk_key'),
+      async () => undefined,
+      async () => undefined,
+    ];
     await registry.getOrThrow('acme');
     await jest.advanceTimersByTimeAsync(TTL_MS); // "unknown" once
     expect(lookups).toBe(2);

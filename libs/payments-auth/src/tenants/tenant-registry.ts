@@ -5,7 +5,8 @@ import type { ProviderName } from '../errors/payments-auth.error.js';
 import { UnknownTenantError } from '../errors/unknown-tenant.error.js';
 import { PaymentsAuthEvents } from '../observability/payments-auth-events.js';
 import type { ValidatedOptions } from '../options/module-options.validator.js';
-import { ValidatedTenantConfig, tenantIdProblem, validateTenantConfig } from '../options/tenant-config.validator.js';
+import { type ValidatedTenantConfig, tenantIdProblem } from '../options/tenant-config.validator.js';
+import { changedProviders, providersOf, validatedTenant } from './tenant-providers.js';
 import { addedTenantStoreIssue, isDefaultStore } from '../options/default-store.js';
 import { isUnder } from '../options/base-url.js';
 import { PROVIDER_RULES, VALIDATED_OPTIONS } from '../options/injection-tokens.js';
@@ -20,7 +21,11 @@ export type TenantChangeSource = 'api' | 'resolver';
  * Told of every change to a known tenant, before the change is reported: `next` undefined means removed. The
  * engines switch token calls to new credentials, or stop renewals and delete the tenant's stored records.
  */
-export type TenantChangeListener = (tenant: string, next: ValidatedTenantConfig | undefined, previous: ValidatedTenantConfig) => Promise<void>;
+export type TenantChangeListener = (
+  tenant: string,
+  next: ValidatedTenantConfig | undefined,
+  previous: ValidatedTenantConfig,
+) => Promise<void>;
 
 /** Resolver results looked up again at once, at most. */
 const MAX_CONCURRENT_LOOKUPS = 8;
@@ -105,7 +110,7 @@ export class TenantRegistry implements OnModuleDestroy {
    * tenant set here is no longer looked up through `resolveTenant`.
    */
   async set(tenant: string, raw: unknown, source: TenantChangeSource): Promise<'added' | 'updated' | 'unchanged'> {
-    const config = this.validated(tenant, raw);
+    const config = validatedTenant(tenant, raw, this.providers);
     const storeIssue = addedTenantStoreIssue(config, !isDefaultStore(this.options.store), this.providers);
     if (storeIssue !== undefined) throw new PaymentsAuthConfigError([storeIssue], tenant);
     return this.inOrder(tenant, () => this.apply(tenant, config, source));
@@ -131,7 +136,7 @@ export class TenantRegistry implements OnModuleDestroy {
         if (resolvedAt !== undefined) this.resolvedAt.set(tenant, resolvedAt);
         throw error;
       }
-      this.report('tenant.removed', tenant, this.providersOf(previous), source);
+      this.report('tenant.removed', tenant, providersOf(this.providers, previous), source);
       return true;
     });
   }
@@ -145,7 +150,11 @@ export class TenantRegistry implements OnModuleDestroy {
     return this.changes.run(tenant, change);
   }
 
-  private async apply(tenant: string, config: ValidatedTenantConfig, source: TenantChangeSource): Promise<'added' | 'updated' | 'unchanged'> {
+  private async apply(
+    tenant: string,
+    config: ValidatedTenantConfig,
+    source: TenantChangeSource,
+  ): Promise<'added' | 'updated' | 'unchanged'> {
     this.confirming.delete(tenant);
     if (source === 'api') {
       this.resolvedAt.delete(tenant);
@@ -156,11 +165,11 @@ export class TenantRegistry implements OnModuleDestroy {
     this.known.set(tenant, config);
     this.addBaseUrls(config);
     if (previous === undefined) {
-      this.report('tenant.added', tenant, this.providersOf(config), source);
+      this.report('tenant.added', tenant, providersOf(this.providers, config), source);
       return 'added';
     }
     await Promise.all(this.listeners.map((listener) => listener(tenant, config, previous)));
-    this.report('tenant.updated', tenant, this.changedProviders(previous, config), source);
+    this.report('tenant.updated', tenant, changedProviders(this.providers, previous, config), source);
     return 'updated';
   }
 
@@ -173,7 +182,7 @@ export class TenantRegistry implements OnModuleDestroy {
     let pending = this.resolving.get(tenant);
     if (pending === undefined) {
       const lookup: Promise<ValidatedTenantConfig> = resolveTenant(tenant).then(async (raw) => {
-        const config = raw === undefined || raw === null ? undefined : this.validated(tenant, raw);
+        const config = raw === undefined || raw === null ? undefined : validatedTenant(tenant, raw, this.providers);
         const admitted = await this.inOrder(tenant, async () => {
           if (this.resolving.get(tenant) !== lookup) return undefined; // set or removed through the API meanwhile
           if (config === undefined) throw new UnknownTenantError(tenant);
@@ -196,7 +205,8 @@ export class TenantRegistry implements OnModuleDestroy {
   private lookUpDue(): void {
     const now = Date.now();
     for (const [tenant, askAt] of this.confirming) {
-      if (askAt > now || this.lookingUpAgain.size >= MAX_CONCURRENT_LOOKUPS || this.lookingUpAgain.has(tenant)) continue;
+      if (askAt > now || this.lookingUpAgain.size >= MAX_CONCURRENT_LOOKUPS || this.lookingUpAgain.has(tenant))
+        continue;
       this.lookingUpAgain.add(tenant);
       void this.lookUpAgain(tenant).finally(() => this.lookingUpAgain.delete(tenant));
     }
@@ -221,24 +231,39 @@ export class TenantRegistry implements OnModuleDestroy {
     const secondUnknown = this.confirming.delete(tenant);
     let raw: unknown;
     try {
-      raw = await withTimeout((this.options.resolveTenant as NonNullable<ValidatedOptions['resolveTenant']>)(tenant), LOOKUP_TIMEOUT_MS);
+      raw = await withTimeout(
+        (this.options.resolveTenant as NonNullable<ValidatedOptions['resolveTenant']>)(tenant),
+        LOOKUP_TIMEOUT_MS,
+      );
     } catch (error) {
-      this.logger.warn(`resolveTenant failed for tenant '${tenant}' (${describeError(error)}); keeping its configuration`);
+      this.logger.warn(
+        `resolveTenant failed for tenant '${tenant}' (${describeError(error)}); keeping its configuration`,
+      );
       return;
     }
     // Shutting down, changed through the API meanwhile, or no longer a resolver tenant: that decision stands.
     if (this.stopped || this.known.get(tenant) !== before || !this.resolvedAt.has(tenant)) return;
     if (raw === undefined || raw === null) {
       if (!secondUnknown) this.confirming.set(tenant, Date.now() + REMOVAL_CONFIRMATION_MS);
-      else await this.remove(tenant, 'resolver').catch((error: unknown) => this.logger.warn(`removing tenant '${tenant}' failed (${describeError(error)}); it stays known`));
+      else
+        await this.remove(tenant, 'resolver').catch((error: unknown) =>
+          this.logger.warn(`removing tenant '${tenant}' failed (${describeError(error)}); it stays known`),
+        );
       return;
     }
     await this.set(tenant, raw, 'resolver').catch((error: unknown) => {
-      this.logger.warn(`resolveTenant returned a configuration for tenant '${tenant}' that is not valid (${describeError(error)}); keeping the one in use`);
+      this.logger.warn(
+        `resolveTenant returned a configuration for tenant '${tenant}' that is not valid (${describeError(error)}); keeping the one in use`,
+      );
     });
   }
 
-  private report(type: 'tenant.added' | 'tenant.updated' | 'tenant.removed', tenant: string, providers: ProviderName[], source: TenantChangeSource): void {
+  private report(
+    type: 'tenant.added' | 'tenant.updated' | 'tenant.removed',
+    tenant: string,
+    providers: ProviderName[],
+    source: TenantChangeSource,
+  ): void {
     const at = new Date();
     for (const provider of providers) this.events.emit({ type, provider, tenant, at, source });
   }
@@ -249,31 +274,15 @@ export class TenantRegistry implements OnModuleDestroy {
       if (own !== undefined) this.baseUrls.add(provider.baseUrlOf(own));
     }
   }
-
-  /** Validates a tenant id and configuration exactly as bootstrap does, with the same error. */
-  private validated(tenant: string, raw: unknown): ValidatedTenantConfig {
-    const path = `tenants.${tenant}`;
-    const idProblem = tenantIdProblem(tenant);
-    if (idProblem !== undefined) throw new PaymentsAuthConfigError([{ path, problem: idProblem }], tenant);
-    const result = validateTenantConfig(raw, path, this.providers);
-    if (!result.ok) throw new PaymentsAuthConfigError(result.issues, tenant);
-    return result.config;
-  }
-
-  private providersOf(config: ValidatedTenantConfig): ProviderName[] {
-    return this.providers.filter((provider) => config[provider.name] !== undefined).map((provider) => provider.name);
-  }
-
-  /** The providers whose configuration an update added, changed or dropped. */
-  private changedProviders(previous: ValidatedTenantConfig, next: ValidatedTenantConfig): ProviderName[] {
-    return this.providers.filter((provider) => !isDeepStrictEqual(previous[provider.name], next[provider.name])).map((provider) => provider.name);
-  }
 }
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error('resolveTenant timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+    timer = setTimeout(
+      () => reject(Object.assign(new Error('resolveTenant timed out'), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -19,13 +19,20 @@ import { TokenFacade } from './token-facade.js';
 class RecordingProtocol extends FakeProtocol {
   readonly configs: FakeConfig[] = [];
 
-  override acquire(config: FakeConfig, tenant: string, previous: StoredToken | undefined, beforeSend?: () => Promise<void>) {
+  override acquire(
+    config: FakeConfig,
+    tenant: string,
+    previous: StoredToken | undefined,
+    beforeSend?: () => Promise<void>,
+  ) {
     this.configs.push(config);
     return super.acquire(config, tenant, previous, beforeSend);
   }
 }
 
-const blink = (apiKey: string, baseUrl?: string): TenantConfig => ({ blink: { apiKey, secretKey: `${apiKey}-secret`, ...(baseUrl ? { baseUrl } : {}) } });
+const blink = (apiKey: string, baseUrl?: string): TenantConfig => ({
+  blink: { apiKey, secretKey: `${apiKey}-secret`, ...(baseUrl ? { baseUrl } : {}) },
+});
 const RULES = PROVIDERS.map((definition) => definition.rules);
 const STATIC_TENANTS: Record<string, TenantConfig> = {
   acme: blink('acme-key'),
@@ -41,15 +48,27 @@ const STATIC_TENANTS: Record<string, TenantConfig> = {
  */
 function setUp(
   resolveTenant?: (tenant: string) => Promise<TenantConfig | undefined>,
-  { store = new MemoryTokenStore(), tenants = STATIC_TENANTS }: { store?: MemoryTokenStore; tenants?: Record<string, TenantConfig> } = {},
+  {
+    store = new MemoryTokenStore(),
+    tenants = STATIC_TENANTS,
+  }: { store?: MemoryTokenStore; tenants?: Record<string, TenantConfig> } = {},
 ) {
-  const options = validateModuleOptions({ tenants: { ...tenants }, store, ...(resolveTenant ? { resolveTenant } : {}) }, RULES);
+  const options = validateModuleOptions(
+    { tenants: { ...tenants }, store, ...(resolveTenant ? { resolveTenant } : {}) },
+    RULES,
+  );
   const observers = recordingObservers();
   const registry = new TenantRegistry(options, observers.events, RULES);
   const protocol = new RecordingProtocol('blink');
   const engines = {
     create: <TConfig extends object>(engineProtocol: TokenProtocol<TConfig>, source: ConfigurationSource<TConfig>) =>
-      new TokenEngine(engineProtocol, store, ENGINE_TEST_SETTINGS, { events: observers.events, metrics: observers.metrics }, source),
+      new TokenEngine(
+        engineProtocol,
+        store,
+        ENGINE_TEST_SETTINGS,
+        { events: observers.events, metrics: observers.metrics },
+        source,
+      ),
   };
   const sections = new WeakMap<object, FakeConfig>();
   const configOf = (tenantConfig: ValidatedTenantConfig): FakeConfig | undefined => {

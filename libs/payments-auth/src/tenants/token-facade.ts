@@ -34,7 +34,11 @@ export class TokenFacade<TConfig extends object> {
   }
 
   /** A provider configuration that is gone (tenant removed, provider or OAuth mode dropped) takes its records with it. */
-  private async changed(tenant: string, next: ValidatedTenantConfig | undefined, previous: ValidatedTenantConfig): Promise<void> {
+  private async changed(
+    tenant: string,
+    next: ValidatedTenantConfig | undefined,
+    previous: ValidatedTenantConfig,
+  ): Promise<void> {
     const before = this.configOf(previous);
     const after = next === undefined ? undefined : this.configOf(next);
     if (after !== undefined) await this.engine.reconfigured(tenant);

@@ -44,7 +44,16 @@ export function offered<T>(value: T | undefined, name: string): T {
 }
 
 /** Reads `key` and compares it field by field with what was written. */
-export async function assertStored(store: TokenStore, key: string, expected: StoredToken | undefined, what: string): Promise<void> {
+export async function assertStored(
+  store: TokenStore,
+  key: string,
+  expected: StoredToken | undefined,
+  what: string,
+): Promise<void> {
   const stored = await store.get(key);
-  assert.deepStrictEqual(stored, expected, `${what}: get('${key}') returned ${JSON.stringify(stored)}, expected ${JSON.stringify(expected)}`);
+  assert.deepStrictEqual(
+    stored,
+    expected,
+    `${what}: get('${key}') returned ${JSON.stringify(stored)}, expected ${JSON.stringify(expected)}`,
+  );
 }

@@ -16,11 +16,19 @@ const OUTLIVE_WAIT_MS = 1_200;
 export function contractCheck(declared: readonly StoreCapability[]): CheckBody {
   return async ({ store }) => {
     const issues = storeContractIssues(store);
-    assert.deepStrictEqual(issues, [], `the module would refuse this store at start-up:\n${issues.map((issue) => `  ${issue.path}: ${issue.problem}`).join('\n')}`);
+    assert.deepStrictEqual(
+      issues,
+      [],
+      `the module would refuse this store at start-up:\n${issues.map((issue) => `  ${issue.path}: ${issue.problem}`).join('\n')}`,
+    );
     const members = store as unknown as Record<string, unknown>;
     const offeredCapabilities = CAPABILITIES.filter((name) => members[name] !== undefined);
     const undeclared = offeredCapabilities.filter((name) => !declared.includes(name));
-    assert.deepStrictEqual(undeclared, [], `the store offers ${undeclared.join(', ')}: add ${undeclared.map((name) => `'${name}'`).join(', ')} to capabilities, so that they are checked too`);
+    assert.deepStrictEqual(
+      undeclared,
+      [],
+      `the store offers ${undeclared.join(', ')}: add ${undeclared.map((name) => `'${name}'`).join(', ')} to capabilities, so that they are checked too`,
+    );
     const missing = declared.filter((name) => !offeredCapabilities.includes(name));
     assert.deepStrictEqual(missing, [], `capabilities declares ${missing.join(', ')}, which the store does not offer`);
   };
@@ -31,7 +39,11 @@ export const coreChecks: Record<string, CheckBody> = {
     await assertStored(store, key('never-written'), undefined, 'a key never written');
   },
 
-  'set then get returns every StoredToken field as written; set replaces whatever is stored': async ({ store, other, key }) => {
+  'set then get returns every StoredToken field as written; set replaces whatever is stored': async ({
+    store,
+    other,
+    key,
+  }) => {
     const full = fullRecord(3);
     await store.set(key('full'), full);
     await assertStored(store, key('full'), full, 'a record with every field');
@@ -64,40 +76,68 @@ export const coreChecks: Record<string, CheckBody> = {
     await store.delete(key('never-written'));
   },
 
-  'compareAndSet writes a first record and newer versions only; an equal or older one is refused and changes nothing': async ({ store, other, key }) => {
-    const k = key('cas');
-    const first = fullRecord(2);
-    const newer = bareRecord(3, 'other');
-    assert.equal(await store.compareAndSet(k, first), true, 'compareAndSet of the first record returned false');
-    assert.equal(await other.compareAndSet(k, fullRecord(2, 'other')), false, 'compareAndSet of an equal version (another writer) returned true');
-    assert.equal(await other.compareAndSet(k, fullRecord(1, 'other')), false, 'compareAndSet of an older version returned true');
-    await assertStored(store, k, first, 'after refused writes of an equal and an older version');
-    assert.equal(await other.compareAndSet(k, newer), true, 'compareAndSet of a newer version returned false');
-    await assertStored(store, k, newer, 'after compareAndSet of a newer version');
-    assert.equal(await store.compareAndSet(k, fullRecord(100)), true, 'compareAndSet of a much newer version returned false');
-  },
+  'compareAndSet writes a first record and newer versions only; an equal or older one is refused and changes nothing':
+    async ({ store, other, key }) => {
+      const k = key('cas');
+      const first = fullRecord(2);
+      const newer = bareRecord(3, 'other');
+      assert.equal(await store.compareAndSet(k, first), true, 'compareAndSet of the first record returned false');
+      assert.equal(
+        await other.compareAndSet(k, fullRecord(2, 'other')),
+        false,
+        'compareAndSet of an equal version (another writer) returned true',
+      );
+      assert.equal(
+        await other.compareAndSet(k, fullRecord(1, 'other')),
+        false,
+        'compareAndSet of an older version returned true',
+      );
+      await assertStored(store, k, first, 'after refused writes of an equal and an older version');
+      assert.equal(await other.compareAndSet(k, newer), true, 'compareAndSet of a newer version returned false');
+      await assertStored(store, k, newer, 'after compareAndSet of a newer version');
+      assert.equal(
+        await store.compareAndSet(k, fullRecord(100)),
+        true,
+        'compareAndSet of a much newer version returned false',
+      );
+    },
 
-  [`compareAndSet of one version by ${RACERS} concurrent writers: exactly one wins, and its record is stored`]: async ({ store, other, key }) => {
+  [`compareAndSet of one version by ${RACERS} concurrent writers: exactly one wins, and its record is stored`]: async ({
+    store,
+    other,
+    key,
+  }) => {
     const k = key('race');
     await store.set(k, fullRecord(1));
     const records = Array.from({ length: RACERS }, (_, index) => fullRecord(2, `writer${index}`));
-    const outcomes = await Promise.all(records.map((record, index) => (index % 2 ? other : store).compareAndSet(k, record)));
+    const outcomes = await Promise.all(
+      records.map((record, index) => (index % 2 ? other : store).compareAndSet(k, record)),
+    );
     const winners = outcomes.flatMap((won, index) => (won ? [index] : []));
-    assert.equal(winners.length, 1, `${winners.length} of ${RACERS} concurrent compareAndSet calls of version 2 returned true (writers ${winners.join(', ')}); exactly one may`);
+    assert.equal(
+      winners.length,
+      1,
+      `${winners.length} of ${RACERS} concurrent compareAndSet calls of version 2 returned true (writers ${winners.join(', ')}); exactly one may`,
+    );
     await assertStored(store, k, records[winners[0]], 'the winner of the race');
   },
 
-  [`a record with a refresh token or a re-authorization mark outlives its access token (waits ${OUTLIVE_WAIT_MS} ms)`]: async ({ store, key }) => {
-    const now = Date.now();
-    const expiring = { ...bareRecord(1), refreshToken: 'refresh-outlives', expiresAt: now + 200 };
-    const expired = { ...bareRecord(1), refreshToken: 'refresh-expired', expiresAt: now - 60_000 };
-    const refused = { ...bareRecord(1), expiresAt: 0, reauthorizationRequired: { at: now } };
-    await store.set(key('expiring'), expiring);
-    assert.equal(await store.compareAndSet(key('expired'), expired), true, 'compareAndSet of a first record with an expired access token returned false');
-    await store.set(key('refused'), refused);
-    await sleep(OUTLIVE_WAIT_MS);
-    await assertStored(store, key('expiring'), expiring, 'a refresh token must outlive its access token: the record');
-    await assertStored(store, key('expired'), expired, 'a record written after its access token expired');
-    await assertStored(store, key('refused'), refused, 'a re-authorization mark');
-  },
+  [`a record with a refresh token or a re-authorization mark outlives its access token (waits ${OUTLIVE_WAIT_MS} ms)`]:
+    async ({ store, key }) => {
+      const now = Date.now();
+      const expiring = { ...bareRecord(1), refreshToken: 'refresh-outlives', expiresAt: now + 200 };
+      const expired = { ...bareRecord(1), refreshToken: 'refresh-expired', expiresAt: now - 60_000 };
+      const refused = { ...bareRecord(1), expiresAt: 0, reauthorizationRequired: { at: now } };
+      await store.set(key('expiring'), expiring);
+      assert.equal(
+        await store.compareAndSet(key('expired'), expired),
+        true,
+        'compareAndSet of a first record with an expired access token returned false',
+      );
+      await store.set(key('refused'), refused);
+      await sleep(OUTLIVE_WAIT_MS);
+      await assertStored(store, key('expiring'), expiring, 'a refresh token must outlive its access token: the record');
+      await assertStored(store, key('expired'), expired, 'a record written after its access token expired');
+      await assertStored(store, key('refused'), refused, 'a re-authorization mark');
+    },
 };

@@ -18,11 +18,19 @@ import { tokenStoreConformance } from './store-conformance.js';
 
 // README § Stores: choosing one › Your own store (the checks the built-in stores pass)
 describe('MemoryTokenStore conformance', () => {
-  for (const check of tokenStoreConformance({ create: () => new MemoryTokenStore(), capabilities: ['keys', 'describe'] })) it(check.name, check.run);
+  for (const check of tokenStoreConformance({
+    create: () => new MemoryTokenStore(),
+    capabilities: ['keys', 'describe'],
+  }))
+    it(check.name, check.run);
 });
 
 describe('SharedMemoryStore (the engine specs’ several-process double) conformance', () => {
-  for (const check of tokenStoreConformance({ create: () => new SharedMemoryStore(), capabilities: ['leases', 'keys', 'describe'] })) it(check.name, check.run);
+  for (const check of tokenStoreConformance({
+    create: () => new SharedMemoryStore(),
+    capabilities: ['leases', 'keys', 'describe'],
+  }))
+    it(check.name, check.run);
 });
 
 describe('FileTokenStore conformance (two instances on one directory, encrypted)', () => {
@@ -62,7 +70,12 @@ describe('RedisTokenStore conformance (two instances on one prefix, encrypted, o
   };
   const checks = tokenStoreConformance({
     // A prefix of its own per check: a new store as far as records, leases and the generation marker go.
-    create: () => open({ connection: { host: '127.0.0.1', port: redis.port }, prefix: `conformance-${randomUUID()}`, encryption: { keys: [key] } }),
+    create: () =>
+      open({
+        connection: { host: '127.0.0.1', port: redis.port },
+        prefix: `conformance-${randomUUID()}`,
+        encryption: { keys: [key] },
+      }),
     twin: (store) => open(settings.get(store) as RedisTokenStoreOptions),
     capabilities: ['leases', 'generations', 'durability', 'keys', 'reseal', 'audit', 'describe'],
   });

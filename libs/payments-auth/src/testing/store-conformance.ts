@@ -56,7 +56,10 @@ export interface ConformanceCheck {
  */
 export function tokenStoreConformance(options: TokenStoreConformanceOptions): ConformanceCheck[] {
   const capabilities = options.capabilities ?? [];
-  const bodies: Array<[string, CheckBody]> = [['the store has the core and whole capabilities, exactly those declared', contractCheck(capabilities)], ...Object.entries(coreChecks)];
+  const bodies: Array<[string, CheckBody]> = [
+    ['the store has the core and whole capabilities, exactly those declared', contractCheck(capabilities)],
+    ...Object.entries(coreChecks),
+  ];
   for (const capability of capabilities) bodies.push(...Object.entries(capabilityChecks[capability]));
   return bodies.map(([name, body]) => ({ name, run: () => runCheck(options, body) }));
 }
@@ -70,7 +73,13 @@ async function runCheck(options: TokenStoreConformanceOptions, body: CheckBody):
     const other = options.twin === undefined ? store : await options.twin(store);
     if (other !== store) made.push(other);
     const prefix = `conformance:${randomUUID()}:`;
-    const context: CheckContext = { store, other, prefix, key: (name) => `${prefix}${name}`, leaseTtlMs: options.leaseTtlMs ?? 500 };
+    const context: CheckContext = {
+      store,
+      other,
+      prefix,
+      key: (name) => `${prefix}${name}`,
+      leaseTtlMs: options.leaseTtlMs ?? 500,
+    };
     await body(context);
   } catch (error) {
     failure = error;

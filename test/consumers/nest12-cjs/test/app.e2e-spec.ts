@@ -16,6 +16,11 @@ describe('nestjs-payments-auth in a NestJS 12 CommonJS app (Jest, on Node 24)', 
 
   it('gets both tokens and calls both providers through PaymentsHttpService', async () => {
     const result = await checkPayments(app);
-    expect(result).toMatchObject({ blinkIntentStatus: 201, blnkLedgersStatus: 200, blnkInstanceId: 'inst_consumer', blnkHasRefreshToken: true });
+    expect(result).toMatchObject({
+      blinkIntentStatus: 201,
+      blnkLedgersStatus: 200,
+      blnkInstanceId: 'inst_consumer',
+      blnkHasRefreshToken: true,
+    });
   });
 });

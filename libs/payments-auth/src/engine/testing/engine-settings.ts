@@ -5,6 +5,12 @@ export const ENGINE_TEST_SETTINGS: TokenEngineSettings = {
   tokenCallTimeoutMs: 1_000,
   renewalMarginMs: 10_000,
   renewalMarginMaxRatio: 0.5,
-  scheduledRenewal: { enabled: true, idleTimeoutMs: 30 * 60_000, jitterMs: 0, spreadFirstRenewal: false, maxConcurrentRenewals: 16 },
+  scheduledRenewal: {
+    enabled: true,
+    idleTimeoutMs: 30 * 60_000,
+    jitterMs: 0,
+    spreadFirstRenewal: false,
+    maxConcurrentRenewals: 16,
+  },
   resilience: { backoffBaseMs: 100, backoffMaxMs: 1_000, circuitFailureThreshold: 3, circuitCooldownMs: 5_000 },
 };

@@ -38,7 +38,12 @@ export class FakeProtocol implements TokenProtocol<FakeConfig> {
   }
 
   /** Like a real adapter, runs `beforeSend` first; a call it stops is not counted (nothing was sent). */
-  async acquire(_config: FakeConfig, tenant: string, previous: StoredToken | undefined, beforeSend?: () => Promise<void>): Promise<IssuedToken> {
+  async acquire(
+    _config: FakeConfig,
+    tenant: string,
+    previous: StoredToken | undefined,
+    beforeSend?: () => Promise<void>,
+  ): Promise<IssuedToken> {
     await beforeSend?.();
     this.calls.push({ tenant, previous });
     const number = this.calls.length;

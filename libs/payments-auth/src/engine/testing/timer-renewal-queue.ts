@@ -8,10 +8,13 @@ export class TimerRenewalQueue implements RenewalQueue {
 
   schedule(target: RenewalTarget, tenant: string, dueAt: number): ScheduledRenewal {
     this.scheduled.push({ tenant, dueAt });
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void target.renewScheduled(tenant);
-    }, Math.max(0, dueAt - Date.now()));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        void target.renewScheduled(tenant);
+      },
+      Math.max(0, dueAt - Date.now()),
+    );
     this.timers.add(timer);
     return {
       cancel: () => {

@@ -3,7 +3,8 @@ import { BLINK_DOCUMENTED_LIFETIME_MS, parseBlinkTokenResponse } from './blink-t
 
 const details = { provider: 'blink' as const, tenant: 'acme' };
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const jwtExpiringAt = (epochSeconds: number) => `${base64url({ alg: 'HS256' })}.${base64url({ exp: epochSeconds })}.sig`;
+const jwtExpiringAt = (epochSeconds: number) =>
+  `${base64url({ alg: 'HS256' })}.${base64url({ exp: epochSeconds })}.sig`;
 
 describe('parseBlinkTokenResponse', () => {
   const sentAt = Date.now();
@@ -12,7 +13,7 @@ describe('parseBlinkTokenResponse', () => {
   // README § How expiry is computed › Blink
   it('takes the earlier of expired_on and the JWT exp', () => {
     const jwtEarlier = parseBlinkTokenResponse(
-      { access_token: jwtExpiringAt(inSeconds(600)), expired_on: new Date((inSeconds(1800)) * 1000).toISOString() },
+      { access_token: jwtExpiringAt(inSeconds(600)), expired_on: new Date(inSeconds(1800) * 1000).toISOString() },
       sentAt,
       details,
     );
@@ -26,12 +27,19 @@ describe('parseBlinkTokenResponse', () => {
   });
 
   it('reads a zoneless expired_on as UTC', () => {
-    const at = new Date(inSeconds(1200) * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
-    expect(parseBlinkTokenResponse({ access_token: 'opaque', expired_on: at }, sentAt, details).expiresAt).toBe(inSeconds(1200) * 1000);
+    const at = new Date(inSeconds(1200) * 1000)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, '');
+    expect(parseBlinkTokenResponse({ access_token: 'opaque', expired_on: at }, sentAt, details).expiresAt).toBe(
+      inSeconds(1200) * 1000,
+    );
   });
 
   it('falls back to the documented 30 minutes from the send time when nothing states an expiry', () => {
-    expect(parseBlinkTokenResponse({ access_token: 'opaque' }, sentAt, details).expiresAt).toBe(sentAt + BLINK_DOCUMENTED_LIFETIME_MS);
+    expect(parseBlinkTokenResponse({ access_token: 'opaque' }, sentAt, details).expiresAt).toBe(
+      sentAt + BLINK_DOCUMENTED_LIFETIME_MS,
+    );
   });
 
   it('keeps payment types and currencies as details', () => {

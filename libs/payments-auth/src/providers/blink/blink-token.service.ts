@@ -36,7 +36,14 @@ export class BlinkTokenService {
   /** How the tenant's Blink credential is used; never its value. */
   async getCredentialInfo(tenant: string): Promise<BlinkCredentialInfo> {
     const config = await this.tokens.lookup(tenant);
-    return { provider: 'blink', tenant, mode: 'key-pair', managed: true, header: 'Authorization', baseUrl: config.baseUrl };
+    return {
+      provider: 'blink',
+      tenant,
+      mode: 'key-pair',
+      managed: true,
+      header: 'Authorization',
+      baseUrl: config.baseUrl,
+    };
   }
 
   /**
@@ -56,5 +63,4 @@ export class BlinkTokenService {
   states(): TokenState[] {
     return this.tokens.states();
   }
-
 }

@@ -12,7 +12,6 @@ import type { StoredToken } from '../../stores/token-store.interface.js';
 import { TokenEndpointResponse, TokenHttpClient, commonFailure } from '../token-endpoint.client.js';
 import { parseBlinkTokenResponse } from './blink-token.response.js';
 
-
 /** Blink's token protocol: key pair in a JSON body, a fresh JWT every time (no refresh grant). */
 @Injectable()
 export class BlinkProtocol implements TokenProtocol<ValidatedBlinkConfig> {
@@ -64,10 +63,17 @@ function requestBody(config: ValidatedBlinkConfig): Record<string, unknown> {
 }
 
 /** Blink errors come as `{ success: false, error, message }`. */
-function failureOf(response: TokenEndpointResponse, base: PaymentsAuthErrorDetails, secrets: string[]): PaymentsAuthError {
+function failureOf(
+  response: TokenEndpointResponse,
+  base: PaymentsAuthErrorDetails,
+  secrets: string[],
+): PaymentsAuthError {
   const common = commonFailure(response, base);
   if (common !== undefined) return common;
-  const body = (typeof response.json === 'object' && response.json !== null ? response.json : {}) as Record<string, unknown>;
+  const body = (typeof response.json === 'object' && response.json !== null ? response.json : {}) as Record<
+    string,
+    unknown
+  >;
   const details = { ...base, status: response.status, providerErrorCode: safeProviderCode(body.error, secrets) };
   const reason = safeProviderText(body.message, secrets) ?? `HTTP ${response.status}`;
   if (response.status === 401 || response.status === 403) return new ReauthorizationRequiredError(details, reason);

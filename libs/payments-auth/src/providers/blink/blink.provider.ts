@@ -4,4 +4,8 @@ import { BLINK_RULES, type ValidatedBlinkConfig } from './blink.rules.js';
 import { BlinkProtocol } from './blink.protocol.js';
 
 /** Blink Payment: one entry of the provider list. */
-export const BLINK: ProviderDefinition<ValidatedBlinkConfig> = { rules: BLINK_RULES, protocol: BlinkProtocol, service: BlinkTokenService };
+export const BLINK: ProviderDefinition<ValidatedBlinkConfig> = {
+  rules: BLINK_RULES,
+  protocol: BlinkProtocol,
+  service: BlinkTokenService,
+};

@@ -59,7 +59,8 @@ const STATE_PATTERN = /^([A-Za-z0-9][A-Za-z0-9._-]{0,127})~([A-Za-z0-9_-]{43})$/
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
 /** Constant time, so a guessed binding learns nothing from how long the refusal took. */
-const sameHash = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+const sameHash = (a: string, b: string): boolean =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /** A callback's state, parsed: which tenant's record to look in, and the hash to look for. */
 export interface CallbackState {
@@ -93,7 +94,11 @@ export class BlnkAuthorizationFlow {
     return this.pending.discard(tenant);
   }
 
-  async request(tenant: string, config: BlnkOAuthConfig, options: BlnkAuthorizationRequestOptions): Promise<BlnkAuthorizationRequest> {
+  async request(
+    tenant: string,
+    config: BlnkOAuthConfig,
+    options: BlnkAuthorizationRequestOptions,
+  ): Promise<BlnkAuthorizationRequest> {
     const { redirectUri, scope, ttlMs, binding } = checkedRequestOptions(tenant, options);
     const secret = randomBytes(32).toString('base64url');
     const codeVerifier = config.pkce === false ? undefined : randomBytes(32).toString('base64url');
@@ -134,26 +139,41 @@ export class BlnkAuthorizationFlow {
    * Checks the callback and uses up its state. Only a callback that passes every check (or that reports an error
    * from Blnk, or comes too late) spends the pending request; a forged or mismatched one leaves it for the real one.
    */
-  async accept({ tenant, stateHash }: CallbackState, callback: BlnkAuthorizationCallback, expected: BlnkAuthorizationExpectation): Promise<AcceptedCallback> {
+  async accept(
+    { tenant, stateHash }: CallbackState,
+    callback: BlnkAuthorizationCallback,
+    expected: BlnkAuthorizationExpectation,
+  ): Promise<AcceptedCallback> {
     const pending = await this.pending.find(tenant, stateHash);
     if (pending === undefined) throw unknownState();
     if (expected.redirectUri !== undefined && expected.redirectUri !== pending.redirectUri) {
-      throw new AuthorizationError('redirect-mismatch', 'The authorization state was issued for another redirect URI', { tenant });
+      throw new AuthorizationError('redirect-mismatch', 'The authorization state was issued for another redirect URI', {
+        tenant,
+      });
     }
     if (!bindingMatches(pending, expected.binding)) {
-      throw new AuthorizationError('binding-mismatch', 'The authorization state was issued to another session', { tenant });
+      throw new AuthorizationError('binding-mismatch', 'The authorization state was issued to another session', {
+        tenant,
+      });
     }
     const providerError = callback.error;
     const code = callback.code;
     const hasCode = typeof code === 'string' && code.length > 0 && code.length <= MAX_CODE_LENGTH;
     if (providerError === undefined && !hasCode) {
-      throw new AuthorizationError('invalid-request', 'The authorization callback has neither a code nor an error', { tenant });
+      throw new AuthorizationError('invalid-request', 'The authorization callback has neither a code nor an error', {
+        tenant,
+      });
     }
     if (!(await this.pending.consume(tenant, stateHash))) throw unknownState();
-    if (pending.expiresAt <= Date.now()) throw new AuthorizationError('expired-state', 'The authorization request expired', { tenant });
+    if (pending.expiresAt <= Date.now())
+      throw new AuthorizationError('expired-state', 'The authorization request expired', { tenant });
     if (providerError !== undefined) {
       const providerErrorCode = safeProviderCode(providerError);
-      throw new AuthorizationError('denied', `Blnk refused the authorization${providerErrorCode ? `: ${providerErrorCode}` : ''}`, { tenant, providerErrorCode });
+      throw new AuthorizationError(
+        'denied',
+        `Blnk refused the authorization${providerErrorCode ? `: ${providerErrorCode}` : ''}`,
+        { tenant, providerErrorCode },
+      );
     }
     return { tenant, code: code as string, pending };
   }
@@ -170,22 +190,44 @@ export function unknownState(): AuthorizationError {
 /** A request made with a binding completes only with the same binding; one made without, only without. */
 function bindingMatches(pending: PendingAuthorization, binding: unknown): boolean {
   if (pending.bindingHash === undefined) return binding === undefined;
-  return typeof binding === 'string' && binding.length <= MAX_BINDING_LENGTH && sameHash(sha256(binding), pending.bindingHash);
+  return (
+    typeof binding === 'string' &&
+    binding.length <= MAX_BINDING_LENGTH &&
+    sameHash(sha256(binding), pending.bindingHash)
+  );
 }
 
-function checkedRequestOptions(tenant: string, options: BlnkAuthorizationRequestOptions): Required<Omit<BlnkAuthorizationRequestOptions, 'scope' | 'binding'>> & { scope?: string; binding?: string } {
-  const invalid = (problem: string) => new AuthorizationError('invalid-request', `createAuthorizationRequest: ${problem}`, { tenant });
-  const { redirectUri, scope, ttlMs = DEFAULT_AUTHORIZATION_TTL_MS, binding } = options ?? ({} as BlnkAuthorizationRequestOptions);
-  if (binding !== undefined && (typeof binding !== 'string' || binding.length < 16 || binding.length > MAX_BINDING_LENGTH)) {
+function checkedRequestOptions(
+  tenant: string,
+  options: BlnkAuthorizationRequestOptions,
+): Required<Omit<BlnkAuthorizationRequestOptions, 'scope' | 'binding'>> & { scope?: string; binding?: string } {
+  const invalid = (problem: string) =>
+    new AuthorizationError('invalid-request', `createAuthorizationRequest: ${problem}`, { tenant });
+  const {
+    redirectUri,
+    scope,
+    ttlMs = DEFAULT_AUTHORIZATION_TTL_MS,
+    binding,
+  } = options ?? ({} as BlnkAuthorizationRequestOptions);
+  if (
+    binding !== undefined &&
+    (typeof binding !== 'string' || binding.length < 16 || binding.length > MAX_BINDING_LENGTH)
+  ) {
     throw invalid('binding must be a string of 16 to 1024 characters (a random value kept in the session)');
   }
-  if (typeof redirectUri !== 'string' || redirectUri.length > MAX_REDIRECT_URI_LENGTH) throw invalid('redirectUri must be a URL string of at most 2048 characters');
+  if (typeof redirectUri !== 'string' || redirectUri.length > MAX_REDIRECT_URI_LENGTH)
+    throw invalid('redirectUri must be a URL string of at most 2048 characters');
   // RFC 6749 §3.1.2: absolute, no fragment. The code travels to it, so the rule for provider URLs applies.
   const problem = describeBaseUrlProblem(redirectUri.split('?')[0]);
-  if (problem !== undefined || redirectUri.includes('#')) throw invalid(`redirectUri ${problem ?? 'must not contain a fragment'}`);
-  if (scope !== undefined && (typeof scope !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(scope))) {
+  if (problem !== undefined || redirectUri.includes('#'))
+    throw invalid(`redirectUri ${problem ?? 'must not contain a fragment'}`);
+  if (
+    scope !== undefined &&
+    (typeof scope !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(scope))
+  ) {
     throw invalid('scope must be space-separated scope tokens (RFC 6749 §3.3)');
   }
-  if (!Number.isInteger(ttlMs) || ttlMs < 1_000 || ttlMs > MAX_AUTHORIZATION_TTL_MS) throw invalid('ttlMs must be an integer from 1000 to 3600000');
+  if (!Number.isInteger(ttlMs) || ttlMs < 1_000 || ttlMs > MAX_AUTHORIZATION_TTL_MS)
+    throw invalid('ttlMs must be an integer from 1000 to 3600000');
   return { redirectUri, scope, ttlMs, binding };
 }

@@ -14,10 +14,12 @@ const MAX_REFRESH_TOKEN_LENGTH = 16_384;
  * beside the error (salvaged-refresh-token.ts): the one sent is spent either way.
  */
 export function parseBlnkTokenResponse(json: unknown, sentAt: number, details: PaymentsAuthErrorDetails): IssuedToken {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MalformedResponseError(details, 'body is not a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new MalformedResponseError(details, 'body is not a JSON object');
   const body = json as Record<string, unknown>;
   const refreshToken = body.refresh_token;
-  const usableRefreshToken = typeof refreshToken === 'string' && refreshToken.length > 0 && refreshToken.length <= MAX_REFRESH_TOKEN_LENGTH;
+  const usableRefreshToken =
+    typeof refreshToken === 'string' && refreshToken.length > 0 && refreshToken.length <= MAX_REFRESH_TOKEN_LENGTH;
   const malformed = (problem: string) => {
     const error = new MalformedResponseError(details, problem);
     return usableRefreshToken ? withSalvagedRefreshToken(error, refreshToken) : error;
@@ -28,7 +30,10 @@ export function parseBlnkTokenResponse(json: unknown, sentAt: number, details: P
   if (typeof body.expires_in !== 'number' || !Number.isFinite(body.expires_in) || body.expires_in <= 0) {
     throw malformed('expires_in is not a positive number');
   }
-  if (body.token_type !== undefined && (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer')) {
+  if (
+    body.token_type !== undefined &&
+    (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer')
+  ) {
     throw malformed('token_type is not Bearer');
   }
   const bounded = boundedExpiry(sentAt, sentAt + body.expires_in * 1000);

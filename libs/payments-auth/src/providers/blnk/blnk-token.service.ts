@@ -48,7 +48,8 @@ export class BlnkTokenService {
     this.authorizations = new BlnkAuthorizationFlow(options.store);
     // A tenant that no longer uses Blnk OAuth has no authorization to complete: its pending requests go too.
     registry.watch(async (tenant, next, previous) => {
-      if (oauthOf(previous) !== undefined && (next === undefined || oauthOf(next) === undefined)) await this.authorizations.discard(tenant);
+      if (oauthOf(previous) !== undefined && (next === undefined || oauthOf(next) === undefined))
+        await this.authorizations.discard(tenant);
     });
     this.tokens = new TokenFacade(registry, engines, protocol, oauthOf);
   }
@@ -60,7 +61,9 @@ export class BlnkTokenService {
   getToken(tenant: string): Promise<string> {
     const cached = this.tokens.engine.cachedToken(tenant);
     if (cached !== undefined) return Promise.resolve(cached);
-    return this.blnkConfig(tenant).then((config) => (config.mode === 'oauth' ? this.tokens.getToken(tenant) : this.bearerKey(tenant, config, 'getToken')));
+    return this.blnkConfig(tenant).then((config) =>
+      config.mode === 'oauth' ? this.tokens.getToken(tenant) : this.bearerKey(tenant, config, 'getToken'),
+    );
   }
 
   /** The headers to send to Blnk's API, ready to spread: `{ Authorization: 'Bearer ...' }` or `{ 'X-Blnk-Key': ... }`. */
@@ -80,7 +83,14 @@ export class BlnkTokenService {
   async getCredentialInfo(tenant: string): Promise<BlnkCredentialInfo> {
     const config = await this.blnkConfig(tenant);
     const header = config.mode === 'core' ? 'X-Blnk-Key' : 'Authorization';
-    const info: BlnkCredentialInfo = { provider: 'blnk', tenant, mode: config.mode, managed: config.mode === 'oauth', header, baseUrl: config.baseUrl };
+    const info: BlnkCredentialInfo = {
+      provider: 'blnk',
+      tenant,
+      mode: config.mode,
+      managed: config.mode === 'oauth',
+      header,
+      baseUrl: config.baseUrl,
+    };
     return config.mode === 'oauth' ? { ...info, ...(await this.tokens.engine.grantOrigin(tenant)) } : info;
   }
 
@@ -106,8 +116,16 @@ export class BlnkTokenService {
    * `client_id`, `redirect_uri`, `scope`, a random single-use `state` and, unless the tenant sets `pkce: false`,
    * a PKCE S256 challenge. The pending request is kept in the token store, so any replica can complete it.
    */
-  async createAuthorizationRequest(tenant: string, options: BlnkAuthorizationRequestOptions): Promise<BlnkAuthorizationRequest> {
-    const config = await this.oauthOnly(tenant, 'createAuthorizationRequest', 'only OAuth tenants are authorized', 'getCredentialInfo');
+  async createAuthorizationRequest(
+    tenant: string,
+    options: BlnkAuthorizationRequestOptions,
+  ): Promise<BlnkAuthorizationRequest> {
+    const config = await this.oauthOnly(
+      tenant,
+      'createAuthorizationRequest',
+      'only OAuth tenants are authorized',
+      'getCredentialInfo',
+    );
     return this.authorizations.request(tenant, config, options);
   }
 
@@ -117,21 +135,44 @@ export class BlnkTokenService {
    * `expected.redirectUri` when given), then exchanges the code, with the PKCE verifier, for the first tokens
    * and stores them. A refused callback throws AuthorizationError and changes nothing.
    */
-  async completeAuthorization(callback: BlnkAuthorizationCallback, expected: BlnkAuthorizationExpectation = {}): Promise<BlnkAuthorizationResult> {
+  async completeAuthorization(
+    callback: BlnkAuthorizationCallback,
+    expected: BlnkAuthorizationExpectation = {},
+  ): Promise<BlnkAuthorizationResult> {
     const state = this.authorizations.parseState(callback, expected);
     const { tenant } = state;
     // A forged state may name any tenant: whether it exists, or in which mode, is not the caller's to learn.
-    await this.oauthOnly(tenant, 'completeAuthorization', 'only OAuth tenants are authorized', 'getCredentialInfo').catch((error: unknown) => {
-      if (error instanceof UnknownTenantError || error instanceof CredentialModeError || error instanceof ProviderNotConfiguredError) {
+    await this.oauthOnly(
+      tenant,
+      'completeAuthorization',
+      'only OAuth tenants are authorized',
+      'getCredentialInfo',
+    ).catch((error: unknown) => {
+      if (
+        error instanceof UnknownTenantError ||
+        error instanceof CredentialModeError ||
+        error instanceof ProviderNotConfiguredError
+      ) {
         throw unknownState(); // word for word the refusal of an existing tenant's unknown state
       }
       throw error;
     });
     const { code, pending } = await this.authorizations.accept(state, callback, expected);
     // Read again: the tenant may have been re-keyed or removed while the store was read.
-    const config = await this.oauthOnly(tenant, 'completeAuthorization', 'only OAuth tenants are authorized', 'getCredentialInfo');
+    const config = await this.oauthOnly(
+      tenant,
+      'completeAuthorization',
+      'only OAuth tenants are authorized',
+      'getCredentialInfo',
+    );
     const token = await this.exchange(tenant, config, code, pending.redirectUri, pending.codeVerifier);
-    this.events.emit({ type: 'authorization.completed', provider: 'blnk', tenant, at: new Date(), expiresAt: new Date(token.expiresAt) });
+    this.events.emit({
+      type: 'authorization.completed',
+      provider: 'blnk',
+      tenant,
+      at: new Date(),
+      expiresAt: new Date(token.expiresAt),
+    });
     return { tenant, token };
   }
 
@@ -140,24 +181,52 @@ export class BlnkTokenService {
    * refresh token needed); clears a re-authorization-required state. Prefer createAuthorizationRequest and
    * completeAuthorization, which also keep and check the state and PKCE verifier.
    */
-  async exchangeAuthorizationCode(tenant: string, code: string, redirectUri: string, codeVerifier?: string): Promise<TokenSnapshot<BlnkTokenDetails>> {
-    const config = await this.oauthOnly(tenant, 'exchangeAuthorizationCode', 'only OAuth tenants are authorized with a code', 'getCredentialInfo');
+  async exchangeAuthorizationCode(
+    tenant: string,
+    code: string,
+    redirectUri: string,
+    codeVerifier?: string,
+  ): Promise<TokenSnapshot<BlnkTokenDetails>> {
+    const config = await this.oauthOnly(
+      tenant,
+      'exchangeAuthorizationCode',
+      'only OAuth tenants are authorized with a code',
+      'getCredentialInfo',
+    );
     return this.exchange(tenant, config, code, redirectUri, codeVerifier);
   }
 
-  private async exchange(tenant: string, config: BlnkOAuthConfig, code: string, redirectUri: string, codeVerifier?: string): Promise<TokenSnapshot<BlnkTokenDetails>> {
+  private async exchange(
+    tenant: string,
+    config: BlnkOAuthConfig,
+    code: string,
+    redirectUri: string,
+    codeVerifier?: string,
+  ): Promise<TokenSnapshot<BlnkTokenDetails>> {
     const exchange = () => this.protocol.exchangeAuthorizationCode(config, tenant, code, redirectUri, codeVerifier);
     return (await this.tokens.engine.acquireVia(tenant, exchange)) as TokenSnapshot<BlnkTokenDetails>;
   }
 
   private bearerKey(tenant: string, config: Exclude<ValidatedBlnkConfig, BlnkOAuthConfig>, operation: string): string {
     if (config.mode === 'core') {
-      throw new CredentialModeError('blnk', tenant, 'core', operation, 'a Core key goes in X-Blnk-Key, not as a bearer token', 'getAuthHeaders');
+      throw new CredentialModeError(
+        'blnk',
+        tenant,
+        'core',
+        operation,
+        'a Core key goes in X-Blnk-Key, not as a bearer token',
+        'getAuthHeaders',
+      );
     }
     return config.apiKey;
   }
 
-  private async oauthOnly(tenant: string, operation: string, reason: string, instead: string): Promise<BlnkOAuthConfig> {
+  private async oauthOnly(
+    tenant: string,
+    operation: string,
+    reason: string,
+    instead: string,
+  ): Promise<BlnkOAuthConfig> {
     const config = await this.blnkConfig(tenant);
     if (config.mode !== 'oauth') throw new CredentialModeError('blnk', tenant, config.mode, operation, reason, instead);
     return config;

@@ -53,13 +53,19 @@ describe('BlnkProtocol', () => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        received.push({
+          method: req.method ?? '',
+          path: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         const answer = answers.shift() ?? { status: 500, body: { error: 'no answer scripted' } };
         if (answer.hang) {
           hanging.add(() => res.destroy());
           return;
         }
-        const text = typeof answer.body === 'string' ? answer.body : answer.body === undefined ? '' : JSON.stringify(answer.body);
+        const text =
+          typeof answer.body === 'string' ? answer.body : answer.body === undefined ? '' : JSON.stringify(answer.body);
         res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
         res.end(text);
       });
@@ -70,7 +76,10 @@ describe('BlnkProtocol', () => {
   });
 
   function protocolWith(tokenCallTimeoutMs: number): BlnkProtocol {
-    const options = validateModuleOptions({ tenants: {}, store: new MemoryTokenStore(), tokenCallTimeoutMs }, PROVIDERS.map((definition) => definition.rules));
+    const options = validateModuleOptions(
+      { tenants: {}, store: new MemoryTokenStore(), tokenCallTimeoutMs },
+      PROVIDERS.map((definition) => definition.rules),
+    );
     const http = new TokenHttpClient(options);
     clients.push(http);
     return new BlnkProtocol(http, options);
@@ -104,19 +113,27 @@ describe('BlnkProtocol', () => {
   });
   const tokenAnswer = (extra: Record<string, unknown> = {}): Answer => ({
     status: 200,
-    body: { access_token: 'TOPSECRET-new-access', token_type: 'Bearer', expires_in: HOUR_S, refresh_token: 'TOPSECRET-new-refresh', scope: 'ledger:read', ...extra },
+    body: {
+      access_token: 'TOPSECRET-new-access',
+      token_type: 'Bearer',
+      expires_in: HOUR_S,
+      refresh_token: 'TOPSECRET-new-refresh',
+      scope: 'ledger:read',
+      ...extra,
+    },
   });
   const form = (request: Received) => Object.fromEntries(new URLSearchParams(request.body));
   const basicOf = (request: Received) => {
     const [scheme, value] = (request.headers.authorization ?? '').split(' ');
     return { scheme, decoded: Buffer.from(value ?? '', 'base64').toString('utf8') };
   };
-  const failureOf = (promise: Promise<unknown>) => promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (error: unknown) => error,
-  );
+  const failureOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error('expected a failure');
+      },
+      (error: unknown) => error,
+    );
 
   describe('the refresh-token grant', () => {
     it('POSTs a form to <baseUrl>/oauth/token with Basic client authentication, and takes the rotated refresh token', async () => {
@@ -133,18 +150,25 @@ describe('BlnkProtocol', () => {
       // Client credentials go in the header only, never in the body.
       expect(request.body).not.toContain('client_secret');
 
-      expect(issued).toMatchObject({ accessToken: 'TOPSECRET-new-access', refreshToken: 'TOPSECRET-new-refresh', details: { scope: 'ledger:read', tokenType: 'Bearer' } });
+      expect(issued).toMatchObject({
+        accessToken: 'TOPSECRET-new-access',
+        refreshToken: 'TOPSECRET-new-refresh',
+        details: { scope: 'ledger:read', tokenType: 'Bearer' },
+      });
       // Counted from when the request was sent: in flight time can only make the token look shorter-lived.
       expect(issued.issuedAt).toBeGreaterThanOrEqual(before);
       expect(issued.issuedAt).toBeLessThanOrEqual(Date.now());
       expect(issued.expiresAt).toBe(issued.issuedAt + HOUR_S * 1000);
     });
 
-    it("uses the stored refresh token over the configured seed, and the seed when nothing is stored", async () => {
+    it('uses the stored refresh token over the configured seed, and the seed when nothing is stored', async () => {
       answers.push(tokenAnswer(), tokenAnswer());
       await protocol.acquire(config({ refreshToken: 'TOPSECRET-seed' }), 'acme', stored('TOPSECRET-stored-refresh'));
       await protocol.acquire(config({ refreshToken: 'TOPSECRET-seed' }), 'acme', undefined);
-      expect(received.map((request) => form(request).refresh_token)).toEqual(['TOPSECRET-stored-refresh', 'TOPSECRET-seed']);
+      expect(received.map((request) => form(request).refresh_token)).toEqual([
+        'TOPSECRET-stored-refresh',
+        'TOPSECRET-seed',
+      ]);
       expect(protocol.seedRefreshToken(config({ refreshToken: 'TOPSECRET-seed' }))).toBe('TOPSECRET-seed');
     });
 
@@ -184,7 +208,9 @@ describe('BlnkProtocol', () => {
       expect(order).toEqual(['beforeSend, 0 received']);
       expect(received).toHaveLength(1);
       const stop = new Error('lease lost');
-      await expect(protocol.acquire(config(), 'acme', stored('TOPSECRET-stored-refresh'), () => Promise.reject(stop))).rejects.toBe(stop);
+      await expect(
+        protocol.acquire(config(), 'acme', stored('TOPSECRET-stored-refresh'), () => Promise.reject(stop)),
+      ).rejects.toBe(stop);
       expect(received).toHaveLength(1);
     });
   });
@@ -192,13 +218,32 @@ describe('BlnkProtocol', () => {
   describe('the authorization-code exchange', () => {
     it('sends the code and redirect URI, and the PKCE verifier when there is one', async () => {
       answers.push(tokenAnswer(), tokenAnswer());
-      const issued = await protocol.exchangeAuthorizationCode(config(), 'acme', 'TOPSECRET-code', 'https://app.example/callback');
-      await protocol.exchangeAuthorizationCode(config(), 'acme', 'TOPSECRET-code-2', 'https://app.example/callback', 'TOPSECRET-verifier');
+      const issued = await protocol.exchangeAuthorizationCode(
+        config(),
+        'acme',
+        'TOPSECRET-code',
+        'https://app.example/callback',
+      );
+      await protocol.exchangeAuthorizationCode(
+        config(),
+        'acme',
+        'TOPSECRET-code-2',
+        'https://app.example/callback',
+        'TOPSECRET-verifier',
+      );
       expect(received.map(form)).toEqual([
         { grant_type: 'authorization_code', code: 'TOPSECRET-code', redirect_uri: 'https://app.example/callback' },
-        { grant_type: 'authorization_code', code: 'TOPSECRET-code-2', redirect_uri: 'https://app.example/callback', code_verifier: 'TOPSECRET-verifier' },
+        {
+          grant_type: 'authorization_code',
+          code: 'TOPSECRET-code-2',
+          redirect_uri: 'https://app.example/callback',
+          code_verifier: 'TOPSECRET-verifier',
+        },
       ]);
-      expect(received.map((request) => basicOf(request).decoded)).toEqual(['acme-client:TOPSECRET-client-secret', 'acme-client:TOPSECRET-client-secret']);
+      expect(received.map((request) => basicOf(request).decoded)).toEqual([
+        'acme-client:TOPSECRET-client-secret',
+        'acme-client:TOPSECRET-client-secret',
+      ]);
       expect(issued).toMatchObject({ accessToken: 'TOPSECRET-new-access', refreshToken: 'TOPSECRET-new-refresh' });
     });
   });
@@ -207,12 +252,15 @@ describe('BlnkProtocol', () => {
   describe('failures', () => {
     const refresh = () => failureOf(protocol.acquire(config(), 'acme', stored('TOPSECRET-stored-refresh')));
 
-    it.each(['invalid_grant', 'invalid_client', 'unauthorized_client'])('%s asks for reauthorization, with the provider code', async (code) => {
-      answers.push({ status: 400, body: { error: code, error_description: 'refused' } });
-      const error = await refresh();
-      expect(error).toBeInstanceOf(ReauthorizationRequiredError);
-      expect(error).toMatchObject({ provider: 'blnk', tenant: 'acme', status: 400, providerErrorCode: code });
-    });
+    it.each(['invalid_grant', 'invalid_client', 'unauthorized_client'])(
+      '%s asks for reauthorization, with the provider code',
+      async (code) => {
+        answers.push({ status: 400, body: { error: code, error_description: 'refused' } });
+        const error = await refresh();
+        expect(error).toBeInstanceOf(ReauthorizationRequiredError);
+        expect(error).toMatchObject({ provider: 'blnk', tenant: 'acme', status: 400, providerErrorCode: code });
+      },
+    );
 
     it('a 401 without a body asks for reauthorization', async () => {
       answers.push({ status: 401 });
@@ -261,7 +309,11 @@ describe('BlnkProtocol', () => {
 
     it.each([
       ['an unusable success answer', tokenAnswer({ access_token: undefined }), MalformedResponseError],
-      ['an error answer', { status: 400, body: { error: 'invalid_grant', refresh_token: 'TOPSECRET-new-refresh' } }, ReauthorizationRequiredError],
+      [
+        'an error answer',
+        { status: 400, body: { error: 'invalid_grant', refresh_token: 'TOPSECRET-new-refresh' } },
+        ReauthorizationRequiredError,
+      ],
       ['a server error', { status: 500, body: { refresh_token: 'TOPSECRET-new-refresh' } }, ProviderUnavailableError],
     ])('a new refresh token in %s is kept beside the error, never in it', async (_name, answer: Answer, type) => {
       answers.push(answer);
@@ -277,12 +329,16 @@ describe('BlnkProtocol', () => {
       const basic = Buffer.from('acme-client:TOPSECRET-client-secret').toString('base64');
       answers.push({
         status: 400,
-        body: { error: 'invalid_request', error_description: `bad TOPSECRET-client-secret / TOPSECRET-stored-refresh / ${basic} / acme-client:TOPSECRET-client-secret` },
+        body: {
+          error: 'invalid_request',
+          error_description: `bad TOPSECRET-client-secret / TOPSECRET-stored-refresh / ${basic} / acme-client:TOPSECRET-client-secret`,
+        },
       });
       const error = await refresh();
       expect(error).toBeInstanceOf(ProviderRejectedError);
       const rendered = `${(error as Error).message} ${JSON.stringify(error)}`;
-      for (const secret of ['TOPSECRET-client-secret', 'TOPSECRET-stored-refresh']) expect(rendered).not.toContain(secret);
+      for (const secret of ['TOPSECRET-client-secret', 'TOPSECRET-stored-refresh'])
+        expect(rendered).not.toContain(secret);
     });
 
     it('an endpoint that does not answer in time is a timeout', async () => {
@@ -298,7 +354,9 @@ describe('BlnkProtocol', () => {
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
       const { port } = closed.address() as AddressInfo;
       await new Promise((resolve) => closed.close(resolve));
-      const error = await failureOf(protocol.acquire(config({ baseUrl: `http://127.0.0.1:${port}` }), 'acme', stored('TOPSECRET-stored-refresh')));
+      const error = await failureOf(
+        protocol.acquire(config({ baseUrl: `http://127.0.0.1:${port}` }), 'acme', stored('TOPSECRET-stored-refresh')),
+      );
       expect(error).toBeInstanceOf(ProviderUnavailableError);
     });
   });

@@ -13,8 +13,6 @@ import type { StoredToken } from '../../stores/token-store.interface.js';
 import { TokenEndpointResponse, TokenHttpClient, commonFailure } from '../token-endpoint.client.js';
 import { parseBlnkTokenResponse } from './blnk-token.response.js';
 
-
-
 /** OAuth error codes that no retry can fix: the client or the grant itself is refused. */
 const REAUTHORIZATION_CODES = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
 
@@ -42,7 +40,12 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
   }
 
   /** Refreshes with the newest refresh token: the stored one, else the configured seed. */
-  acquire(config: BlnkOAuthConfig, tenant: string, previous: StoredToken | undefined, beforeSend?: () => Promise<void>): Promise<IssuedToken> {
+  acquire(
+    config: BlnkOAuthConfig,
+    tenant: string,
+    previous: StoredToken | undefined,
+    beforeSend?: () => Promise<void>,
+  ): Promise<IssuedToken> {
     const refreshToken = previous?.refreshToken ?? config.refreshToken;
     if (refreshToken === undefined) {
       return Promise.reject(
@@ -57,7 +60,13 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
   }
 
   /** RFC 6749 §4.1.3, with the PKCE verifier (RFC 7636 §4.5) when the authorization request sent a challenge. */
-  exchangeAuthorizationCode(config: BlnkOAuthConfig, tenant: string, code: string, redirectUri: string, codeVerifier?: string): Promise<IssuedToken> {
+  exchangeAuthorizationCode(
+    config: BlnkOAuthConfig,
+    tenant: string,
+    code: string,
+    redirectUri: string,
+    codeVerifier?: string,
+  ): Promise<IssuedToken> {
     const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: redirectUri };
     if (codeVerifier !== undefined) form.code_verifier = codeVerifier;
     return this.grant(config, tenant, form, codeVerifier === undefined ? [code] : [code, codeVerifier]);
@@ -98,17 +107,29 @@ export class BlnkProtocol implements TokenProtocol<BlnkOAuthConfig> {
  */
 function basicPairs(config: BlnkOAuthConfig): string[] {
   const formEncoded = (value: string) => new URLSearchParams([['', value]]).toString().slice(1);
-  return [config.clientSecret, `${config.clientId}:${config.clientSecret}`, `${formEncoded(config.clientId)}:${formEncoded(config.clientSecret)}`];
+  return [
+    config.clientSecret,
+    `${config.clientId}:${config.clientSecret}`,
+    `${formEncoded(config.clientId)}:${formEncoded(config.clientSecret)}`,
+  ];
 }
 
 /** OAuth errors come as `{ error, error_description }` (RFC 6749 §5.2). */
-function failureOf(response: TokenEndpointResponse, base: PaymentsAuthErrorDetails, secrets: string[]): PaymentsAuthError {
+function failureOf(
+  response: TokenEndpointResponse,
+  base: PaymentsAuthErrorDetails,
+  secrets: string[],
+): PaymentsAuthError {
   const common = commonFailure(response, base);
   if (common !== undefined) return common;
-  const body = (typeof response.json === 'object' && response.json !== null ? response.json : {}) as Record<string, unknown>;
+  const body = (typeof response.json === 'object' && response.json !== null ? response.json : {}) as Record<
+    string,
+    unknown
+  >;
   const code = safeProviderCode(body.error, secrets);
   const details = { ...base, status: response.status, providerErrorCode: code };
-  const reason = [code, safeProviderText(body.error_description, secrets)].filter(Boolean).join(': ') || `HTTP ${response.status}`;
+  const reason =
+    [code, safeProviderText(body.error_description, secrets)].filter(Boolean).join(': ') || `HTTP ${response.status}`;
   if ((code !== undefined && REAUTHORIZATION_CODES.has(code)) || response.status === 401) {
     return new ReauthorizationRequiredError(details, reason);
   }

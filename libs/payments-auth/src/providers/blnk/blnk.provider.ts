@@ -4,4 +4,8 @@ import { BLNK_RULES, type ValidatedBlnkConfig } from './blnk.rules.js';
 import { BlnkProtocol } from './blnk.protocol.js';
 
 /** Blnk Finance: one entry of the provider list. */
-export const BLNK: ProviderDefinition<ValidatedBlnkConfig> = { rules: BLNK_RULES, protocol: BlnkProtocol, service: BlnkTokenService };
+export const BLNK: ProviderDefinition<ValidatedBlnkConfig> = {
+  rules: BLNK_RULES,
+  protocol: BlnkProtocol,
+  service: BlnkTokenService,
+};

@@ -21,7 +21,8 @@ declare module '../../errors/payments-auth.error.js' {
 export const BLNK_TOKEN_PATH = '/oauth/token';
 
 export type BlnkOAuthConfig = BlnkOAuthTenantConfig & { mode: 'oauth'; baseUrl: string };
-export type ValidatedBlnkConfig = BlnkOAuthConfig | (BlnkApiKeyTenantConfig & { baseUrl: string }) | BlnkCoreTenantConfig;
+export type ValidatedBlnkConfig =
+  BlnkOAuthConfig | (BlnkApiKeyTenantConfig & { baseUrl: string }) | BlnkCoreTenantConfig;
 
 /*
  * class-validator schemas of `tenants.<id>.blnk`, one per mode, mirroring the public interfaces; run with
@@ -52,11 +53,16 @@ class BlnkCoreTenantConfigSchema {
 }
 
 const BLNK_MODES = ['oauth', 'api-key', 'core'] as const;
-const BLNK_SCHEMA_BY_MODE = { oauth: BlnkOAuthTenantConfigSchema, 'api-key': BlnkApiKeyTenantConfigSchema, core: BlnkCoreTenantConfigSchema } as const;
+const BLNK_SCHEMA_BY_MODE = {
+  oauth: BlnkOAuthTenantConfigSchema,
+  'api-key': BlnkApiKeyTenantConfigSchema,
+  core: BlnkCoreTenantConfigSchema,
+} as const;
 
 function modeIssues(blnk: unknown, path: string): ConfigIssue[] {
   const mode = typeof blnk === 'object' && blnk !== null ? ((blnk as { mode?: unknown }).mode ?? 'oauth') : 'oauth';
-  if (!BLNK_MODES.includes(mode as (typeof BLNK_MODES)[number])) return [{ path: `${path}.mode`, problem: `must be one of ${BLNK_MODES.join(', ')}` }];
+  if (!BLNK_MODES.includes(mode as (typeof BLNK_MODES)[number]))
+    return [{ path: `${path}.mode`, problem: `must be one of ${BLNK_MODES.join(', ')}` }];
   return collectIssues(BLNK_SCHEMA_BY_MODE[mode as (typeof BLNK_MODES)[number]], blnk, path);
 }
 
@@ -100,6 +106,9 @@ export const BLNK_RULES: ProviderRules<ValidatedBlnkConfig> = {
     };
   },
   // Raw or validated: `mode` is optional and means OAuth.
-  holdsRotatingGrant: (raw) => typeof raw === 'object' && raw !== null && [undefined, 'oauth'].includes((raw as { mode?: unknown }).mode as string | undefined),
+  holdsRotatingGrant: (raw) =>
+    typeof raw === 'object' &&
+    raw !== null &&
+    [undefined, 'oauth'].includes((raw as { mode?: unknown }).mode as string | undefined),
   warnings: (tenant, config) => (config.mode === 'oauth' && config.pkce === false ? [pkceOffWarning(tenant)] : []),
 };

@@ -46,7 +46,13 @@ export class PendingAuthorizations {
   constructor(private readonly store: TokenStore) {}
 
   add(tenant: string, pending: PendingAuthorization): Promise<void> {
-    return this.change(tenant, (list, now) => withRequest(tenant, list.filter((other) => other.expiresAt > now), pending)).then(() => undefined);
+    return this.change(tenant, (list, now) =>
+      withRequest(
+        tenant,
+        list.filter((other) => other.expiresAt > now),
+        pending,
+      ),
+    ).then(() => undefined);
   }
 
   async find(tenant: string, stateHash: string): Promise<PendingAuthorization | undefined> {
@@ -72,7 +78,10 @@ export class PendingAuthorizations {
   }
 
   /** Serialised per tenant in this process; `next` returns undefined to write nothing. Returns whether it wrote. */
-  private change(tenant: string, next: (list: PendingAuthorization[], now: number) => PendingAuthorization[] | undefined): Promise<boolean> {
+  private change(
+    tenant: string,
+    next: (list: PendingAuthorization[], now: number) => PendingAuthorization[] | undefined,
+  ): Promise<boolean> {
     return this.queued(tenant, () => this.write(tenant, next));
   }
 
@@ -80,7 +89,10 @@ export class PendingAuthorizations {
     return this.queues.run(tenant, work);
   }
 
-  private async write(tenant: string, next: (list: PendingAuthorization[], now: number) => PendingAuthorization[] | undefined): Promise<boolean> {
+  private async write(
+    tenant: string,
+    next: (list: PendingAuthorization[], now: number) => PendingAuthorization[] | undefined,
+  ): Promise<boolean> {
     const key = authorizationStoreKey(tenant);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
       const { list, version } = await this.read(tenant);
@@ -101,7 +113,11 @@ export class PendingAuthorizations {
       }
       // Another process changed the record since it was read: read it again and redo the change.
     }
-    throw new TokenStoreError({ provider: 'blnk', tenant }, 'write', 'the pending authorizations kept changing under this write');
+    throw new TokenStoreError(
+      { provider: 'blnk', tenant },
+      'write',
+      'the pending authorizations kept changing under this write',
+    );
   }
 
   private async read(tenant: string): Promise<{ list: PendingAuthorization[]; version: number }> {
@@ -115,11 +131,22 @@ export class PendingAuthorizations {
   }
 }
 
-function withRequest(tenant: string, unexpired: PendingAuthorization[], pending: PendingAuthorization): PendingAuthorization[] {
+function withRequest(
+  tenant: string,
+  unexpired: PendingAuthorization[],
+  pending: PendingAuthorization,
+): PendingAuthorization[] {
   const sameBinding = unexpired.filter((other) => other.bindingHash === pending.bindingHash);
-  const kept = sameBinding.length < MAX_PENDING_PER_BINDING ? unexpired : unexpired.filter((other) => other !== sameBinding[sameBinding.length - 1]);
+  const kept =
+    sameBinding.length < MAX_PENDING_PER_BINDING
+      ? unexpired
+      : unexpired.filter((other) => other !== sameBinding[sameBinding.length - 1]);
   if (kept.length >= MAX_PENDING_PER_TENANT) {
-    throw new AuthorizationError('too-many-pending', `The tenant has ${MAX_PENDING_PER_TENANT} pending authorization requests; complete or let some expire first`, { tenant });
+    throw new AuthorizationError(
+      'too-many-pending',
+      `The tenant has ${MAX_PENDING_PER_TENANT} pending authorization requests; complete or let some expire first`,
+      { tenant },
+    );
   }
   return [pending, ...kept];
 }
@@ -148,5 +175,9 @@ function isPendingAuthorization(value: unknown): value is PendingAuthorization {
 }
 
 function storeError(tenant: string, operation: 'read' | 'write' | 'delete', error: unknown): TokenStoreError {
-  return new TokenStoreError({ provider: 'blnk', tenant }, `${operation} of pending authorizations`, describeError(error));
+  return new TokenStoreError(
+    { provider: 'blnk', tenant },
+    `${operation} of pending authorizations`,
+    describeError(error),
+  );
 }

@@ -10,7 +10,10 @@ export function isCluster(client: Redis | Cluster): client is Cluster {
 }
 
 /** A client the store owns: no offline queue, one retry, quick reconnection (see RedisTokenStore `command`). */
-export function ownedClient(options: { connection?: RedisOptions; cluster?: { nodes: ClusterNode[]; options?: ClusterOptions } }): Redis | Cluster {
+export function ownedClient(options: {
+  connection?: RedisOptions;
+  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
+}): Redis | Cluster {
   if (options.cluster !== undefined) {
     const { nodes, options: clusterOptions } = options.cluster;
     return new Cluster(nodes, {
@@ -20,13 +23,19 @@ export function ownedClient(options: { connection?: RedisOptions; cluster?: { no
       redisOptions: { maxRetriesPerRequest: 1, ...clusterOptions?.redisOptions },
     });
   }
-  return new Redis({ enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: reconnectDelay, ...options.connection });
+  return new Redis({
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: reconnectDelay,
+    ...options.connection,
+  });
 }
 
 /** Where the data is, for the start-up log: hosts and names only (ioredis keeps a password apart from them). */
 export function topologyOf(client: Redis | Cluster): string {
   if (isCluster(client)) return `a Redis Cluster (${client.nodes('master').length} masters known)`;
   const { sentinels, name, host, port } = client.options;
-  if (sentinels !== undefined && sentinels !== null && sentinels.length > 0) return `the Sentinel-managed primary "${name}"`;
+  if (sentinels !== undefined && sentinels !== null && sentinels.length > 0)
+    return `the Sentinel-managed primary "${name}"`;
   return `Redis ${host}:${port}`;
 }

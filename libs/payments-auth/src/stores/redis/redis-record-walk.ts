@@ -1,5 +1,13 @@
 import type { Cluster, Redis } from 'ioredis';
-import { type Protection, type ResealOutcome, auditOf, cipherForReseal, protectionOf, resealDecision, resealReportOf } from '../record-protection.js';
+import {
+  type Protection,
+  type ResealOutcome,
+  auditOf,
+  cipherForReseal,
+  protectionOf,
+  resealDecision,
+  resealReportOf,
+} from '../record-protection.js';
 import { openStoredPayload } from '../sealed-record.js';
 import { type TokenCipher, isSealedValue } from '../token-cipher.js';
 import type { ResealReport, StoreAudit } from '../token-store.interface.js';
@@ -48,7 +56,8 @@ export class RedisRecordWalk {
   async audit(): Promise<StoreAudit> {
     const protections: Protection[] = [];
     for await (const batch of this.batches('')) {
-      for (const payload of await this.payloadsOf(batch)) if (payload !== null) protections.push(payload === WRONG_TYPE ? 'unreadable' : this.protectionOf(payload));
+      for (const payload of await this.payloadsOf(batch))
+        if (payload !== null) protections.push(payload === WRONG_TYPE ? 'unreadable' : this.protectionOf(payload));
     }
     return auditOf(protections);
   }
@@ -56,7 +65,8 @@ export class RedisRecordWalk {
   async reseal(): Promise<ResealReport> {
     const cipher = cipherForReseal(this.access.cipher);
     const outcomes: ResealOutcome[] = [];
-    for await (const batch of this.batches('')) for (const key of batch.keys) outcomes.push(await this.resealRecord(cipher, key));
+    for await (const batch of this.batches(''))
+      for (const key of batch.keys) outcomes.push(await this.resealRecord(cipher, key));
     return resealReportOf(outcomes);
   }
 
@@ -72,11 +82,16 @@ export class RedisRecordWalk {
       const [version, payload] = read;
       if (payload === null) return 'gone';
       const outerVersion = version === null ? undefined : Number(version);
-      const decision = resealDecision(cipher, key, this.protectionOf(payload), () => openStoredPayload(cipher, payload, key, outerVersion));
+      const decision = resealDecision(cipher, key, this.protectionOf(payload), () =>
+        openStoredPayload(cipher, payload, key, outerVersion),
+      );
       if (decision.sealed === undefined) return decision.outcome;
       if (await this.access.write(RESEAL_RECORD, [name, payload, decision.sealed])) return decision.outcome;
     }
-    throw Object.assign(new Error(`a record changed ${MAX_RESEAL_ATTEMPTS} times while it was being resealed; run reseal() again`), { code: 'ERESEAL' });
+    throw Object.assign(
+      new Error(`a record changed ${MAX_RESEAL_ATTEMPTS} times while it was being resealed; run reseal() again`),
+      { code: 'ERESEAL' },
+    );
   }
 
   private protectionOf(payload: string): Protection {
@@ -94,7 +109,9 @@ export class RedisRecordWalk {
    * to another node meanwhile (Cluster resharding) is asked again through the routing client.
    */
   private async payloadsOf(batch: Batch): Promise<Array<string | null | typeof WRONG_TYPE>> {
-    const results = await this.access.command(() => batch.server.pipeline(batch.names.map((name) => ['hget', name, 'd'])).exec());
+    const results = await this.access.command(() =>
+      batch.server.pipeline(batch.names.map((name) => ['hget', name, 'd'])).exec(),
+    );
     if (results === null) throw new Error('Redis discarded the pipeline');
     return Promise.all(
       results.map(async ([error, payload], index) => {

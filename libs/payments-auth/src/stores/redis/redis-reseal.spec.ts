@@ -42,7 +42,11 @@ describe('RedisTokenStore reseal() and audit()', () => {
   });
 
   const open = (keys?: Buffer[], options: Partial<RedisTokenStoreOptions> = {}): RedisTokenStore => {
-    const store = new RedisTokenStore({ connection: { port: redis.port, host: '127.0.0.1' }, encryption: keys && { keys }, ...options });
+    const store = new RedisTokenStore({
+      connection: { port: redis.port, host: '127.0.0.1' },
+      encryption: keys && { keys },
+      ...options,
+    });
     stores.push(store);
     return store;
   };
@@ -53,7 +57,13 @@ describe('RedisTokenStore reseal() and audit()', () => {
     await open().set('blnk:globex:fp', record(5));
     const ttlBefore = await raw.pttl('payments-auth:blnk:acme:fp');
     const rotated = open([K2, K1]);
-    expect(await rotated.audit()).toEqual({ records: 3, sealedWithNewestKey: 0, sealedWithOlderKey: 2, plaintext: 1, unreadable: 0 });
+    expect(await rotated.audit()).toEqual({
+      records: 3,
+      sealedWithNewestKey: 0,
+      sealedWithOlderKey: 2,
+      plaintext: 1,
+      unreadable: 0,
+    });
     await expect(open([K2]).get('blnk:acme:fp')).rejects.toMatchObject({ code: 'ETOKENCIPHER' }); // why it is needed
 
     expect(await rotated.reseal()).toEqual({ records: 3, resealed: 3, alreadyCurrent: 0, plaintext: 1, unreadable: 0 });
@@ -66,7 +76,13 @@ describe('RedisTokenStore reseal() and audit()', () => {
     expect(await raw.hget('payments-auth:blnk:acme:fp', 'v')).toBe('3');
     // The record keeps its TTL (a refresh token's retention), give or take the test's own time.
     expect(ttlBefore - (await raw.pttl('payments-auth:blnk:acme:fp'))).toBeLessThan(5_000);
-    expect(await retired.audit()).toEqual({ records: 3, sealedWithNewestKey: 3, sealedWithOlderKey: 0, plaintext: 0, unreadable: 0 });
+    expect(await retired.audit()).toEqual({
+      records: 3,
+      sealedWithNewestKey: 3,
+      sealedWithOlderKey: 0,
+      plaintext: 0,
+      unreadable: 0,
+    });
     expect(await rotated.reseal()).toEqual({ records: 3, resealed: 0, alreadyCurrent: 3, plaintext: 0, unreadable: 0 });
   });
 
@@ -76,7 +92,13 @@ describe('RedisTokenStore reseal() and audit()', () => {
     await raw.set('payments-auth:blnk:junk:fp', 'not a hash');
     const before = await raw.hgetall('payments-auth:blnk:old:fp');
     const rotated = open([K2, K1]);
-    expect(await rotated.audit()).toEqual({ records: 3, sealedWithNewestKey: 0, sealedWithOlderKey: 1, plaintext: 0, unreadable: 2 });
+    expect(await rotated.audit()).toEqual({
+      records: 3,
+      sealedWithNewestKey: 0,
+      sealedWithOlderKey: 1,
+      plaintext: 0,
+      unreadable: 2,
+    });
     expect(await rotated.reseal()).toEqual({ records: 3, resealed: 1, alreadyCurrent: 0, plaintext: 0, unreadable: 2 });
     expect(await raw.hgetall('payments-auth:blnk:old:fp')).toEqual(before);
     expect(await raw.get('payments-auth:blnk:junk:fp')).toBe('not a hash');
@@ -86,7 +108,13 @@ describe('RedisTokenStore reseal() and audit()', () => {
   it('audits without keys: sealed records are unreadable, plaintext ones counted; reseal() says keys are needed', async () => {
     await open([K1]).set('blnk:acme:fp', record(1));
     await open().set('blnk:globex:fp', record(1));
-    expect(await open().audit()).toEqual({ records: 2, sealedWithNewestKey: 0, sealedWithOlderKey: 0, plaintext: 1, unreadable: 1 });
+    expect(await open().audit()).toEqual({
+      records: 2,
+      sealedWithNewestKey: 0,
+      sealedWithOlderKey: 0,
+      plaintext: 1,
+      unreadable: 1,
+    });
     await expect(open().reseal()).rejects.toThrow(PaymentsAuthConfigError);
     await expect(open().reseal()).rejects.toThrow(/store\.encryption: reseal\(\) needs encryption keys/);
   });
@@ -132,7 +160,8 @@ describe('RedisTokenStore reseal() and audit()', () => {
     const [report] = await Promise.all([
       open([K2, K1]).reseal(),
       ...keys.map(async (key, index) => {
-        for (let version = 2; version <= 4; version += 1) await (index % 2 ? current : old).compareAndSet(key, record(version));
+        for (let version = 2; version <= 4; version += 1)
+          await (index % 2 ? current : old).compareAndSet(key, record(version));
       }),
     ]);
     expect(report.records).toBe(40);

@@ -19,7 +19,8 @@ describe('Redis store scripts', () => {
   let server: RedisServer;
   let redis: Redis;
 
-  const run = (script: string, keys: string[], ...args: Array<string | number>): Promise<unknown> => redis.eval(script, keys.length, ...keys, ...args.map(String));
+  const run = (script: string, keys: string[], ...args: Array<string | number>): Promise<unknown> =>
+    redis.eval(script, keys.length, ...keys, ...args.map(String));
   const record = (key: string) => redis.hgetall(key);
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -134,14 +135,14 @@ describe('Redis store scripts', () => {
       expect(await redis.mget(...locks)).toEqual(['owner-b', 'owner-b']);
     });
 
-    it('EXTEND_LEASE renews its owner\'s lease', async () => {
+    it("EXTEND_LEASE renews its owner's lease", async () => {
       await run(ACQUIRE_LEASE, locks, 'owner-a', 1_000);
       expect(await run(EXTEND_LEASE, locks, 'owner-a', 60_000)).toBe(1);
       expect(await redis.mget(...locks)).toEqual(['owner-a', 'owner-a']);
       for (const lock of locks) expect(await redis.pttl(lock)).toBeGreaterThan(59_000);
     });
 
-    it('EXTEND_LEASE refuses another owner\'s lease and changes nothing, also when only one name is another\'s', async () => {
+    it("EXTEND_LEASE refuses another owner's lease and changes nothing, also when only one name is another's", async () => {
       await run(ACQUIRE_LEASE, locks, 'owner-b', 30_000);
       expect(await run(EXTEND_LEASE, locks, 'owner-a', 90_000)).toBe(0);
       expect(await redis.mget(...locks)).toEqual(['owner-b', 'owner-b']);
@@ -205,7 +206,10 @@ describe('Redis store scripts', () => {
     });
 
     it.each([
-      ['written under an earlier server run (a restart, a promoted replica)', JSON.stringify({ id: 'old', createdAt: 1, runId: 'f'.repeat(40) })],
+      [
+        'written under an earlier server run (a restart, a promoted replica)',
+        JSON.stringify({ id: 'old', createdAt: 1, runId: 'f'.repeat(40) }),
+      ],
       ['without a run id', JSON.stringify({ id: 'old', createdAt: 1 })],
       ['not JSON', 'not json {'],
       ['JSON but not an object', '42'],
@@ -222,7 +226,14 @@ describe('Redis store scripts', () => {
       beforeAll(async () => {
         await redis.call('ACL', 'SETUSER', 'limited', 'on', '>limited-pw', '~*', '+@all', '-info');
         // No ready check: it runs INFO, which this user may not.
-        limited = new Redis({ host: '127.0.0.1', port: server.port, username: 'limited', password: 'limited-pw', maxRetriesPerRequest: 1, enableReadyCheck: false });
+        limited = new Redis({
+          host: '127.0.0.1',
+          port: server.port,
+          username: 'limited',
+          password: 'limited-pw',
+          maxRetriesPerRequest: 1,
+          enableReadyCheck: false,
+        });
         await expect(limited.info('server')).rejects.toThrow(/NOPERM|permission/i);
       });
 
@@ -231,7 +242,8 @@ describe('Redis store scripts', () => {
         await redis.call('ACL', 'DELUSER', 'limited');
       });
 
-      const runLimited = (script: string, keys: string[], ...args: Array<string | number>) => limited.eval(script, keys.length, ...keys, ...args.map(String));
+      const runLimited = (script: string, keys: string[], ...args: Array<string | number>) =>
+        limited.eval(script, keys.length, ...keys, ...args.map(String));
 
       it("READ_GENERATION answers '' for the run_id", async () => {
         expect(await runLimited(READ_GENERATION, ['gen'])).toEqual(['']);
@@ -242,7 +254,11 @@ describe('Redis store scripts', () => {
         await redis.set('gen', stored);
         expect(await runLimited(CLAIM_GENERATION, ['gen'], 'g2', 2)).toBe(stored);
         await redis.del('gen');
-        expect(JSON.parse((await runLimited(CLAIM_GENERATION, ['gen'], 'g3', 3)) as string)).toEqual({ id: 'g3', createdAt: 3, runId: '' });
+        expect(JSON.parse((await runLimited(CLAIM_GENERATION, ['gen'], 'g3', 3)) as string)).toEqual({
+          id: 'g3',
+          createdAt: 3,
+          runId: '',
+        });
       });
     });
   });

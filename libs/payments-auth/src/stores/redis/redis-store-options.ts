@@ -27,23 +27,27 @@ export interface RedisTokenStoreOptions {
   encryption?: TokenEncryptionOptions;
 }
 
-
 /** Bad options fail at construction (so at bootstrap), naming each field. */
 export function assertValid(options: RedisTokenStoreOptions): void {
   const issues: ConfigIssue[] = [];
   const given = (['client', 'connection', 'cluster'] as const).filter((name) => options[name] !== undefined);
-  if (given.length > 1) issues.push({ path: 'store', problem: `give one of client, connection and cluster, not ${given.join(' and ')}` });
+  if (given.length > 1)
+    issues.push({ path: 'store', problem: `give one of client, connection and cluster, not ${given.join(' and ')}` });
   if (options.cluster !== undefined && (!Array.isArray(options.cluster.nodes) || options.cluster.nodes.length === 0)) {
     issues.push({ path: 'store.cluster.nodes', problem: 'must list at least one startup node' });
   }
   if (options.prefix !== undefined && !/^[^{}\s]+$/.test(options.prefix)) {
-    issues.push({ path: 'store.prefix', problem: 'must be non-empty, without braces or spaces (braces would act as a Redis Cluster hash tag)' });
+    issues.push({
+      path: 'store.prefix',
+      problem: 'must be non-empty, without braces or spaces (braces would act as a Redis Cluster hash tag)',
+    });
   }
   const keyPrefixAt = keyPrefixPath(options);
   if (keyPrefixAt !== undefined) {
     issues.push({
       path: keyPrefixAt,
-      problem: "ioredis applies keyPrefix to commands but not to SCAN patterns, so remove(), audit() and reseal() would find no record: use the store's prefix option instead",
+      problem:
+        "ioredis applies keyPrefix to commands but not to SCAN patterns, so remove(), audit() and reseal() would find no record: use the store's prefix option instead",
     });
   }
   issues.push(...ReplicaAcknowledgements.issues(options.waitForReplicas));
@@ -58,7 +62,12 @@ function keyPrefixPath(options: RedisTokenStoreOptions): string | undefined {
     ['store.cluster.options.keyPrefix', options.cluster?.options],
     ['store.cluster.options.redisOptions.keyPrefix', options.cluster?.options?.redisOptions],
     ['store.client.options.keyPrefix', (options.client as { options?: WithPrefix } | undefined)?.options],
-    ['store.client.options.redisOptions.keyPrefix', (options.client as { options?: WithPrefix } | undefined)?.options?.redisOptions],
+    [
+      'store.client.options.redisOptions.keyPrefix',
+      (options.client as { options?: WithPrefix } | undefined)?.options?.redisOptions,
+    ],
   ];
-  return candidates.find(([, candidate]) => typeof candidate?.keyPrefix === 'string' && candidate.keyPrefix !== '')?.[0];
+  return candidates.find(
+    ([, candidate]) => typeof candidate?.keyPrefix === 'string' && candidate.keyPrefix !== '',
+  )?.[0];
 }

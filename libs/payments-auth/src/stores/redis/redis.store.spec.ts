@@ -41,15 +41,26 @@ describe('RedisTokenStore: keys, plaintext records, describe', () => {
     return store;
   };
 
-  it('keys(prefix) lists one tenant\'s records only, over several SCAN steps, without leases or the generation marker', async () => {
+  it("keys(prefix) lists one tenant's records only, over several SCAN steps, without leases or the generation marker", async () => {
     const store = open({ encryption: { keys: [randomBytes(32)] } });
-    const keys = ['blnk:a:fp1', 'blnk:a:authorization', 'blnk:a.b:fp', 'blnk:ab:fp', 'blink:a:fp', 'blnk:a[b]:fp', 'blnk:a*:fp', 'blnk:a?:fp'];
+    const keys = [
+      'blnk:a:fp1',
+      'blnk:a:authorization',
+      'blnk:a.b:fp',
+      'blnk:ab:fp',
+      'blink:a:fp',
+      'blnk:a[b]:fp',
+      'blnk:a*:fp',
+      'blnk:a?:fp',
+    ];
     for (const key of keys) await store.set(key, record(1));
     await Promise.all(Array.from({ length: 1_200 }, (_, index) => store.set(`blnk:bulk:${index}`, record(1))));
     await open({ prefix: 'other' }).set('blnk:a:elsewhere', record(1));
     expect(await store.leases.acquire('blnk:a:fp1', 5_000)).toEqual(expect.any(String)); // current and 0.x lease names (both still end or start in 'lock')
     await store.generations.claim({ id: 'g', createdAt: 1 });
-    expect(await raw.exists('payments-auth:lock:blnk:a:fp1', '{payments-auth:blnk:a:fp1}:lock', 'payments-auth:generation')).toBe(3);
+    expect(
+      await raw.exists('payments-auth:lock:blnk:a:fp1', '{payments-auth:blnk:a:fp1}:lock', 'payments-auth:generation'),
+    ).toBe(3);
 
     expect((await store.keys('blnk:a:')).sort()).toEqual(['blnk:a:authorization', 'blnk:a:fp1']);
     // Glob characters in a prefix match only themselves: unescaped, `a[b]` would match `ab`, and `a*` everything.
@@ -77,19 +88,32 @@ describe('RedisTokenStore: keys, plaintext records, describe', () => {
 
   it('refuses a sealed record when no keys are configured, instead of passing it for absent', async () => {
     await open({ encryption: { keys: [randomBytes(32)] } }).set('blnk:acme:fp', record(1));
-    await expect(open().get('blnk:acme:fp')).rejects.toMatchObject({ code: 'ETOKENCIPHER', message: expect.stringContaining('configure the keys') });
+    await expect(open().get('blnk:acme:fp')).rejects.toMatchObject({
+      code: 'ETOKENCIPHER',
+      message: expect.stringContaining('configure the keys'),
+    });
   });
 
   it('describes its prefix and server, never a password', () => {
-    const store = open({ prefix: 'tokens', connection: { port: redis.port, host: '127.0.0.1', password: 'hunter2-secret', lazyConnect: true } });
-    expect(store.describe()).toEqual({ type: 'RedisTokenStore', location: `redis prefix "tokens" on Redis 127.0.0.1:${redis.port}`, atRest: true, encrypted: false });
+    const store = open({
+      prefix: 'tokens',
+      connection: { port: redis.port, host: '127.0.0.1', password: 'hunter2-secret', lazyConnect: true },
+    });
+    expect(store.describe()).toEqual({
+      type: 'RedisTokenStore',
+      location: `redis prefix "tokens" on Redis 127.0.0.1:${redis.port}`,
+      atRest: true,
+      encrypted: false,
+    });
     expect(open({ encryption: { keys: [randomBytes(32)] } }).describe().encrypted).toBe(true);
   });
 
-  it("refuses an ioredis keyPrefix, which SCAN ignores: listing, audit and reseal would find nothing", () => {
+  it('refuses an ioredis keyPrefix, which SCAN ignores: listing, audit and reseal would find nothing', () => {
     const client = new Redis({ port: redis.port, host: '127.0.0.1', keyPrefix: 'app:', lazyConnect: true });
     try {
-      expect(() => new RedisTokenStore({ connection: { port: redis.port, keyPrefix: 'app:' } })).toThrow(/store\.connection\.keyPrefix: .*use the store's prefix option/);
+      expect(() => new RedisTokenStore({ connection: { port: redis.port, keyPrefix: 'app:' } })).toThrow(
+        /store\.connection\.keyPrefix: .*use the store's prefix option/,
+      );
       expect(() => new RedisTokenStore({ client })).toThrow(/store\.client\.options\.keyPrefix/);
     } finally {
       client.disconnect();

@@ -2,13 +2,31 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { openStoredPayload } from '../sealed-record.js';
 import { TokenCipher } from '../token-cipher.js';
-import type { ResealReport, StoreAudit, StoreDescription, StoreDurability, StoreGeneration, StoreGenerations, StoreLeases, StoredToken, TokenStore } from '../token-store.interface.js';
+import type {
+  ResealReport,
+  StoreAudit,
+  StoreDescription,
+  StoreDurability,
+  StoreGeneration,
+  StoreGenerations,
+  StoreLeases,
+  StoredToken,
+  TokenStore,
+} from '../token-store.interface.js';
 import { isCluster, ownedClient, topologyOf } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
 import { RedisRecordWalk } from './redis-record-walk.js';
 import { type RedisTokenStoreOptions, assertValid } from './redis-store-options.js';
 import { ReplicaAcknowledgements } from './replica-acknowledgements.js';
-import { ACQUIRE_LEASE, CLAIM_GENERATION, COMPARE_AND_SET, EXTEND_LEASE, READ_GENERATION, RELEASE_LEASE, SET_RECORD } from './redis-scripts.js';
+import {
+  ACQUIRE_LEASE,
+  CLAIM_GENERATION,
+  COMPARE_AND_SET,
+  EXTEND_LEASE,
+  READ_GENERATION,
+  RELEASE_LEASE,
+  SET_RECORD,
+} from './redis-scripts.js';
 
 export type { WaitForReplicasOptions } from './replica-acknowledgements.js';
 export type { RedisTokenStoreOptions } from './redis-store-options.js';
@@ -78,12 +96,16 @@ export class RedisTokenStore implements TokenStore {
     acquire: async (key, ttlMs) => {
       const owner = randomUUID();
       const names = this.names.leases(key);
-      const result = await this.command(() => this.redis.eval(ACQUIRE_LEASE, names.length, ...names, owner, String(ttlMs)));
+      const result = await this.command(() =>
+        this.redis.eval(ACQUIRE_LEASE, names.length, ...names, owner, String(ttlMs)),
+      );
       return result === 1 ? owner : undefined;
     },
     extend: async (key, owner, ttlMs) => {
       const names = this.names.leases(key);
-      return (await this.command(() => this.redis.eval(EXTEND_LEASE, names.length, ...names, owner, String(ttlMs)))) === 1;
+      return (
+        (await this.command(() => this.redis.eval(EXTEND_LEASE, names.length, ...names, owner, String(ttlMs)))) === 1
+      );
     },
     release: async (key, owner) => {
       const names = this.names.leases(key);
@@ -94,13 +116,19 @@ export class RedisTokenStore implements TokenStore {
   /** A marker bound to the run of the server that holds it (see CLAIM_GENERATION): a restart is a new generation. */
   readonly generations: StoreGenerations = {
     read: async () => {
-      const [runId, text] = (await this.command(() => this.redis.eval(READ_GENERATION, 1, this.names.generation()))) as [string, string?];
+      const [runId, text] = (await this.command(() =>
+        this.redis.eval(READ_GENERATION, 1, this.names.generation()),
+      )) as [string, string?];
       const marker = parseGeneration(text ?? null);
-      return marker !== undefined && (runId === '' || marker.runId === runId) ? { id: marker.id, createdAt: marker.createdAt } : undefined;
+      return marker !== undefined && (runId === '' || marker.runId === runId)
+        ? { id: marker.id, createdAt: marker.createdAt }
+        : undefined;
     },
     claim: async (candidate) => {
       // No TTL: the marker lives exactly as long as the data set it vouches for.
-      const stored = await this.command(() => this.redis.eval(CLAIM_GENERATION, 1, this.names.generation(), candidate.id, String(candidate.createdAt)));
+      const stored = await this.command(() =>
+        this.redis.eval(CLAIM_GENERATION, 1, this.names.generation(), candidate.id, String(candidate.createdAt)),
+      );
       const marker = parseGeneration(typeof stored === 'string' ? stored : null) ?? candidate;
       return { id: marker.id, createdAt: marker.createdAt };
     },
@@ -120,7 +148,12 @@ export class RedisTokenStore implements TokenStore {
   }
 
   describe(): StoreDescription {
-    return { type: 'RedisTokenStore', location: `redis prefix "${this.prefix}" on ${topologyOf(this.redis)}`, atRest: true, encrypted: this.cipher !== undefined };
+    return {
+      type: 'RedisTokenStore',
+      location: `redis prefix "${this.prefix}" on ${topologyOf(this.redis)}`,
+      atRest: true,
+      encrypted: this.cipher !== undefined,
+    };
   }
 
   /**
@@ -130,9 +163,14 @@ export class RedisTokenStore implements TokenStore {
    */
   async durability(): Promise<StoreDurability> {
     const servers = await this.connectedServers().catch((): Redis[] => []);
-    if (servers.length === 0) return { survivesRestart: undefined, detail: 'Redis persistence unknown (not connected)' };
+    if (servers.length === 0)
+      return { survivesRestart: undefined, detail: 'Redis persistence unknown (not connected)' };
     const reports = await Promise.all(servers.map((server) => this.durabilityOf(server)));
-    return reports.find((report) => report.survivesRestart === false) ?? reports.find((report) => report.survivesRestart === undefined) ?? reports[0];
+    return (
+      reports.find((report) => report.survivesRestart === false) ??
+      reports.find((report) => report.survivesRestart === undefined) ??
+      reports[0]
+    );
   }
 
   async close(): Promise<void> {
@@ -159,7 +197,9 @@ export class RedisTokenStore implements TokenStore {
       const [, appendonly] = (await this.command(() => server.config('GET', 'appendonly'))) as string[];
       if (appendonly === 'yes') return { survivesRestart: true, detail: 'Redis has AOF persistence (appendonly yes)' };
       const [, save] = (await this.command(() => server.config('GET', 'save'))) as string[];
-      const snapshots = save ? `RDB snapshots only (save "${save}"): writes since the last snapshot are lost` : 'no AOF and no RDB snapshots';
+      const snapshots = save
+        ? `RDB snapshots only (save "${save}"): writes since the last snapshot are lost`
+        : 'no AOF and no RDB snapshots';
       return { survivesRestart: false, detail: `Redis without persistence: ${snapshots}` };
     } catch {
       return { survivesRestart: undefined, detail: 'Redis persistence unknown (CONFIG GET refused)' };
@@ -179,8 +219,12 @@ export class RedisTokenStore implements TokenStore {
   /** Runs a write script on its one key, followed by WAIT when `waitForReplicas` asks for it; true when it wrote. */
   private async runWrite(script: string, args: string[], waitForReplicas: boolean): Promise<boolean> {
     const replicas = this.replicas;
-    if (replicas === undefined || !waitForReplicas) return (await this.command(() => this.redis.eval(script, 1, ...args))) === 1;
-    const { written, acknowledged } = await this.command(() => replicas.writeAndWait(this.redis.pipeline().eval(script, 1, ...args)), replicas.timeoutMs);
+    if (replicas === undefined || !waitForReplicas)
+      return (await this.command(() => this.redis.eval(script, 1, ...args))) === 1;
+    const { written, acknowledged } = await this.command(
+      () => replicas.writeAndWait(this.redis.pipeline().eval(script, 1, ...args)),
+      replicas.timeoutMs,
+    );
     replicas.check(acknowledged);
     return written;
   }
@@ -221,10 +265,13 @@ export class RedisTokenStore implements TokenStore {
         clearTimeout(timer);
         resolve();
       };
-      const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
-        reject(Object.assign(new Error('Redis is not connected'), { code: 'ECONNREFUSED' }));
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.redis.off('ready', onReady);
+          reject(Object.assign(new Error('Redis is not connected'), { code: 'ECONNREFUSED' }));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       this.redis.once('ready', onReady);
     });
   }
@@ -234,7 +281,8 @@ function parseGeneration(text: string | null): (StoreGeneration & { runId?: stri
   if (text === null) return undefined;
   try {
     const parsed = JSON.parse(text) as Partial<StoreGeneration & { runId: string }>;
-    if (typeof parsed.id === 'string' && typeof parsed.createdAt === 'number') return { id: parsed.id, createdAt: parsed.createdAt, runId: parsed.runId };
+    if (typeof parsed.id === 'string' && typeof parsed.createdAt === 'number')
+      return { id: parsed.id, createdAt: parsed.createdAt, runId: parsed.runId };
   } catch {
     // fall through
   }

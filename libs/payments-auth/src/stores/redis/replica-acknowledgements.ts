@@ -29,10 +29,14 @@ export class ReplicaAcknowledgements {
   static issues(options: WaitForReplicasOptions | undefined): ConfigIssue[] {
     if (options === undefined) return [];
     const issues: ConfigIssue[] = [];
-    if (!Number.isInteger(options.replicas) || options.replicas < 1) issues.push({ path: 'store.waitForReplicas.replicas', problem: 'must be an integer of at least 1' });
+    if (!Number.isInteger(options.replicas) || options.replicas < 1)
+      issues.push({ path: 'store.waitForReplicas.replicas', problem: 'must be an integer of at least 1' });
     // WAIT blocks the store's connection (every tenant's commands queue behind it) and must end well within a
     // renewal lease's safe extension window (1.5 s).
-    if (options.timeoutMs !== undefined && (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 1 || options.timeoutMs > 1_000)) {
+    if (
+      options.timeoutMs !== undefined &&
+      (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 1 || options.timeoutMs > 1_000)
+    ) {
       issues.push({ path: 'store.waitForReplicas.timeoutMs', problem: 'must be an integer from 1 to 1000 (ms)' });
     }
     return issues;
@@ -53,7 +57,9 @@ export class ReplicaAcknowledgements {
    */
   check(acknowledged: number): void {
     if (acknowledged >= this.required) return;
-    const error = new Error(`written to the primary, but acknowledged by ${acknowledged} of ${this.required} replicas within ${this.timeoutMs} ms`);
+    const error = new Error(
+      `written to the primary, but acknowledged by ${acknowledged} of ${this.required} replicas within ${this.timeoutMs} ms`,
+    );
     throw Object.assign(error, { code: 'EREPLICAS' });
   }
 }
