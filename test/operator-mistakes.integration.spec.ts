@@ -95,6 +95,12 @@ describe("operators' ordinary mistakes", () => {
       "store: NODE_ENV is production and a Blnk OAuth tenant keeps a rotating refresh token, so choose where it lives: store: new FileTokenStore({ directory }) with the directory on a persistent volume, new RedisTokenStore(...) from 'nestjs-payments-auth/redis', or your own TokenStore",
     );
     expect(message).not.toContain(DEFAULT_BLNK_SEED_REFRESH_TOKEN);
+    // `store: null` (an unset variable passed along) is no choice either: it would also mean the default store.
+    const nullStore = await withNodeEnv('production', () =>
+      start((s) => ({ tenants: { acme: acmeTenant(s) }, store: null as never })).catch((error: unknown) => error),
+    );
+    expect(nullStore).toBeInstanceOf(PaymentsAuthConfigError);
+    expect((nullStore as Error).message).toContain('store: NODE_ENV is production and a Blnk OAuth tenant');
     // Nor can a Blnk OAuth tenant be added at runtime to an app that started without one and without a store.
     const blinkOnly = await withNodeEnv('production', () =>
       start((s) => ({ tenants: { acme: { blink: acmeTenant(s).blink } }, store: undefined })),

@@ -49,8 +49,12 @@ import {
   PaymentsHttpService,
   type PaymentsAuthModuleOptions,
   type BlinkTokenDetails,
+  type ProviderName,
   type TokenSnapshot,
 } from '${PACKAGE_NAME}';
+
+// Each provider declares its own name (declaration merging): every one must reach the published declarations.
+export const providerNames: Record<ProviderName, true> = { blink: true, blnk: true };
 
 const options: PaymentsAuthModuleOptions = {
   tenants: { acme: { blink: { apiKey: process.env.BLINK_API_KEY ?? '', secretKey: process.env.BLINK_SECRET_KEY ?? '' } } },

@@ -1,4 +1,9 @@
 // The public API. Everything not listed here is internal and may change without notice.
+
+// Each provider adds its name to ProviderName (declaration merging) in its rules file: imported here so that
+// the published declarations reach every augmentation (a consumer would otherwise see only some names).
+import './providers/blink/blink.rules.js';
+import './providers/blnk/blnk.rules.js';
 export { PaymentsAuthModule } from './payments-auth.module.js';
 export {
   PAYMENTS_AUTH_MODULE_OPTIONS,

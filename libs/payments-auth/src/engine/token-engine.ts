@@ -150,7 +150,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
    * Drops the access token if it is still `token` (or whatever it is, when `token` is omitted). The refresh
    * token is kept: the record is marked expired rather than deleted. Returns whether anything was dropped.
    */
-  invalidate(tenant: string, token?: string): Promise<boolean> {
+  async invalidate(tenant: string, token?: string): Promise<boolean> {
     return invalidateEntry(this.entries.current(tenant), token, this.coordinator, this.adopt);
   }
 

@@ -90,7 +90,8 @@ export function validateModuleOptions(
     issues.push(...collectIssues(ResilienceOptionsSchema, raw.resilience, 'resilience'));
   if (isPlainObject(raw.telemetry)) issues.push(...collectIssues(TelemetryOptionsSchema, raw.telemetry, 'telemetry'));
   issues.push(...defaultTenantIssues(raw, rawTenants));
-  const storeIssue = raw.store === undefined ? defaultStoreIssue(raw, providers) : undefined;
+  // `store: null` (an unset variable passed along) means the default store too, and is held to the same rules.
+  const storeIssue = raw.store === undefined || raw.store === null ? defaultStoreIssue(raw, providers) : undefined;
   if (storeIssue !== undefined) issues.push(storeIssue);
   if (typeof raw.store === 'object' && raw.store !== null) issues.push(...storeContractIssues(raw.store));
   if (issues.length > 0) throw new PaymentsAuthConfigError(issues);
