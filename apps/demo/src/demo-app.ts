@@ -1,10 +1,10 @@
 import { ConsoleLogger, INestApplication, type LoggerService, ValidationPipe } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
-import { BlnkTokenService } from 'nestjs-payments-auth';
+import { BlnkTokenService, PaymentsAuthExceptionFilter } from 'nestjs-payments-auth';
 import { DemoTenants } from './demo-tenants';
 import { DemoEnv, DemoModule } from './demo.module';
 import { prometheusExporter } from './operations/telemetry';
-import { PaymentsAuthErrorFilter, ProviderApiErrorFilter } from './payments-auth-error.filter';
+import { ProviderApiErrorFilter } from './provider-api-error.filter';
 import { blnkConsentOrigins, securityHeaders } from './security/security-headers';
 
 /** Builds the demo app for `env` (not started): main.ts listens on it, e2e tests drive it with supertest. */
@@ -21,8 +21,12 @@ export async function createDemoApp(
     securityHeaders(env.DEMO_PUBLIC_URL, await blnkConsentOrigins(app.get(DemoTenants).all, app.get(BlnkTokenService))),
   );
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  // Filters run last-registered-first: payments-auth errors get their own statuses, provider API errors a 502.
-  app.useGlobalFilters(new ProviderApiErrorFilter(app.get(HttpAdapterHost).httpAdapter), new PaymentsAuthErrorFilter());
+  // Filters run last-registered-first: payments-auth errors get the library's statuses, provider API errors a 502.
+  const adapterHost = app.get(HttpAdapterHost);
+  app.useGlobalFilters(
+    new ProviderApiErrorFilter(adapterHost.httpAdapter),
+    new PaymentsAuthExceptionFilter(adapterHost),
+  );
   app.enableShutdownHooks();
   return app;
 }

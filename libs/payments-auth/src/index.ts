@@ -58,6 +58,8 @@ export { MemoryTokenStore } from './stores/memory.store.js';
 export { FileTokenStore, type FileTokenStoreOptions } from './stores/file.store.js';
 export type { TokenEncryptionOptions } from './stores/token-cipher.js';
 export { PaymentsHttpService } from './http/payments-http.service.js';
+export { PaymentsAuthExceptionFilter } from './http/payments-auth-exception.filter.js';
+export { paymentsAuthErrorResponse, type PaymentsAuthErrorResponse } from './http/error-response.js';
 export { PaymentsAuthAxiosInterceptor } from './http/payments-auth-axios.interceptor.js';
 export { TenantContextMiddleware, type TenantRequest } from './http/tenant-context.middleware.js';
 export { runWithTenant, currentTenant } from './http/tenant-context.js';
