@@ -83,6 +83,11 @@ export type {
   TelemetryOptions,
 } from './options/payments-auth-options.interface.js';
 export { MAX_WAIT_MS } from './options/wait-bounds.js';
+export {
+  tenantsFromEnvironment,
+  type EnvironmentSource,
+  type TenantsFromEnvironmentOptions,
+} from './options/tenants-from-environment.js';
 export { MAX_TOKEN_LIFETIME_MS, MIN_TOKEN_CALL_INTERVAL_MS } from './engine/token-lifetime.js';
 export type { TokenState } from './engine/token-snapshot.interface.js';
 export type { GrantOrigin, GrantSource, SeedState } from './engine/grant-source.js';
