@@ -145,7 +145,7 @@ describe('nestjs-payments-auth as a packed npm package', () => {
         if (!OPTIONAL_PEERS.includes(`${entry}/${scoped}`)) link(`${entry}/${scoped}`);
       }
     }
-    for (const app of ['app.js', 'app.mjs'])
+    for (const app of ['app.js', 'app.mjs', 'testing-kit.mjs'])
       fs.copyFileSync(path.join(REPO_ROOT, 'test', 'support', 'package-consumer', app), path.join(consumerDir, app));
     fs.writeFileSync(path.join(consumerDir, 'consumer.ts'), CONSUMER_TS);
     // The same consumer as a `"type": "module"` app and as a CommonJS app, both under `module: nodenext`.
@@ -284,6 +284,37 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     );
     expect(new Date(result.expiresAt).getTime()).toBeGreaterThan(Date.now());
     expect(sandbox!.blink.counters.tokenCalls).toBe(calls + 1);
+  });
+
+  it('ships nestjs-payments-auth/testing: an app outside the repo gets both tokens from startSandbox() alone', async () => {
+    const { stdout } = await run(process.execPath, ['testing-kit.mjs'], {
+      cwd: consumerDir,
+      timeout: 20_000,
+      env: childEnv(),
+    });
+    const result = JSON.parse(stdout.trim()) as {
+      resolved: string;
+      blinkExpiresAt: string;
+      blnkHasRefreshToken: boolean;
+      tokenCalls: number;
+      invalidGrant: number;
+    };
+    expect(fileURLToPath(result.resolved)).toBe(
+      path.join(fs.realpathSync(consumerDir!), 'node_modules', PACKAGE_NAME, 'dist', 'esm', 'testing.js'),
+    );
+    expect(new Date(result.blinkExpiresAt).getTime()).toBeGreaterThan(Date.now());
+    expect(result).toMatchObject({ blnkHasRefreshToken: true, tokenCalls: 2, invalidGrant: 0 });
+    // And from CommonJS, the same entry point's CommonJS build.
+    const required = await run(
+      process.execPath,
+      ['-e', "console.log(typeof require('nestjs-payments-auth/testing').startSandbox)"],
+      {
+        cwd: consumerDir,
+        timeout: 10_000,
+        env: childEnv(),
+      },
+    );
+    expect(required.stdout.trim()).toBe('function');
   });
 
   // README § Install

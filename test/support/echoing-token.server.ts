@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { RunningServer, listen } from '@app/sandbox/server-lifecycle.util';
+import { RunningServer, listen } from '../../libs/payments-auth/src/testing/sandbox/server-lifecycle.util';
 
 /**
  * A token endpoint that is broken in a way real ones are: it refuses every request and echoes the request

@@ -7,7 +7,7 @@ import {
   DEFAULT_BLNK_CLIENT,
   DEFAULT_BLNK_CORE_KEY,
   DEFAULT_BLNK_SEED_REFRESH_TOKEN,
-} from '../../apps/sandbox/src/sandbox.defaults';
+} from '../../libs/payments-auth/src/testing/sandbox/sandbox.defaults';
 
 /** Env var through which the global setup tells every test file where to append what it prints. */
 export const LOG_CAPTURE_ENV = 'PAYMENTS_AUTH_TEST_LOG_CAPTURE';

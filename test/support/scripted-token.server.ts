@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RunningServer, listen } from '@app/sandbox/server-lifecycle.util';
+import { RunningServer, listen } from '../../libs/payments-auth/src/testing/sandbox/server-lifecycle.util';
 
 export interface ScriptedRequest {
   path: string;

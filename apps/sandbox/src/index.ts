@@ -1,23 +1,3 @@
-export { startBlinkSandbox } from './blink-sandbox.server';
-export { startBlnkSandbox } from './blnk-sandbox.server';
-export { startSandbox } from './sandbox';
-export {
-  DEFAULT_BLINK_ACCOUNT,
-  DEFAULT_BLNK_API_KEY,
-  DEFAULT_BLNK_CLIENT,
-  DEFAULT_BLNK_CORE_KEY,
-  DEFAULT_BLNK_SEED_REFRESH_TOKEN,
-} from './sandbox.defaults';
-export type { Fault, FaultInjector } from './faults';
-export type {
-  BlinkSandbox,
-  BlinkSandboxAccount,
-  BlinkSandboxOptions,
-  BlnkSandbox,
-  BlnkSandboxClient,
-  BlnkSandboxOptions,
-  Sandbox,
-  SandboxCounters,
-  SandboxOptions,
-  SandboxServer,
-} from './sandbox.types';
+// The sandbox lives in the package (`nestjs-payments-auth/testing`); this app is its runner (main.ts), and the
+// repository's own tests reach it under the `@app/sandbox` path with the fixed fixtures the demo prints.
+export * from '../../../libs/payments-auth/src/testing/sandbox/index.js';

@@ -11,6 +11,7 @@ const entries = {
   'nestjs-payments-auth': 'index',
   'nestjs-payments-auth-redis': 'redis',
   'nestjs-payments-auth-terminus': 'terminus',
+  'nestjs-payments-auth-testing': 'testing',
 };
 
 let failed = false;

@@ -17,6 +17,7 @@ import { tokenStoreConformance } from './store-conformance.js';
  */
 
 // README § Stores: choosing one › Your own store (the checks the built-in stores pass)
+// README § Testing your app › tokenStoreConformance({ create, capabilities })
 describe('MemoryTokenStore conformance', () => {
   for (const check of tokenStoreConformance({
     create: () => new MemoryTokenStore(),

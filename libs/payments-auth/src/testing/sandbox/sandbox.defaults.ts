@@ -1,4 +1,4 @@
-import type { BlinkSandboxAccount, BlnkSandboxClient } from './sandbox.types';
+import type { BlinkSandboxAccount, BlnkSandboxClient } from './sandbox.types.js';
 
 /*
  * Public fixtures, not secrets: they only open the local sandboxes, so the demo and main.ts may print them.

@@ -1,5 +1,5 @@
-import type { ConnectionStats } from './server-lifecycle.util';
-import type { FaultInjector } from './faults';
+import type { ConnectionStats } from './server-lifecycle.util.js';
+import type { FaultInjector } from './faults.js';
 
 export interface SandboxCounters {
   /** Every request to the token endpoint, including faulted and rejected ones. */

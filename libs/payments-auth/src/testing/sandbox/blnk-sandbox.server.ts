@@ -1,20 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BlnkGrantStore, type BlnkGrantOutcome } from './blnk-grant.store';
-import { randomToken, safeEqual } from './crypto.util';
-import { applyFault, FaultQueue, holdWithoutAnswer, pause } from './faults';
+import { BlnkGrantStore, type BlnkGrantOutcome } from './blnk-grant.store.js';
+import { randomToken, safeEqual } from './crypto.util.js';
+import { applyFault, FaultQueue, holdWithoutAnswer, pause } from './faults.js';
 import {
   type HeaderMap,
   mediaType,
   parseBasicAuth,
-  parseBearer,
   parseForm,
   PayloadTooLargeError,
   readBody,
   requestPath,
   sendJson,
   sendRaw,
-} from './http.util';
-import { createCounters, resetCounters } from './sandbox.counters';
+} from './http.util.js';
+import { createCounters, resetCounters } from './sandbox.counters.js';
 import {
   assertLifetimeSeconds,
   DEFAULT_BLNK_API_KEY,
@@ -22,15 +21,15 @@ import {
   DEFAULT_BLNK_CORE_KEY,
   DEFAULT_BLNK_SEED_REFRESH_TOKEN,
   DEFAULT_BLNK_TOKEN_LIFETIME_SECONDS,
-} from './sandbox.defaults';
-import type { BlnkSandbox, BlnkSandboxClient, BlnkSandboxOptions } from './sandbox.types';
-import { listen } from './server-lifecycle.util';
-import { consentPage } from './consent-page';
+} from './sandbox.defaults.js';
+import type { BlnkSandbox, BlnkSandboxClient, BlnkSandboxOptions } from './sandbox.types.js';
+import { listen } from './server-lifecycle.util.js';
+import { consentPage } from './consent-page.js';
+import { blnkDataApi, parseRedirectUri } from './blnk-data-api.js';
 
 const SCOPE = 'data:read data:write proxy:write';
 // Token responses must never be cached (RFC 6749 §5.1); errors get the same headers for simplicity.
 const TOKEN_HEADERS: HeaderMap = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
-const UNAUTHORIZED = { error: 'unauthorized' };
 
 export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promise<BlnkSandbox> {
   /** Each client's valid secrets: two while a secret is being rotated. */
@@ -235,33 +234,7 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
     authorize(params, decision === 'allow' ? 'allow' : 'deny', res);
   };
 
-  const handleDataLedgers = (req: IncomingMessage, res: ServerResponse): void => {
-    counters.apiCalls += 1;
-    const token = parseBearer(req.headers.authorization);
-    // Blnk Cloud accepts either an OAuth access token or a static API key as the bearer credential.
-    if (!token || !(grants.isAccessTokenLive(token) || apiKeys.has(token))) {
-      counters.apiUnauthorized += 1;
-      sendJson(res, 401, UNAUTHORIZED, { 'WWW-Authenticate': 'Bearer' });
-      return;
-    }
-    const instanceId = requestPath(req).searchParams.get('instance_id');
-    if (!instanceId) {
-      sendJson(res, 400, { error: 'invalid_request', error_description: 'instance_id is required' });
-      return;
-    }
-    sendJson(res, 200, { instance_id: instanceId, ledgers: [{ ledger_id: ledger.ledger_id, name: ledger.name }] });
-  };
-
-  const handleCoreLedgers = (req: IncomingMessage, res: ServerResponse): void => {
-    counters.apiCalls += 1;
-    const key = req.headers['x-blnk-key'];
-    if (typeof key !== 'string' || !coreKeys.has(key)) {
-      counters.apiUnauthorized += 1;
-      sendJson(res, 401, UNAUTHORIZED);
-      return;
-    }
-    sendJson(res, 200, [{ ...ledger, meta_data: {} }]);
-  };
+  const { handleDataLedgers, handleCoreLedgers } = blnkDataApi({ counters, ledger, apiKeys, coreKeys, grants });
 
   const routes = new Map<string, { method: string; handle: typeof handleToken }>([
     ['/oauth/token', { method: 'POST', handle: handleToken }],
@@ -319,14 +292,4 @@ export async function startBlnkSandbox(options: BlnkSandboxOptions = {}): Promis
     },
     pendingTokenClients: () => [...pendingTokenClients],
   };
-}
-
-/** Only absolute http(s) URIs are redirect targets; anything else could smuggle a javascript: or data: URL. */
-function parseRedirectUri(value: string): URL | undefined {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
 }

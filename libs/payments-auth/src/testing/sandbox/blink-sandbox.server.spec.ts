@@ -1,6 +1,6 @@
-import { startBlinkSandbox } from './blink-sandbox.server';
-import { DEFAULT_BLINK_ACCOUNT } from './sandbox.defaults';
-import type { BlinkSandbox } from './sandbox.types';
+import { startBlinkSandbox } from './blink-sandbox.server.js';
+import { DEFAULT_BLINK_ACCOUNT } from './sandbox.defaults.js';
+import type { BlinkSandbox } from './sandbox.types.js';
 
 const TOKEN_PATH = '/api/pay/v1/tokens';
 const INTENTS_PATH = '/api/pay/v1/intents';

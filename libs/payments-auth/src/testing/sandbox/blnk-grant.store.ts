@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { randomToken, safeEqual } from './crypto.util';
+import { randomToken, safeEqual } from './crypto.util.js';
 
 /** RFC 6749 §4.1.2 recommends at most ten minutes for authorization codes. */
 const AUTHORIZATION_CODE_TTL_MS = 10 * 60_000;

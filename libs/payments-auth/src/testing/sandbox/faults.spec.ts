@@ -1,4 +1,4 @@
-import { FaultQueue } from './faults';
+import { FaultQueue } from './faults.js';
 
 describe('FaultQueue', () => {
   it('hands out faults in FIFO order, each use consumed once', () => {

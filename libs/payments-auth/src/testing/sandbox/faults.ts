@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HeaderMap } from './http.util';
+import type { HeaderMap } from './http.util.js';
 
 /**
  * Failure modes a token client must survive; each one replaces (or, for delay, precedes) a normal answer.

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { startSandbox } from './index';
-import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from './sandbox.defaults';
+import { startSandbox } from './index.js';
+import { DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from './sandbox.defaults.js';
 
 describe('startSandbox', () => {
   it('starts both providers on 127.0.0.1 with separate state and closes both', async () => {

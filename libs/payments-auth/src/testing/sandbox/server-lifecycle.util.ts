@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setMaxListeners } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
-import { sendJson } from './http.util';
+import { sendJson } from './http.util.js';
 
 /** `closing` is aborted when the server starts closing, so long waits (injected delays) can give up. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse, closing: AbortSignal) => Promise<void>;

@@ -1,6 +1,6 @@
-import { startBlinkSandbox } from './blink-sandbox.server';
-import { startBlnkSandbox } from './blnk-sandbox.server';
-import type { Sandbox, SandboxOptions } from './sandbox.types';
+import { startBlinkSandbox } from './blink-sandbox.server.js';
+import { startBlnkSandbox } from './blnk-sandbox.server.js';
+import type { Sandbox, SandboxOptions } from './sandbox.types.js';
 
 /** Starts both providers side by side; if either fails to start, the other is closed before rethrowing. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {

@@ -1,4 +1,4 @@
-import { signHs256, verifyHs256 } from './jwt.util';
+import { signHs256, verifyHs256 } from './jwt.util.js';
 
 describe('jwt.util', () => {
   const secret = 'spec-secret';

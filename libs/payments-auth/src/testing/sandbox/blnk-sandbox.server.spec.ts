@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { startBlnkSandbox } from './blnk-sandbox.server';
+import { startBlnkSandbox } from './blnk-sandbox.server.js';
 import {
   DEFAULT_BLNK_API_KEY,
   DEFAULT_BLNK_CLIENT,
   DEFAULT_BLNK_CORE_KEY,
   DEFAULT_BLNK_SEED_REFRESH_TOKEN,
-} from './sandbox.defaults';
-import type { BlnkSandbox, BlnkSandboxClient } from './sandbox.types';
+} from './sandbox.defaults.js';
+import type { BlnkSandbox, BlnkSandboxClient } from './sandbox.types.js';
 
 interface TokenResponse {
   access_token: string;

@@ -1,4 +1,4 @@
-import { parseBasicAuth, parseBearer, parseForm, parseJsonObject } from './http.util';
+import { parseBasicAuth, parseBearer, parseForm, parseJsonObject } from './http.util.js';
 
 describe('http.util', () => {
   const basic = (value: string): string => `Basic ${Buffer.from(value).toString('base64')}`;

@@ -1,4 +1,4 @@
-import type { SandboxCounters } from './sandbox.types';
+import type { SandboxCounters } from './sandbox.types.js';
 
 export function createCounters(): SandboxCounters {
   return { tokenCalls: 0, tokenIssued: 0, rejectedTokenCalls: 0, invalidGrant: 0, apiCalls: 0, apiUnauthorized: 0 };

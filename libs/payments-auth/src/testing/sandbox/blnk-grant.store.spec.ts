@@ -1,4 +1,4 @@
-import { BlnkGrantStore } from './blnk-grant.store';
+import { BlnkGrantStore } from './blnk-grant.store.js';
 
 describe('BlnkGrantStore', () => {
   const nowMs = 1_700_000_000_000;

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { blinkTokenExpiry } from './blink-token.expiry';
-import { parseBlinkTokenRequest } from './blink-token.request';
-import { safeEqual } from './crypto.util';
-import { applyFault, FaultQueue } from './faults';
+import { blinkTokenExpiry } from './blink-token.expiry.js';
+import { parseBlinkTokenRequest } from './blink-token.request.js';
+import { safeEqual } from './crypto.util.js';
+import { applyFault, FaultQueue } from './faults.js';
 import {
   type HeaderMap,
   parseBearer,
@@ -13,13 +13,17 @@ import {
   requestPath,
   sendJson,
   sendRaw,
-} from './http.util';
-import { signHs256, verifyHs256 } from './jwt.util';
-import { FixedRateWindow } from './rate-limit.window';
-import { createCounters, resetCounters } from './sandbox.counters';
-import { assertLifetimeSeconds, DEFAULT_BLINK_ACCOUNT, DEFAULT_BLINK_TOKEN_LIFETIME_SECONDS } from './sandbox.defaults';
-import type { BlinkSandbox, BlinkSandboxAccount, BlinkSandboxOptions } from './sandbox.types';
-import { listen } from './server-lifecycle.util';
+} from './http.util.js';
+import { signHs256, verifyHs256 } from './jwt.util.js';
+import { FixedRateWindow } from './rate-limit.window.js';
+import { createCounters, resetCounters } from './sandbox.counters.js';
+import {
+  assertLifetimeSeconds,
+  DEFAULT_BLINK_ACCOUNT,
+  DEFAULT_BLINK_TOKEN_LIFETIME_SECONDS,
+} from './sandbox.defaults.js';
+import type { BlinkSandbox, BlinkSandboxAccount, BlinkSandboxOptions } from './sandbox.types.js';
+import { listen } from './server-lifecycle.util.js';
 
 const TOKEN_PATH = '/api/pay/v1/tokens';
 const INTENTS_PATH = '/api/pay/v1/intents';
