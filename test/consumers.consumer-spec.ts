@@ -29,7 +29,7 @@ interface AppRun {
   optionalEntries?: boolean;
 }
 
-// README § Set-up on a fresh machine › NestJS 12 and 11
+// README § Toolchain › NestJS 12 and 11
 describe('consumer apps installing the packed package', () => {
   let sandbox: Sandbox;
   let workDir: string;
@@ -139,7 +139,7 @@ describe('consumer apps installing the packed package', () => {
 
   it('nest11-cjs: its own Jest e2e test passes', async () => {
     const { stdout, stderr } = await npm('nest11-cjs', ['run', 'test:e2e']);
-    expect(`${stdout}${stderr}`).toMatch(/Tests:\s+1 passed, 1 total/);
+    expect(`${stdout}${stderr}`).toMatch(/Tests:\s+2 passed, 2 total/);
   }, 180_000);
 
   /** Runs a command with Node 24 first on the PATH (npm scripts included). */
@@ -157,12 +157,12 @@ describe('consumer apps installing the packed package', () => {
   };
 
   it('nest12-cjs: its own Jest e2e test passes (on Node 24, with --experimental-vm-modules, as nest new sets it up)', async () => {
-    expect(await onNode24('nest12-cjs', NPM, ['run', 'test:e2e'])).toMatch(/Tests:\s+1 passed, 1 total/);
+    expect(await onNode24('nest12-cjs', NPM, ['run', 'test:e2e'])).toMatch(/Tests:\s+2 passed, 2 total/);
   }, 300_000);
 
   it('nest12-esm: its own vitest suite passes (on Node 24: vitest 5 needs Node 22.12 or later)', async () => {
     expect(await onNode24('nest12-esm', 'node', ['node_modules/vitest/vitest.mjs', 'run'])).toMatch(
-      /Tests\s+1 passed \(1\)/,
+      /Tests\s+2 passed \(2\)/,
     );
   }, 300_000);
 });

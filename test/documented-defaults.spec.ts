@@ -14,7 +14,7 @@ const CHECKED_ELSEWHERE: Record<string, string> = {
 
 /** The option table under "Configuration reference": option name → its Default cell. */
 function documentedDefaults(): Map<string, string> {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(join(REPO_ROOT, 'docs', 'configuration.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Configuration reference'), readme.indexOf('`TenantConfig.blink`'));
   const rows = new Map<string, string>();
   for (const line of section.split('\n')) {

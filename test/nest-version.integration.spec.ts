@@ -5,7 +5,7 @@ import { jest } from '@jest/globals';
  * `@nestjs/*` import to a NestJS 11 install (scripts/jest.sh sets PAYMENTS_AUTH_EXPECT_NEST_MAJOR), so that run
  * cannot silently test 12 again.
  */
-// README § Set-up on a fresh machine › NestJS 12 and 11
+// README § Toolchain › NestJS 12 and 11
 describe('the NestJS this suite runs on', () => {
   it('is the major the run asked for', () => {
     // Resolved the way every spec resolves @nestjs/* (moduleNameMapper included).

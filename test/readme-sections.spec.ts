@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from './support/repo-root';
 import { readmeSections } from './support/readme-sections';
@@ -11,6 +11,8 @@ import { readmeSections } from './support/readme-sections';
 const NOT_BEHAVIOUR: Record<string, string> = {
   'payments-auth › One engine, two protocols': 'the architecture in one line; each part has its own section',
   'Set-up on a fresh machine': 'the two commands themselves: .ci/run runs the test command on a fresh clone',
+  'Where to go next': 'links to the docs',
+  Toolchain: 'how this repository builds and tests; its NestJS 11 promise has its own lead-in',
   Vocabulary: 'definitions of words',
   'Vocabulary › token': 'a definition',
   'Vocabulary › token call': 'a definition',
@@ -35,8 +37,19 @@ const NOT_BEHAVIOUR: Record<string, string> = {
   'Running at scale › Valkey': 'says what is not tested',
   'Security model › Out of scope': 'what is not promised',
   'Security model › Reporting a vulnerability': 'a process, not behaviour',
-  'Contributing › A test must be able to fail': 'a practice for contributors',
+  'Working practices › A test must be able to fail': 'a practice for contributors',
 };
+
+/** The user's README, the docs it links to, and the contributor and security pages: one set of sections. */
+const DOC_FILES = [
+  'README.md',
+  ...readdirSync(path.join(REPO_ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+  'CONTRIBUTING.md',
+  'SECURITY.md',
+  'bench/README.md',
+].filter((file) => existsSync(path.join(REPO_ROOT, file)));
 
 const TEST_FILE = /\.(spec|e2e-spec|fault-spec|scale-spec|consumer-spec|browser-spec)\.ts$/;
 const MARKER = /^\s*(?:\/\/|\*)\s*README § (.+)$/;
@@ -64,9 +77,11 @@ function markers(): Array<{ text: string; where: string }> {
   );
 }
 
-// README § Contributing
+// README § Working practices
 describe('README sections and the tests that name them', () => {
-  const sections = readmeSections(path.join(REPO_ROOT, 'README.md'));
+  const sections = DOC_FILES.flatMap((file) =>
+    readmeSections(path.join(REPO_ROOT, file)).map((section) => ({ ...section, file })),
+  );
   const names = sections.map((section) => section.name);
   // The section a marker names: exactly, or followed by a remark in parentheses on which promise of it.
   const sectionOf = (text: string) =>
@@ -81,20 +96,23 @@ describe('README sections and the tests that name them', () => {
         'Tenant lifecycle',
         'Calling the provider APIs: PaymentsHttpService › Where credentials go',
         'Faults: what is survivable',
+        'Security model',
+        'Benchmarks',
       ]),
     );
+    // One namespace across the files: a marker names a section, never a file.
     expect(names).not.toContain('payments-auth'); // the title itself promises nothing
     expect(new Set(names).size).toBe(names.length);
   });
 
-  // README § Contributing › Every documented behaviour names its test
+  // README § Working practices › Every documented behaviour names its test
   it('every section that promises behaviour is named by a test', () => {
     const named = new Set(found.map((marker) => sectionOf(marker.text)));
     const unnamed = sections.filter((section) => !excluded(section.name) && !named.has(section.name));
-    expect(unnamed.map((section) => `README.md:${section.line} ${section.name}`)).toEqual([]);
+    expect(unnamed.map((section) => `${section.file}:${section.line} ${section.name}`)).toEqual([]);
   });
 
-  // README § Contributing › A check keeps it true
+  // README § Working practices › A check keeps it true
   it('every test marker names a section that exists, and no excluded section is named', () => {
     const stale = found.filter((marker) => sectionOf(marker.text) === undefined);
     expect(stale.map((marker) => `${marker.where}: ${marker.text}`)).toEqual([]);

@@ -23,7 +23,7 @@ const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').
 const relative = (file: string) => path.relative(SRC, file).split(path.sep).join('/');
 
 // README § Layout
-// README § Contributing › The shape is checked too
+// README § Working practices › The shape is checked too
 describe('source shape', () => {
   it(`has no library source file over ${MAX_LINES} lines`, () => {
     const files = sourceFiles(SRC);

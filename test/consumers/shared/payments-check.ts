@@ -18,19 +18,22 @@ export interface PaymentsCheck {
 }
 
 /** Tokens from both services, then one call to each provider through PaymentsHttpService (the interceptor). */
-export async function checkPayments(app: INestApplicationContext): Promise<PaymentsCheck> {
+export async function checkPayments(
+  app: INestApplicationContext,
+  urls: { blink: string; blnk: string } = { blink: process.env.BLINK_URL ?? '', blnk: process.env.BLNK_URL ?? '' },
+): Promise<PaymentsCheck> {
   const blink = await app.get(BlinkTokenService).getTokenInfo('acme');
   const blnk = await app.get(BlnkTokenService).getTokenInfo('acme');
   const http = app.get(PaymentsHttpService);
   const intent = await firstValueFrom(
     http.post(
-      `${process.env.BLINK_URL}/api/pay/v1/intents`,
+      `${urls.blink}/api/pay/v1/intents`,
       { amount: 100, currency: 'GBP' },
       { paymentsAuth: { tenant: 'acme' } },
     ),
   );
   const ledgers = await firstValueFrom(
-    http.get<{ instance_id: string }>(`${process.env.BLNK_URL}/data/ledgers`, { paymentsAuth: { tenant: 'acme' } }),
+    http.get<{ instance_id: string }>(`${urls.blnk}/data/ledgers`, { paymentsAuth: { tenant: 'acme' } }),
   );
   if (Object.keys(PROVIDER_NAMES).length !== 2) throw new Error('ProviderName changed');
   return {

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
+import { AppModule, envTenants } from './app.module';
 import { checkPayments } from './payments-check';
 
 async function main(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(AppModule.register(envTenants()), { logger: ['error'] });
   try {
     const result = await checkPayments(app);
     process.stdout.write(`${JSON.stringify({ ...result, resolved: require.resolve('nestjs-payments-auth') })}\n`);
