@@ -77,7 +77,8 @@ describe('the TypeScript snippets of the README and docs', () => {
     const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const output = await run(process.execPath, [tsc, '-p', WORK_DIR], { cwd: REPO_ROOT, timeout: 120_000 }).then(
       () => '',
-      (error: { stdout?: string; message?: string }) => error.stdout ?? error.message ?? 'tsc failed',
+      (error: { stdout?: string; stderr?: string; message?: string }) =>
+        error.stdout || error.stderr || error.message || 'tsc failed',
     );
     // Each error, pointed at its page and line: `docs/x.md:12: error TS2304: Cannot find name ...`.
     const located = output

@@ -1,4 +1,4 @@
-import { Controller, Get, type INestApplication, Param, UseFilters } from '@nestjs/common';
+import { type ArgumentsHost, Controller, Get, type INestApplication, Param, UseFilters } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import {
@@ -7,6 +7,7 @@ import {
   PaymentsAuthExceptionFilter,
   PaymentsAuthModule,
   PaymentsAuthTenants,
+  UnknownTenantError,
 } from 'nestjs-payments-auth';
 import request from 'supertest';
 import { type Sandbox, startSandbox } from '@app/sandbox';
@@ -64,7 +65,7 @@ describe('PaymentsAuthExceptionFilter', () => {
     await request(app.getHttpServer()).get('/tokens/nobody').expect(500);
   });
 
-  it('per controller: an unknown tenant is a 404 carrying its code, a missing tenant a 400, bad tenant data a 400 naming the field', async () => {
+  it('per controller: an unknown tenant is a 404 carrying its code, a missing tenant a 400, invalid tenant configuration a 500 naming no path', async () => {
     const unknown = await request(app.getHttpServer()).get('/filtered/nobody').expect(404);
     expect(unknown.body).toEqual({
       statusCode: 404,
@@ -72,9 +73,8 @@ describe('PaymentsAuthExceptionFilter', () => {
     });
     const missing = await request(app.getHttpServer()).get('/filtered/none').expect(400);
     expect(missing.body.error.code).toBe('PAYMENTS_AUTH_NO_TENANT');
-    const invalid = await request(app.getHttpServer()).get('/filtered/later/set-invalid').expect(400);
-    expect(invalid.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_CONFIG' });
-    expect(JSON.stringify(invalid.body)).toContain('tenants.later.blink.secretKey');
+    const invalid = await request(app.getHttpServer()).get('/filtered/later/set-invalid').expect(500);
+    expect(invalid.body.error).toEqual({ name: 'PaymentsAuthConfigError', code: 'PAYMENTS_AUTH_CONFIG' });
   });
 
   it('per controller: a rate-limited token call is a 503 with Retry-After, and no secret or token is in any body', async () => {
@@ -83,6 +83,12 @@ describe('PaymentsAuthExceptionFilter', () => {
     expect(limited.headers['retry-after']).toBe('2');
     expect(limited.body.error).toMatchObject({ code: 'PAYMENTS_AUTH_RATE_LIMITED', provider: 'blink', tenant: 'acme' });
     expect(JSON.stringify(limited.body)).not.toMatch(/eyJ|blnk_|TOPSECRET/);
+  });
+
+  it('leaves errors outside HTTP (RPC, WebSocket, GraphQL) as they are', () => {
+    const error = new UnknownTenantError('nobody');
+    const rpc = { getType: () => 'rpc', switchToHttp: () => ({ getResponse: () => ({}) }) } as unknown as ArgumentsHost;
+    expect(() => new PaymentsAuthExceptionFilter().catch(error, rpc)).toThrow(error);
   });
 
   it('globally, constructed with new and no adapter (main.ts), on the response Express gives it', async () => {

@@ -170,7 +170,7 @@ describe('nestjs-payments-auth as a packed npm package', () => {
   it('packs both builds with their declarations and format markers, package.json and README, and no specs or sources', () => {
     const packed = pack.files.map((file) => `package/${file.path}`).sort();
     expect(tarballEntries.sort()).toEqual(packed);
-    const entries = ['index', 'redis', 'terminus'].flatMap((entry) =>
+    const entries = ['index', 'redis', 'terminus', 'testing'].flatMap((entry) =>
       ['esm', 'cjs'].flatMap((format) => [
         `package/dist/${format}/${entry}.js`,
         `package/dist/${format}/${entry}.d.ts`,
@@ -186,6 +186,8 @@ describe('nestjs-payments-auth as a packed npm package', () => {
       ]),
     );
     expect(packed.filter((file) => file.includes('.spec.'))).toEqual([]);
+    // The spec helpers inside a layer (engine/testing/) stay out; only the testing entry point's src/testing/ ships.
+    expect(packed.filter((file) => /\/dist\/(esm|cjs)\/[^/]+\/testing\//.test(file))).toEqual([]);
     expect(packed.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     expect(
       packed.filter(

@@ -6,7 +6,7 @@ import { readmeSections } from './support/readme-sections';
 /**
  * README sections that promise no behaviour of the library, and why. Everything else in the README (each `##`
  * and `###` heading, and each bold lead-in under one) must be named by a test: a comment
- * `README § <section>` in the test that would fail if the promise broke (see "Contributing" in the README).
+ * `README § <section>` in the test that would fail if the promise broke (see "Working practices" in CONTRIBUTING.md).
  */
 const NOT_BEHAVIOUR: Record<string, string> = {
   'payments-auth › One engine, two protocols': 'the architecture in one line; each part has its own section',

@@ -6,7 +6,7 @@ import { sleep } from './support/payments-auth.fixture';
 import { RedisClusterServer, startRedisCluster } from './support/redis-cluster.server';
 import { runLoadWorkers } from './support/redis-workers';
 
-/** README "Running at scale": RedisTokenStore on a real 3-master Redis Cluster (redis-server --cluster-enabled). */
+/** docs/stores.md "Running at scale": RedisTokenStore on a real 3-master Redis Cluster (redis-server --cluster-enabled). */
 // README § Running at scale › Redis Cluster
 // README § Running at scale
 describe('Redis Cluster', () => {

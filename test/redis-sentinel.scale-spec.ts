@@ -6,7 +6,7 @@ import { sleep } from './support/payments-auth.fixture';
 import { RedisSentinelSet, startRedisSentinelSet } from './support/redis-sentinel.server';
 import { runLoadWorkers } from './support/redis-workers';
 
-/** README "Running at scale": a Sentinel-managed primary and replica, failed over mid-run. */
+/** docs/stores.md "Running at scale": a Sentinel-managed primary and replica, failed over mid-run. */
 // README § Running at scale › Sentinel failover
 describe('Redis Sentinel failover', () => {
   let set: RedisSentinelSet;

@@ -89,5 +89,8 @@ describe('nestjs-payments-auth/testing', () => {
     expect(answer.status).toBe(401); // the sandbox saw the fixed token, which it never issued
     expect(sandbox.blink.counters.tokenCalls + sandbox.blnk.counters.tokenCalls).toBe(0);
     expect(sandbox.blnk.counters.apiUnauthorized).toBe(2); // the one replay after the 401 carried it too
+    await expect(stand.blnk.completeAuthorization({}, { redirectUri: 'https://app.example/cb' })).rejects.toThrow(
+      /no stand-in/,
+    );
   });
 });

@@ -2,7 +2,7 @@ import { DEFAULT_BLNK_CLIENT, Sandbox, startSandbox } from '@app/sandbox';
 import { MemoryTokenStore, ProviderUnavailableError, TenantConfig } from 'nestjs-payments-auth';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
 
-/** README "Running at scale": token calls share a bounded keep-alive pool per provider origin. */
+/** docs/stores.md "Running at scale": token calls share a bounded keep-alive pool per provider origin. */
 // README § Running at scale › Token-call connections
 describe('token-call connections', () => {
   let sandbox: Sandbox;

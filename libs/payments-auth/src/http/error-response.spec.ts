@@ -28,11 +28,6 @@ describe('paymentsAuthErrorResponse', () => {
       new CredentialModeError('blnk', 'acme', 'core', 'getToken', 'a Core key is no bearer token', 'getAuthHeaders'),
       400,
     ],
-    [
-      'bad tenant data',
-      new PaymentsAuthConfigError([{ path: 'tenants.acme.blink.apiKey', problem: 'is missing' }]),
-      400,
-    ],
     ['refused callback', new AuthorizationError('unknown-state', 'unknown state'), 400],
     ['too many pending authorizations', new AuthorizationError('too-many-pending', 'too many'), 429],
     ['re-authorization required', new ReauthorizationRequiredError(details, 'invalid_grant'), 409],
@@ -48,6 +43,16 @@ describe('paymentsAuthErrorResponse', () => {
     expect(response.status).toBe(status);
     expect(response.body).toEqual({ statusCode: status, error: error.toJSON() });
     expect(response.body.error.code).toBe(error.code);
+  });
+
+  it("answers an invalid tenant configuration with a 500 that names none of the server's configuration paths", () => {
+    const error = new PaymentsAuthConfigError([{ path: 'tenants.acme.blink.apiKey', problem: 'is missing' }]);
+    const response = paymentsAuthErrorResponse(error);
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({
+      statusCode: 500,
+      error: { name: 'PaymentsAuthConfigError', code: 'PAYMENTS_AUTH_CONFIG' },
+    });
   });
 
   it('says when to retry in whole seconds, at least 1, when the error knows', () => {

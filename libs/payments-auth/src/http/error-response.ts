@@ -24,8 +24,9 @@ export interface PaymentsAuthErrorResponse {
 
 /**
  * Maps a library error to the status a client of your API should see: its request was wrong (400, 404), the
- * tenant must be authorized again (409), or the provider or the token store is in trouble for now (502, 503,
- * 504). Anything not listed is a 502: the payment provider could not be used.
+ * tenant must be authorized again (409), the server's tenant configuration is invalid (500), or the provider or
+ * the token store is in trouble for now (502, 503, 504). Anything not listed is a 502: the payment provider
+ * could not be used.
  */
 export function paymentsAuthErrorResponse(error: PaymentsAuthError): PaymentsAuthErrorResponse {
   const status = statusOf(error);
@@ -33,7 +34,9 @@ export function paymentsAuthErrorResponse(error: PaymentsAuthError): PaymentsAut
     error instanceof RateLimitedError || error instanceof CircuitOpenError ? error.retryAfterMs : undefined;
   const headers: Record<string, string> =
     retryAfterMs === undefined ? {} : { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) };
-  return { status, headers, body: { statusCode: status, error: error.toJSON() } };
+  // The issues name configuration paths of the server: the client is told only that the configuration is wrong.
+  const details = error instanceof PaymentsAuthConfigError ? { name: error.name, code: error.code } : error.toJSON();
+  return { status, headers, body: { statusCode: status, error: details } };
 }
 
 function statusOf(error: PaymentsAuthError): number {
@@ -42,8 +45,9 @@ function statusOf(error: PaymentsAuthError): number {
     return error.reason === 'too-many-pending' ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.BAD_REQUEST;
   }
   if (error instanceof NoTenantError || error instanceof CredentialModeError) return HttpStatus.BAD_REQUEST;
-  // At run time a config error comes from PaymentsAuthTenants.set(): the tenant data it was given is invalid.
-  if (error instanceof PaymentsAuthConfigError) return HttpStatus.BAD_REQUEST;
+  // At run time a config error means a tenant's configuration (from resolveTenant, or given to
+  // PaymentsAuthTenants.set by your code) is invalid: the server's to fix, so a 500 without its issues.
+  if (error instanceof PaymentsAuthConfigError) return HttpStatus.INTERNAL_SERVER_ERROR;
   if (error instanceof ReauthorizationRequiredError) return HttpStatus.CONFLICT;
   if (error instanceof RateLimitedError || error instanceof CircuitOpenError || error instanceof TokenStoreError) {
     return HttpStatus.SERVICE_UNAVAILABLE;

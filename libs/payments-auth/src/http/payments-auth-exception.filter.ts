@@ -10,6 +10,7 @@ interface PlatformResponse {
   setHeader?(name: string, value: string): unknown;
   json?(body: unknown): unknown;
   send?(body: unknown): unknown;
+  end?(): unknown;
 }
 
 /**
@@ -27,9 +28,17 @@ export class PaymentsAuthExceptionFilter implements ExceptionFilter<PaymentsAuth
 
   /** Sends the error's status, `Retry-After` when known, and `{ statusCode, error }`. */
   catch(error: PaymentsAuthError, host: ArgumentsHost): void {
+    // Registered globally it also sees RPC, WebSocket and GraphQL calls: those keep the error, unchanged.
+    if (host.getType() !== 'http') throw error;
     const { status, headers, body } = paymentsAuthErrorResponse(error);
-    const response = host.switchToHttp().getResponse<PlatformResponse>();
+    const response = host.switchToHttp().getResponse<PlatformResponse & { headersSent?: boolean }>();
     const adapter = this.adapterHost?.httpAdapter;
+    // A response already under way (a stream) can take no status any more: it is ended, as Nest's own filter does.
+    if (adapter?.isHeadersSent(response) ?? response.headersSent === true) {
+      if (adapter !== undefined) adapter.end(response);
+      else response.end?.();
+      return;
+    }
     if (adapter !== undefined) {
       for (const [name, value] of Object.entries(headers)) adapter.setHeader(response, name, value);
       adapter.reply(response, body, status);

@@ -1,7 +1,7 @@
 /**
  * `maxRenewalsPerSecond`: counts the scheduled renewals started per provider in the current second. A renewal
  * over the cap is moved to the start of the next second; it is still well before expiry as long as the cap
- * allows every token to be renewed within its renewal margin (see the README's "Running at scale").
+ * allows every token to be renewed within its renewal margin (see "Running at scale" in docs/stores.md).
  */
 export class RenewalRate {
   private readonly seconds = new Map<string, { second: number; started: number }>();

@@ -19,7 +19,7 @@ export async function withFileMutex<T>(mutexPath: string, work: () => Promise<T>
     retries: MUTEX_RETRIES,
     // Only a section stalled for longer than the stale time (seconds, where sections take milliseconds) loses
     // the mutex; the default handler would throw from a timer and crash the process. Such a stall can let two
-    // sections interleave: the README lists a stalled process among the faults that are not survivable.
+    // sections interleave: docs/guarantees.md lists a stalled process among the faults that are not survivable.
     onCompromised: () => undefined,
   });
   try {

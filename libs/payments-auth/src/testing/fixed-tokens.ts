@@ -24,6 +24,7 @@ function fixedService(token: string | undefined, provider: ProviderName) {
     return { provider, tenant, issuedAt, expiresAt, renewAt: expiresAt, hasRefreshToken: false, details: {} };
   };
   return {
+    getCredentialInfo: notStoodIn('getCredentialInfo'),
     getToken: async (tenant: string) => value(tenant),
     getAuthHeaders: async (tenant: string) => ({ Authorization: `Bearer ${value(tenant)}` }),
     getTokenInfo: async (tenant: string) => snapshot(tenant),
@@ -46,8 +47,19 @@ function fixedService(token: string | undefined, provider: ProviderName) {
  * ```
  */
 export function fixedTokens(tokens: FixedTokens): { blink: BlinkTokenService; blnk: BlnkTokenService } {
-  return {
-    blink: fixedService(tokens.blink, BLINK_RULES.name) as unknown as BlinkTokenService,
-    blnk: fixedService(tokens.blnk, BLNK_RULES.name) as unknown as BlnkTokenService,
-  };
+  // `satisfies`: a public method added to a service and missing here fails to compile.
+  const blink = fixedService(tokens.blink, BLINK_RULES.name) satisfies Record<keyof BlinkTokenService, unknown>;
+  const blnk = {
+    ...fixedService(tokens.blnk, BLNK_RULES.name),
+    createAuthorizationRequest: notStoodIn('createAuthorizationRequest'),
+    completeAuthorization: notStoodIn('completeAuthorization'),
+    exchangeAuthorizationCode: notStoodIn('exchangeAuthorizationCode'),
+  } satisfies Record<keyof BlnkTokenService, unknown>;
+  return { blink: blink as unknown as BlinkTokenService, blnk: blnk as unknown as BlnkTokenService };
+}
+
+/** Methods with no fixed answer (credential details, onboarding): a clear refusal, not `is not a function`. */
+function notStoodIn(method: string) {
+  return (): Promise<never> =>
+    Promise.reject(new Error(`fixedTokens: ${method} has no stand-in; run such a test against startSandbox()`));
 }
