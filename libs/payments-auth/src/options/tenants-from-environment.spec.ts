@@ -53,6 +53,19 @@ describe('tenantsFromEnvironment', () => {
     ]);
   });
 
+  it("reads only the source's own variables, and names a value that is not text", () => {
+    const issues = issuesOf(() =>
+      tenantsFromEnvironment({
+        PAYMENTS_AUTH_TENANTS: JSON.stringify({ acme: { blink: { apiKey: '${constructor}' } } }),
+      }),
+    );
+    expect(issues).toEqual([{ path: 'tenants.acme.blink.apiKey', problem: 'refers to constructor, which is not set' }]);
+    const parsed = { get: () => ({ acme: {} }) };
+    expect(issuesOf(() => tenantsFromEnvironment(parsed))).toEqual([
+      { path: 'PAYMENTS_AUTH_TENANTS', problem: 'must be the tenants as a JSON string' },
+    ]);
+  });
+
   it('refuses a missing variable, JSON that does not parse (without quoting it) and JSON that is no object', () => {
     expect(issuesOf(() => tenantsFromEnvironment({}))).toEqual([
       { path: 'PAYMENTS_AUTH_TENANTS', problem: 'is not set: it holds the tenants as JSON' },

@@ -34,8 +34,15 @@ export function tenantsFromEnvironment(
   const read = (name: string): unknown =>
     typeof source.get === 'function'
       ? (source.get as (key: string) => unknown)(name)
-      : (source as Record<string, unknown>)[name];
+      : // Own variables only: `${constructor}` must not find Object.prototype's.
+        Object.hasOwn(source, name)
+        ? (source as Record<string, unknown>)[name]
+        : undefined;
   const raw = read(variable);
+  if (raw !== undefined && raw !== null && typeof raw !== 'string') {
+    // A ConfigService `load` may hand over a parsed value: this variable is read as text, as the environment has it.
+    throw new PaymentsAuthConfigError([{ path: variable, problem: 'must be the tenants as a JSON string' }]);
+  }
   if (typeof raw !== 'string' || raw.trim() === '') {
     throw new PaymentsAuthConfigError([{ path: variable, problem: 'is not set: it holds the tenants as JSON' }]);
   }
