@@ -1,21 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { DOC_FILES } from './support/doc-files';
 import { REPO_ROOT } from './support/repo-root';
 
 const run = promisify(execFile);
-
-/** The pages a user reads (the same set the README check covers). */
-const DOC_FILES = [
-  'README.md',
-  ...readdirSync(path.join(REPO_ROOT, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
-  'CONTRIBUTING.md',
-  'SECURITY.md',
-  'bench/README.md',
-].filter((file) => existsSync(path.join(REPO_ROOT, file)));
 
 interface Snippet {
   file: string;

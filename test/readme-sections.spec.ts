@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { DOC_FILES } from './support/doc-files';
 import { REPO_ROOT } from './support/repo-root';
 import { readmeSections } from './support/readme-sections';
 
@@ -39,17 +40,6 @@ const NOT_BEHAVIOUR: Record<string, string> = {
   'Security model › Reporting a vulnerability': 'a process, not behaviour',
   'Working practices › A test must be able to fail': 'a practice for contributors',
 };
-
-/** The user's README, the docs it links to, and the contributor and security pages: one set of sections. */
-const DOC_FILES = [
-  'README.md',
-  ...readdirSync(path.join(REPO_ROOT, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
-  'CONTRIBUTING.md',
-  'SECURITY.md',
-  'bench/README.md',
-].filter((file) => existsSync(path.join(REPO_ROOT, file)));
 
 const TEST_FILE = /\.(spec|e2e-spec|fault-spec|scale-spec|consumer-spec|browser-spec)\.ts$/;
 const MARKER = /^\s*(?:\/\/|\*)\s*README § (.+)$/;
