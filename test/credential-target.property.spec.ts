@@ -2,8 +2,7 @@ import { Agent } from 'node:http';
 import { createConnection } from 'node:net';
 import * as fc from 'fast-check';
 import { firstValueFrom } from 'rxjs';
-import type { AxiosRequestConfig } from 'axios';
-import { MemoryTokenStore, PaymentsHttpService } from 'nestjs-payments-auth';
+import { MemoryTokenStore, PaymentsHttpService, type PaymentsRequestConfig } from 'nestjs-payments-auth';
 import { EchoServer, RecordedRequest, startEchoServer } from './support/echo.server';
 import { PaymentsAuthFixture } from './support/payments-auth.fixture';
 import { propertyRuns } from './support/property-runs';
@@ -108,7 +107,7 @@ describe('credential target (property-based, real HTTP)', () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ tenant, url, baseURL, allowAbsoluteUrls, redirectTo }) => {
         recorder.requests.length = 0;
-        const config: AxiosRequestConfig = {
+        const config: PaymentsRequestConfig = {
           baseURL,
           allowAbsoluteUrls,
           paymentsAuth: { tenant },

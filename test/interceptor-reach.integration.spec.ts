@@ -13,6 +13,7 @@ import {
   PaymentsHttpService,
   TenantContextMiddleware,
   currentTenant,
+  runWithTenant,
 } from 'nestjs-payments-auth';
 import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CORE_KEY } from '@app/sandbox';
 import { EchoServer, startEchoServer } from './support/echo.server';
@@ -82,9 +83,10 @@ describe('what the payments-auth interceptor touches', () => {
     fixture = await startStatic();
     const instance = axios.create({ httpAgent: agent });
     const detach = fixture.app.get(PaymentsAuthAxiosInterceptor).attach(instance);
-    await instance.get(`http://localhost:${port}/api/ledgers`, { paymentsAuth: { tenant: 'core' } });
+    const ledgers = () => runWithTenant('core', () => instance.get(`http://localhost:${port}/api/ledgers`));
+    await ledgers();
     detach();
-    await instance.get(`http://localhost:${port}/api/ledgers`, { paymentsAuth: { tenant: 'core' } });
+    await ledgers();
     expect(keysSeen()).toEqual([
       ['/api/ledgers', DEFAULT_BLNK_CORE_KEY],
       ['/api/ledgers', null],

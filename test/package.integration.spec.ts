@@ -48,6 +48,7 @@ import {
   PaymentsAuthModule,
   PaymentsHttpService,
   type PaymentsAuthModuleOptions,
+  type PaymentsRequestConfig,
   type BlinkTokenDetails,
   type ProviderName,
   type TokenSnapshot,
@@ -86,10 +87,14 @@ export class Expiry {
 @Module({ imports: [PaymentsAuthModule.forRoot({ ...options, isGlobal: true })], providers: [Expiry] })
 export class AppModule {}
 
-// The package's Axios module augmentation reaches the consumer's own Axios types, and the ones
-// @nestjs/axios's HttpService uses (whichever of Axios's index.d.ts / index.d.cts those are).
-export const perRequest: AxiosRequestConfig = { paymentsAuth: { tenant: 'acme' } };
+// README § Calling the provider APIs: PaymentsHttpService › paymentsAuth only where it works
+// The option type-checks on PaymentsHttpService and its axiosRef (typed from whichever of Axios's index.d.ts /
+// index.d.cts @nestjs/axios reads), and nowhere else: an unused @ts-expect-error below would fail the build.
 export const viaHttpService = (http: PaymentsHttpService) => http.get('https://secure.blinkpayment.co.uk/x', { paymentsAuth: { tenant: 'acme' } });
+export const viaAxiosRef = (http: PaymentsHttpService) => http.axiosRef.post('https://secure.blinkpayment.co.uk/x', {}, { paymentsAuth: { tenant: 'acme' } });
+export const typed: PaymentsRequestConfig = { paymentsAuth: { tenant: 'acme' } };
+// @ts-expect-error -- Axios's own config does not carry the option: no interceptor there would read it
+export const perRequest: AxiosRequestConfig = { paymentsAuth: { tenant: 'acme' } };
 `;
 
 // README § Install (both builds behind the exports map)

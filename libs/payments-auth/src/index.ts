@@ -63,7 +63,13 @@ export { paymentsAuthErrorResponse, type PaymentsAuthErrorResponse } from './htt
 export { PaymentsAuthAxiosInterceptor } from './http/payments-auth-axios.interceptor.js';
 export { TenantContextMiddleware, type TenantRequest } from './http/tenant-context.middleware.js';
 export { runWithTenant, currentTenant } from './http/tenant-context.js';
-export type { PaymentsAuthRequestOptions } from './http/axios-augmentation.js';
+export type {
+  PaymentsAuthRequestMethods,
+  PaymentsAuthRequestOptions,
+  PaymentsAxiosInstance,
+  PaymentsRequestConfig,
+  PaymentsResponse,
+} from './http/payments-request-config.js';
 export { PaymentsAuthEvents } from './observability/payments-auth-events.js';
 export type { PaymentsAuthEvent, PaymentsAuthEventType } from './observability/payments-auth-event.interface.js';
 export { PaymentsAuthMetrics, type PaymentsAuthCounters } from './observability/payments-auth-metrics.js';

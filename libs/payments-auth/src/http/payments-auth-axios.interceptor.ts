@@ -6,7 +6,7 @@ import { PaymentsAuthError } from '../errors/payments-auth.error.js';
 import { PaymentsAuthMetrics } from '../observability/payments-auth-metrics.js';
 import type { ValidatedTenantConfig } from '../options/tenant-config.validator.js';
 import { ProviderServices } from '../providers/provider-services.js';
-import './axios-augmentation.js';
+import { type PaymentsAuthRequestOptions, paymentsAuthOf } from './payments-request-config.js';
 import { scrubCredentials } from './credential-scrubber.js';
 import { hasBasePath, isUnder } from '../options/base-url.js';
 import { type ProviderTarget, requestUrlOf } from './provider-target.js';
@@ -63,7 +63,7 @@ export class PaymentsAuthAxiosInterceptor {
   private async authorize(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
     const url = requestUrlOf(config);
     if (url === undefined) return config;
-    const tenant = config.paymentsAuth?.tenant ?? currentTenant() ?? this.registry.defaultTenant;
+    const tenant = paymentsAuthOf(config)?.tenant ?? currentTenant() ?? this.registry.defaultTenant;
     if (tenant === undefined) {
       if (this.registry.isProviderUrl(url)) throw new NoTenantError();
       return config;
@@ -153,7 +153,11 @@ export class PaymentsAuthAxiosInterceptor {
    */
   private replayableAttachment(config: InternalAxiosRequestConfig, response: AxiosResponse): Attachment | undefined {
     const attachment = this.attachments.get(config);
-    if (attachment?.target.renewable !== true || config.paymentsAuth?.replayed === true || !isReplayable(config.data))
+    if (
+      attachment?.target.renewable !== true ||
+      paymentsAuthOf(config)?.replayed === true ||
+      !isReplayable(config.data)
+    )
       return undefined;
     const answeredBy = finalUrlOf(response);
     return answeredBy === undefined || isUnder(answeredBy, attachment.target.baseUrl) ? attachment : undefined;
@@ -216,7 +220,17 @@ function finalUrlOf(response: AxiosResponse): URL | undefined {
 function replayOf(config: InternalAxiosRequestConfig, attachment: Attachment): InternalAxiosRequestConfig {
   const headers = AxiosHeaders.from(config.headers);
   headers.delete(attachment.headerName); // so the replay is authorized afresh, not treated as caller-set
-  return { ...config, headers, paymentsAuth: { ...config.paymentsAuth, tenant: attachment.tenant, replayed: true } };
+  const paymentsAuth: PaymentsAuthRequestOptions = {
+    ...paymentsAuthOf(config),
+    tenant: attachment.tenant,
+    replayed: true,
+  };
+  const replay: InternalAxiosRequestConfig & { paymentsAuth: PaymentsAuthRequestOptions } = {
+    ...config,
+    headers,
+    paymentsAuth,
+  };
+  return replay;
 }
 
 /** A body that was a stream has been consumed by the first attempt and cannot be sent again. */

@@ -1,18 +1,70 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
+import type { PaymentsAxiosInstance, PaymentsRequestConfig, PaymentsResponse } from './payments-request-config.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the defaults @nestjs/axios's own signatures use */
 
 /**
  * `@nestjs/axios`'s HttpService on an Axios instance owned by this module, with the payments-auth interceptor
  * attached. A distinct class, so injecting it can never be confused with an application's own HttpService
  * (whose instance stays untouched), and the global axios default is never modified.
+ *
+ * Its request methods and `axiosRef` take a {@link PaymentsRequestConfig}, which adds the `paymentsAuth` option;
+ * `query` (which NestJS 11's HttpService lacks) keeps `@nestjs/axios`'s plain config and takes its tenant from
+ * `runWithTenant` or `defaultTenant`.
  */
 @Injectable()
-export class PaymentsHttpService extends HttpService {}
+export class PaymentsHttpService extends HttpService {
+  override get axiosRef(): PaymentsAxiosInstance {
+    // The same instance, typed with the overloads that the interceptor this module attached to it honours.
+    return super.axiosRef as PaymentsAxiosInstance;
+  }
 
-/**
- * The Axios instance type `@nestjs/axios` is declared with. Axios ships two copies of its declarations
- * (`index.d.ts`, read from ES modules, and `index.d.cts`, read from CommonJS) that TypeScript treats as unrelated
- * types: our CommonJS build sees the second, while `@nestjs/axios` 12, an ES module, sees the first. Both describe
- * the same runtime API.
- */
-export type NestAxiosInstance = NonNullable<ConstructorParameters<typeof HttpService>[0]>;
+  override request<T = any>(config: PaymentsRequestConfig): PaymentsResponse<T, any> {
+    return super.request<T>(config);
+  }
+
+  override get<T = any, D = any>(url: string, config?: PaymentsRequestConfig<D>): PaymentsResponse<T, D> {
+    return super.get<T, D>(url, config);
+  }
+
+  override delete<T = any, D = any>(url: string, config?: PaymentsRequestConfig<D>): PaymentsResponse<T, D> {
+    return super.delete<T, D>(url, config);
+  }
+
+  override head<T = any, D = any>(url: string, config?: PaymentsRequestConfig<D>): PaymentsResponse<T, D> {
+    return super.head<T, D>(url, config);
+  }
+
+  override post<T = any, D = any>(url: string, data?: D, config?: PaymentsRequestConfig<D>): PaymentsResponse<T, D> {
+    return super.post<T, D>(url, data, config);
+  }
+
+  override put<T = any, D = any>(url: string, data?: D, config?: PaymentsRequestConfig<D>): PaymentsResponse<T, D> {
+    return super.put<T, D>(url, data, config);
+  }
+
+  override patch<T = any, D = any>(url: string, data?: D, config?: PaymentsRequestConfig<D>): PaymentsResponse<T, D> {
+    return super.patch<T, D>(url, data, config);
+  }
+
+  override postForm<T = any, D = any>(
+    url: string,
+    data?: D,
+    config?: PaymentsRequestConfig<D>,
+  ): PaymentsResponse<T, D> {
+    return super.postForm<T, D>(url, data, config);
+  }
+
+  override putForm<T = any, D = any>(url: string, data?: D, config?: PaymentsRequestConfig<D>): PaymentsResponse<T, D> {
+    return super.putForm<T, D>(url, data, config);
+  }
+
+  override patchForm<T = any, D = any>(
+    url: string,
+    data?: D,
+    config?: PaymentsRequestConfig<D>,
+  ): PaymentsResponse<T, D> {
+    return super.patchForm<T, D>(url, data, config);
+  }
+}
