@@ -66,6 +66,7 @@ export { runWithTenant, currentTenant } from './http/tenant-context.js';
 export type {
   PaymentsAuthRequestMethods,
   PaymentsAuthRequestOptions,
+  NestAxiosInstance,
   PaymentsAxiosInstance,
   PaymentsRequestConfig,
   PaymentsResponse,

@@ -37,24 +37,57 @@ export type PaymentsResponse<T, D> = ReturnType<typeof HttpService.prototype.get
  */
 export type NestAxiosInstance = NonNullable<ConstructorParameters<typeof HttpService>[0]>;
 
-type AxiosResponseOf<T, D> = ObservedValueOf<PaymentsResponse<T, D>>;
-type Sent<T, D> = Promise<AxiosResponseOf<T, D>>;
-
 /** The request methods of {@link PaymentsAxiosInstance} that take `paymentsAuth`. */
 export interface PaymentsAuthRequestMethods {
-  <T = any, D = any>(config: PaymentsRequestConfig<D>): Sent<T, D>;
-  <T = any, D = any>(url: string, config?: PaymentsRequestConfig<D>): Sent<T, D>;
-  request<T = any, D = any>(config: PaymentsRequestConfig<D>): Sent<T, D>;
-  get<T = any, D = any>(url: string, config?: PaymentsRequestConfig<D>): Sent<T, D>;
-  delete<T = any, D = any>(url: string, config?: PaymentsRequestConfig<D>): Sent<T, D>;
-  head<T = any, D = any>(url: string, config?: PaymentsRequestConfig<D>): Sent<T, D>;
-  options<T = any, D = any>(url: string, config?: PaymentsRequestConfig<D>): Sent<T, D>;
-  post<T = any, D = any>(url: string, data?: D, config?: PaymentsRequestConfig<D>): Sent<T, D>;
-  put<T = any, D = any>(url: string, data?: D, config?: PaymentsRequestConfig<D>): Sent<T, D>;
-  patch<T = any, D = any>(url: string, data?: D, config?: PaymentsRequestConfig<D>): Sent<T, D>;
-  postForm<T = any, D = any>(url: string, data?: D, config?: PaymentsRequestConfig<D>): Sent<T, D>;
-  putForm<T = any, D = any>(url: string, data?: D, config?: PaymentsRequestConfig<D>): Sent<T, D>;
-  patchForm<T = any, D = any>(url: string, data?: D, config?: PaymentsRequestConfig<D>): Sent<T, D>;
+  <T = any, D = any>(config: PaymentsRequestConfig<D>): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  <T = any, D = any>(url: string, config?: PaymentsRequestConfig<D>): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  request<T = any, D = any>(config: PaymentsRequestConfig<D>): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  get<T = any, D = any>(
+    url: string,
+    config?: PaymentsRequestConfig<D>,
+  ): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  delete<T = any, D = any>(
+    url: string,
+    config?: PaymentsRequestConfig<D>,
+  ): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  head<T = any, D = any>(
+    url: string,
+    config?: PaymentsRequestConfig<D>,
+  ): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  options<T = any, D = any>(
+    url: string,
+    config?: PaymentsRequestConfig<D>,
+  ): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  post<T = any, D = any>(
+    url: string,
+    data?: D,
+    config?: PaymentsRequestConfig<D>,
+  ): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  put<T = any, D = any>(
+    url: string,
+    data?: D,
+    config?: PaymentsRequestConfig<D>,
+  ): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  patch<T = any, D = any>(
+    url: string,
+    data?: D,
+    config?: PaymentsRequestConfig<D>,
+  ): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  postForm<T = any, D = any>(
+    url: string,
+    data?: D,
+    config?: PaymentsRequestConfig<D>,
+  ): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  putForm<T = any, D = any>(
+    url: string,
+    data?: D,
+    config?: PaymentsRequestConfig<D>,
+  ): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
+  patchForm<T = any, D = any>(
+    url: string,
+    data?: D,
+    config?: PaymentsRequestConfig<D>,
+  ): Promise<ObservedValueOf<PaymentsResponse<T, D>>>;
 }
 
 /**
