@@ -19,7 +19,7 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // The package name and its subpath entries, exactly as users import them.
     '^nestjs-payments-auth$': '<rootDir>/libs/payments-auth/src/index.ts',
-    '^nestjs-payments-auth/(redis|terminus|testing)$': '<rootDir>/libs/payments-auth/src/$1.ts',
+    '^nestjs-payments-auth/(redis|postgres|terminus|testing)$': '<rootDir>/libs/payments-auth/src/$1.ts',
     '^@app/sandbox(|/.*)$': '<rootDir>/apps/sandbox/src$1',
     '^@app/demo(|/.*)$': '<rootDir>/apps/demo/src$1',
   },

@@ -10,6 +10,7 @@ const update = process.argv.includes('--update');
 const entries = {
   'nestjs-payments-auth': 'index',
   'nestjs-payments-auth-redis': 'redis',
+  'nestjs-payments-auth-postgres': 'postgres',
   'nestjs-payments-auth-terminus': 'terminus',
   'nestjs-payments-auth-testing': 'testing',
 };

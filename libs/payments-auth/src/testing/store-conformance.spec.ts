@@ -2,10 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { type PostgresServer, startPostgres } from '../../../../test/support/postgres.server.js';
 import { type RedisServer, startRedis } from '../../../../test/support/redis.server.js';
 import { SharedMemoryStore } from '../engine/testing/shared-memory-store.js';
 import { FileTokenStore } from '../stores/file.store.js';
 import { MemoryTokenStore } from '../stores/memory.store.js';
+import { PostgresTokenStore } from '../stores/postgres/postgres.store.js';
 import { RedisTokenStore, type RedisTokenStoreOptions } from '../stores/redis/redis.store.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
 import { tokenStoreConformance } from './store-conformance.js';
@@ -78,6 +80,33 @@ describe('RedisTokenStore conformance (two instances on one prefix, encrypted, o
         encryption: { keys: [key] },
       }),
     twin: (store) => open(settings.get(store) as RedisTokenStoreOptions),
+    capabilities: ['leases', 'generations', 'durability', 'keys', 'reseal', 'audit', 'describe'],
+  });
+  for (const check of checks) it(check.name, check.run);
+});
+
+describe('PostgresTokenStore conformance (two instances on one table, encrypted, on a real PostgreSQL, as a non-superuser)', () => {
+  let postgres: PostgresServer;
+  const tables = new Map<TokenStore, string>();
+  const key = randomBytes(32);
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  }, 60_000);
+
+  afterAll(async () => {
+    await postgres.stop();
+  });
+
+  const open = (table: string): PostgresTokenStore => {
+    const store = new PostgresTokenStore({ connectionString: postgres.url() }, { table, encryption: { keys: [key] } });
+    tables.set(store, table);
+    return store;
+  };
+  const checks = tokenStoreConformance({
+    // Tables of their own per check (created on first use): a new store as far as records, leases and the marker go.
+    create: () => open(`conformance_${randomUUID().replaceAll('-', '_').slice(0, 20)}`),
+    twin: (store) => open(tables.get(store) as string),
     capabilities: ['leases', 'generations', 'durability', 'keys', 'reseal', 'audit', 'describe'],
   });
   for (const check of checks) it(check.name, check.run);

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { openStoredPayload } from '../sealed-record.js';
+import { TokenCipher } from '../token-cipher.js';
+import type {
+  ResealReport,
+  StoreAudit,
+  StoreDescription,
+  StoreDurability,
+  StoreGeneration,
+  StoreGenerations,
+  StoreLeases,
+  StoredToken,
+  TokenStore,
+} from '../token-store.interface.js';
+import { PostgresConnectionRunner } from './postgres-connection.js';
+import { PostgresRecordWalk } from './postgres-record-walk.js';
+import { BINDING, FALLBACK_BINDING, PostgresStatements } from './postgres-statements.js';
+import { PaymentsAuthConfigError } from '../../errors/config.error.js';
+import {
+  type PostgresConnection,
+  type PostgresTokenStoreOptions,
+  assertValid,
+  namingIssues,
+} from './postgres-store-options.js';
+
+export type { PostgresConnection, PostgresTokenStoreOptions } from './postgres-store-options.js';
+
+/** How often a generation claim that lost a race reads the winner's marker again. */
+const CLAIM_READS = 3;
+
+/**
+ * Token store on PostgreSQL, shared by several instances: records in one table (the version in its own column,
+ * so compare-and-set is one `INSERT ... ON CONFLICT ... WHERE version <` statement, the payload sealed when
+ * `encryption` is set), renewal leases in another whose expiry the database's clock judges, and a generation
+ * marker bound to the cluster, timeline and database, so a restore or a new database is detected as a store loss.
+ * A committed rotation survives a crash of the server as long as `synchronous_commit` is on (see docs/stores.md).
+ */
+export class PostgresTokenStore implements TokenStore {
+  private readonly runner: PostgresConnectionRunner;
+  private readonly sql: PostgresStatements;
+  private readonly cipher?: TokenCipher;
+  private readonly createTables: boolean;
+  private readonly walk: PostgresRecordWalk;
+  private tables?: Promise<void>;
+  /** BINDING until the server refuses pg_control_system() once; then FALLBACK_BINDING. */
+  private binding = BINDING;
+
+  constructor(connection: PostgresConnection, options: PostgresTokenStoreOptions = {}) {
+    assertValid(connection, options);
+    this.runner = new PostgresConnectionRunner(connection, options.commandTimeoutMs ?? 2_000);
+    this.sql = new PostgresStatements({
+      schema: options.schema ?? 'public',
+      table: options.table ?? 'payments_auth_tokens',
+    });
+    this.cipher = options.encryption ? new TokenCipher(options.encryption) : undefined;
+    this.createTables = options.createTables ?? true;
+    this.walk = new PostgresRecordWalk({
+      sql: this.sql,
+      cipher: this.cipher,
+      query: (text, values) => this.query(text, values),
+    });
+  }
+
+  /** The app's pool, or the one the store made from `connectionString`. */
+  get pool(): Pool {
+    return this.runner.pool;
+  }
+
+  async get(key: string): Promise<StoredToken | undefined> {
+    const { rows } = await this.query<{ version: string; payload: string }>(this.sql.get, [key]);
+    if (rows.length === 0) return undefined;
+    return openStoredPayload(this.cipher, rows[0].payload, key, Number(rows[0].version));
+  }
+
+  async set(key: string, value: StoredToken): Promise<void> {
+    await this.query(this.sql.set, [key, value.version, this.payloadOf(key, value)]);
+  }
+
+  async compareAndSet(key: string, value: StoredToken): Promise<boolean> {
+    const result = await this.query(this.sql.compareAndSet, [key, value.version, this.payloadOf(key, value)]);
+    return result.rowCount === 1;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.query(this.sql.delete, [key]);
+  }
+
+  readonly leases: StoreLeases = {
+    acquire: async (key, ttlMs) => {
+      const owner = randomUUID();
+      const { rowCount } = await this.query(this.sql.acquireLease, [key, owner, ttlMs]);
+      return rowCount === 1 ? owner : undefined;
+    },
+    extend: async (key, owner, ttlMs) => (await this.query(this.sql.extendLease, [key, owner, ttlMs])).rowCount === 1,
+    release: async (key, owner) => {
+      await this.query(this.sql.releaseLease, [key, owner]);
+    },
+  };
+
+  /** A marker that counts only while the cluster, timeline and database it was written in are the current ones. */
+  readonly generations: StoreGenerations = {
+    read: async () => {
+      const { rows } = await this.bound((binding) =>
+        this.query<{ marker: string | null; binding: string }>(this.sql.readGeneration(binding)),
+      );
+      return markerFor(rows[0]);
+    },
+    claim: async (candidate) => {
+      const { rows } = await this.bound((binding) =>
+        this.query<{ marker: string; binding: string }>(this.sql.claimGeneration(binding), [
+          candidate.id,
+          candidate.createdAt,
+        ]),
+      );
+      let marker = markerFor(rows[0]);
+      for (let read = 0; marker === undefined && read < CLAIM_READS; read += 1) marker = await this.generations.read();
+      if (marker === undefined)
+        throw Object.assign(new Error('the generation marker keeps changing'), { code: 'EGENERATION' });
+      return marker;
+    },
+  };
+
+  keys(prefix: string): Promise<string[]> {
+    return this.walk.keys(prefix);
+  }
+
+  reseal(): Promise<ResealReport> {
+    return this.walk.reseal();
+  }
+
+  audit(): Promise<StoreAudit> {
+    return this.walk.audit();
+  }
+
+  /**
+   * A committed record survives a crash of the server when fsync and synchronous_commit are on (the defaults).
+   * synchronous_commit off acknowledges a commit before its WAL is flushed: a crash can then lose the newest
+   * refresh token, and the marker is bound to the server's start time so that every restart counts as a loss.
+   */
+  async durability(): Promise<StoreDurability> {
+    try {
+      const { rows } = await this.query<{ fsync: string; commit: string; standbys: string }>(
+        `SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS commit,
+          current_setting('synchronous_standby_names') AS standbys`,
+      );
+      const { fsync, commit, standbys } = rows[0];
+      if (fsync === 'off')
+        return { survivesRestart: false, detail: 'PostgreSQL with fsync off: a crash can lose commits' };
+      if (commit === 'off')
+        return {
+          survivesRestart: false,
+          detail: 'PostgreSQL with synchronous_commit off: a crash can lose the last commits',
+        };
+      const failover = standbys
+        ? `synchronous standbys: ${standbys}`
+        : 'no synchronous standby (a failover to an asynchronous replica can lose the last commits)';
+      return { survivesRestart: true, detail: `PostgreSQL with synchronous_commit ${commit}; ${failover}` };
+    } catch {
+      return { survivesRestart: undefined, detail: 'PostgreSQL durability unknown (not connected)' };
+    }
+  }
+
+  describe(): StoreDescription {
+    return {
+      type: 'PostgresTokenStore',
+      location: `table ${this.sql.records} on ${this.server()}`,
+      atRest: true,
+      encrypted: this.cipher !== undefined,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.runner.end();
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      type: 'PostgresTokenStore',
+      table: this.sql.records,
+      encrypted: this.cipher !== undefined,
+      ownsPool: this.runner.ownsPool,
+    };
+  }
+
+  /** Where the pool connects, without user or password. */
+  private server(): string {
+    const options =
+      (
+        this.pool as unknown as {
+          options?: { connectionString?: string; host?: string; port?: number; database?: string };
+        }
+      ).options ?? {};
+    try {
+      if (options.connectionString) {
+        const url = new URL(options.connectionString);
+        return `${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname}`;
+      }
+    } catch {
+      return 'PostgreSQL';
+    }
+    return `${options.host ?? 'localhost'}:${options.port ?? 5432}/${options.database ?? ''}`;
+  }
+
+  private async query<R extends object>(text: string, values: unknown[] = []) {
+    await this.ensureTables();
+    return this.runner.query<R & Record<string, unknown>>(text, values);
+  }
+
+  /** Runs a generation statement with the full binding, or with the fallback once the server refuses it. */
+  private async bound<T>(run: (binding: string) => Promise<T>): Promise<T> {
+    try {
+      return await run(this.binding);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== '42501' || this.binding === FALLBACK_BINDING) throw error;
+      this.binding = FALLBACK_BINDING; // insufficient_privilege: a managed service that hides pg_control_system()
+      return run(this.binding);
+    }
+  }
+
+  private ensureTables(): Promise<void> {
+    if (!this.createTables) return Promise.resolve();
+    this.tables ??= this.createAll().catch((error: unknown) => {
+      this.tables = undefined; // tried again by the next statement
+      throw error;
+    });
+    return this.tables;
+  }
+
+  /** Instances starting together race CREATE TABLE IF NOT EXISTS (a duplicate-type error): one more try settles it. */
+  private async createAll(): Promise<void> {
+    for (const statement of this.sql.migration()) {
+      await this.runner.query(statement).catch((error: unknown) => {
+        if (!['23505', '42P07'].includes(String((error as { code?: unknown }).code))) throw error;
+        return this.runner.query(statement);
+      });
+    }
+  }
+
+  private payloadOf(key: string, value: StoredToken): string {
+    const json = JSON.stringify(value);
+    return this.cipher ? this.cipher.seal(json, key) : json;
+  }
+}
+
+/** The stored marker when it carries the current binding, else none. */
+function markerFor(row: { marker: string | null; binding: string } | undefined): StoreGeneration | undefined {
+  if (row?.marker == null) return undefined;
+  try {
+    const parsed = JSON.parse(row.marker) as Partial<StoreGeneration & { binding: string }>;
+    if (typeof parsed.id === 'string' && typeof parsed.createdAt === 'number' && parsed.binding === row.binding)
+      return { id: parsed.id, createdAt: parsed.createdAt };
+  } catch {
+    // not a marker of ours: claimed over
+  }
+  return undefined;
+}
+
+/** The statements of the tables, for apps that run migrations themselves (`createTables: false`). */
+export function postgresMigrationSql(options: Pick<PostgresTokenStoreOptions, 'schema' | 'table'> = {}): string {
+  const issues = namingIssues(options);
+  if (issues.length > 0) throw new PaymentsAuthConfigError(issues);
+  const sql = new PostgresStatements({
+    schema: options.schema ?? 'public',
+    table: options.table ?? 'payments_auth_tokens',
+  });
+  return sql
+    .migration()
+    .map((statement) => `${statement};\n`)
+    .join('\n');
+}
