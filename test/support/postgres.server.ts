@@ -112,7 +112,9 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGINT'); // fast shutdown
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+        clearTimeout(timer);
       }
       await terminate(child);
       rmSync(dir, { recursive: true, force: true });

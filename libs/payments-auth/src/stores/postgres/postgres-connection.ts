@@ -11,6 +11,7 @@ import type { PostgresConnection } from './postgres-store-options.js';
 export class PostgresConnectionRunner {
   readonly pool: Pool;
   readonly ownsPool: boolean;
+  private ended?: Promise<void>;
 
   constructor(
     connection: PostgresConnection,
@@ -46,14 +47,18 @@ export class PostgresConnectionRunner {
       return await client.query<R>(config);
     } catch (error) {
       failure = error;
+      // pg's own deadline error carries no code; give it the one a timed-out connection would have.
+      if ((error as Error).message === 'Query read timeout') Object.assign(error as Error, { code: 'ETIMEDOUT' });
       throw error;
     } finally {
       client.release(failure !== undefined && !isSqlError(failure) ? (failure as Error) : undefined);
     }
   }
 
+  /** Ends an owned pool, once however often it is called (the module and the app may both close the store). */
   end(): Promise<void> {
-    return this.ownsPool ? this.pool.end() : Promise.resolve();
+    this.ended ??= this.ownsPool ? this.pool.end() : Promise.resolve();
+    return this.ended;
   }
 
   private connect(deadline: number): Promise<PoolClient> {
@@ -75,7 +80,7 @@ export class PostgresConnectionRunner {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
+          reject(error as Error); // as pg gave it: its code (ECONNREFUSED, 28P01...) says why
         },
       );
     });
