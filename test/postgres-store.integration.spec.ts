@@ -32,7 +32,7 @@ const eventually = async <T>(work: () => Promise<T>): Promise<T> => {
 };
 
 /** A real PostgreSQL the tests crash, restart, lock, terminate sessions on and restore into other databases. */
-// README § Stores: choosing one › PostgreSQL
+// README § Several instances: PostgreSQL
 describe('PostgresTokenStore on a real PostgreSQL', () => {
   let postgres: PostgresServer;
   const opened: PostgresTokenStore[] = [];
@@ -68,6 +68,16 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
     expect(() => postgresMigrationSql({ table: 'bad-name' })).toThrow(/store\.table/);
   });
 
+  // README § Several instances: PostgreSQL › Tables
+  it('creates its tables again when they are gone (dropped, or lost with a restore)', async () => {
+    const store = open({ table: 'recreated' });
+    await store.set('blnk:acme:f1', record(1));
+    await postgres.admin('DROP TABLE recreated, recreated_leases, recreated_generation');
+    await expect(store.get('blnk:acme:f1')).resolves.toBeUndefined();
+    await expect(store.leases.acquire('blnk:acme:f1', 1_000)).resolves.toEqual(expect.any(String));
+  });
+
+  // README § Several instances: PostgreSQL › Tables
   it('needs no superuser: the app role creates its tables on first use; with createTables: false a migration does', async () => {
     const store = open({ table: 'first_use' });
     await store.set('blnk:acme:f1', record(1));
@@ -91,6 +101,15 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
     await expect(manual.get('blnk:acme:f1')).resolves.toMatchObject({ version: 2 });
   });
 
+  // README § Several instances: PostgreSQL › Tables
+  it('8 instances using a new table at the same moment all create it and write', async () => {
+    const stores = Array.from({ length: 8 }, () => open({ table: 'raced' }));
+    const written = await Promise.allSettled(stores.map((store, index) => store.set(`blink:t${index}:f1`, record(1))));
+    expect(written.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+    await expect(stores[0].keys('blink:')).resolves.toHaveLength(8);
+  });
+
+  // README § Several instances: PostgreSQL › Deadlines
   it("uses the app's own pg.Pool and leaves it open on close()", async () => {
     const pool = new Pool({ connectionString: postgres.url() });
     const store = new PostgresTokenStore({ pool }, { table: 'own_pool' });
@@ -100,6 +119,7 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
     await pool.end();
   });
 
+  // README § Several instances: PostgreSQL › Encryption at rest
   it('keeps records sealed at rest, and names no password in describe() or toJSON()', async () => {
     const password = 'pw-never-shown-4711';
     const url = postgres.url().replace(`${APP_ROLE}@`, `${APP_ROLE}:${password}@`); // trust auth ignores it
@@ -120,7 +140,8 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
     expect(store.describe().location).toBe(`table public.sealed on 127.0.0.1:${postgres.port}/tokens`);
   });
 
-  // README § Stores: choosing one › PostgreSQL › Durability
+  // README § Several instances: PostgreSQL › Durability
+  // README § Several instances: PostgreSQL › Replicas and failover
   it('a committed rotation survives an immediate shutdown, and the generation stays (synchronous_commit on)', async () => {
     const store = open({ table: 'crash' });
     await expect(store.durability()).resolves.toMatchObject({ survivesRestart: true });
@@ -136,7 +157,7 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
     await expect(store.generations.read()).resolves.toEqual(generation);
   }, 60_000);
 
-  // README § Stores: choosing one › PostgreSQL › Store loss
+  // README § Several instances: PostgreSQL › Store loss
   it('a new empty database, or the data restored into another database, has no current marker: a store loss', async () => {
     const store = open({ table: 'restored' });
     await store.generations.claim({ id: 'before', createdAt: 1 });
@@ -156,7 +177,8 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
     await expect(empty.generations.read()).resolves.toBeUndefined();
   }, 60_000);
 
-  // README § Stores: choosing one › PostgreSQL › When PostgreSQL is unreachable
+  // README § Several instances: PostgreSQL › When PostgreSQL is unreachable
+  // README § Several instances: PostgreSQL › Deadlines
   it('a statement stuck behind a lock fails within the deadline; a terminated backend costs one statement at most', async () => {
     const store = open({ table: 'stuck', commandTimeoutMs: 500 });
     await store.set('blnk:acme:f1', record(1));
@@ -169,7 +191,9 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
     await locker.end();
     expect(['57014', 'ETIMEDOUT']).toContain((stuck.outcome as { code?: string }).code); // statement or client timeout
     expect(stuck.ms).toBeLessThan(1_500);
-    await expect(store.compareAndSet('blnk:acme:f1', record(2))).resolves.toBe(true);
+    // Failed as far as the caller knows; had it landed after all, compare-and-set keeps that harmless.
+    await store.compareAndSet('blnk:acme:f1', record(2));
+    await expect(store.get('blnk:acme:f1')).resolves.toMatchObject({ version: 2 });
 
     expect(await postgres.terminateSessions()).toBeGreaterThan(0);
     const outcomes = [await outcomeOf(store.get('blnk:acme:f1')), await outcomeOf(store.get('blnk:acme:f1'))];
@@ -177,6 +201,7 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
     await expect(store.get('blnk:acme:f1')).resolves.toMatchObject({ version: 2 });
   });
 
+  // README § Several instances: PostgreSQL › Deadlines
   it('a refused connection fails within the deadline with its code', async () => {
     const store = new PostgresTokenStore({ connectionString: `postgres://${APP_ROLE}@127.0.0.1:1/tokens` });
     opened.push(store);
@@ -185,7 +210,7 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
     expect(refused.ms).toBeLessThan(2_500);
   });
 
-  // README § Stores: choosing one › PostgreSQL › When PostgreSQL is unreachable
+  // README § Several instances: PostgreSQL › When PostgreSQL is unreachable
   it('while PostgreSQL is down a cached token is still served and renewal fails with TokenStoreError; after a restart it renews', async () => {
     const fixture = await PaymentsAuthFixture.start(
       () => ({ store: open({ table: 'outage', commandTimeoutMs: 500 }), tokenCallTimeoutMs: 3_000 }),
@@ -203,6 +228,29 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
       expect(fixture.sandbox.blnk.counters.invalidGrant).toBe(0);
     } finally {
       await fixture.close();
+    }
+  }, 60_000);
+});
+
+// README § Several instances: PostgreSQL › Durability
+describe('PostgresTokenStore on a PostgreSQL with synchronous_commit off', () => {
+  it('says a crash may lose commits, and counts every restart of the server as a store loss', async () => {
+    const server = await startPostgres({ synchronousCommit: 'off' });
+    const store = new PostgresTokenStore({ connectionString: server.url() });
+    try {
+      await expect(store.durability()).resolves.toMatchObject({
+        survivesRestart: false,
+        detail: expect.stringContaining('synchronous_commit off') as unknown,
+      });
+      const generation = await store.generations.claim({ id: 'before-restart', createdAt: 1 });
+      await expect(store.generations.read()).resolves.toEqual(generation);
+      await server.admin('CHECKPOINT'); // the marker is on disk: only the binding can tell the restart
+      await server.crash();
+      await server.up();
+      await expect(eventually(() => store.generations.read())).resolves.toBeUndefined();
+    } finally {
+      await store.close();
+      await server.stop();
     }
   }, 60_000);
 });

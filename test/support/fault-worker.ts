@@ -6,7 +6,8 @@
  *   { type: 'authorize', redirectUri }      -> createAuthorizationRequest: the URL to send a browser to
  *   { type: 'complete', query, redirectUri } -> completeAuthorization with a callback's query
  *   { type: 'stop' }                        -> closes the app (as on SIGTERM) and exits
- * Store: STORE=redis (REDIS_PORT) or STORE=file (STORE_DIR); with neither, the default store in the cwd.
+ * Store: STORE=redis (REDIS_PORT), STORE=postgres (PG_URL, PG_TABLE) or STORE=file (STORE_DIR); with none, the
+ * default store in the cwd.
  * TOKEN_TIMEOUT_MS sets tokenCallTimeoutMs (default 10 s). OAuth server: BLNK_URL, and BLNK_CLIENT_ID / BLNK_CLIENT_SECRET / BLNK_SEED_REFRESH_TOKEN unless the sandbox's
  * (an empty BLNK_SEED_REFRESH_TOKEN: no seed, a tenant to onboard).
  */
@@ -23,6 +24,7 @@ import {
   PaymentsAuthStatus,
   type TokenStore,
 } from 'nestjs-payments-auth';
+import { PostgresTokenStore } from 'nestjs-payments-auth/postgres';
 import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { DEFAULT_BLNK_CLIENT, DEFAULT_BLNK_SEED_REFRESH_TOKEN } from '@app/sandbox';
 
@@ -35,6 +37,8 @@ const env = (name: string): string => {
 function storeFromEnv(): TokenStore | undefined {
   if (process.env.STORE === 'redis')
     return new RedisTokenStore({ connection: { port: Number(env('REDIS_PORT')), host: '127.0.0.1' } });
+  if (process.env.STORE === 'postgres')
+    return new PostgresTokenStore({ connectionString: env('PG_URL') }, { table: process.env.PG_TABLE });
   if (process.env.STORE === 'file') return new FileTokenStore({ directory: env('STORE_DIR') });
   return undefined; // the module's default
 }

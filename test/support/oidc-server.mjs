@@ -5,7 +5,8 @@
  * POST /oauth/token with client_secret_basic, so the library's Blnk adapter talks to it unchanged.
  *
  * Env: CLIENT_ID, CLIENT_SECRET, TOKEN_LIFETIME_SECONDS, TOKEN_LATENCY_MS. Over IPC it sends
- * { type: 'ready', url, seedRefreshToken } and answers { type: 'counters' } and { type: 'lose-next-answer' }.
+ * { type: 'ready', url, seedRefreshToken } and answers { type: 'counters' }, { type: 'lose-next-answer' } and
+ * { type: 'hold-next-call' } (the next token call is never acted on: it hangs until its client goes away).
  */
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +20,7 @@ const latencyMs = Number(process.env.TOKEN_LATENCY_MS ?? 250);
 const counters = { tokenCalls: 0, tokenIssued: 0, invalidGrant: 0, grantsRevoked: 0 };
 const pendingTokenClients = new Set();
 let loseNextAnswer = false;
+let holdNextCall = false;
 
 const server = createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,6 +57,11 @@ provider.use(async (ctx, next) => {
   const forget = () => pendingTokenClients.delete(port);
   ctx.req.socket.once('close', forget);
   try {
+    if (holdNextCall) {
+      holdNextCall = false;
+      await new Promise((resolve) => ctx.req.socket.once('close', resolve));
+      return;
+    }
     await sleep(latencyMs); // a provider across the internet
     if (ctx.req.socket.destroyed) return;
     const lose = loseNextAnswer;
@@ -89,6 +96,10 @@ server.on('request', provider.callback());
 process.on('message', (message) => {
   if (message.type === 'counters')
     process.send({ type: 'counters', counters, pendingTokenClients: [...pendingTokenClients] });
+  if (message.type === 'hold-next-call') {
+    holdNextCall = true;
+    process.send({ type: 'hold-next-call' });
+  }
   if (message.type === 'lose-next-answer') {
     loseNextAnswer = true;
     process.send({ type: 'lose-next-answer' });

@@ -55,6 +55,11 @@ export class OidcServer {
     await OidcServer.reply(this.child, 'lose-next-answer', () => this.child.send({ type: 'lose-next-answer' }));
   }
 
+  /** The next token call hangs, never acted on, until its client goes away (a holder killed before the answer). */
+  async holdNextCall(): Promise<void> {
+    await OidcServer.reply(this.child, 'hold-next-call', () => this.child.send({ type: 'hold-next-call' }));
+  }
+
   async close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));

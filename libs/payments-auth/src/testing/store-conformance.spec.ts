@@ -85,6 +85,7 @@ describe('RedisTokenStore conformance (two instances on one prefix, encrypted, o
   for (const check of checks) it(check.name, check.run);
 });
 
+// README § Several instances: PostgreSQL › One statement per operation
 describe('PostgresTokenStore conformance (two instances on one table, encrypted, on a real PostgreSQL, as a non-superuser)', () => {
   let postgres: PostgresServer;
   const tables = new Map<TokenStore, string>();

@@ -25,8 +25,10 @@ export class PostgresConnectionRunner {
         ...connection.poolOptions,
         connectionString: connection.connectionString,
         connectionTimeoutMillis: timeoutMs,
-        // The server gives up too, so a statement stuck behind a lock does not hold its connection for long.
-        statement_timeout: timeoutMs,
+        // The server gives up first (the client's deadline also covers the wait for a connection), so a statement
+        // stuck behind a lock is cancelled there, answers 57014 and leaves its connection usable, rather than
+        // living on in the server after the client gave up and perhaps landing late.
+        statement_timeout: Math.max(50, Math.floor(timeoutMs * 0.75)),
       });
     // An idle connection whose backend was terminated (pg_terminate_backend, a restart) is reported here; the
     // pool drops it, and without a listener the process would crash. An app's own pool is the app's to watch.

@@ -204,7 +204,16 @@ export class PostgresTokenStore implements TokenStore {
 
   private async query<R extends object>(text: string, values: unknown[] = []) {
     await this.ensureTables();
-    return this.runner.query<R & Record<string, unknown>>(text, values);
+    try {
+      return await this.runner.query<R & Record<string, unknown>>(text, values);
+    } catch (error) {
+      // undefined_table: the tables were dropped, or lost with a database restored or crashed without them (a
+      // CREATE TABLE committed with synchronous_commit off may not survive). Create them again and retry once.
+      if (!this.createTables || (error as { code?: unknown }).code !== '42P01') throw error;
+      this.tables = undefined;
+      await this.ensureTables();
+      return this.runner.query<R & Record<string, unknown>>(text, values);
+    }
   }
 
   /** Runs a generation statement with the full binding, or with the fallback once the server refuses it. */
