@@ -163,28 +163,31 @@ describe('Blnk rotation on PostgreSQL under faults, against oidc-provider (rotat
     for (const status of final) expect(status.health.store).toMatchObject({ recoveries: 0, survivesRestart: true });
   }, 120_000);
 
-  it('backends terminated again and again, mid-write included: 0 invalid_grant, every instance valid', async () => {
-    const server = (oidc = await OidcServer.start(3, TOKEN_LATENCY_MS));
+  it('backends terminated again and again, mid-write included: 0 invalid_grant, no caller fails, every instance valid', async () => {
+    // 6 s tokens are renewed 3 s before expiry: a renewal whose statements a termination cut is retried in time.
+    const server = (oidc = await OidcServer.start(6, TOKEN_LATENCY_MS));
     await startWorkers(server, 3);
     await waitFor(async () => (await server.counters()).tokenIssued >= 1 || undefined, 20_000, 20);
     let terminated = 0;
-    const until = Date.now() + 9_000; // three lifetimes
-    for (let round = 0; round < 200 && Date.now() < until; round += 1) {
+    const until = Date.now() + 12_000; // two lifetimes
+    for (let round = 0; round < 100 && Date.now() < until; round += 1) {
       terminated += await postgres.terminateSessions();
-      await sleep(round % 2 === 0 ? TOKEN_LATENCY_MS + 20 : 150); // right as a token call's answer is written
+      await sleep(round % 2 === 0 ? TOKEN_LATENCY_MS + 20 : 400); // now and then right as an answer is written
     }
     await sleep(3_000);
     const final = await Promise.all(alive().map((worker) => worker.stop()));
     const counters = await server.counters();
-    report('backends terminated every ~200 ms for 9 s', {
+    report('backends terminated every ~350 ms for 12 s', {
       terminated,
       tokenCalls: counters.tokenCalls,
       invalidGrant: counters.invalidGrant,
+      requests: sum(final, 'requests'),
       failures: sum(final, 'failures'),
     });
-    expect(terminated).toBeGreaterThan(10);
+    expect(terminated).toBeGreaterThan(20);
     expect(counters).toMatchObject({ invalidGrant: 0, grantsRevoked: 0 });
-    expect(counters.tokenIssued).toBeGreaterThanOrEqual(3);
+    expect(counters.tokenIssued).toBeGreaterThanOrEqual(4);
+    for (const status of final) expect(status).toMatchObject({ failures: 0, errors: [] });
     for (const status of final) expect(blnkState(status)).toBe('valid');
   }, 120_000);
 });
