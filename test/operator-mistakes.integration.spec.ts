@@ -92,7 +92,7 @@ describe("operators' ordinary mistakes", () => {
     expect(failure).toBeInstanceOf(PaymentsAuthConfigError);
     const message = (failure as Error).message;
     expect(message).toContain(
-      "store: NODE_ENV is production and a Blnk OAuth tenant keeps a rotating refresh token, so choose where it lives: store: new FileTokenStore({ directory }) with the directory on a persistent volume, new RedisTokenStore(...) from 'nestjs-payments-auth/redis', or your own TokenStore",
+      "store: NODE_ENV is production and a Blnk OAuth tenant keeps a rotating refresh token, so choose where it lives: store: new FileTokenStore({ directory }) with the directory on a persistent volume, new RedisTokenStore(...) from 'nestjs-payments-auth/redis', new PostgresTokenStore(...) from 'nestjs-payments-auth/postgres', or your own TokenStore",
     );
     expect(message).not.toContain(DEFAULT_BLNK_SEED_REFRESH_TOKEN);
     // `store: null` (an unset variable passed along) is no choice either: it would also mean the default store.

@@ -41,6 +41,8 @@ const CONSUMER_TS = `
 import 'reflect-metadata';
 import type { AxiosRequestConfig } from 'axios';
 import { Injectable, Module } from '@nestjs/common';
+import { Pool } from 'pg';
+import { PostgresTokenStore } from '${PACKAGE_NAME}/postgres';
 import {
   BlinkTokenService,
   MemoryTokenStore,
@@ -86,6 +88,10 @@ export class Expiry {
 
 @Module({ imports: [PaymentsAuthModule.forRoot({ ...options, isGlobal: true })], providers: [Expiry] })
 export class AppModule {}
+
+// README § Several instances: PostgreSQL
+// The PostgreSQL store on an app's own pool (pg is an optional peer, installed by this consumer).
+export const postgresStore = () => new PostgresTokenStore({ pool: new Pool() }, { table: 'payments_auth_tokens' });
 
 // README § Calling the provider APIs: PaymentsHttpService › paymentsAuth only where it works
 // The option type-checks on PaymentsHttpService and its axiosRef (typed from whichever of Axios's index.d.ts /
@@ -175,7 +181,7 @@ describe('nestjs-payments-auth as a packed npm package', () => {
   it('packs both builds with their declarations and format markers, package.json and README, and no specs or sources', () => {
     const packed = pack.files.map((file) => `package/${file.path}`).sort();
     expect(tarballEntries.sort()).toEqual(packed);
-    const entries = ['index', 'redis', 'terminus', 'testing'].flatMap((entry) =>
+    const entries = ['index', 'redis', 'postgres', 'terminus', 'testing'].flatMap((entry) =>
       ['esm', 'cjs'].flatMap((format) => [
         `package/dist/${format}/${entry}.js`,
         `package/dist/${format}/${entry}.d.ts`,

@@ -85,7 +85,7 @@ export function addedTenantStoreIssue(
 const PRODUCTION_STORE_PROBLEM =
   'NODE_ENV is production and a Blnk OAuth tenant keeps a rotating refresh token, so choose where it lives: ' +
   'store: new FileTokenStore({ directory }) with the directory on a persistent volume, new RedisTokenStore(...) ' +
-  "from 'nestjs-payments-auth/redis', or your own TokenStore";
+  "from 'nestjs-payments-auth/redis', new PostgresTokenStore(...) from 'nestjs-payments-auth/postgres', or your own TokenStore";
 
 /** `.payments-auth` at the application's root (see defaultStore); the working directory only without an entry script. */
 export function defaultStoreDirectory(entryScript: string | undefined = process.argv[1], cwd = process.cwd()): string {
