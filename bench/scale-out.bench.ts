@@ -1,17 +1,14 @@
-import { ChildProcess } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Redis, { Cluster } from 'ioredis';
 import { DEFAULT_BLNK_CLIENT } from '@app/sandbox';
+import { startPostgres } from '../test/support/postgres.server';
 import { startRedisCluster } from '../test/support/redis-cluster.server';
 import { startRedis } from '../test/support/redis.server';
-import { forkTs, stopChild } from './support/fork-ts';
+import { postgresProbe } from './support/postgres-stats';
 import type { BenchSection } from './support/report';
 import { startSandboxProcess, SandboxProcess } from './support/sandbox-process';
+import { runWorkers, Store, WORKERS } from './support/scale-out-instances';
 import { round, sleep } from './support/stats';
 
-const WORKERS = 4;
 /** BENCH_SCALE_OUT_TENANTS makes a quicker run (the figures then no longer match the section's title). */
 const MEMORY_TENANTS = Number(process.env.BENCH_SCALE_OUT_TENANTS ?? 100_000);
 /** The rate phase needs every token renewed over two lifetimes; the sandbox (one process) sustains this many. */
@@ -21,80 +18,15 @@ const RATE_LIFETIME_S = 90;
 const MARGIN_MS = 3_000;
 const JITTER_MS = 1_500;
 
-interface WarmReport {
-  tenants: number;
-  failures: number;
-  warmMs: number;
-  heapBytes: number;
-  reasons: Record<string, number>;
-}
-
-type Store = { kind: 'redis'; port: number } | { kind: 'cluster'; ports: number[] };
-
-interface Run {
-  warm: WarmReport[];
-  warmAllMs: number;
-  tokenCallFailures: number;
-  /** Failed token calls (warm-up and renewals) by error code. */
-  failuresByCode: Record<string, number>;
-}
-
-/** Starts WORKERS instances on the store, warms them together, runs `during`, stops them. */
-async function runWorkers(
-  sandbox: SandboxProcess,
-  store: Store,
-  grants: string[],
-  spread: boolean,
-  during: () => Promise<void>,
-): Promise<Run> {
-  const grantsFile = join(tmpdir(), `payments-auth-bench6-${process.pid}.json`);
-  writeFileSync(grantsFile, JSON.stringify(grants));
-  const children: ChildProcess[] = [];
-  try {
-    const storeEnv: Record<string, string> =
-      store.kind === 'redis' ? { REDIS_PORT: String(store.port) } : { REDIS_CLUSTER_PORTS: store.ports.join(',') };
-    for (let index = 0; index < WORKERS; index += 1) {
-      const env = {
-        ...storeEnv,
-        INDEX: String(index),
-        WORKERS: String(WORKERS),
-        BLINK_URL: sandbox.blinkUrl,
-        BLNK_URL: sandbox.blnkUrl,
-        MARGIN_MS: String(MARGIN_MS),
-        JITTER_MS: String(JITTER_MS),
-        SPREAD: String(spread),
-      };
-      children.push(
-        (await forkTs('bench/support/scale-out-worker.ts', env, ['--expose-gc', '--max-old-space-size=4096'])).child,
-      );
-    }
-    const ask = <T>(child: ChildProcess, message: unknown) =>
-      new Promise<T>((resolve) => {
-        child.once('message', (answer: T) => resolve(answer));
-        child.send(message as object);
-      });
-    const started = Date.now();
-    const warm = await Promise.all(children.map((child) => ask<WarmReport>(child, { type: 'warm', grantsFile })));
-    const warmAllMs = Date.now() - started;
-    await during();
-    const stopped = await Promise.all(
-      children.map((child) =>
-        ask<{ tokenCallFailures: number; byCode: Record<string, number> }>(child, { type: 'stop' }),
-      ),
-    );
-    const failuresByCode: Record<string, number> = {};
-    for (const { byCode } of stopped)
-      for (const [code, count] of Object.entries(byCode)) failuresByCode[code] = (failuresByCode[code] ?? 0) + count;
-    return {
-      warm,
-      warmAllMs,
-      tokenCallFailures: stopped.reduce((sum, each) => sum + each.tokenCallFailures, 0),
-      failuresByCode,
-    };
-  } finally {
-    await Promise.all(children.map((child) => stopChild(child)));
-    rmSync(grantsFile, { force: true });
-  }
+/** What the store's server holds (bytes) and has run (commands or statements), and how the rows name them. */
+interface StoreProbe {
+  empty(): Promise<void>;
+  /** `maintenance`: PostgreSQL's autovacuum and autoanalyze runs, whose transactions its count includes. */
+  read(): Promise<{ bytes: number; operations: number; maintenance?: number }>;
+  /** Read after the workers stopped (a PostgreSQL backend reports its counts as it ends), else once warm. */
+  afterStop: boolean;
+  bytesRow: string;
+  operationsRow: string;
 }
 
 async function redisFigures(servers: Redis[]): Promise<{ usedMemory: number; commands: number }> {
@@ -106,40 +38,63 @@ async function redisFigures(servers: Redis[]): Promise<{ usedMemory: number; com
   };
 }
 
-/** Warms MEMORY_TENANTS × 2 over the workers: heap per tenant per process, Redis memory per tenant, warm time. */
-async function memoryPhase(
-  store: Store,
-  servers: Redis[],
-  label: string,
-): Promise<{ rows: Array<Array<string | number>>; heapPerTenant: number[]; failures: number }> {
+function redisProbe(servers: Redis[]): StoreProbe {
+  return {
+    empty: async () => void (await Promise.all(servers.map((server) => server.flushall()))),
+    read: async () => {
+      const { usedMemory, commands } = await redisFigures(servers);
+      return { bytes: usedMemory, operations: commands };
+    },
+    afterStop: false,
+    bytesRow: 'Redis memory per tenant (both providers)',
+    operationsRow: 'Redis commands per token call while warming',
+  };
+}
+
+/** A server of its own, used once: its database is empty until the workers' stores create their tables. */
+function postgresStoreProbe(read: ReturnType<typeof postgresProbe>): StoreProbe {
+  return {
+    empty: async () => undefined,
+    read: async () => {
+      const { bytes, statements, maintenance } = await read();
+      return { bytes, operations: statements, maintenance };
+    },
+    afterStop: true,
+    bytesRow: 'bytes per tenant (both providers)',
+    operationsRow: 'statements (round trips) per token call while warming',
+  };
+}
+
+type PhaseResult = { rows: Array<Array<string | number>>; heapPerTenant: number[]; failures: number };
+
+/** Warms MEMORY_TENANTS × 2 over the workers: heap per tenant per process, store bytes per tenant, warm time. */
+async function memoryPhase(store: Store, probe: StoreProbe, label: string): Promise<PhaseResult> {
   // A sandbox of its own, with tokens that outlive the warm-up (the sandbox's defaults, 30 and 60 minutes), so
   // the phase measures warming alone, and no earlier phase's bookkeeping slows the sandbox down.
   const sandbox = await startSandboxProcess();
   try {
-    return await warmOnce(sandbox, store, servers, label);
+    return await warmOnce(sandbox, store, probe, label);
   } finally {
     await sandbox.stop();
   }
 }
 
-async function warmOnce(
-  sandbox: SandboxProcess,
-  store: Store,
-  servers: Redis[],
-  label: string,
-): Promise<{ rows: Array<Array<string | number>>; heapPerTenant: number[]; failures: number }> {
-  await Promise.all(servers.map((server) => server.flushall()));
-  const before = await redisFigures(servers);
+async function warmOnce(sandbox: SandboxProcess, store: Store, probe: StoreProbe, label: string): Promise<PhaseResult> {
+  await probe.empty();
+  const before = await probe.read();
   const grants = await sandbox.createGrants(DEFAULT_BLNK_CLIENT.clientId, MEMORY_TENANTS);
   let after = before;
   await sandbox.resetCounters();
-  const run = await runWorkers(sandbox, store, grants, true, async () => {
-    after = await redisFigures(servers);
+  const settings = { marginMs: MARGIN_MS, jitterMs: JITTER_MS, spread: true };
+  const run = await runWorkers(sandbox, store, grants, settings, async () => {
+    if (!probe.afterStop) after = await probe.read();
   });
+  if (probe.afterStop) after = await probe.read();
   const calls = (await sandbox.counters()).blink.tokenCalls + (await sandbox.counters()).blnk.tokenCalls;
   const heapPerTenant = run.warm.map((report) => Math.round(report.heapBytes / report.tenants));
   const failures = run.warm.reduce((sum, report) => sum + report.failures, 0);
   const reasons = [...new Set(run.warm.flatMap((report) => Object.keys(report.reasons)))].slice(0, 3);
+  const operations = after.operations - before.operations;
   const rows = [
     [
       `${label}: time to warm ${MEMORY_TENANTS.toLocaleString('en')} tenants × 2 providers`,
@@ -149,11 +104,15 @@ async function warmOnce(
       `${label}: heap per tenant, per process (${(MEMORY_TENANTS / WORKERS).toLocaleString('en')} tenants each)`,
       `${heapPerTenant.join(' / ')} B`,
     ],
+    [`${label}: ${probe.bytesRow}`, `${Math.round((after.bytes - before.bytes) / MEMORY_TENANTS)} B`],
     [
-      `${label}: Redis memory per tenant (both providers)`,
-      `${Math.round((after.usedMemory - before.usedMemory) / MEMORY_TENANTS)} B`,
+      `${label}: ${probe.operationsRow}`,
+      run.statementsSent === undefined
+        ? round(operations / calls, 1)
+        : `${round(operations / calls, 1)} (${operations.toLocaleString('en')} counted by the server, ` +
+          `${run.statementsSent.toLocaleString('en')} sent by the workers; ` +
+          `${(after.maintenance ?? 0) - (before.maintenance ?? 0)} autovacuum/autoanalyze runs)`,
     ],
-    [`${label}: Redis commands per token call while warming`, round((after.commands - before.commands) / calls, 1)],
     [`${label}: failed getToken while warming`, failures === 0 ? 0 : `${failures} (${reasons.join('; ')})`],
     [`${label}: failed token calls (by error code)`, describeCodes(run.failuresByCode)],
   ];
@@ -166,7 +125,8 @@ async function ratePhase(sandbox: SandboxProcess, port: number, servers: Redis[]
   const grants = await sandbox.createGrants(DEFAULT_BLNK_CLIENT.clientId, RATE_TENANTS);
   let perSecond: number[] = [];
   let commandsPerCall = 0;
-  const run = await runWorkers(sandbox, { kind: 'redis', port }, grants, spread, async () => {
+  const settings = { marginMs: MARGIN_MS, jitterMs: JITTER_MS, spread };
+  const run = await runWorkers(sandbox, { kind: 'redis', port }, grants, settings, async () => {
     await sleep(RATE_LIFETIME_S * 1000); // the first lifetime: the warm-up's tokens renew once
     await sandbox.resetCounters();
     const before = await redisFigures(servers);
@@ -200,7 +160,7 @@ function describeCodes(byCode: Record<string, number>): string {
   return entries.length === 0 ? '0' : entries.map(([code, count]) => `${count} ${code}`).join(', ');
 }
 
-/** 6. Scale out: many tenants over four processes on one Redis and on a Redis Cluster. */
+/** 6. Scale out: many tenants over four processes on one Redis, on a Redis Cluster and on PostgreSQL. */
 export async function scaleOut(): Promise<BenchSection> {
   const sandbox = await startSandboxProcess({
     blinkLifetimeSeconds: RATE_LIFETIME_S,
@@ -208,16 +168,21 @@ export async function scaleOut(): Promise<BenchSection> {
   });
   const redis = await startRedis();
   const cluster = await startRedisCluster({ masters: 3 });
+  const postgres = await startPostgres();
   const single = new Redis({ host: '127.0.0.1', port: redis.port });
   const clusterClient = new Cluster(cluster.nodes);
   try {
     const rows: Array<Array<string | number>> = [];
     const ports = cluster.nodes.map((node) => node.port);
-    const onRedis = await memoryPhase({ kind: 'redis', port: redis.port }, [single], 'one Redis');
+    const onRedis = await memoryPhase({ kind: 'redis', port: redis.port }, redisProbe([single]), 'one Redis');
     rows.push(...onRedis.rows);
     await sleep(2_000); // the cluster client learns its slots
-    const onCluster = await memoryPhase({ kind: 'cluster', ports }, clusterClient.nodes('master'), '3-master cluster');
+    const clusterProbe = redisProbe(clusterClient.nodes('master'));
+    const onCluster = await memoryPhase({ kind: 'cluster', ports }, clusterProbe, '3-master cluster');
     rows.push(...onCluster.rows);
+    const pgProbe = postgresStoreProbe(postgresProbe(postgres));
+    const onPostgres = await memoryPhase({ kind: 'postgres', url: postgres.url() }, pgProbe, 'PostgreSQL');
+    rows.push(...onPostgres.rows);
     const spread = await ratePhase(sandbox, redis.port, [single], true);
     const previous = await ratePhase(sandbox, redis.port, [single], false);
     for (const [label, rate] of [
@@ -235,26 +200,35 @@ export async function scaleOut(): Promise<BenchSection> {
         `${rate.warmFailures}; ${rate.callFailures}`,
       ]);
     }
+    const phases = [onRedis, onCluster, onPostgres];
     return {
       title: '6. Scale out: 100 000 tenants × 2 providers over 4 processes',
       description:
-        `${WORKERS} processes (forked, each with --expose-gc), each serving a quarter of the tenants (tenant affinity) on one shared RedisTokenStore: ` +
-        `one redis-server, then a 3-master Redis Cluster. Memory: ${MEMORY_TENANTS.toLocaleString('en')} tenants, each with a Blink and its own Blnk grant, warmed 256 at a time per process, ` +
+        `${WORKERS} processes (forked, each with --expose-gc), each serving a quarter of the tenants (tenant affinity) on one shared store: ` +
+        'a RedisTokenStore on one redis-server, then on a 3-master Redis Cluster, then a PostgresTokenStore (its defaults: a pool of 4 connections per process, tables created on first use) ' +
+        'on a PostgreSQL server of its own (synchronous_commit on, the tables absent before the warm-up). ' +
+        `Memory: ${MEMORY_TENANTS.toLocaleString('en')} tenants, each with a Blink and its own Blnk grant, warmed 256 at a time per process, ` +
         "with 30- and 60-minute tokens (the sandbox's defaults) so that nothing renews while warming; " +
-        'heap growth per process after full GCs, app included, per tenant served; Redis used_memory growth per tenant. ' +
-        `Rate: ${RATE_TENANTS.toLocaleString('en')} tenants × 2 (the sandbox, one Node process, cannot renew 200 000 tokens per short lifetime), ` +
+        'heap growth per process after full GCs, app included, per tenant served; Redis used_memory growth per tenant; ' +
+        'PostgreSQL: pg_total_relation_size of the records, leases and generation tables (indexes and TOAST included, dead lease rows not yet vacuumed too) after the warm-up, per tenant. ' +
+        'Commands per token call: as the servers count them (Redis total_commands_processed, the store-loss checks every second included), over the token calls the sandbox answered; ' +
+        "PostgreSQL statements: the store's database's transactions (xact_commit + xact_rollback, each statement being one; less one per session, which starts with one of its own; " +
+        "the probe's reads excluded) from before the workers started until they stopped, table creation, store-loss checks and shutdown included, next to the statements the workers' pools handed out " +
+        'and the autovacuum/autoanalyze runs on the tables meanwhile (the server counts their transactions too). ' +
+        `Rate (Redis only): ${RATE_TENANTS.toLocaleString('en')} tenants × 2 (the sandbox, one Node process, cannot renew 200 000 tokens per short lifetime), ` +
         `${RATE_LIFETIME_S} s tokens with the defaults scaled to them (margin ${MARGIN_MS / 1000} s, jitter ${JITTER_MS / 1000} s), token calls counted by the sandbox in 1 s buckets over one lifetime after the first; ` +
         "the same with the previous release's scheduling (renewal at renewAt less jitter, the first renewal included), in the same run. Targets: ≤ 2 KB heap per tenant, peak/mean ≤ 2, ≤ 1.1 calls per token per lifetime, 0 failures.",
       columns: ['measure', 'value'],
       rows,
       verdict:
-        `Heap at most ${Math.max(...onRedis.heapPerTenant, ...onCluster.heapPerTenant)} B per tenant (target ≤ 2048); ` +
-        `${onRedis.failures + onCluster.failures} failures warming ${MEMORY_TENANTS.toLocaleString('en')} tenants on Redis and on the cluster; ` +
+        `Heap at most ${Math.max(...phases.flatMap((phase) => phase.heapPerTenant))} B per tenant (target ≤ 2048); ` +
+        `${phases.reduce((sum, phase) => sum + phase.failures, 0)} failures warming ${MEMORY_TENANTS.toLocaleString('en')} tenants on Redis, on the cluster and on PostgreSQL; ` +
         `peak/mean ${round(spread.ratio, 2)} (previous scheduling ${round(previous.ratio, 2)}); ${round(spread.perTokenPerLifetime, 3)} calls per token per lifetime`,
     };
   } finally {
     single.disconnect();
     clusterClient.disconnect();
+    await postgres.stop();
     await cluster.stop();
     await redis.stop();
     await sandbox.stop();

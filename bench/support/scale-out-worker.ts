@@ -1,23 +1,36 @@
 /*
  * One instance of bench 6 (scale out), forked with IPC: PaymentsAuthModule on a shared RedisTokenStore (one
- * Redis, or a cluster), serving its share of the tenants (tenant affinity, as a load balancer keyed by tenant
- * would give it). Messages:
+ * Redis, or a cluster) or PostgresTokenStore, serving its share of the tenants (tenant affinity, as a load balancer
+ * keyed by tenant would give it). Messages:
  *   { type: 'warm', grantsFile }  builds its tenants from the grants file (every WORKERS-th, from INDEX), starts
  *                                 the app and gets both tokens of each, 256 tenants at a time; answers
  *                                 { tenants, failures, warmMs, heapBytes } (heap growth after full GCs).
- *   { type: 'stop' }              answers { tokenCallFailures } and exits.
+ *   { type: 'stop' }              answers { tokenCallFailures, byCode, statements } and exits (statements: how
+ *                                 many the PostgreSQL store sent, each through its pool; none on Redis).
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { INestApplicationContext } from '@nestjs/common';
 import { PaymentsAuthEvents, PaymentsAuthMetrics, TenantConfig } from 'nestjs-payments-auth';
+import { PostgresTokenStore } from 'nestjs-payments-auth/postgres';
 import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { sandboxTenant, startBenchApp } from './bench-app';
 import { heapAfterGc, warmTenants } from './warm-tenants';
 
 const env = (name: string): string => process.env[name] ?? '';
 
-function store(): RedisTokenStore {
+/** Statements the PostgreSQL store sent: it checks a pooled connection out for each one. */
+let statements: number | undefined;
+
+function store(): RedisTokenStore | PostgresTokenStore {
+  if (env('POSTGRES_URL')) {
+    const postgres = new PostgresTokenStore({ connectionString: env('POSTGRES_URL') }, { commandTimeoutMs: 5_000 });
+    statements = 0;
+    postgres.pool.on('acquire', () => {
+      statements = (statements ?? 0) + 1;
+    });
+    return postgres;
+  }
   const nodes = (list: string) => list.split(',').map((port) => ({ host: '127.0.0.1', port: Number(port) }));
   if (env('REDIS_CLUSTER_PORTS'))
     return new RedisTokenStore({ cluster: { nodes: nodes(env('REDIS_CLUSTER_PORTS')) }, commandTimeoutMs: 5_000 });
@@ -74,7 +87,9 @@ process.on('message', (message: { type: 'warm'; grantsFile: string } | { type: '
     } else {
       const tokenCallFailures = app?.get(PaymentsAuthMetrics).snapshot().tokenCallFailures ?? 0;
       await app?.close();
-      process.send?.({ tokenCallFailures, byCode: Object.fromEntries(callFailures) }, () => process.exit(0));
+      process.send?.({ tokenCallFailures, byCode: Object.fromEntries(callFailures), statements }, () =>
+        process.exit(0),
+      );
     }
   })();
 });
