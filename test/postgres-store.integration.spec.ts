@@ -3,7 +3,7 @@ import { Client, Pool } from 'pg';
 import { PaymentsAuthConfigError, type StoredToken, TokenStoreError } from 'nestjs-payments-auth';
 import { PostgresTokenStore, postgresMigrationSql } from 'nestjs-payments-auth/postgres';
 import { PaymentsAuthFixture, sleep } from './support/payments-auth.fixture';
-import { APP_ROLE, type PostgresServer, startPostgres } from './support/postgres.server';
+import { APP_ROLE, type PostgresServer, startPostgres, startSynchronousStandby } from './support/postgres.server';
 
 const record = (version: number, refreshToken = `rt-${version}-${randomBytes(6).toString('hex')}`): StoredToken => {
   const now = Date.now();
@@ -253,4 +253,34 @@ describe('PostgresTokenStore on a PostgreSQL with synchronous_commit off', () =>
       await server.stop();
     }
   }, 60_000);
+});
+
+// README § Several instances: PostgreSQL › Replicas and failover
+describe('PostgresTokenStore across a failover to a synchronous standby (a real primary and streaming replica)', () => {
+  it('loses no acknowledged rotation, and the promotion (a new timeline) counts as a possible store loss', async () => {
+    const primary = await startPostgres();
+    const stores: PostgresTokenStore[] = [];
+    let standby: PostgresServer | undefined;
+    try {
+      standby = await startSynchronousStandby(primary);
+      const onPrimary = new PostgresTokenStore({ connectionString: primary.url() });
+      stores.push(onPrimary);
+      await onPrimary.generations.claim({ id: 'primary', createdAt: 1 });
+      let last = record(1);
+      for (let version = 1; version <= 20; version += 1) {
+        last = record(version);
+        expect(await onPrimary.compareAndSet('blnk:acme:f1', last)).toBe(true); // acknowledged
+      }
+      await primary.crash(); // immediate: whatever was not shipped yet never will be
+      await standby.admin('SELECT pg_promote()', 'postgres');
+      const onPromoted = new PostgresTokenStore({ connectionString: standby.url() });
+      stores.push(onPromoted);
+      await expect(onPromoted.get('blnk:acme:f1')).resolves.toEqual(last);
+      await expect(onPromoted.generations.read()).resolves.toBeUndefined();
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await standby?.stop();
+      await primary.stop();
+    }
+  }, 90_000);
 });

@@ -53,22 +53,75 @@ function runAs(): { uid: number; gid: number } | undefined {
  * the postgres process itself as a child (so a test can crash it), trust authentication on loopback only.
  */
 export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
-  const bin = binDir();
-  const user = runAs();
-  const dir = mkdtempSync(path.join(tmpdir(), 'payments-auth-pg-'));
-  if (user) chownSync(dir, user.uid, user.gid);
-  const data = path.join(dir, 'data');
+  const dir = workDir();
   execFileSync(
-    path.join(bin, 'initdb'),
-    ['-D', data, '-U', 'admin', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'],
-    { stdio: 'ignore', ...user },
+    path.join(binDir(), 'initdb'),
+    ['-D', path.join(dir, 'data'), '-U', 'admin', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'],
+    { stdio: 'ignore', ...runAs() },
   );
+  const server = await serve(dir, options);
+  await server.admin(`CREATE ROLE ${APP_ROLE} LOGIN`, 'postgres');
+  await server.admin(`CREATE DATABASE tokens OWNER ${APP_ROLE}`, 'postgres');
+  return server;
+}
+
+/**
+ * A streaming replica of `primary` (pg_basebackup), made the primary's synchronous standby: from then on a commit
+ * on the primary is acknowledged only once the standby has flushed it (synchronous_standby_names = '*').
+ */
+export async function startSynchronousStandby(primary: PostgresServer): Promise<PostgresServer> {
+  const dir = workDir();
+  execFileSync(
+    path.join(binDir(), 'pg_basebackup'),
+    [
+      '-h',
+      HOST,
+      '-p',
+      String(primary.port),
+      '-U',
+      'admin',
+      '-D',
+      path.join(dir, 'data'),
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+    ],
+    { stdio: 'ignore', ...runAs() },
+  );
+  const standby = await serve(dir, {});
+  await primary.admin("ALTER SYSTEM SET synchronous_standby_names = '*'", 'postgres');
+  await primary.admin('SELECT pg_reload_conf()', 'postgres');
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const rows = await primary.admin<{ state: string }>(
+      'SELECT sync_state AS state FROM pg_stat_replication',
+      'postgres',
+    );
+    if (rows.some((row) => row.state === 'sync')) return standby;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await standby.stop();
+  throw new Error('the standby did not become synchronous within 10 s');
+}
+
+/** A temporary directory the server's user owns. */
+function workDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'payments-auth-pg-'));
+  const user = runAs();
+  if (user) chownSync(dir, user.uid, user.gid);
+  return dir;
+}
+
+/** Runs the postgres process on `<dir>/data` on a new port, and the controls a test needs. */
+async function serve(dir: string, options: PostgresServerOptions): Promise<PostgresServer> {
+  const user = runAs();
   const port = await freePort();
   const settings = ['-c', `synchronous_commit=${options.synchronousCommit ?? 'on'}`, '-c', 'shared_buffers=16MB'];
   const launch = async (): Promise<ChildProcess> => {
     const child = spawn(
-      path.join(bin, 'postgres'),
-      ['-D', data, '-p', String(port), '-k', dir, '-c', `listen_addresses=${HOST}`, ...settings],
+      path.join(binDir(), 'postgres'),
+      ['-D', path.join(dir, 'data'), '-p', String(port), '-k', dir, '-c', `listen_addresses=${HOST}`, ...settings],
       { stdio: ['ignore', 'ignore', 'pipe'], ...user },
     );
     child.stderr?.resume(); // an unread pipe would fill up and block the server
@@ -86,8 +139,6 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     }
   };
   let child = await launch();
-  await admin(`CREATE ROLE ${APP_ROLE} LOGIN`, 'postgres');
-  await admin(`CREATE DATABASE tokens OWNER ${APP_ROLE}`, 'postgres');
   return {
     port,
     url: (database) => url(database),

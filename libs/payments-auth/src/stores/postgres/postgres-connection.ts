@@ -38,6 +38,10 @@ export class PostgresConnectionRunner {
   async query<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<QueryResult<R>> {
     const deadline = Date.now() + this.timeoutMs;
     const client = await this.connect(deadline);
+    // A connection lost while checked out (a crash, pg_terminate_backend) is also emitted as 'error' on the client,
+    // which the pool leaves to whoever holds it: unheard, it would crash the process. The statement's own
+    // rejection reports it.
+    client.on('error', ignore);
     let failure: unknown;
     try {
       // pg honours a per-statement query_timeout, which its types leave out.
@@ -53,6 +57,7 @@ export class PostgresConnectionRunner {
       if ((error as Error).message === 'Query read timeout') Object.assign(error as Error, { code: 'ETIMEDOUT' });
       throw error;
     } finally {
+      client.off('error', ignore);
       client.release(failure !== undefined && !isSqlError(failure) ? (failure as Error) : undefined);
     }
   }
@@ -97,3 +102,5 @@ function isSqlError(error: unknown): boolean {
   const severity = (error as { severity?: unknown } | null)?.severity;
   return typeof severity === 'string' && severity !== 'FATAL' && severity !== 'PANIC';
 }
+
+function ignore(): void {}

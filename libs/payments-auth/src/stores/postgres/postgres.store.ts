@@ -240,7 +240,7 @@ export class PostgresTokenStore implements TokenStore {
   private async createAll(): Promise<void> {
     for (const statement of this.sql.migration()) {
       await this.runner.query(statement).catch((error: unknown) => {
-        if (!['23505', '42P07'].includes(String((error as { code?: unknown }).code))) throw error;
+        if (!['23505', '42P07', '42710'].includes(String((error as { code?: unknown }).code))) throw error;
         return this.runner.query(statement);
       });
     }
