@@ -42,8 +42,12 @@ describe('nestjs-payments-auth/testing', () => {
     }
     app = await appOn(sandbox).compile();
     await app.init();
+    const asked = Date.now();
     const blink = await app.get(BlinkTokenService).getTokenInfo('acme');
-    expect(blink.expiresAt.getTime() - blink.issuedAt.getTime()).toBeLessThanOrEqual(120_000);
+    // issuedAt is when the request was sent, the expiry the sandbox's clock on answering: 120 s apart, plus the call.
+    const lifetimeMs = blink.expiresAt.getTime() - blink.issuedAt.getTime();
+    expect(lifetimeMs).toBeGreaterThanOrEqual(120_000 - 1_000); // the sandbox's expiry has whole seconds
+    expect(lifetimeMs).toBeLessThanOrEqual(120_000 + (Date.now() - asked));
     const http = app.get(PaymentsHttpService).axiosRef;
     const ledgers = await http.get<{ instance_id: string }>(`${sandbox.blnk.url}/data/ledgers`, {
       paymentsAuth: { tenant: 'acme' },
