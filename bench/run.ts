@@ -8,6 +8,7 @@ import { expiryBoundaries } from './expiry-boundary.bench';
 import { scale } from './scale.bench';
 import { scaleOut } from './scale-out.bench';
 import { telemetryOverhead } from './telemetry.bench';
+import { roundTrips } from './round-trips.bench';
 import { BenchSection, toMarkdown } from './support/report';
 
 const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
   scale,
   'scale-out': scaleOut,
   telemetry: telemetryOverhead,
+  'round-trips': roundTrips,
 };
 
 const RESULTS = join(__dirname, 'RESULTS.md');
