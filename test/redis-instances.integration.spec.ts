@@ -142,6 +142,22 @@ describe('several instances on Redis', () => {
       expect(JSON.stringify(store)).toContain('"waitForReplicas":1');
     });
 
+    // README § Running at scale › Sentinel failover (WAIT on a connection of its own)
+    it("a write waiting for replicas holds up none of the store's other commands (WAIT has a connection of its own)", async () => {
+      store = redisStore({ waitForReplicas: { replicas: 1, timeoutMs: 1_000 } });
+      await store.get('blink:acme:warm-up');
+      const settled: string[] = [];
+      const waiting = store.compareAndSet('blnk:acme:abc', record(1)).catch(() => undefined);
+      void waiting.then(() => settled.push('write waiting for replicas'));
+      await sleep(50); // the write and its WAIT are at the server
+      await store.get('blink:acme:other');
+      settled.push('read');
+      await store.leases.acquire('blink:acme:other', 1_000);
+      settled.push('lease');
+      await waiting;
+      expect(settled).toEqual(['read', 'lease', 'write waiting for replicas']);
+    });
+
     it('refuses bad options, naming each field', () => {
       const build = (options: ConstructorParameters<typeof RedisTokenStore>[0]) => () =>
         new RedisTokenStore({ ...options, connection: { lazyConnect: true, ...options.connection } });

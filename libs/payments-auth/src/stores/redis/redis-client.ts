@@ -39,3 +39,26 @@ export function topologyOf(client: Redis | Cluster): string {
     return `the Sentinel-managed primary "${name}"`;
   return `Redis ${host}:${port}`;
 }
+
+/** Resolves once `client` is ready, or fails with ECONNREFUSED at `deadline` (the store's command deadline). */
+export function waitUntilReady(client: Redis | Cluster, deadline: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(
+      () => {
+        client.off('ready', onReady);
+        reject(Object.assign(new Error('Redis is not connected'), { code: 'ECONNREFUSED' }));
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    client.once('ready', onReady);
+  });
+}
+
+export function timedOut(): Error {
+  return Object.assign(new Error('Redis command timed out'), { code: 'ETIMEDOUT' });
+}

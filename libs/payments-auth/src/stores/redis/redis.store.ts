@@ -13,7 +13,7 @@ import type {
   StoredToken,
   TokenStore,
 } from '../token-store.interface.js';
-import { isCluster, ownedClient, topologyOf } from './redis-client.js';
+import { isCluster, ownedClient, timedOut, topologyOf, waitUntilReady } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
 import { RedisRecordWalk } from './redis-record-walk.js';
 import { type RedisTokenStoreOptions, assertValid } from './redis-store-options.js';
@@ -49,6 +49,11 @@ export class RedisTokenStore implements TokenStore {
   private readonly timeoutMs: number;
   private readonly cipher?: TokenCipher;
   private readonly replicas?: ReplicaAcknowledgements;
+  /**
+   * With waitForReplicas: a connection of the store's own for writes followed by WAIT, which blocks the connection
+   * it runs on for up to its timeout; on the shared one every other tenant's commands would queue behind it.
+   */
+  private readonly waiter?: Redis | Cluster;
   private readonly walk: RedisRecordWalk;
 
   constructor(options: RedisTokenStoreOptions) {
@@ -62,6 +67,8 @@ export class RedisTokenStore implements TokenStore {
     this.timeoutMs = options.commandTimeoutMs ?? 1_000;
     this.cipher = options.encryption ? new TokenCipher(options.encryption) : undefined;
     this.replicas = options.waitForReplicas ? new ReplicaAcknowledgements(options.waitForReplicas) : undefined;
+    this.waiter = this.replicas ? this.redis.duplicate() : undefined;
+    this.waiter?.on('error', () => undefined);
     this.walk = new RedisRecordWalk({
       redis: this.redis,
       servers: () => this.connectedServers(),
@@ -174,6 +181,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async close(): Promise<void> {
+    this.waiter?.disconnect(); // always the store's own, even on the app's client
     if (this.ownsClient) this.redis.disconnect();
   }
 
@@ -218,12 +226,14 @@ export class RedisTokenStore implements TokenStore {
 
   /** Runs a write script on its one key, followed by WAIT when `waitForReplicas` asks for it; true when it wrote. */
   private async runWrite(script: string, args: string[], waitForReplicas: boolean): Promise<boolean> {
-    const replicas = this.replicas;
-    if (replicas === undefined || !waitForReplicas)
+    const [replicas, waiter] = [this.replicas, this.waiter];
+    if (replicas === undefined || waiter === undefined || !waitForReplicas)
       return (await this.command(() => this.redis.eval(script, 1, ...args))) === 1;
+    // WAIT counts the replicas that have every earlier write of its own connection: the write goes on it too.
     const { written, acknowledged } = await this.command(
-      () => replicas.writeAndWait(this.redis.pipeline().eval(script, 1, ...args)),
+      () => replicas.writeAndWait(waiter.pipeline().eval(script, 1, ...args)),
       replicas.timeoutMs,
+      waiter,
     );
     replicas.check(acknowledged);
     return written;
@@ -246,9 +256,9 @@ export class RedisTokenStore implements TokenStore {
    * client has no offline queue, so while Redis is down a command waits for a connection until its deadline
    * and then fails, instead of piling up and replaying stale writes later.
    */
-  private async command<T>(run: () => Promise<T>, extraMs = 0): Promise<T> {
+  private async command<T>(run: () => Promise<T>, extraMs = 0, client: Redis | Cluster = this.redis): Promise<T> {
     const deadline = Date.now() + this.timeoutMs + extraMs;
-    await this.connected(deadline);
+    await waitUntilReady(client, deadline);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(timedOut()), Math.max(0, deadline - Date.now()));
@@ -256,24 +266,6 @@ export class RedisTokenStore implements TokenStore {
     const pending = run();
     pending.catch(() => undefined); // the race's loser must not become an unhandled rejection
     return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  private connected(deadline: number): Promise<void> {
-    if (this.redis.status === 'ready') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onReady = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(
-        () => {
-          this.redis.off('ready', onReady);
-          reject(Object.assign(new Error('Redis is not connected'), { code: 'ECONNREFUSED' }));
-        },
-        Math.max(0, deadline - Date.now()),
-      );
-      this.redis.once('ready', onReady);
-    });
   }
 }
 
@@ -287,8 +279,4 @@ function parseGeneration(text: string | null): (StoreGeneration & { runId?: stri
     // fall through
   }
   return undefined; // not a marker of ours: claimed over
-}
-
-function timedOut(): Error {
-  return Object.assign(new Error('Redis command timed out'), { code: 'ETIMEDOUT' });
 }

@@ -13,7 +13,7 @@ const DEFAULT_TIMEOUT_MS = 500;
 /**
  * Redis replication is asynchronous: a failover can lose the last write, and for Blnk the last write is the
  * only copy of the newest refresh token. After writing a record that carries one, WAIT on the same connection
- * tells how many replicas have it. Too few: the write is reported as failed, so the engine holds the record,
+ * (one the store keeps for these writes alone, since WAIT blocks it) tells how many replicas have it. Too few: the write is reported as failed, so the engine holds the record,
  * keeps the key's renewal lease (no other instance renews from it meanwhile) and retries until a retry's WAIT
  * is answered by enough replicas.
  */
@@ -31,8 +31,8 @@ export class ReplicaAcknowledgements {
     const issues: ConfigIssue[] = [];
     if (!Number.isInteger(options.replicas) || options.replicas < 1)
       issues.push({ path: 'store.waitForReplicas.replicas', problem: 'must be an integer of at least 1' });
-    // WAIT blocks the store's connection (every tenant's commands queue behind it) and must end well within a
-    // renewal lease's safe extension window (1.5 s).
+    // WAIT holds up the renewal that waits for it, and must end well within a renewal lease's safe extension
+    // window (1.5 s).
     if (
       options.timeoutMs !== undefined &&
       (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 1 || options.timeoutMs > 1_000)
