@@ -1,6 +1,9 @@
 import { Pool, type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import type { PostgresConnection } from './postgres-store-options.js';
 
+/** How much longer than statement_timeout the client waits for the server's own cancellation. */
+const SILENT_SERVER_MARGIN_MS = 1_000;
+
 /**
  * Runs the store's statements on a pool, each within a deadline that includes the wait for a connection. A
  * connection that arrives after its deadline is handed back unused, so a statement given up on is never sent
@@ -25,17 +28,38 @@ export class PostgresConnectionRunner {
         ...connection.poolOptions,
         connectionString: connection.connectionString,
         connectionTimeoutMillis: timeoutMs,
-        // The server gives up first (the client's deadline also covers the wait for a connection), so a statement
-        // stuck behind a lock is cancelled there, answers 57014 and leaves its connection usable, rather than
-        // living on in the server after the client gave up and perhaps landing late.
-        statement_timeout: Math.max(50, Math.floor(timeoutMs * 0.75)),
+        // The server cancels a statement stuck behind a lock (57014, the session stays usable) before the client
+        // would give up on it, so a statement reported as failed has not landed later on. And the store's own
+        // commits are flushed before they are acknowledged, whatever the server's default: a rotation must not
+        // be lost in a crash after its access token was handed out.
+        statement_timeout: timeoutMs,
+        options: [connection.poolOptions?.options, '-c synchronous_commit=on'].filter(Boolean).join(' '),
       });
     // An idle connection whose backend was terminated (pg_terminate_backend, a restart) is reported here; the
     // pool drops it, and without a listener the process would crash. An app's own pool is the app's to watch.
     if (this.ownsPool) this.pool.on('error', () => undefined);
   }
 
-  async query<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<QueryResult<R>> {
+  /**
+   * Runs one statement. `retryOnLostSession`: for statements that are safe to run twice (reads, and lease and
+   * marker statements whose second run changes nothing or errs on the side of waiting), one more try on another
+   * connection when the session was lost under it (pg_terminate_backend, a restart): a pooled connection can die
+   * while idle, and the statement that picks it up next would fail for nothing. Never for record writes, whose
+   * second run could report a write that landed as refused.
+   */
+  async query<R extends QueryResultRow>(
+    text: string,
+    values: unknown[] = [],
+    retryOnLostSession = false,
+  ): Promise<QueryResult<R>> {
+    if (!retryOnLostSession) return this.once<R>(text, values);
+    return this.once<R>(text, values).catch((error: unknown) => {
+      if (!isLostSession(error)) throw error;
+      return this.once<R>(text, values);
+    });
+  }
+
+  private async once<R extends QueryResultRow>(text: string, values: unknown[]): Promise<QueryResult<R>> {
     const deadline = Date.now() + this.timeoutMs;
     const client = await this.connect(deadline);
     // A connection lost while checked out (a crash, pg_terminate_backend) is also emitted as 'error' on the client,
@@ -48,7 +72,9 @@ export class PostgresConnectionRunner {
       const config: QueryConfig & { query_timeout: number } = {
         text,
         values,
-        query_timeout: Math.max(1, deadline - Date.now()),
+        // On an owned pool the server's statement_timeout ends the statement; this is only the backstop for a
+        // connection that went silent. On an app's own pool it is the deadline (see docs/stores.md).
+        query_timeout: this.ownsPool ? this.timeoutMs + SILENT_SERVER_MARGIN_MS : Math.max(1, deadline - Date.now()),
       };
       return await client.query<R>(config);
     } catch (error) {
@@ -104,3 +130,15 @@ function isSqlError(error: unknown): boolean {
 }
 
 function ignore(): void {}
+
+/** The session ended under the statement: terminated by an administrator or a shutdown, or its socket closed. */
+function isLostSession(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code === 'ECONNRESET' ||
+    (typeof message === 'string' && message.startsWith('Connection terminated'))
+  );
+}

@@ -4,37 +4,45 @@
  * instances', so clock drift between instances cannot hand one lease to two holders.
  */
 
-/** Table names, as validated by postgres-store-options.ts (lower-case identifiers: nothing to quote). */
+/** Table names, as validated by postgres-store-options.ts (lower-case identifiers, quoted all the same). */
 export interface PostgresTables {
   schema: string;
   table: string;
 }
 
-/**
- * What the generation marker is bound to: the cluster (system identifier, new after initdb or a logical restore
- * elsewhere), its timeline (new after a point-in-time restore or a standby's promotion) and the database's oid
- * (new after a restore into another database). When this session's commits may be lost in a crash
- * (synchronous_commit or fsync off), the server's start time too, so a restart counts as a possible loss, as a
- * Redis without AOF does.
- */
-export const BINDING = `(SELECT s.system_identifier::text || '/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)
-    || '/' || d.oid::text
-    || CASE WHEN current_setting('synchronous_commit') = 'off' OR current_setting('fsync') = 'off'
-       THEN '/' || pg_postmaster_start_time()::text ELSE '' END
-  FROM pg_control_system() s, pg_database d WHERE d.datname = current_database())`;
-
-/** Where pg_control_system() is refused (some managed services): only the database's oid, and an empty store. */
-export const FALLBACK_BINDING = `(SELECT oid::text FROM pg_database WHERE datname = current_database())`;
-
 export class PostgresStatements {
+  /** `schema.table`, as an operator would type it: for logs. */
+  readonly name: string;
   readonly records: string;
   readonly leases: string;
   readonly generation: string;
 
   constructor({ schema, table }: PostgresTables) {
-    this.records = `${schema}.${table}`;
-    this.leases = `${schema}.${table}_leases`;
-    this.generation = `${schema}.${table}_generation`;
+    this.name = `${schema}.${table}`;
+    // Quoted, so that a valid name that is also a keyword (`user`, `order`) is a name.
+    this.records = `"${schema}"."${table}"`;
+    this.leases = `"${schema}"."${table}_leases"`;
+    this.generation = `"${schema}"."${table}_generation"`;
+  }
+
+  /**
+   * What the generation marker is bound to: the cluster (system identifier, new after initdb or a logical restore
+   * into another cluster), its timeline (new after a point-in-time restore or a standby's promotion), the
+   * database's oid (new after a restore into another database) and the records table's oid (new when the table
+   * was dropped and created again, as `pg_restore --clean` does). Nothing of the session: every instance computes
+   * the same binding whatever its settings. `full: false` where the server refuses pg_control_system() (some
+   * managed services): the two oids only.
+   */
+  binding(full: boolean): string {
+    const oids = `d.oid::text || '/' || '${this.records}'::regclass::oid::text`;
+    if (!full) return `(SELECT ${oids} FROM pg_database d WHERE d.datname = current_database())`;
+    return `(SELECT s.system_identifier::text || '/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) || '/' || ${oids}
+  FROM pg_control_system() s, pg_database d WHERE d.datname = current_database())`;
+  }
+
+  /** Whether all three tables exist (so a role with table grants only needs no CREATE on the schema). */
+  get tablesPresent(): string {
+    return `SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL AS present`;
   }
 
   /** The tables, as `postgresMigrationSql()` hands them to an app that runs its migrations itself. */
@@ -53,7 +61,8 @@ export class PostgresStatements {
 )`,
       `CREATE TABLE IF NOT EXISTS ${this.generation} (
   id smallint PRIMARY KEY CHECK (id = 1),
-  marker text NOT NULL
+  marker text NOT NULL,
+  binding text NOT NULL
 )`,
     ];
   }
@@ -99,28 +108,30 @@ RETURNING 1`;
     return `DELETE FROM ${this.leases} WHERE key = $1 AND owner = $2`;
   }
 
-  /** The stored marker and the binding it must carry to count. */
+  /** The stored marker, the binding it was written under, and the current binding: it counts when they match. */
   readGeneration(binding: string): string {
-    return `SELECT (SELECT marker FROM ${this.generation} WHERE id = 1) AS marker, ${binding} AS binding`;
+    return `SELECT g.marker, g.binding AS stored, b.binding
+FROM (SELECT ${binding} AS binding) b LEFT JOIN ${this.generation} g ON g.id = 1`;
   }
 
   /**
-   * Writes the candidate (with the current binding) unless a marker with that binding is stored; returns the
-   * marker stored afterwards, and the binding. A claim that lost a race to a concurrent one returns no row, or the
-   * marker its snapshot saw before the winner committed (another binding): then read it again.
+   * Writes the candidate under the current binding unless a marker with that binding is stored; returns the marker
+   * stored afterwards. A claim that lost a race to a concurrent one returns no row, or the marker its snapshot saw
+   * before the winner committed (under another binding): then read it again.
    */
   claimGeneration(binding: string): string {
     return `WITH b AS (SELECT ${binding} AS binding),
 written AS (
-  INSERT INTO ${this.generation} AS g (id, marker)
-  SELECT 1, json_build_object('id', $1::text, 'createdAt', $2::bigint, 'binding', b.binding)::text FROM b
-  ON CONFLICT (id) DO UPDATE SET marker = EXCLUDED.marker
-  WHERE (g.marker::json ->> 'binding') IS DISTINCT FROM (EXCLUDED.marker::json ->> 'binding')
-  RETURNING marker
+  INSERT INTO ${this.generation} AS g (id, marker, binding)
+  SELECT 1, json_build_object('id', $1::text, 'createdAt', $2::bigint)::text, b.binding FROM b
+  ON CONFLICT (id) DO UPDATE SET marker = EXCLUDED.marker, binding = EXCLUDED.binding
+  WHERE g.binding IS DISTINCT FROM EXCLUDED.binding
+  RETURNING marker, binding
 )
-SELECT marker, (SELECT binding FROM b) AS binding FROM written
+SELECT w.marker, w.binding AS stored, b.binding FROM written w, b
 UNION ALL
-SELECT marker, (SELECT binding FROM b) FROM ${this.generation} WHERE id = 1 AND NOT EXISTS (SELECT 1 FROM written)`;
+SELECT g.marker, g.binding, b.binding FROM ${this.generation} g, b
+WHERE g.id = 1 AND NOT EXISTS (SELECT 1 FROM written)`;
   }
 
   get keys(): string {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
 import type { Pool } from 'pg';
 import { openStoredPayload } from '../sealed-record.js';
 import { TokenCipher } from '../token-cipher.js';
@@ -7,7 +8,6 @@ import type {
   StoreAudit,
   StoreDescription,
   StoreDurability,
-  StoreGeneration,
   StoreGenerations,
   StoreLeases,
   StoredToken,
@@ -15,7 +15,8 @@ import type {
 } from '../token-store.interface.js';
 import { PostgresConnectionRunner } from './postgres-connection.js';
 import { PostgresRecordWalk } from './postgres-record-walk.js';
-import { BINDING, FALLBACK_BINDING, PostgresStatements } from './postgres-statements.js';
+import { type MarkerRow, isPermissionError, markerFor } from './postgres-generation.js';
+import { PostgresStatements } from './postgres-statements.js';
 import { PaymentsAuthConfigError } from '../../errors/config.error.js';
 import {
   type PostgresConnection,
@@ -43,8 +44,8 @@ export class PostgresTokenStore implements TokenStore {
   private readonly createTables: boolean;
   private readonly walk: PostgresRecordWalk;
   private tables?: Promise<void>;
-  /** BINDING until the server refuses pg_control_system() once; then FALLBACK_BINDING. */
-  private binding = BINDING;
+  /** The full generation binding, until the server is found to refuse pg_control_system(). */
+  private fullBinding = true;
 
   constructor(connection: PostgresConnection, options: PostgresTokenStoreOptions = {}) {
     assertValid(connection, options);
@@ -68,7 +69,7 @@ export class PostgresTokenStore implements TokenStore {
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
-    const { rows } = await this.query<{ version: string; payload: string }>(this.sql.get, [key]);
+    const { rows } = await this.query<{ version: string; payload: string }>(this.sql.get, [key], true);
     if (rows.length === 0) return undefined;
     return openStoredPayload(this.cipher, rows[0].payload, key, Number(rows[0].version));
   }
@@ -89,29 +90,26 @@ export class PostgresTokenStore implements TokenStore {
   readonly leases: StoreLeases = {
     acquire: async (key, ttlMs) => {
       const owner = randomUUID();
-      const { rowCount } = await this.query(this.sql.acquireLease, [key, owner, ttlMs]);
+      // A second run after a lost session finds the lease taken by this owner id: the lease is then waited out.
+      const { rowCount } = await this.query(this.sql.acquireLease, [key, owner, ttlMs], true);
       return rowCount === 1 ? owner : undefined;
     },
-    extend: async (key, owner, ttlMs) => (await this.query(this.sql.extendLease, [key, owner, ttlMs])).rowCount === 1,
+    extend: async (key, owner, ttlMs) =>
+      (await this.query(this.sql.extendLease, [key, owner, ttlMs], true)).rowCount === 1,
     release: async (key, owner) => {
-      await this.query(this.sql.releaseLease, [key, owner]);
+      await this.query(this.sql.releaseLease, [key, owner], true);
     },
   };
 
   /** A marker that counts only while the cluster, timeline and database it was written in are the current ones. */
   readonly generations: StoreGenerations = {
     read: async () => {
-      const { rows } = await this.bound((binding) =>
-        this.query<{ marker: string | null; binding: string }>(this.sql.readGeneration(binding)),
-      );
+      const { rows } = await this.bound((binding) => this.query<MarkerRow>(this.sql.readGeneration(binding), [], true));
       return markerFor(rows[0]);
     },
     claim: async (candidate) => {
       const { rows } = await this.bound((binding) =>
-        this.query<{ marker: string; binding: string }>(this.sql.claimGeneration(binding), [
-          candidate.id,
-          candidate.createdAt,
-        ]),
+        this.query<MarkerRow>(this.sql.claimGeneration(binding), [candidate.id, candidate.createdAt], true),
       );
       let marker = markerFor(rows[0]);
       for (let read = 0; marker === undefined && read < CLAIM_READS; read += 1) marker = await this.generations.read();
@@ -136,7 +134,8 @@ export class PostgresTokenStore implements TokenStore {
   /**
    * A committed record survives a crash of the server when fsync and synchronous_commit are on (the defaults).
    * synchronous_commit off acknowledges a commit before its WAL is flushed: a crash can then lose the newest
-   * refresh token, and the marker is bound to the server's start time so that every restart counts as a loss.
+   * refresh token unseen. An owned pool's sessions run with it on; this reports the setting the store's own
+   * session has, so an app's pool that keeps it off is named at start-up.
    */
   async durability(): Promise<StoreDurability> {
     try {
@@ -164,7 +163,7 @@ export class PostgresTokenStore implements TokenStore {
   describe(): StoreDescription {
     return {
       type: 'PostgresTokenStore',
-      location: `table ${this.sql.records} on ${this.server()}`,
+      location: `table ${this.sql.name} on ${this.server()}`,
       atRest: true,
       encrypted: this.cipher !== undefined,
     };
@@ -174,10 +173,15 @@ export class PostgresTokenStore implements TokenStore {
     await this.runner.end();
   }
 
+  /** As toJSON(): the pool's options would show the connection string, password included. */
+  [inspect.custom](): Record<string, unknown> {
+    return this.toJSON();
+  }
+
   toJSON(): Record<string, unknown> {
     return {
       type: 'PostgresTokenStore',
-      table: this.sql.records,
+      table: this.sql.name,
       encrypted: this.cipher !== undefined,
       ownsPool: this.runner.ownsPool,
     };
@@ -202,28 +206,36 @@ export class PostgresTokenStore implements TokenStore {
     return `${options.host ?? 'localhost'}:${options.port ?? 5432}/${options.database ?? ''}`;
   }
 
-  private async query<R extends object>(text: string, values: unknown[] = []) {
+  private async query<R extends object>(text: string, values: unknown[] = [], retryOnLostSession = false) {
     await this.ensureTables();
     try {
-      return await this.runner.query<R & Record<string, unknown>>(text, values);
+      return await this.runner.query<R & Record<string, unknown>>(text, values, retryOnLostSession);
     } catch (error) {
       // undefined_table: the tables were dropped, or lost with a database restored or crashed without them (a
       // CREATE TABLE committed with synchronous_commit off may not survive). Create them again and retry once.
       if (!this.createTables || (error as { code?: unknown }).code !== '42P01') throw error;
       this.tables = undefined;
       await this.ensureTables();
-      return this.runner.query<R & Record<string, unknown>>(text, values);
+      return this.runner.query<R & Record<string, unknown>>(text, values, retryOnLostSession);
     }
   }
 
-  /** Runs a generation statement with the full binding, or with the fallback once the server refuses it. */
+  /**
+   * Runs a generation statement with the full binding, or with the oids alone once the server is found to refuse
+   * pg_control_system() (a managed service): a permission error of any other cause is passed on, never taken for it.
+   */
   private async bound<T>(run: (binding: string) => Promise<T>): Promise<T> {
     try {
-      return await run(this.binding);
+      return await run(this.sql.binding(this.fullBinding));
     } catch (error) {
-      if ((error as { code?: unknown }).code !== '42501' || this.binding === FALLBACK_BINDING) throw error;
-      this.binding = FALLBACK_BINDING; // insufficient_privilege: a managed service that hides pg_control_system()
-      return run(this.binding);
+      if (!this.fullBinding || !isPermissionError(error)) throw error;
+      const refused = await this.runner.query('SELECT 1 FROM pg_control_system()').then(
+        () => false,
+        (probe: unknown) => isPermissionError(probe),
+      );
+      if (!refused) throw error;
+      this.fullBinding = false;
+      return run(this.sql.binding(false));
     }
   }
 
@@ -236,9 +248,20 @@ export class PostgresTokenStore implements TokenStore {
     return this.tables;
   }
 
-  /** Instances starting together race CREATE TABLE IF NOT EXISTS (a duplicate-type error): one more try settles it. */
+  /**
+   * Creates what is missing. Tables that exist are not created again, so a role with table grants only (no CREATE
+   * on the schema) works once they are there. Instances starting together race CREATE TABLE IF NOT EXISTS (a
+   * duplicate-type error): one more try settles it.
+   */
   private async createAll(): Promise<void> {
-    for (const statement of this.sql.migration()) {
+    const { sql } = this;
+    const { rows } = await this.runner.query<{ present: boolean }>(sql.tablesPresent, [
+      sql.records,
+      sql.leases,
+      sql.generation,
+    ]);
+    if (rows[0]?.present === true) return;
+    for (const statement of sql.migration()) {
       await this.runner.query(statement).catch((error: unknown) => {
         if (!['23505', '42P07', '42710'].includes(String((error as { code?: unknown }).code))) throw error;
         return this.runner.query(statement);
@@ -250,19 +273,6 @@ export class PostgresTokenStore implements TokenStore {
     const json = JSON.stringify(value);
     return this.cipher ? this.cipher.seal(json, key) : json;
   }
-}
-
-/** The stored marker when it carries the current binding, else none. */
-function markerFor(row: { marker: string | null; binding: string } | undefined): StoreGeneration | undefined {
-  if (row?.marker == null) return undefined;
-  try {
-    const parsed = JSON.parse(row.marker) as Partial<StoreGeneration & { binding: string }>;
-    if (typeof parsed.id === 'string' && typeof parsed.createdAt === 'number' && parsed.binding === row.binding)
-      return { id: parsed.id, createdAt: parsed.createdAt };
-  } catch {
-    // not a marker of ours: claimed over
-  }
-  return undefined;
 }
 
 /** The statements of the tables, for apps that run migrations themselves (`createTables: false`). */
