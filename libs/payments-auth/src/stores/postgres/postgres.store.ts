@@ -34,7 +34,8 @@ const CLAIM_READS = 3;
  * Token store on PostgreSQL, shared by several instances: records in one table (the version in its own column,
  * so compare-and-set is one `INSERT ... ON CONFLICT ... WHERE version <` statement, the payload sealed when
  * `encryption` is set), renewal leases in another whose expiry the database's clock judges, and a generation
- * marker bound to the cluster, timeline and database, so a restore or a new database is detected as a store loss.
+ * marker bound to the cluster, timeline, database and records table, so a restore, a new database or a re-created
+ * table is detected as a store loss.
  * A committed rotation survives a crash of the server as long as `synchronous_commit` is on (see docs/stores.md).
  */
 export class PostgresTokenStore implements TokenStore {
@@ -101,7 +102,7 @@ export class PostgresTokenStore implements TokenStore {
     },
   };
 
-  /** A marker that counts only while the cluster, timeline and database it was written in are the current ones. */
+  /** A marker that counts only while the cluster, timeline, database and table it was written in are current. */
   readonly generations: StoreGenerations = {
     read: async () => {
       const { rows } = await this.bound((binding) => this.query<MarkerRow>(this.sql.readGeneration(binding), [], true));
