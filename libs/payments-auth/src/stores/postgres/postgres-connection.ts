@@ -5,11 +5,12 @@ import type { PostgresConnection } from './postgres-store-options.js';
 const SILENT_SERVER_MARGIN_MS = 1_000;
 
 /**
- * Runs the store's statements on a pool, each within a deadline that includes the wait for a connection. A
- * connection that arrives after its deadline is handed back unused, so a statement given up on is never sent
- * late (a late lease or record write would act on a state nobody is waiting for any more). A connection whose
- * statement failed other than with an SQL error (a timeout, a terminated backend, a broken socket) is destroyed,
- * never reused.
+ * Runs the store's statements on a pool. The wait for a connection has a deadline, and a connection that arrives
+ * after it is handed back unused, so a statement given up on is never sent late (a late lease or record write
+ * would act on a state nobody is waiting for any more). A statement then runs until the server's
+ * statement_timeout (an owned pool) or the rest of the deadline (an app's pool). A connection whose statement
+ * failed other than with an SQL error (a timeout, a terminated backend, a broken socket) is destroyed, never
+ * reused.
  */
 export class PostgresConnectionRunner {
   readonly pool: Pool;
