@@ -31,7 +31,11 @@ describe('Blnk rotation on PostgreSQL under faults, against oidc-provider (rotat
   const alive = () => workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
   const statuses = () => Promise.all(alive().map((worker) => worker.status()));
   /** `count` workers on a table of their own (so each scenario starts from an empty store). */
-  const startWorkers = async (server: OidcServer, count: number): Promise<Record<string, string>> => {
+  const startWorkers = async (
+    server: OidcServer,
+    count: number,
+    extra: Record<string, string> = {},
+  ): Promise<Record<string, string>> => {
     table += 1;
     const env = {
       ...server.workerEnv(),
@@ -40,6 +44,7 @@ describe('Blnk rotation on PostgreSQL under faults, against oidc-provider (rotat
       START_AT: '0',
       TOKEN_TIMEOUT_MS: '3000',
       PG_TABLE: `rotation_${table}`,
+      ...extra,
     };
     workers.push(...(await Promise.all(Array.from({ length: count }, () => FaultWorker.start(env)))));
     return env;
@@ -87,7 +92,8 @@ describe('Blnk rotation on PostgreSQL under faults, against oidc-provider (rotat
   // README § Several instances: PostgreSQL › One statement per operation
   it('the lease holder SIGKILLed before the server acted, twice: another instance takes over within 3 s; 0 invalid_grant', async () => {
     const server = (oidc = await OidcServer.start(8, TOKEN_LATENCY_MS));
-    const env = await startWorkers(server, 3);
+    // RENEW_TOGETHER: the others wait on the lease when its holder dies (see fault-worker.ts).
+    const env = await startWorkers(server, 3, { RENEW_TOGETHER: '1' });
     await waitFor(async () => (await server.counters()).tokenIssued >= 1 || undefined, 20_000, 50);
     const takeoversMs: number[] = [];
     for (let round = 0; round < 2; round += 1) {

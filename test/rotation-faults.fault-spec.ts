@@ -191,10 +191,11 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       redis = undefined;
     });
 
+    // RENEW_TOGETHER: the others wait on the lease when its holder dies (see fault-worker.ts).
     const storeEnv = async (): Promise<Record<string, string>> => {
-      if (storeKind === 'file') return { STORE: 'file', STORE_DIR: path.join(tempDir(), 'store') };
+      if (storeKind === 'file') return { STORE: 'file', STORE_DIR: path.join(tempDir(), 'store'), RENEW_TOGETHER: '1' };
       redis = await startRedis();
-      return { STORE: 'redis', REDIS_PORT: String(redis.port), TOKEN_TIMEOUT_MS: '3000' };
+      return { STORE: 'redis', REDIS_PORT: String(redis.port), TOKEN_TIMEOUT_MS: '3000', RENEW_TOGETHER: '1' };
     };
 
     /** Waits for the next token call to be under way and SIGKILLs the process that sent it. */

@@ -8,7 +8,7 @@
  *   { type: 'stop' }                        -> closes the app (as on SIGTERM) and exits
  * Store: STORE=redis (REDIS_PORT), STORE=postgres (PG_URL, PG_TABLE) or STORE=file (STORE_DIR); with none, the
  * default store in the cwd.
- * TOKEN_TIMEOUT_MS sets tokenCallTimeoutMs (default 10 s). OAuth server: BLNK_URL, and BLNK_CLIENT_ID / BLNK_CLIENT_SECRET / BLNK_SEED_REFRESH_TOKEN unless the sandbox's
+ * TOKEN_TIMEOUT_MS sets tokenCallTimeoutMs (default 10 s); RENEW_TOGETHER=1 turns renewal jitter off. OAuth server: BLNK_URL, and BLNK_CLIENT_ID / BLNK_CLIENT_SECRET / BLNK_SEED_REFRESH_TOKEN unless the sandbox's
  * (an empty BLNK_SEED_REFRESH_TOKEN: no seed, a tenant to onboard).
  */
 import 'reflect-metadata';
@@ -64,6 +64,10 @@ const store = storeFromEnv();
       },
       defaultTenant: 'acme',
       tokenCallTimeoutMs: Number(process.env.TOKEN_TIMEOUT_MS ?? 10_000),
+      // RENEW_TOGETHER=1: every instance's renewal comes due at the record's renewAt (no jitter, no spread first
+      // renewal), so when the lease holder dies the others are already waiting on its lease: a takeover then
+      // measures the lease, not when a waiter's jittered renewal happened to come due.
+      ...(process.env.RENEW_TOGETHER === '1' ? { scheduledRenewal: { jitterMs: 0, spreadFirstRenewal: false } } : {}),
       ...(store ? { store } : {}),
     }),
   ],
