@@ -128,6 +128,16 @@ describe('StoreCoordinator', () => {
     expect(seen.renewedFrom).toEqual([undefined]);
   });
 
+  it('the store gone between the lease and the read: a rotating grant fails, a non-rotating one renews all the same', async () => {
+    const store = new SharedMemoryStore();
+    jest.spyOn(store, 'get').mockRejectedValue(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }));
+    const { renewer, seen } = fakeRenewer(store);
+    await expect(coordinatorOn(store, true).renew(slot(record(1)), renewer)).rejects.toBeInstanceOf(TokenStoreError);
+    await coordinatorOn(store, false).renew(slot(record(1)), renewer);
+    expect(seen.renewedFrom).toEqual([undefined]);
+    expect(seen.leased).toEqual([true]); // under the lease it did take
+  });
+
   it('an unreadable store: a rotating protocol holding nothing fails rather than fall back to its seed', async () => {
     const store = new MemoryTokenStore();
     jest.spyOn(store, 'get').mockRejectedValue(Object.assign(new Error('down'), { code: 'EIO' }));

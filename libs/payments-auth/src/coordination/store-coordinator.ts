@@ -103,7 +103,11 @@ export class StoreCoordinator {
     throw new TokenStoreError(this.details(slot), 'lease', 'timed out waiting for another instance to renew');
   }
 
-  /** Under the lease nothing may be guessed: a rotating refresh waits out a store recovery, and a failed read fails. */
+  /**
+   * Under the lease a rotating refresh guesses nothing: it waits out a store recovery, and a failed read fails.
+   * A token that is minted afresh (Blink) needs no stored record: when the store goes away between the lease and
+   * the read, it renews as it would without the lease.
+   */
   private async readUnderLease(slot: StoreSlot): Promise<StoredToken | undefined> {
     if (this.protocol.rotatesRefreshTokens) {
       await this.lossGuard?.beforeRotation().catch((error: unknown) => {
@@ -111,7 +115,10 @@ export class StoreCoordinator {
       });
     }
     return this.store.get(slot.storeKey).catch((error: unknown) => {
-      throw new TokenStoreError(this.details(slot), 'read', describeError(error));
+      const storeError = new TokenStoreError(this.details(slot), 'read', describeError(error));
+      if (this.protocol.rotatesRefreshTokens) throw storeError;
+      this.logger.warn(`${storeError.message}; renewing without the stored record`);
+      return undefined;
     });
   }
 
