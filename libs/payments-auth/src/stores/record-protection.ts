@@ -1,5 +1,5 @@
 import { PaymentsAuthConfigError } from '../errors/config.error.js';
-import type { TokenCipher } from './token-cipher.js';
+import { type TokenCipher, isSealedValue } from './token-cipher.js';
 import type { ResealReport, StoreAudit, StoredToken } from './token-store.interface.js';
 
 /*
@@ -20,6 +20,27 @@ export function protectionOf(cipher: TokenCipher | undefined, sealed: string | u
   const index = cipher?.keyIndexOf(sealed);
   if (index === undefined) return 'unreadable';
   return index === 0 ? 'newest-key' : 'older-key';
+}
+
+/** How a payload kept as text is protected: a sealed value (see protectionOf), plaintext JSON, or neither. */
+export function protectionOfPayload(cipher: TokenCipher | undefined, payload: string): Protection {
+  if (isSealedValue(payload)) return protectionOf(cipher, payload);
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    return typeof parsed === 'object' && parsed !== null ? 'plaintext' : 'unreadable';
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** A reseal whose record changes under it this often in a row gives up rather than loop behind a busy writer. */
+export const MAX_RESEAL_ATTEMPTS = 5;
+
+export function resealGaveUp(): Error {
+  return Object.assign(
+    new Error(`a record changed ${MAX_RESEAL_ATTEMPTS} times while it was being resealed; run reseal() again`),
+    { code: 'ERESEAL' },
+  );
 }
 
 /**

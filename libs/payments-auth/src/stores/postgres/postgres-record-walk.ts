@@ -2,14 +2,16 @@ import type { QueryResult } from 'pg';
 import {
   type Protection,
   type ResealOutcome,
+  MAX_RESEAL_ATTEMPTS,
   auditOf,
   cipherForReseal,
-  protectionOf,
+  protectionOfPayload,
   resealDecision,
+  resealGaveUp,
   resealReportOf,
 } from '../record-protection.js';
 import { openStoredPayload } from '../sealed-record.js';
-import { type TokenCipher, isSealedValue } from '../token-cipher.js';
+import type { TokenCipher } from '../token-cipher.js';
 import type { ResealReport, StoreAudit } from '../token-store.interface.js';
 import type { PostgresStatements } from './postgres-statements.js';
 
@@ -23,8 +25,6 @@ export interface PostgresWalkAccess {
 
 /** Records read per statement: small enough to keep each well within the statement deadline. */
 const PAGE = 500;
-/** A reseal whose record changes under it this often in a row gives up rather than loop behind a busy writer. */
-const MAX_RESEAL_ATTEMPTS = 5;
 
 interface Row {
   key: string;
@@ -43,7 +43,7 @@ export class PostgresRecordWalk {
 
   async audit(): Promise<StoreAudit> {
     const protections: Protection[] = [];
-    for await (const row of this.rows()) protections.push(this.protectionOf(row.payload));
+    for await (const row of this.rows()) protections.push(protectionOfPayload(this.access.cipher, row.payload));
     return auditOf(protections);
   }
 
@@ -60,7 +60,7 @@ export class PostgresRecordWalk {
     for (let attempt = 0; attempt < MAX_RESEAL_ATTEMPTS; attempt += 1) {
       if (row === undefined) return 'gone';
       const { key, version, payload }: Row = row;
-      const decision = resealDecision(cipher, key, this.protectionOf(payload), () =>
+      const decision = resealDecision(cipher, key, protectionOfPayload(this.access.cipher, payload), () =>
         openStoredPayload(cipher, payload, key, Number(version)),
       );
       if (decision.sealed === undefined) return decision.outcome;
@@ -69,20 +69,7 @@ export class PostgresRecordWalk {
       const { rows } = await this.access.query(this.access.sql.get, [key]);
       row = rows.length === 0 ? undefined : { key, ...(rows[0] as Omit<Row, 'key'>) };
     }
-    throw Object.assign(
-      new Error(`a record changed ${MAX_RESEAL_ATTEMPTS} times while it was being resealed; run reseal() again`),
-      { code: 'ERESEAL' },
-    );
-  }
-
-  private protectionOf(payload: string): Protection {
-    if (isSealedValue(payload)) return protectionOf(this.access.cipher, payload);
-    try {
-      const parsed: unknown = JSON.parse(payload);
-      return typeof parsed === 'object' && parsed !== null ? 'plaintext' : 'unreadable';
-    } catch {
-      return 'unreadable';
-    }
+    throw resealGaveUp();
   }
 
   private async *rows(): AsyncGenerator<Row> {

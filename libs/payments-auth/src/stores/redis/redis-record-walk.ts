@@ -2,14 +2,16 @@ import type { Cluster, Redis } from 'ioredis';
 import {
   type Protection,
   type ResealOutcome,
+  MAX_RESEAL_ATTEMPTS,
   auditOf,
   cipherForReseal,
-  protectionOf,
+  protectionOfPayload,
   resealDecision,
+  resealGaveUp,
   resealReportOf,
 } from '../record-protection.js';
 import { openStoredPayload } from '../sealed-record.js';
-import { type TokenCipher, isSealedValue } from '../token-cipher.js';
+import type { TokenCipher } from '../token-cipher.js';
 import type { ResealReport, StoreAudit } from '../token-store.interface.js';
 import type { RedisKeys } from './redis-keys.js';
 import { RESEAL_RECORD } from './redis-scripts.js';
@@ -30,8 +32,6 @@ export interface RedisWalkAccess {
 
 /** Keys asked for per SCAN step, and HGETs per pipeline: small enough to keep each reply well within the command deadline. */
 const BATCH = 500;
-/** A reseal whose record changes under it this often in a row gives up rather than loop behind a busy writer. */
-const MAX_RESEAL_ATTEMPTS = 5;
 
 interface Batch {
   server: Redis;
@@ -57,7 +57,8 @@ export class RedisRecordWalk {
     const protections: Protection[] = [];
     for await (const batch of this.batches('')) {
       for (const payload of await this.payloadsOf(batch))
-        if (payload !== null) protections.push(payload === WRONG_TYPE ? 'unreadable' : this.protectionOf(payload));
+        if (payload !== null)
+          protections.push(payload === WRONG_TYPE ? 'unreadable' : protectionOfPayload(this.access.cipher, payload));
     }
     return auditOf(protections);
   }
@@ -82,26 +83,13 @@ export class RedisRecordWalk {
       const [version, payload] = read;
       if (payload === null) return 'gone';
       const outerVersion = version === null ? undefined : Number(version);
-      const decision = resealDecision(cipher, key, this.protectionOf(payload), () =>
+      const decision = resealDecision(cipher, key, protectionOfPayload(this.access.cipher, payload), () =>
         openStoredPayload(cipher, payload, key, outerVersion),
       );
       if (decision.sealed === undefined) return decision.outcome;
       if (await this.access.write(RESEAL_RECORD, [name, payload, decision.sealed])) return decision.outcome;
     }
-    throw Object.assign(
-      new Error(`a record changed ${MAX_RESEAL_ATTEMPTS} times while it was being resealed; run reseal() again`),
-      { code: 'ERESEAL' },
-    );
-  }
-
-  private protectionOf(payload: string): Protection {
-    if (isSealedValue(payload)) return protectionOf(this.access.cipher, payload);
-    try {
-      const parsed: unknown = JSON.parse(payload);
-      return typeof parsed === 'object' && parsed !== null ? 'plaintext' : 'unreadable';
-    } catch {
-      return 'unreadable';
-    }
+    throw resealGaveUp();
   }
 
   /**
