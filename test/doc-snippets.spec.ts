@@ -36,6 +36,8 @@ function snippets(): Snippet[] {
 const WORK_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'doc-snippets');
 
 // README § Working practices › Snippets compile
+const DECLARATION_SHIMS = [path.join(REPO_ROOT, 'libs/payments-auth/src/stores/redis/cluster-key-slot.d.ts')];
+
 describe('the TypeScript snippets of the README and docs', () => {
   const all = snippets();
 
@@ -60,7 +62,8 @@ describe('the TypeScript snippets of the README and docs', () => {
         extends: path.join(REPO_ROOT, 'tsconfig.json'),
         // Each snippet is its own module: nothing it uses may come from another snippet.
         compilerOptions: { noEmit: true, moduleDetection: 'force', noUnusedLocals: false, types: ['node'] },
-        files: names,
+        // The library's declaration shims (types for dependencies that ship none) come with its sources.
+        files: [...names, ...DECLARATION_SHIMS],
         include: [],
       }),
     );

@@ -69,6 +69,38 @@ describe('Redis Cluster', () => {
     }
   });
 
+  // docs/stores.md § Redis Cluster › Store loss
+  it('a master emptied on its own is a store loss: each master has its own generation marker, and a lease taken on that master reads the new one', async () => {
+    const store = new RedisTokenStore({ cluster: { nodes: cluster.nodes } });
+    try {
+      const keys = Array.from({ length: 30 }, (_, tenant) => `blnk:t${tenant}:fp`);
+      for (const key of keys) await store.set(key, record(1));
+      let generation = await store.generations.claim({ id: 'g0', createdAt: 1 });
+      const markers = (await keysOnEachMaster()).map((names) => names.filter((name) => name.includes(':generation')));
+      expect(markers.map((names) => names.length)).toEqual([1, 1, 1]);
+
+      for (const [index, master] of client.nodes('master').entries()) {
+        const key = (await master.keys('payments-auth:blnk:*'))[0].slice('payments-auth:'.length);
+        const before = await store.leases.acquireAndRead(key, 5_000);
+        expect(before?.generation?.marker).toEqual(generation); // read in the same script, unchanged
+        await store.leases.release(key, before?.owner as string);
+
+        await master.flushall(); // this master alone comes back without its data
+        const during = await store.leases.acquireAndRead(key, 5_000);
+        expect(during?.record).toBeUndefined();
+        expect(during?.generation?.marker).not.toEqual(generation);
+        await store.leases.release(key, during?.owner as string);
+        expect(await store.generations.read()).toBeUndefined();
+
+        generation = await store.generations.claim({ id: `g${index + 1}`, createdAt: 1 });
+        expect(await store.generations.read()).toEqual(generation);
+        for (const other of keys) await store.set(other, record(1));
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   describe('four instances under load', () => {
     let sandbox: Sandbox;
 

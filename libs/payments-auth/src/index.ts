@@ -47,6 +47,7 @@ export type {
   StoredToken,
   TokenStore,
   StoreLeases,
+  LeasedRead,
   StoreGenerations,
   StoreDurability,
   StoreGeneration,

@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileTokenStore } from '../stores/file.store.js';
-import { HeldLease, LEASE_TTL_MS } from './cluster-lease.js';
+import type { StoreLeases } from '../stores/token-store.interface.js';
+import { HeldLease, LEASE_TTL_MS, type LeasingStore } from './cluster-lease.js';
 
 /** Blocks the event loop, as a long GC pause or synchronous work would: no timer of ours can run. */
 function stall(ms: number): void {
@@ -22,19 +23,19 @@ describe('HeldLease', () => {
 
   it('stays held past its TTL while alive, and another process gets it once released', async () => {
     const store = new FileTokenStore({ directory });
-    const lease = (await HeldLease.acquire(store, 'k')) as HeldLease;
+    const lease = (await HeldLease.acquire(store, 'k'))?.lease as HeldLease;
     await new Promise((resolve) => setTimeout(resolve, LEASE_TTL_MS + 500));
     expect(await HeldLease.acquire(new FileTokenStore({ directory }), 'k')).toBeUndefined();
     await expect(lease.confirm()).resolves.toBe(true);
     await lease.release();
     const other = await HeldLease.acquire(new FileTokenStore({ directory }), 'k');
     expect(other).toBeDefined();
-    await other?.release();
+    await other?.lease.release();
   });
 
   // README § Several instances: Redis › Distributed single flight (never extended once 1.5 s have passed on the holder's clock)
   it('after a stall of 1.6 s, still inside its 2 s TTL, it is not extended but counts as lost: the rest is too close to the TTL', async () => {
-    const lease = (await HeldLease.acquire(new FileTokenStore({ directory }), 'k')) as HeldLease;
+    const lease = (await HeldLease.acquire(new FileTokenStore({ directory }), 'k'))?.lease as HeldLease;
     stall(LEASE_TTL_MS - 400);
     await expect(lease.confirm()).resolves.toBe(false);
     expect(lease.isLost).toBe(true);
@@ -42,10 +43,32 @@ describe('HeldLease', () => {
   });
 
   it('after a stall longer than its TTL it counts as lost, even where nobody took it meanwhile', async () => {
-    const lease = (await HeldLease.acquire(new FileTokenStore({ directory }), 'k')) as HeldLease;
+    const lease = (await HeldLease.acquire(new FileTokenStore({ directory }), 'k'))?.lease as HeldLease;
     stall(LEASE_TTL_MS + 200);
     await expect(lease.confirm()).resolves.toBe(false);
     expect(lease.isLost).toBe(true);
+    await lease.release();
+  });
+
+  it('confirms without a round trip within one keep-alive period of the store confirming it, and asks the store after that', async () => {
+    const file = new FileTokenStore({ directory });
+    const extensions: number[] = [];
+    const leases: StoreLeases = {
+      acquire: (key, ttlMs) => file.leases.acquire(key, ttlMs),
+      extend: (key, owner, ttlMs) => {
+        extensions.push(Date.now());
+        return file.leases.extend(key, owner, ttlMs);
+      },
+      release: (key, owner) => file.leases.release(key, owner),
+    };
+    const lease = (
+      await HeldLease.acquire(Object.assign(Object.create(file) as FileTokenStore, { leases }) as LeasingStore, 'k')
+    )?.lease as HeldLease;
+    await expect(lease.confirm()).resolves.toBe(true);
+    expect(extensions).toHaveLength(0);
+    stall(LEASE_TTL_MS / 4 + 50); // one keep-alive period, without letting the keep-alive run
+    await expect(lease.confirm()).resolves.toBe(true);
+    expect(extensions).toHaveLength(1);
     await lease.release();
   });
 });

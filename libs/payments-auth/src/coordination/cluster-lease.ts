@@ -1,5 +1,5 @@
 import { TokenStoreError } from '../errors/token-store.error.js';
-import type { StoreLeases, TokenStore } from '../stores/token-store.interface.js';
+import type { LeasedRead, StoreLeases, TokenStore } from '../stores/token-store.interface.js';
 
 /** A store with leases: stores shared by several processes have them (file, Redis). */
 export type LeasingStore = TokenStore & { readonly leases: StoreLeases };
@@ -24,11 +24,18 @@ export class LeaseLostBeforeCallError extends TokenStoreError {}
 export const LEASE_TTL_MS = 2_000;
 /** Extensions per lease lifetime: a holder survives an event-loop stall of half the TTL. */
 const EXTENSIONS_PER_TTL = 4;
+const KEEP_ALIVE_MS = LEASE_TTL_MS / EXTENSIONS_PER_TTL;
 /**
  * A holder extends only while its lease has at least this much left on its own clock, so an extension can
  * never land on a lease another process has just taken over as expired.
  */
 const EXTENSION_SAFETY_MS = 500;
+
+/** A lease just taken, with what the store read as it took it (stores with `acquireAndRead`). */
+export interface TakenLease {
+  lease: HeldLease;
+  read?: LeasedRead;
+}
 
 /**
  * One held lease on a store key. It extends itself in the background until released; `confirm()` extends it
@@ -52,20 +59,34 @@ export class HeldLease {
     this.keepAlive();
   }
 
-  /** Takes the lease, or returns undefined when another process holds it. Store errors propagate. */
-  static async acquire(store: LeasingStore, key: string): Promise<HeldLease | undefined> {
+  /**
+   * Takes the lease, or returns undefined when another process holds it. Store errors propagate. A store that
+   * reads with the lease (`acquireAndRead`) also returns what it read then, saving the renewal a round trip.
+   */
+  static async acquire(store: LeasingStore, key: string): Promise<TakenLease | undefined> {
     const requestedAt = Date.now();
-    const owner = await store.leases.acquire(key, LEASE_TTL_MS);
-    return owner === undefined ? undefined : new HeldLease(store.leases, key, owner, requestedAt);
+    const { leases } = store;
+    if (leases.acquireAndRead !== undefined) {
+      const read = await leases.acquireAndRead(key, LEASE_TTL_MS);
+      return read === undefined ? undefined : { lease: new HeldLease(leases, key, read.owner, requestedAt), read };
+    }
+    const owner = await leases.acquire(key, LEASE_TTL_MS);
+    return owner === undefined ? undefined : { lease: new HeldLease(leases, key, owner, requestedAt) };
   }
 
   get isLost(): boolean {
     return this.lost;
   }
 
-  /** Extends now; false once the lease is gone (another process took it, or the store refuses). */
+  /**
+   * Whether the lease is still ours, right before an irrevocable step. A take or extension the store confirmed
+   * less than one keep-alive period ago answers it without a round trip: the lease then has more than
+   * TTL - period left on the store, longer than any extension would require (EXTENSION_SAFETY_MS). Otherwise
+   * it extends now; false once the lease is gone (another process took it, or the store refuses).
+   */
   confirm(): Promise<boolean> {
     if (this.lost) return Promise.resolve(false);
+    if (Date.now() - this.extendedAt < KEEP_ALIVE_MS) return Promise.resolve(true);
     return this.extend();
   }
 
@@ -84,7 +105,7 @@ export class HeldLease {
       void this.extend().then(() => {
         if (!this.lost && this.timer !== undefined) this.keepAlive();
       });
-    }, LEASE_TTL_MS / EXTENSIONS_PER_TTL);
+    }, KEEP_ALIVE_MS);
     this.timer.unref();
   }
 

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
-import { HeldLease, isLeasingStore } from './cluster-lease.js';
+import { HeldLease, type TakenLease, isLeasingStore } from './cluster-lease.js';
 import { PendingWrite } from './pending-write.js';
 
 /** Per store key, only while something is going on: a held lease (with its users) or a refused write. */
@@ -37,20 +37,20 @@ export class SharedRecords {
   ) {}
 
   /** The key's lease for this process, or undefined while another process holds it. Store errors propagate. */
-  async takeLease(key: string, tenant: string): Promise<HeldLease | undefined> {
+  async takeLease(key: string, tenant: string): Promise<TakenLease | undefined> {
     if (!isLeasingStore(this.store)) throw new Error('store has no leases');
     const current = this.activity.get(key);
     if (current?.lease !== undefined && !current.lease.isLost) {
       current.leaseUsers += 1;
-      return current.lease;
+      return { lease: current.lease }; // read nothing: the caller reads for itself
     }
-    const lease = await HeldLease.acquire(this.store, key);
-    if (lease === undefined) return undefined;
+    const taken = await HeldLease.acquire(this.store, key);
+    if (taken === undefined) return undefined;
     const activity = this.activity.get(key) ?? this.track(key, tenant);
     void activity.lease?.release(); // a lost one: stops its timer
-    activity.lease = lease;
+    activity.lease = taken.lease;
     activity.leaseUsers += 1;
-    return lease;
+    return taken;
   }
 
   async dropLease(key: string): Promise<void> {

@@ -2,8 +2,14 @@ import { Logger } from '@nestjs/common';
 import type { ProviderName } from '../errors/payments-auth.error.js';
 import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error.js';
 import { TokenStoreError } from '../errors/token-store.error.js';
-import type { StoredToken, TokenStore } from '../stores/token-store.interface.js';
-import { type HeldLease, LEASE_TTL_MS, LeaseLostBeforeCallError, isLeasingStore } from './cluster-lease.js';
+import type { LeasedRead, StoredToken, TokenStore } from '../stores/token-store.interface.js';
+import {
+  type HeldLease,
+  LEASE_TTL_MS,
+  LeaseLostBeforeCallError,
+  type TakenLease,
+  isLeasingStore,
+} from './cluster-lease.js';
 import { tenantKeyPrefix } from './credential-fingerprint.js';
 import { describeError } from '../observability/loggable-error.js';
 import { salvagedRefreshTokenOf } from './salvaged-refresh-token.js';
@@ -78,17 +84,17 @@ export class StoreCoordinator {
     const renewedElsewhere = (stored: StoredToken | undefined): stored is StoredToken =>
       stored !== undefined && stored.version > seenVersion && renewer.answeredBy(stored);
     for (let attempt = 0; Date.now() <= deadline || attempt === 0; attempt += 1) {
-      let lease: HeldLease | undefined;
+      let taken: TakenLease | undefined;
       try {
-        lease = await this.records.takeLease(slot.storeKey, slot.tenant);
+        taken = await this.records.takeLease(slot.storeKey, slot.tenant);
       } catch (error) {
         return this.renewWithoutCluster(slot, renewer, error);
       }
-      if (lease !== undefined) {
+      if (taken !== undefined) {
         try {
-          const stored = await this.readUnderLease(slot);
+          const stored = await this.readUnderLease(slot, taken.read);
           if (renewedElsewhere(stored)) return renewer.adoptStored(stored);
-          return await renewer.renewFrom(stored, lease);
+          return await renewer.renewFrom(stored, taken.lease);
         } catch (error) {
           if (!(error instanceof LeaseLostBeforeCallError) || Date.now() > deadline) throw error;
           // Nothing was sent: start over, below, by taking the lease again or waiting for its new holder.
@@ -106,19 +112,31 @@ export class StoreCoordinator {
   /**
    * Under the lease a rotating refresh guesses nothing: it waits out a store recovery, and a failed read fails.
    * A token that is minted afresh (Blink) needs no stored record: when the store goes away between the lease and
-   * the read, it renews as it would without the lease.
+   * the read, it renews as it would without the lease. What the store read as it took the lease (`readWithLease`)
+   * stands unless a recovery changed the store since.
    */
-  private async readUnderLease(slot: StoreSlot): Promise<StoredToken | undefined> {
+  private async readUnderLease(
+    slot: StoreSlot,
+    readWithLease: LeasedRead | undefined,
+  ): Promise<StoredToken | undefined> {
+    let unchanged = true;
     if (this.protocol.rotatesRefreshTokens) {
-      await this.lossGuard?.beforeRotation().catch((error: unknown) => {
-        throw new TokenStoreError(this.details(slot), 'read', `generation check: ${describeError(error)}`);
-      });
+      unchanged = await this.beforeRotation(slot, readWithLease);
     }
+    if (readWithLease !== undefined && unchanged) return readWithLease.record;
     return this.store.get(slot.storeKey).catch((error: unknown) => {
       const storeError = new TokenStoreError(this.details(slot), 'read', describeError(error));
       if (this.protocol.rotatesRefreshTokens) throw storeError;
       this.logger.warn(`${storeError.message}; renewing without the stored record`);
       return undefined;
+    });
+  }
+
+  /** The loss guard's check before a rotating refresh; true when it neither waited nor saw a new generation. */
+  private async beforeRotation(slot: StoreSlot, readWithLease: LeasedRead | undefined): Promise<boolean> {
+    if (this.lossGuard === undefined) return true;
+    return this.lossGuard.beforeRotation(readWithLease?.generation).catch((error: unknown) => {
+      throw new TokenStoreError(this.details(slot), 'read', `generation check: ${describeError(error)}`);
     });
   }
 
@@ -183,10 +201,10 @@ export class StoreCoordinator {
   async writeInvalidated(slot: StoreSlot, current: StoredToken, droppedHere: StoredToken): Promise<StoredToken> {
     const invalidated: StoredToken = { ...current, expiresAt: 0, version: current.version + 1 };
     if (!isLeasingStore(this.store)) return this.persist(slot, invalidated);
-    const lease = await this.records.takeLease(slot.storeKey, slot.tenant).catch(() => undefined);
-    if (lease === undefined) return droppedHere;
+    const taken = await this.records.takeLease(slot.storeKey, slot.tenant).catch(() => undefined);
+    if (taken === undefined) return droppedHere;
     try {
-      const stored = await this.peek(slot);
+      const stored = taken.read !== undefined ? taken.read.record : await this.peek(slot);
       if (stored !== undefined && stored.version > current.version) return stored; // renewed elsewhere already
       return await this.persist(slot, invalidated);
     } finally {

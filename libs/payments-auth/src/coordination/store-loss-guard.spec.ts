@@ -54,7 +54,7 @@ describe('StoreLossGuard', () => {
     const guard = await started(new MemoryTokenStore());
     expect(guard.watchesGenerations).toBe(false);
     const rotation = guard.beforeRotation();
-    await expect(rotation).resolves.toBeUndefined();
+    await expect(rotation).resolves.toBe(true);
     expect(guard.status()).toMatchObject({ recovering: false, recoveries: 0 });
   });
 
@@ -106,7 +106,28 @@ describe('StoreLossGuard', () => {
     await jest.advanceTimersByTimeAsync(0);
     expect(putBack).toHaveBeenCalledTimes(1);
     await jest.advanceTimersByTimeAsync(RECOVERY_WINDOW_MS + 100);
-    await expect(rotation).resolves.toBeUndefined();
+    await expect(rotation).resolves.toBe(false); // it waited out a recovery: what was read before is stale
+  });
+
+  it('takes a marker the store read with the lease for the check when it is the known one, and reads when it is not', async () => {
+    const store = new LosableStore();
+    const guard = await started(store);
+    await jest.advanceTimersByTimeAsync(RECOVERY_WINDOW_MS + 100);
+    const known = store.marker;
+    const reads = jest.spyOn(store.generations, 'read');
+
+    await expect(guard.beforeRotation({ marker: known })).resolves.toBe(true);
+    expect(reads).not.toHaveBeenCalled();
+
+    store.wipe(); // the marker read with the lease is the new one: the guard reads and recovers
+    const putBack = jest.fn(async () => undefined);
+    guard.register({ putBack });
+    const rotation = guard.beforeRotation({ marker: { id: 'new', createdAt: Date.now() } });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(putBack).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(RECOVERY_WINDOW_MS + 100);
+    await expect(rotation).resolves.toBe(false);
   });
 
   it('fails a rotation when the marker cannot be read: rotating blind is unsafe', async () => {

@@ -92,12 +92,16 @@ export class StoreLossGuard implements OnApplicationBootstrap, BeforeApplication
   /**
    * Called under the renewal lease, right before a rotating refresh: looks at the marker now (not only on the
    * timer) and waits out any recovery. A store that cannot be read fails the renewal: rotating blind is unsafe.
+   * A marker the store read with the lease (`observed`) that is the one this instance knows spares the read.
+   * Returns true when nothing changed: no new generation, no recovery waited out.
    */
-  async beforeRotation(): Promise<void> {
-    if (!this.watchesGenerations) return;
-    await this.check();
+  async beforeRotation(observed?: { marker: StoreGeneration | undefined }): Promise<boolean> {
+    if (!this.watchesGenerations) return true;
+    const known = this.known?.id;
+    if (known === undefined || observed?.marker?.id !== known) await this.check();
     const wait = this.recoveringUntil - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return wait <= 0 && this.known?.id === known;
   }
 
   status(): StoreStatus {

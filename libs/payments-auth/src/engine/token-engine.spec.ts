@@ -21,6 +21,9 @@ const settings = ENGINE_TEST_SETTINGS;
 const config: FakeConfig = { clientId: 'client-1' };
 const details = { provider: 'blnk' as const, tenant: 'acme' };
 
+/** A stall longer than one lease keep-alive period (500 ms), within the 1.5 s in which a lease may still be extended. */
+const STALL_MS = 600;
+
 describe('TokenEngine', () => {
   let observers: ReturnType<typeof recordingObservers>;
   let queue: TimerRenewalQueue;
@@ -78,24 +81,41 @@ describe('TokenEngine', () => {
     const protocol = new FakeProtocol('blnk', true);
     const store = new SharedMemoryStore();
     const engine = engineOn(store, protocol);
-    const extend = store.leases.extend.bind(store.leases);
+    const [acquire, extend] = [store.leases.acquire.bind(store.leases), store.leases.extend.bind(store.leases)];
+    // The holder stalls right after taking the lease, past one keep-alive period: its confirmation asks the store.
+    jest.spyOn(store.leases, 'acquire').mockImplementationOnce(async (key, ttlMs) => {
+      const owner = await acquire(key, ttlMs);
+      jest.setSystemTime(Date.now() + STALL_MS);
+      return owner;
+    });
     jest.spyOn(store.leases, 'extend').mockResolvedValueOnce(false).mockImplementation(extend);
     const caller = engine.getToken('acme');
     await jest.advanceTimersByTimeAsync(1_000); // the coordinator's poll before it takes the lease again
     await expect(caller).resolves.toBe('TOPSECRET-fake-access-1');
     expect(protocol.calls).toHaveLength(1);
-    expect(store.leases.extend).toHaveBeenCalledTimes(3); // the lost confirmation, then the new lease's two (before the call, and once it has a socket)
+    // The lost confirmation; the new lease, just taken, is confirmed without asking the store again.
+    expect(store.leases.extend).toHaveBeenCalledTimes(1);
   });
 
   it('a lease lost while the token call waited for a connection sends nothing and is taken again', async () => {
     const protocol = new FakeProtocol('blnk', true);
     const store = new SharedMemoryStore();
     const engine = engineOn(store, protocol);
-    const extend = store.leases.extend.bind(store.leases);
-    // The first confirmation (before the call) holds; the one once a socket is free finds the lease gone.
+    const [acquire, extend] = [store.leases.acquire.bind(store.leases), store.leases.extend.bind(store.leases)];
+    // Stalls after taking the lease and again after confirming it, so both confirmations ask the store: the first
+    // (before the call) holds; the one once a socket is free finds the lease gone.
+    jest.spyOn(store.leases, 'acquire').mockImplementationOnce(async (key, ttlMs) => {
+      const owner = await acquire(key, ttlMs);
+      jest.setSystemTime(Date.now() + STALL_MS);
+      return owner;
+    });
     jest
       .spyOn(store.leases, 'extend')
-      .mockImplementationOnce(extend)
+      .mockImplementationOnce(async (key, owner, ttlMs) => {
+        const held = await extend(key, owner, ttlMs);
+        jest.setSystemTime(Date.now() + STALL_MS);
+        return held;
+      })
       .mockResolvedValueOnce(false)
       .mockImplementation(extend);
     const caller = engine.getToken('acme');

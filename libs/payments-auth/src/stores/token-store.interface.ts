@@ -98,6 +98,24 @@ export interface StoreLeases {
   extend(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Releases the lease only if `owner` still holds it. */
   release(key: string, owner: string): Promise<void>;
+  /**
+   * Optional, to save round trips: takes the lease exactly as `acquire` does and, only when it is taken, reads in
+   * the same operation what a renewal reads next. Undefined when another owner holds the lease.
+   */
+  acquireAndRead?(key: string, ttlMs: number): Promise<LeasedRead | undefined>;
+}
+
+/** What `StoreLeases.acquireAndRead` returns: the lease and what was read with it, as one operation. */
+export interface LeasedRead {
+  /** The owner id, as `acquire` returns it. */
+  owner: string;
+  /** The key's record, as `get` would return it. */
+  record: StoredToken | undefined;
+  /**
+   * On a store with `generations`: the marker as `generations.read()` would return it, read in the same
+   * operation. Absent when the store could not read it there; the engine then calls `generations.read()`.
+   */
+  generation?: { marker: StoreGeneration | undefined };
 }
 
 /**

@@ -7,6 +7,9 @@
  * The lease names still end in `lock` (and the 0.x one starts `lock:`) although the API says lease: on purpose,
  * because instances of different versions during a rolling upgrade exclude each other only under the same names.
  */
+/** A master serves at least one slot in 16,384; the odds that none of this many names lands in it are negligible. */
+const MAX_MARKER_CANDIDATES = 1_000_000;
+
 export class RedisKeys {
   constructor(
     private readonly prefix: string,
@@ -24,8 +27,26 @@ export class RedisKeys {
     return this.withLegacyLeaseName ? [current, `${this.prefix}:lock:${key}`] : [current];
   }
 
+  /** The generation marker of a single Redis (and of 1.x instances on a cluster, which kept one for all masters). */
   generation(): string {
     return `${this.prefix}:generation`;
+  }
+
+  /**
+   * A cluster master's own generation marker: `{prefix}:generation:{m<n>}`, with the smallest n whose slot
+   * `servedBy` the master, so that every instance names the same marker for the same slot map.
+   */
+  masterGeneration(servedBy: (name: string) => boolean): string | undefined {
+    for (let n = 0; n < MAX_MARKER_CANDIDATES; n += 1) {
+      const name = `${this.generation()}:{m${n}}`;
+      if (servedBy(name)) return name;
+    }
+    return undefined;
+  }
+
+  isGeneration(name: string): boolean {
+    const marker = this.generation();
+    return name === marker || (name.startsWith(`${marker}:`) && /^\{m\d+\}$/.test(name.slice(marker.length + 1)));
   }
 
   /** A SCAN MATCH pattern for the records whose keys start with `keyPrefix`; glob characters in either prefix match only themselves. */
@@ -35,7 +56,7 @@ export class RedisKeys {
 
   /** The engine's key of a record name, or undefined for the store's own names (the generation marker, 0.x lease names). */
   keyOf(name: string): string | undefined {
-    if (!name.startsWith(`${this.prefix}:`) || name === this.generation()) return undefined;
+    if (!name.startsWith(`${this.prefix}:`) || this.isGeneration(name)) return undefined;
     const key = name.slice(this.prefix.length + 1);
     return key.startsWith('lock:') ? undefined : key;
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { openStoredPayload } from '../sealed-record.js';
 import { TokenCipher } from '../token-cipher.js';
@@ -7,7 +6,6 @@ import type {
   StoreAudit,
   StoreDescription,
   StoreDurability,
-  StoreGeneration,
   StoreGenerations,
   StoreLeases,
   StoredToken,
@@ -18,15 +16,9 @@ import { RedisKeys } from './redis-keys.js';
 import { RedisRecordWalk } from './redis-record-walk.js';
 import { type RedisTokenStoreOptions, assertValid } from './redis-store-options.js';
 import { ReplicaAcknowledgements } from './replica-acknowledgements.js';
-import {
-  ACQUIRE_LEASE,
-  CLAIM_GENERATION,
-  COMPARE_AND_SET,
-  EXTEND_LEASE,
-  READ_GENERATION,
-  RELEASE_LEASE,
-  SET_RECORD,
-} from './redis-scripts.js';
+import { RedisGenerations } from './redis-generations.js';
+import { RedisLeases } from './redis-leases.js';
+import { COMPARE_AND_SET, SET_RECORD } from './redis-scripts.js';
 
 export type { WaitForReplicasOptions } from './replica-acknowledgements.js';
 export type { RedisTokenStoreOptions } from './redis-store-options.js';
@@ -38,7 +30,8 @@ const MIN_TTL_MS = 1_000;
  * Records are hashes `{ v: version, d: payload }` so the version can be compared in Lua without decrypting;
  * the payload is AES-256-GCM encrypted when `encryption` is set. TTLs follow the access token's expiry, plus
  * `refreshTokenRetentionMs` when the record carries a refresh token. Renewal leases are owner-tagged keys, set
- * and released in Lua; every script stays within one hash slot.
+ * and released in Lua; every script stays within one hash slot (the one exception, a cluster master's generation
+ * marker read beside a record, is explained at ACQUIRE_AND_READ).
  */
 export class RedisTokenStore implements TokenStore {
   readonly redis: Redis | Cluster;
@@ -69,6 +62,16 @@ export class RedisTokenStore implements TokenStore {
     this.replicas = options.waitForReplicas ? new ReplicaAcknowledgements(options.waitForReplicas) : undefined;
     this.waiter = this.replicas ? this.redis.duplicate() : undefined;
     this.waiter?.on('error', () => undefined);
+    const command = <T>(run: () => Promise<T>): Promise<T> => this.command(run);
+    const generations = new RedisGenerations(this.redis, this.names, command);
+    this.generations = generations;
+    this.leases = new RedisLeases({
+      redis: this.redis,
+      names: this.names,
+      generations,
+      command,
+      open: (key, version, payload) => this.open(key, version, payload),
+    });
     this.walk = new RedisRecordWalk({
       redis: this.redis,
       servers: () => this.connectedServers(),
@@ -82,8 +85,7 @@ export class RedisTokenStore implements TokenStore {
 
   async get(key: string): Promise<StoredToken | undefined> {
     const [version, payload] = await this.command(() => this.redis.hmget(this.names.record(key), 'v', 'd'));
-    if (payload === null) return undefined;
-    return openStoredPayload(this.cipher, payload, key, version === null ? undefined : Number(version));
+    return this.open(key, version, payload);
   }
 
   async set(key: string, value: StoredToken): Promise<void> {
@@ -98,48 +100,10 @@ export class RedisTokenStore implements TokenStore {
     await this.command(() => this.redis.del(this.names.record(key)));
   }
 
-  /** Owner-tagged leases, taken, extended and released in Lua under the names RedisKeys.leases gives. */
-  readonly leases: StoreLeases = {
-    acquire: async (key, ttlMs) => {
-      const owner = randomUUID();
-      const names = this.names.leases(key);
-      const result = await this.command(() =>
-        this.redis.eval(ACQUIRE_LEASE, names.length, ...names, owner, String(ttlMs)),
-      );
-      return result === 1 ? owner : undefined;
-    },
-    extend: async (key, owner, ttlMs) => {
-      const names = this.names.leases(key);
-      return (
-        (await this.command(() => this.redis.eval(EXTEND_LEASE, names.length, ...names, owner, String(ttlMs)))) === 1
-      );
-    },
-    release: async (key, owner) => {
-      const names = this.names.leases(key);
-      await this.command(() => this.redis.eval(RELEASE_LEASE, names.length, ...names, owner));
-    },
-  };
-
-  /** A marker bound to the run of the server that holds it (see CLAIM_GENERATION): a restart is a new generation. */
-  readonly generations: StoreGenerations = {
-    read: async () => {
-      const [runId, text] = (await this.command(() =>
-        this.redis.eval(READ_GENERATION, 1, this.names.generation()),
-      )) as [string, string?];
-      const marker = parseGeneration(text ?? null);
-      return marker !== undefined && (runId === '' || marker.runId === runId)
-        ? { id: marker.id, createdAt: marker.createdAt }
-        : undefined;
-    },
-    claim: async (candidate) => {
-      // No TTL: the marker lives exactly as long as the data set it vouches for.
-      const stored = await this.command(() =>
-        this.redis.eval(CLAIM_GENERATION, 1, this.names.generation(), candidate.id, String(candidate.createdAt)),
-      );
-      const marker = parseGeneration(typeof stored === 'string' ? stored : null) ?? candidate;
-      return { id: marker.id, createdAt: marker.createdAt };
-    },
-  };
+  /** Owner-tagged renewal leases in Lua; `acquireAndRead` takes one with the record and the marker in one script. */
+  readonly leases: Required<StoreLeases>;
+  /** Store-loss detection: a marker bound to the server's run, one per master on a cluster. */
+  readonly generations: StoreGenerations;
 
   /** SCAN on every server that holds records; lease names and the generation marker are left out. */
   keys(prefix: string): Promise<string[]> {
@@ -239,6 +203,11 @@ export class RedisTokenStore implements TokenStore {
     return written;
   }
 
+  private open(key: string, version: string | null, payload: string | null): StoredToken | undefined {
+    if (payload === null) return undefined;
+    return openStoredPayload(this.cipher, payload, key, version === null ? undefined : Number(version));
+  }
+
   private payloadOf(key: string, value: StoredToken): string {
     const json = JSON.stringify(value);
     return this.cipher ? this.cipher.seal(json, key) : json;
@@ -267,16 +236,4 @@ export class RedisTokenStore implements TokenStore {
     pending.catch(() => undefined); // the race's loser must not become an unhandled rejection
     return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
   }
-}
-
-function parseGeneration(text: string | null): (StoreGeneration & { runId?: string }) | undefined {
-  if (text === null) return undefined;
-  try {
-    const parsed = JSON.parse(text) as Partial<StoreGeneration & { runId: string }>;
-    if (typeof parsed.id === 'string' && typeof parsed.createdAt === 'number')
-      return { id: parsed.id, createdAt: parsed.createdAt, runId: parsed.runId };
-  } catch {
-    // fall through
-  }
-  return undefined; // not a marker of ours: claimed over
 }
