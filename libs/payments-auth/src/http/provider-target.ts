@@ -14,7 +14,23 @@ const urlBuilder = new Axios({});
  * `allowAbsoluteUrls`, params and every option Axios adds later), or undefined when it is no absolute URL
  * (Axios then fails the request itself, before it is sent). Headers play no part in a URL and are left out.
  */
-export function requestUrlOf(config: AxiosRequestConfig): URL | undefined {
+export function requestUrlOf(config: AxiosRequestConfig): Readonly<URL> | undefined {
+  if (config.params !== undefined && config.params !== null) return built(config);
+  // Without params Axios's URL is buildFullPath(baseURL, url, allowAbsoluteUrls) and nothing else: one parse per
+  // such triple serves every later request (about a sixth of the interceptor's time per request, bench 2).
+  const key = JSON.stringify([config.allowAbsoluteUrls, config.baseURL, config.url]); // unambiguous, whatever they hold
+  if (builtUrls.has(key)) return builtUrls.get(key);
+  const url = built(config);
+  if (builtUrls.size >= MAX_BUILT_URLS) builtUrls.clear(); // apps with an id in every path: bounded, still right
+  builtUrls.set(key, url);
+  return url;
+}
+
+/** URLs built for requests without params, shared read-only by every request that names the same one. */
+const builtUrls = new Map<string, URL | undefined>();
+const MAX_BUILT_URLS = 1_000;
+
+function built(config: AxiosRequestConfig): URL | undefined {
   try {
     return new URL(urlBuilder.getUri({ ...config, headers: undefined }));
   } catch {

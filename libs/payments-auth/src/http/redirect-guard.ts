@@ -1,4 +1,4 @@
-import { type AxiosAdapter, type InternalAxiosRequestConfig, getAdapter } from 'axios';
+import { type InternalAxiosRequestConfig, getAdapter } from 'axios';
 import { isUnder } from '../options/base-url.js';
 
 export type Redirect = (options: Record<string, unknown>, responseDetails: unknown, requestDetails: unknown) => void;
@@ -29,6 +29,7 @@ export function dropCredentialsLeaving(baseUrl: string, headerName: string, user
 const HTTP_ADAPTER = getAdapter('http');
 /** Resolved per adapter setting; the instance default (one array for every request) is looked up once. */
 const resolvedAdapters = new WeakMap<object, boolean>();
+const resolvedByName = new Map<string, boolean>();
 
 /**
  * Whether the request goes through Axios's own Node http adapter, the one that runs `beforeRedirect` hooks.
@@ -36,16 +37,28 @@ const resolvedAdapters = new WeakMap<object, boolean>();
  */
 export function usesHttpAdapter(config: InternalAxiosRequestConfig): boolean {
   const setting = config.adapter;
+  // Axios copies an array setting (its default, ['xhr', 'http', 'fetch']) into every request's config: a list of
+  // names is looked up by the names. Only the fetch adapter's availability depends on the config (its env).
+  if (Array.isArray(setting) && config.env === undefined && setting.every((name) => typeof name === 'string')) {
+    const names = setting.join();
+    const known = resolvedByName.get(names);
+    if (known !== undefined) return known;
+    const isHttp = resolvesToHttp(setting, config);
+    resolvedByName.set(names, isHttp);
+    return isHttp;
+  }
   const cacheable = typeof setting === 'object' || typeof setting === 'function';
   const known = cacheable ? resolvedAdapters.get(setting as object) : undefined;
   if (known !== undefined) return known;
-  let resolved: AxiosAdapter | undefined;
-  try {
-    resolved = getAdapter(setting, config);
-  } catch {
-    resolved = undefined; // no usable adapter: Axios fails the request itself
-  }
-  const isHttp = resolved === HTTP_ADAPTER;
+  const isHttp = resolvesToHttp(setting, config);
   if (cacheable) resolvedAdapters.set(setting as object, isHttp);
   return isHttp;
+}
+
+function resolvesToHttp(setting: InternalAxiosRequestConfig['adapter'], config: InternalAxiosRequestConfig): boolean {
+  try {
+    return getAdapter(setting, config) === HTTP_ADAPTER;
+  } catch {
+    return false; // no usable adapter: Axios fails the request itself
+  }
 }

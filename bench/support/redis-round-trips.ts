@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+/** Counts round trips as the servers see them, for as long as it is open. */
+export interface RoundTripCounter {
+  /** Top-level commands so far, over every server. */
+  read(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Counts, with MONITOR on each server, the commands clients send: every line MONITOR prints except those a Lua
+ * script ran (`[0 lua]`: a script is one round trip, counted as its EVAL) and those of the bench's own
+ * connections (`ignoredClients`, by their local port). MONITOR costs the server time: measure with it, not speed.
+ */
+export async function countRoundTrips(ports: number[], ignoredClients: () => number[]): Promise<RoundTripCounter> {
+  let total = 0;
+  const monitors = await Promise.all(
+    ports.map(async (port) => {
+      const child = spawn('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'monitor'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let carry = '';
+      let started: () => void = () => undefined;
+      const ready = new Promise<void>((resolve) => (started = resolve));
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        const lines = (carry + chunk).split('\n');
+        carry = lines.pop() ?? '';
+        const ignored = ignoredClients().map((clientPort) => `:${clientPort}]`);
+        for (const line of lines) {
+          if (line === 'OK') started();
+          else if (!line.includes(' lua]') && !ignored.some((client) => line.includes(client))) total += 1;
+        }
+      });
+      await ready;
+      return child;
+    }),
+  );
+  return {
+    read: () => total,
+    close: async () => {
+      await Promise.all(
+        monitors.map((child) => {
+          const exited = once(child, 'exit');
+          child.kill();
+          return exited;
+        }),
+      );
+    },
+  };
+}
