@@ -1,6 +1,6 @@
 import { DEFAULT_BLNK_CLIENT } from '@app/sandbox';
 import { BenchClient, ClientName, createClient, PEERS, Provider } from './support/peer-clients';
-import type { BenchSection } from './support/report';
+import type { BenchChart, BenchSection } from './support/report';
 import { REALISTIC_TOKEN_LATENCY_MS, startSandboxProcess, SandboxProcess } from './support/sandbox-process';
 import type { IssuedToken } from './support/sandbox-host';
 import { median, percentile, round, sleep } from './support/stats';
@@ -12,6 +12,7 @@ const INTERVAL_MS = 5; // 200 requests/s, open loop: a slow answer does not slow
 const BOUNDARY_WINDOW_MS = 250;
 const REPETITIONS = 3;
 const WARM_UP_REQUESTS = 200;
+const TIMELINE_BUCKET_MS = 100;
 
 interface Sample {
   startedAt: number;
@@ -19,7 +20,14 @@ interface Sample {
   ok: boolean;
 }
 
+/** For the chart: the slowest request started in each TIMELINE_BUCKET_MS, and when tokens turned over (s from the start). */
+interface Timeline {
+  buckets: Array<{ second: number; slowestMs: number }>;
+  boundaries: number[];
+}
+
 interface RunOutcome {
+  timeline: Timeline;
   steadyP50: number;
   steadyP99: number;
   boundaryP50: number;
@@ -79,6 +87,7 @@ async function run(sandbox: SandboxProcess, name: ClientName, provider: Provider
       .filter((sample) => !nearBoundary(sample.startedAt, tokens))
       .map((sample) => sample.latencyMs);
     return {
+      timeline: timelineOf(samples, tokens),
       steadyP50: percentile(steady, 50),
       steadyP99: percentile(steady, 99),
       boundaryP50: percentile(boundary, 50),
@@ -89,6 +98,70 @@ async function run(sandbox: SandboxProcess, name: ClientName, provider: Provider
   } finally {
     await client.close();
   }
+}
+
+function timelineOf(samples: Sample[], tokens: IssuedToken[]): Timeline {
+  const start = Math.min(...samples.map((sample) => sample.startedAt));
+  const slowest = new Map<number, number>();
+  for (const sample of samples) {
+    const bucket = Math.floor((sample.startedAt - start) / TIMELINE_BUCKET_MS);
+    slowest.set(bucket, Math.max(slowest.get(bucket) ?? 0, sample.latencyMs));
+  }
+  const end = start + DURATION_MS;
+  return {
+    buckets: [...slowest].map(([bucket, slowestMs]) => ({
+      second: (bucket * TIMELINE_BUCKET_MS) / 1000,
+      slowestMs: round(slowestMs, 1),
+    })),
+    boundaries: tokens
+      .flatMap((token) => [token.issuedAt, token.expiresAt])
+      .filter((at) => at >= start && at <= end)
+      .map((at) => round((at - start) / 1000, 2)),
+  };
+}
+
+/** Per provider: each client's slowest request per 100 ms over its first repetition, token turnovers as rules. */
+function timelineChart(provider: Provider, timelines: Array<{ client: string; timeline: Timeline }>): BenchChart {
+  const latency = timelines.flatMap(({ client, timeline }) =>
+    timeline.buckets.map((bucket) => ({ client, ...bucket })),
+  );
+  const turnovers = timelines.flatMap(({ client, timeline }) =>
+    timeline.boundaries.map((second) => ({ client, second })),
+  );
+  return {
+    file: `boundaries-${provider}`,
+    title: `Bench 4, ${provider}: slowest request per ${TIMELINE_BUCKET_MS} ms; grey rules where a token was issued or expired`,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: `${provider}: slowest request per ${TIMELINE_BUCKET_MS} ms, 200 requests/s, ${LIFETIME_S} s tokens`,
+      data: { values: [...latency, ...turnovers.map((turnover) => ({ ...turnover, turnover: true }))] },
+      facet: { row: { field: 'client', type: 'nominal', title: null } },
+      spec: {
+        width: 640,
+        height: 90,
+        layer: [
+          {
+            transform: [{ filter: 'datum.turnover' }],
+            mark: { type: 'rule', color: '#bbbbbb' },
+            encoding: { x: { field: 'second', type: 'quantitative' } },
+          },
+          {
+            transform: [{ filter: '!datum.turnover' }],
+            mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1 },
+            encoding: {
+              x: { field: 'second', type: 'quantitative', title: 'seconds into the run' },
+              y: {
+                field: 'slowestMs',
+                type: 'quantitative',
+                title: 'ms',
+                scale: { type: 'log', domain: [1, 1000] },
+              },
+            },
+          },
+        ],
+      },
+    },
+  };
 }
 
 const ms = (value: number): string | number => (Number.isNaN(value) ? '—' : round(value, 1));
@@ -102,6 +175,7 @@ export async function expiryBoundaries(): Promise<BenchSection> {
   });
   const rows: Array<Array<string | number>> = [];
   const ourVerdicts: string[] = [];
+  const timelines: Partial<Record<Provider, Array<{ client: string; timeline: Timeline }>>> = {};
   let met = true;
   try {
     const plan: Array<[ClientName, Provider]> = [
@@ -114,6 +188,7 @@ export async function expiryBoundaries(): Promise<BenchSection> {
       const outcomes: RunOutcome[] = [];
       for (let repetition = 0; repetition < REPETITIONS; repetition += 1)
         outcomes.push(await run(sandbox, name, provider));
+      (timelines[provider] ??= []).push({ client: name, timeline: outcomes[0].timeline });
       const of = (pick: (outcome: RunOutcome) => number) => median(outcomes.map(pick));
       const ratios = outcomes.map((outcome) => outcome.boundaryP99 / outcome.steadyP99);
       rows.push([
@@ -139,6 +214,7 @@ export async function expiryBoundaries(): Promise<BenchSection> {
     await sandbox.stop();
   }
   return {
+    charts: Object.entries(timelines).map(([provider, runs]) => timelineChart(provider as Provider, runs)),
     title: '4. Expiry boundaries: latency when tokens turn over, under constant load',
     description:
       `${LIFETIME_S} s tokens, each token call answered after ${REALISTIC_TOKEN_LATENCY_MS} ms, ${1000 / INTERVAL_MS} requests/s (open loop) for ${DURATION_MS / 1000} s (> 3 lifetimes), after ${WARM_UP_REQUESTS} warm-up requests; ` +

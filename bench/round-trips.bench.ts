@@ -7,15 +7,13 @@ import { startRedisCluster } from '../test/support/redis-cluster.server';
 import { startRedis } from '../test/support/redis.server';
 import { sandboxTenant, startBenchApp } from './support/bench-app';
 import type { BenchSection } from './support/report';
-import { countRoundTrips } from './support/redis-round-trips';
+import { MONITOR_SETTLE_MS, countRoundTrips } from './support/redis-round-trips';
 import { startSandboxProcess } from './support/sandbox-process';
 import { round, sleep } from './support/stats';
 
 const TENANTS = 100;
 /** Longer than the recovery window a never-used store imposes before the first Blnk refresh (max(4 s, 3 s + 1 s)). */
 const SETTLE_MS = 5_000;
-/** MONITOR's lines reach the counter a moment after the commands ran. */
-const MONITOR_SETTLE_MS = 300;
 
 /** Counts a store's operations: Redis commands as each server counts them, or the PostgreSQL store's statements. */
 interface OperationCounter {

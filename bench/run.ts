@@ -9,6 +9,7 @@ import { scale } from './scale.bench';
 import { scaleOut } from './scale-out.bench';
 import { telemetryOverhead } from './telemetry.bench';
 import { roundTrips } from './round-trips.bench';
+import { writeChart } from './support/charts';
 import { BenchSection, toMarkdown } from './support/report';
 
 const BENCHMARKS: Record<string, () => Promise<BenchSection>> = {
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     process.stdout.write(`running ${name}...\n`);
     const section = await run();
     process.stdout.write(`  ${section.verdict}\n`);
+    for (const chart of section.charts ?? []) process.stdout.write(`  chart: ${await writeChart(chart)}\n`);
     sections.push(section);
   }
   const header = [

@@ -4,7 +4,8 @@ import { startPostgres } from '../test/support/postgres.server';
 import { startRedisCluster } from '../test/support/redis-cluster.server';
 import { startRedis } from '../test/support/redis.server';
 import { postgresProbe } from './support/postgres-stats';
-import type { BenchSection } from './support/report';
+import { MONITOR_SETTLE_MS, countRoundTrips } from './support/redis-round-trips';
+import type { BenchChart, BenchSection } from './support/report';
 import { startSandboxProcess, SandboxProcess } from './support/sandbox-process';
 import { runWorkers, Store, WORKERS } from './support/scale-out-instances';
 import { round, sleep } from './support/stats';
@@ -27,6 +28,8 @@ interface StoreProbe {
   afterStop: boolean;
   bytesRow: string;
   operationsRow: string;
+  /** Redis: the servers' ports, for a MONITOR count of round trips (bench/support/redis-round-trips.ts). */
+  monitorPorts?: number[];
 }
 
 async function redisFigures(servers: Redis[]): Promise<{ usedMemory: number; commands: number }> {
@@ -40,6 +43,7 @@ async function redisFigures(servers: Redis[]): Promise<{ usedMemory: number; com
 
 function redisProbe(servers: Redis[]): StoreProbe {
   return {
+    monitorPorts: servers.map((server) => Number(server.options.port)),
     empty: async () => void (await Promise.all(servers.map((server) => server.flushall()))),
     read: async () => {
       const { usedMemory, commands } = await redisFigures(servers);
@@ -86,9 +90,14 @@ async function warmOnce(sandbox: SandboxProcess, store: Store, probe: StoreProbe
   let after = before;
   await sandbox.resetCounters();
   const settings = { marginMs: MARGIN_MS, jitterMs: JITTER_MS, spread: true };
+  const monitor = probe.monitorPorts && (await countRoundTrips(probe.monitorPorts, () => []));
+  let roundTrips = 0;
   const run = await runWorkers(sandbox, store, grants, settings, async () => {
     if (!probe.afterStop) after = await probe.read();
+    await sleep(MONITOR_SETTLE_MS);
+    roundTrips = monitor?.read() ?? 0;
   });
+  await monitor?.close();
   if (probe.afterStop) after = await probe.read();
   const calls = (await sandbox.counters()).blink.tokenCalls + (await sandbox.counters()).blnk.tokenCalls;
   const heapPerTenant = run.warm.map((report) => Math.round(report.heapBytes / report.tenants));
@@ -113,6 +122,9 @@ async function warmOnce(sandbox: SandboxProcess, store: Store, probe: StoreProbe
           `${run.statementsSent.toLocaleString('en')} sent by the workers; ` +
           `${(after.maintenance ?? 0) - (before.maintenance ?? 0)} autovacuum/autoanalyze runs)`,
     ],
+    ...(monitor === undefined
+      ? []
+      : [[`${label}: Redis round trips per token call while warming`, round(roundTrips / calls, 2)]]),
     [`${label}: failed getToken while warming`, failures === 0 ? 0 : `${failures} (${reasons.join('; ')})`],
     [`${label}: failed token calls (by error code)`, describeCodes(run.failuresByCode)],
   ];
@@ -125,13 +137,18 @@ async function ratePhase(sandbox: SandboxProcess, port: number, servers: Redis[]
   const grants = await sandbox.createGrants(DEFAULT_BLNK_CLIENT.clientId, RATE_TENANTS);
   let perSecond: number[] = [];
   let commandsPerCall = 0;
+  let roundTripsCounted = 0;
   const settings = { marginMs: MARGIN_MS, jitterMs: JITTER_MS, spread };
   const run = await runWorkers(sandbox, { kind: 'redis', port }, grants, settings, async () => {
     await sleep(RATE_LIFETIME_S * 1000); // the first lifetime: the warm-up's tokens renew once
     await sandbox.resetCounters();
     const before = await redisFigures(servers);
+    const monitor = await countRoundTrips([port], () => []);
     await sleep(RATE_LIFETIME_S * 1000 + 1_500);
     const after = await redisFigures(servers);
+    await sleep(MONITOR_SETTLE_MS);
+    roundTripsCounted = monitor.read();
+    await monitor.close();
     perSecond = (await sandbox.tokenCallsPerSecond()).slice(0, RATE_LIFETIME_S);
     commandsPerCall =
       (after.commands - before.commands) /
@@ -150,8 +167,38 @@ async function ratePhase(sandbox: SandboxProcess, port: number, servers: Redis[]
     ratio: peak / mean,
     perTokenPerLifetime: calls / (2 * RATE_TENANTS),
     commandsPerCall,
+    roundTripsPerCall: roundTripsCounted / Math.max(1, calls),
+    perSecond,
     warmFailures,
     callFailures: describeCodes(run.failuresByCode),
+  };
+}
+
+/** Token calls per second over one lifetime after the first, with this release's spreading and without. */
+function renewalRateChart(spread: number[], previous: number[]): BenchChart {
+  const series = (scheduling: string, perSecond: number[]) =>
+    perSecond.map((calls, second) => ({ second, calls, scheduling }));
+  return {
+    file: 'renewal-rate',
+    title: `Bench 6: token calls per second over one ${RATE_LIFETIME_S} s lifetime, ${RATE_TENANTS.toLocaleString('en')} tenants × 2, with and without spreading`,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: `Token calls per second over one lifetime (${RATE_TENANTS.toLocaleString('en')} tenants × 2, ${RATE_LIFETIME_S} s tokens)`,
+      width: 640,
+      height: 240,
+      data: {
+        values: [
+          ...series('this release (spreadFirstRenewal)', spread),
+          ...series('previous scheduling (spreadFirstRenewal: false)', previous),
+        ],
+      },
+      mark: { type: 'line', interpolate: 'step-after' },
+      encoding: {
+        x: { field: 'second', type: 'quantitative', title: 'seconds into the lifetime' },
+        y: { field: 'calls', type: 'quantitative', title: 'token calls per second', scale: { type: 'symlog' } },
+        color: { field: 'scheduling', type: 'nominal', title: null, legend: { orient: 'top' } },
+      },
+    },
   };
 }
 
@@ -195,6 +242,7 @@ export async function scaleOut(): Promise<BenchSection> {
       ]);
       rows.push([`${label}: token calls per token per lifetime`, round(rate.perTokenPerLifetime, 3)]);
       rows.push([`${label}: Redis commands per renewal`, round(rate.commandsPerCall, 1)]);
+      rows.push([`${label}: Redis round trips per renewal`, round(rate.roundTripsPerCall, 2)]);
       rows.push([
         `${label}: failed getToken while warming; failed token calls (warm-up and renewals)`,
         `${rate.warmFailures}; ${rate.callFailures}`,
@@ -202,6 +250,7 @@ export async function scaleOut(): Promise<BenchSection> {
     }
     const phases = [onRedis, onCluster, onPostgres];
     return {
+      charts: [renewalRateChart(spread.perSecond, previous.perSecond)],
       title: '6. Scale out: 100 000 tenants × 2 providers over 4 processes',
       description:
         `${WORKERS} processes (forked, each with --expose-gc), each serving a quarter of the tenants (tenant affinity) on one shared store: ` +
@@ -211,7 +260,8 @@ export async function scaleOut(): Promise<BenchSection> {
         "with 30- and 60-minute tokens (the sandbox's defaults) so that nothing renews while warming; " +
         'heap growth per process after full GCs, app included, per tenant served; Redis used_memory growth per tenant; ' +
         'PostgreSQL: pg_total_relation_size of the records, leases and generation tables (indexes and TOAST included, dead lease rows not yet vacuumed too) after the warm-up, per tenant. ' +
-        'Commands per token call: as the servers count them (Redis total_commands_processed, the store-loss checks every second included), over the token calls the sandbox answered; ' +
+        'Commands per token call: as the servers count them (Redis total_commands_processed, which counts the commands Lua scripts run too, the store-loss checks every second included), over the token calls the sandbox answered; ' +
+        'Redis round trips per token call: the commands clients sent, counted by MONITOR on every master (a script is one; MONITOR is on while warming, so the warm-up times include its cost); ' +
         "PostgreSQL statements: the store's database's transactions (xact_commit + xact_rollback, each statement being one; less one per session, which starts with one of its own; " +
         "the probe's reads excluded) from before the workers started until they stopped, table creation, store-loss checks and shutdown included, next to the statements the workers' pools handed out " +
         'and the autovacuum/autoanalyze runs on the tables meanwhile (the server counts their transactions too). ' +

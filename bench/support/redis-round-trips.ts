@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
+/** MONITOR's lines reach the counter a moment after the commands ran: wait this long before a reading. */
+export const MONITOR_SETTLE_MS = 300;
+
 /** Counts round trips as the servers see them, for as long as it is open. */
 export interface RoundTripCounter {
   /** Top-level commands so far, over every server. */
