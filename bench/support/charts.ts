@@ -11,8 +11,8 @@ export async function writeChart(chart: BenchChart): Promise<string> {
   mkdirSync(CHARTS, { recursive: true });
   const path = join(CHARTS, `${chart.file}.svg`);
   await new Promise<void>((resolve, reject) => {
-    const child = execFile(process.execPath, [RENDERER, path], { timeout: 60_000 }, (error) =>
-      error ? reject(error) : resolve(),
+    const child = execFile(process.execPath, [RENDERER, path], { timeout: 60_000 }, (error, _stdout, stderr) =>
+      error === null ? resolve() : reject(new Error(`render-chart.mjs failed: ${stderr || error.message}`)),
     );
     child.stdin?.end(JSON.stringify(chart.spec));
   });
