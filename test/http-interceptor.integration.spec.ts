@@ -1,8 +1,15 @@
 import { firstValueFrom } from 'rxjs';
 import { isAxiosError } from 'axios';
 import { NoTenantError, PaymentsHttpService, runWithTenant } from 'nestjs-payments-auth';
-import { BlinkSandboxAccount, DEFAULT_BLINK_ACCOUNT, DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CORE_KEY } from '@app/sandbox';
+import {
+  BlinkSandboxAccount,
+  DEFAULT_BLINK_ACCOUNT,
+  DEFAULT_BLNK_API_KEY,
+  DEFAULT_BLNK_CORE_KEY,
+  startSandbox,
+} from '@app/sandbox';
 import { EchoServer, startEchoServer } from './support/echo.server';
+import { startHoldingProxy } from './support/holding.proxy';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
 import { renderingsOf } from './support/secrets';
 
@@ -154,6 +161,38 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
     const response = await intent();
     expect(response.status).toBe(201);
     expect(fixture.sandbox.blink.counters).toMatchObject({ tokenCalls: 2, apiCalls: 3, apiUnauthorized: 1 });
+  });
+
+  it('a 401 for a token renewed meanwhile leaves the new one alone: the request replays with it, no further token call', async () => {
+    const sandbox = await startSandbox();
+    const proxy = await startHoldingProxy(sandbox.blink.url);
+    try {
+      const blink = { ...DEFAULT_BLINK_ACCOUNT, baseUrl: proxy.url };
+      fixture = await PaymentsAuthFixture.startOn(
+        sandbox,
+        () => ({
+          tenants: { acme: { blink: { apiKey: blink.apiKey, secretKey: blink.secretKey, baseUrl: blink.baseUrl } } },
+          defaultTenant: 'acme',
+        }),
+        true,
+      );
+      const sent = await fixture.blink.getToken('acme');
+      fixture.sandbox.blink.revokeAccessTokens(); // the token the held request carries is refused from now on
+      const held = proxy.holdNext('/api/pay/v1/intents');
+      const request = firstValueFrom(
+        http().post(`${proxy.url}/api/pay/v1/intents`, { amount: 500, currency: 'GBP' }, {}),
+      );
+      await held.received;
+      const renewed = await fixture.blink.forceRenewal('acme'); // renewed while that request is out
+      expect(renewed).not.toBe(sent);
+      held.release(); // its 401 arrives now, for the token that was sent, no longer the cached one
+      expect((await request).status).toBe(201);
+      expect(fixture.sandbox.blink.counters).toMatchObject({ tokenCalls: 2, apiUnauthorized: 1 });
+      expect(await fixture.blink.getToken('acme')).toBe(renewed);
+    } finally {
+      await fixture?.close();
+      await proxy.close();
+    }
   });
 
   it('returns a second 401 to the caller, never looping', async () => {

@@ -69,7 +69,7 @@ describe('Redis Cluster', () => {
     }
   });
 
-  // docs/stores.md § Redis Cluster › Store loss
+  // README § Running at scale › Redis Cluster
   it('a master emptied on its own is a store loss: each master has its own generation marker, and a lease taken on that master reads the new one', async () => {
     const store = new RedisTokenStore({ cluster: { nodes: cluster.nodes } });
     try {
@@ -148,5 +148,60 @@ describe('Redis Cluster', () => {
       expect(sandbox.blnk.counters.tokenCalls).toBeLessThanOrEqual(9);
       expect(sandbox.blink.counters.tokenCalls).toBeLessThanOrEqual(12);
     }, 120_000);
+  });
+});
+
+// README § Running at scale › Redis Cluster
+describe('Redis Cluster with a replica per master: waitForReplicas', () => {
+  let cluster: RedisClusterServer;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("a refresh token's write counts once the replica of its own master has it, on every master; with that replica stopped it fails, and lands once it is back", async () => {
+    const store = new RedisTokenStore({
+      cluster: { nodes: cluster.nodes },
+      waitForReplicas: { replicas: 1, timeoutMs: 300 },
+    });
+    const client = new Cluster(cluster.nodes);
+    try {
+      const keys = Array.from({ length: 30 }, (_, tenant) => `blnk:t${tenant}:fp`);
+      const record = (version: number): StoredToken => ({
+        accessToken: `access-${version}`,
+        refreshToken: `refresh-${version}`,
+        expiresAt: Date.now() + 60_000,
+        issuedAt: Date.now(),
+        version,
+      });
+      for (const key of keys) await expect(store.compareAndSet(key, record(1))).resolves.toBe(true);
+
+      const masterOf = async (key: string) =>
+        cluster.ownerOf(Number(await client.cluster('KEYSLOT', `payments-auth:${key}`)));
+      const owners = await Promise.all(keys.map(masterOf));
+      expect(new Set(owners).size).toBe(3); // WAIT went to each of the three masters
+      const frozen = owners[0];
+      const thaw = cluster.freezeReplicaOf(frozen);
+      try {
+        await expect(store.compareAndSet(keys[0], record(2))).rejects.toMatchObject({ code: 'EREPLICAS' });
+        const elsewhere = keys[owners.findIndex((owner) => owner !== frozen)];
+        await expect(store.compareAndSet(elsewhere, record(2))).resolves.toBe(true);
+      } finally {
+        thaw();
+      }
+      // The retry finds the record stored (the primary had it) and counts it written once a WAIT is answered.
+      const retried = async () => store.compareAndSet(keys[0], record(2)).catch(() => 'not yet' as const);
+      let outcome: boolean | 'not yet' = 'not yet';
+      for (let attempt = 0; attempt < 20 && outcome === 'not yet'; attempt += 1) outcome = await retried();
+      expect(outcome).toBe(false);
+      expect((await store.get(keys[0]))?.refreshToken).toBe('refresh-2');
+    } finally {
+      client.disconnect();
+      await store.close();
+    }
   });
 });

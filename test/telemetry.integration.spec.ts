@@ -1,4 +1,4 @@
-import { metrics, trace } from '@opentelemetry/api';
+import { SpanKind, metrics, trace } from '@opentelemetry/api';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -125,6 +125,9 @@ describe('OpenTelemetry metrics and spans', () => {
     const finished = spans.getFinishedSpans();
     const tokenCalls = finished.filter((span) => span.name === 'payments_auth.token_call');
     expect(tokenCalls).toHaveLength(3);
+    // Outgoing calls, as OpenTelemetry's semantic conventions ask: a token call and a replay are client spans.
+    expect(finished.map((span) => span.name)).toContain('payments_auth.replay');
+    for (const span of finished) expect([span.name, span.kind]).toEqual([span.name, SpanKind.CLIENT]);
     expect(tokenCalls[0].attributes).toMatchObject({
       'payments_auth.provider': 'blink',
       'payments_auth.tenant': 'acme',
@@ -173,6 +176,14 @@ describe('OpenTelemetry metrics and spans', () => {
     });
     expect(refused?.status).toMatchObject({ code: 2, message: 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED' });
     const byName = await collected();
+    // The failed call's counter and duration points carry its error.type too, not only its span.
+    const failed = {
+      'payments_auth.provider': 'blink',
+      'payments_auth.outcome': 'refused',
+      'error.type': 'PAYMENTS_AUTH_REAUTHORIZATION_REQUIRED',
+    };
+    for (const metric of ['payments_auth.token_calls', 'payments_auth.token_call.duration'])
+      expect(byName.get(metric)?.points.map((point) => point.attributes)).toContainEqual(failed);
     expectNoSecret(spans.getFinishedSpans(), byName, fixture.sandbox.blink.issuedTokens());
     const expiry = byName.get('payments_auth.token.time_to_expiry')?.points ?? [];
     // (The cumulative reader still holds the first app's per-provider series; the per-tenant ones are new.)
@@ -180,6 +191,32 @@ describe('OpenTelemetry metrics and spans', () => {
     expect(perTenant.map((point) => point.attributes)).toEqual([
       { 'payments_auth.provider': 'blink', 'payments_auth.tenant': 'ok' },
     ]);
+  });
+
+  it("gauges each provider's soonest expiry, not its latest, when tenants are not attributes", async () => {
+    await fixture?.close();
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      tenants: { early: { blink: acmeTenant(sandbox).blink }, late: { blink: acmeTenant(sandbox).blink } },
+      defaultTenant: undefined,
+    }));
+    await fixture.blink.getToken('early');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await fixture.blink.getToken('late');
+    const [early, late] = (
+      await Promise.all([fixture.blink.getTokenInfo('early'), fixture.blink.getTokenInfo('late')])
+    ).map((info) => info.expiresAt.getTime());
+    expect(late - early).toBeGreaterThanOrEqual(1_000);
+    const before = Date.now();
+    const expiry = (await collected()).get('payments_auth.token.time_to_expiry')?.points ?? [];
+    const after = Date.now();
+    // (The cumulative reader still holds the earlier apps' series; this app's is the one without a tenant.)
+    const blink = expiry.filter(
+      (point) =>
+        point.attributes['payments_auth.provider'] === 'blink' && !('payments_auth.tenant' in point.attributes),
+    );
+    expect(blink).toHaveLength(1);
+    expect(Number(blink[0].value)).toBeGreaterThanOrEqual((early - after) / 1000);
+    expect(Number(blink[0].value)).toBeLessThanOrEqual((early - before) / 1000);
   });
 
   // README § Scheduled renewal and resilience › Counters

@@ -16,12 +16,16 @@ export interface RedisClusterServer {
   moveSlot(slot: number, toIndex: number, options?: { holdMigratingMs?: number }): Promise<void>;
   /** Which master (index into nodes) owns the slot now, as nodes[0] sees it. */
   ownerOf(slot: number): Promise<number>;
+  /** With `replicasPerMaster: 1`: SIGSTOPs the replica of nodes[masterIndex]; the function returned SIGCONTs it. */
+  freezeReplicaOf(masterIndex: number): () => void;
   stop(): Promise<void>;
 }
 
 export interface RedisClusterOptions {
-  /** How many masters (no replicas); redis-cli refuses to create a cluster with fewer than 3. */
+  /** How many masters; redis-cli refuses to create a cluster with fewer than 3. */
   masters?: number;
+  /** 0 (the default) or 1: a replica per master, in sync before the cluster is handed out. */
+  replicasPerMaster?: 0 | 1;
 }
 
 const SLOTS = 16384;
@@ -61,9 +65,10 @@ async function clusterInfo(port: number): Promise<Map<string, string>> {
   );
 }
 
-/** Three or more masters on random 127.0.0.1 ports, no replicas, created with `redis-cli --cluster create`. */
+/** Three or more masters on random 127.0.0.1 ports, and a replica each if asked, created with `redis-cli --cluster create`. */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisClusterServer> {
   const masters = options.masters ?? 3;
+  const replicas = options.replicasPerMaster ?? 0;
   if (!Number.isInteger(masters) || masters < 3)
     throw new Error(`a Redis cluster needs at least 3 masters, got ${masters}`);
 
@@ -80,7 +85,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   try {
     const taken = new Set<number>();
     const ports: number[] = [];
-    for (let i = 0; i < masters; i++) ports.push(await freeClusterPort(taken));
+    for (let i = 0; i < masters * (1 + replicas); i++) ports.push(await freeClusterPort(taken));
 
     const launches = ports.map((port) =>
       launchRedis(
@@ -111,7 +116,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     if (failed) throw failed.reason;
 
     await redisCli(
-      ['--cluster', 'create', ...ports.map((port) => `${HOST}:${port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      [
+        '--cluster',
+        'create',
+        ...ports.map((port) => `${HOST}:${port}`),
+        '--cluster-replicas',
+        String(replicas),
+        '--cluster-yes',
+      ],
       30_000,
     );
 
@@ -123,7 +135,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         (info) =>
           info.get('cluster_state') === 'ok' &&
           info.get('cluster_slots_assigned') === String(SLOTS) &&
-          info.get('cluster_known_nodes') === String(masters),
+          info.get('cluster_known_nodes') === String(ports.length),
       );
       if (settled) break;
       if (Date.now() > deadline)
@@ -133,13 +145,22 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       await sleep(100);
     }
 
+    const topology = await replicationTopology(ports, masters);
+    const masterPorts = topology.masters;
     const ids = await Promise.all(
-      ports.map((port) => withNode(port, (client) => client.call('CLUSTER', 'MYID') as Promise<string>)),
+      masterPorts.map((port) => withNode(port, (client) => client.call('CLUSTER', 'MYID') as Promise<string>)),
     );
+    const freezeReplicaOf = (masterIndex: number): (() => void) => {
+      const replicaPort = topology.replicaOf.get(masterPorts[masterIndex]);
+      if (replicaPort === undefined) throw new Error(`nodes[${masterIndex}] has no replica`);
+      const child = children[ports.indexOf(replicaPort)];
+      child.kill('SIGSTOP');
+      return () => child.kill('SIGCONT');
+    };
 
     const ownerOf = async (slot: number): Promise<number> => {
       checkSlot(slot);
-      const ranges = (await withNode(ports[0], (client) => client.call('CLUSTER', 'SLOTS'))) as Array<
+      const ranges = (await withNode(masterPorts[0], (client) => client.call('CLUSTER', 'SLOTS'))) as Array<
         [number, number, [string, number, string]]
       >;
       const range = ranges.find(([start, end]) => start <= slot && slot <= end);
@@ -159,7 +180,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         throw new Error(`no master at index ${toIndex}`);
       const fromIndex = await ownerOf(slot);
       if (fromIndex === toIndex) return;
-      const [srcPort, dstPort] = [ports[fromIndex], ports[toIndex]];
+      const [srcPort, dstPort] = [masterPorts[fromIndex], masterPorts[toIndex]];
       const [srcId, dstId] = [ids[fromIndex], ids[toIndex]];
 
       // Importing first, then migrating: the other way round, the source could ASK clients to a destination
@@ -190,14 +211,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       const order = [
         toIndex,
         fromIndex,
-        ...ports.map((_, index) => index).filter((index) => index !== toIndex && index !== fromIndex),
+        ...masterPorts.map((_, index) => index).filter((index) => index !== toIndex && index !== fromIndex),
       ];
       for (const index of order) {
-        await withNode(ports[index], (client) => client.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', dstId));
+        await withNode(masterPorts[index], (client) => client.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', dstId));
       }
     };
 
-    return { nodes: ports.map((port) => ({ host: HOST, port })), moveSlot, ownerOf, stop };
+    return { nodes: masterPorts.map((port) => ({ host: HOST, port })), moveSlot, ownerOf, freezeReplicaOf, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -207,4 +228,40 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 function checkSlot(slot: number): void {
   if (!Number.isInteger(slot) || slot < 0 || slot >= SLOTS)
     throw new Error(`hash slot must be an integer in 0..${SLOTS - 1}, got ${slot}`);
+}
+
+/**
+ * The masters in the order of the slots they serve (nodes[0] first, with slot 0), and each one's replica once it
+ * is in sync (master_link_status:up), as CLUSTER NODES and the replicas' INFO tell.
+ */
+async function replicationTopology(
+  ports: number[],
+  masters: number,
+): Promise<{ masters: number[]; replicaOf: Map<number, number> }> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const text = (await withNode(ports[0], (client) => client.call('CLUSTER', 'NODES'))) as string;
+    const nodes = text
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '))
+      .map(([id, address, flags, masterId, , , , , firstSlot]) => ({
+        id,
+        port: Number(address.split('@')[0].split(':')[1]),
+        isMaster: flags.includes('master'),
+        masterId,
+        firstSlot: Number((firstSlot ?? '').split('-')[0]),
+      }));
+    const masterNodes = nodes.filter((node) => node.isMaster).sort((a, b) => a.firstSlot - b.firstSlot);
+    const replicaOf = new Map<number, number>();
+    for (const replica of nodes.filter((node) => !node.isMaster)) {
+      const master = masterNodes.find((node) => node.id === replica.masterId);
+      const linked = await withNode(replica.port, (client) => client.info('replication'));
+      if (master !== undefined && linked.includes('master_link_status:up')) replicaOf.set(master.port, replica.port);
+    }
+    if (masterNodes.length === masters && replicaOf.size === ports.length - masters)
+      return { masters: masterNodes.map((node) => node.port), replicaOf };
+    if (Date.now() > deadline) throw new Error(`the cluster's replicas were not in sync within 20 s:\n${text}`);
+    await sleep(100);
+  }
 }

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -178,6 +179,43 @@ describe('FileTokenStore', () => {
     expect(JSON.stringify(new FileTokenStore({ directory }))).toBe(
       JSON.stringify({ type: 'FileTokenStore', directory, encrypted: false }),
     );
+  });
+
+  // README § Stores: choosing one (a crash of the machine leaves the old or the new record, never half of one)
+  it('fsyncs the new file before renaming it over the record, and the directory after the rename', async () => {
+    const store = new FileTokenStore({ directory });
+    await store.set('k', record(1)); // the directory exists from here on
+    const events: string[] = [];
+    const paths = new Map<number, string>();
+    const [open, rename] = [fs.open.bind(fs), fs.rename.bind(fs)];
+    const probe = await open(directory, 'r');
+    const handles = Object.getPrototypeOf(probe) as { sync(this: { fd: number }): Promise<void> };
+    await probe.close();
+    const sync = handles.sync;
+    const kind = (file: string | undefined) =>
+      file === directory ? 'directory' : file?.endsWith('.tmp') ? 'new file' : `other ${String(file)}`;
+    const spies = [
+      jest.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+        const handle = await open(...args);
+        paths.set(handle.fd, String(args[0]));
+        return handle;
+      }),
+      jest.spyOn(handles, 'sync').mockImplementation(async function (this: { fd: number }) {
+        events.push(`fsync ${kind(paths.get(this.fd))}`);
+        return sync.call(this);
+      }),
+      jest.spyOn(fs, 'rename').mockImplementation(async (...args: Parameters<typeof fs.rename>) => {
+        events.push('rename');
+        return rename(...args);
+      }),
+    ];
+    try {
+      await store.set('k', record(2));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(events).toEqual(['fsync new file', 'rename', 'fsync directory']);
+    expect((await store.get('k'))?.version).toBe(2);
   });
 
   // README § Stores: choosing one › Compare-and-set
