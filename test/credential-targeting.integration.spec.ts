@@ -102,6 +102,7 @@ describe('credential targeting', () => {
     });
   });
 
+  // README § Security model › What is promised (credentials only under the base URL, redirects included)
   it('a redirect out of a base path on the same origin drops Authorization and X-Blnk-Key', async () => {
     fixture = await start();
     const away = encodeURIComponent(`${provider.url}/elsewhere`);
