@@ -226,4 +226,28 @@ describe('token endpoint failures', () => {
     });
     expect(error.cause).toBeUndefined();
   });
+
+  // README § payments-auth › Typed errors, no leaks (a provider that echoes the credentials it was sent)
+  it('an error body echoing the key and secret, raw, percent-encoded and in base64, leaves none of them in the error', async () => {
+    fixture = await PaymentsAuthFixture.start((sandbox) => ({
+      tenants: {
+        acme: { blink: { apiKey: DEFAULT_BLINK_ACCOUNT.apiKey, secretKey: BAD_SECRET, baseUrl: sandbox.blink.url } },
+      },
+    }));
+    const credentials = [DEFAULT_BLINK_ACCOUNT.apiKey, BAD_SECRET];
+    const spellings = credentials.flatMap((secret) => [
+      secret,
+      encodeURIComponent(secret),
+      Buffer.from(secret).toString('base64'),
+    ]);
+    fixture.sandbox.blink.faults.inject({
+      kind: 'status',
+      status: 401,
+      body: { error: 'Unauthenticated', message: `refused: ${spellings.join(' / ')}` },
+    });
+    const error = await rejectionOf(fixture.blink.getToken('acme'));
+    expect(error).toMatchObject({ provider: 'blink', tenant: 'acme', status: 401 });
+    expect(error.message).toContain('refused'); // the provider's text is kept, its secrets are not
+    expectNoSecrets(error, spellings);
+  });
 });
