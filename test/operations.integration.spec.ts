@@ -59,6 +59,33 @@ describe('operations', () => {
     expect(fixture.app.get(PaymentsAuthStatus).report().healthy).toBe(false);
   });
 
+  // README § Scheduled renewal and resilience › Health (down while a tenant's circuit is open)
+  it('reports an open circuit as circuit-open and down, and up again once a call succeeds', async () => {
+    fixture = await PaymentsAuthFixture.start(
+      () => ({ resilience: { backoffBaseMs: 1, circuitFailureThreshold: 2, circuitCooldownMs: 200 } }),
+      {},
+      { imports: [TerminusModule], providers: [PaymentsAuthHealthIndicator] },
+    );
+    const { sandbox } = fixture;
+    sandbox.blink.faults.inject({ kind: 'status', status: 503 });
+    await expect(fixture.blink.getToken('acme')).rejects.toMatchObject({ code: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE' });
+    expect(healthOf()).toMatchObject({ status: 'up' }); // one failure: below the threshold
+    await sleep(10); // past the 1 ms backoff
+    sandbox.blink.faults.inject({ kind: 'status', status: 503 });
+    await expect(fixture.blink.getToken('acme')).rejects.toMatchObject({ code: 'PAYMENTS_AUTH_PROVIDER_UNAVAILABLE' });
+    expect(healthOf()).toMatchObject({
+      status: 'down',
+      tenants: expect.arrayContaining([
+        expect.objectContaining({ provider: 'blink', tenant: 'acme', state: 'circuit-open' }),
+      ]),
+    });
+    expect(fixture.app.get(PaymentsAuthStatus).report().healthy).toBe(false);
+
+    await sleep(250); // the cooldown: the next call is let through and succeeds
+    await fixture.blink.getToken('acme');
+    expect(healthOf()).toMatchObject({ status: 'up' });
+  });
+
   // README § Scheduled renewal and resilience › Events
   it('emits reauthorization.required once for a refused grant, however often callers ask, without a credential', async () => {
     fixture = await PaymentsAuthFixture.start();
