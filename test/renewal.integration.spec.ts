@@ -77,6 +77,19 @@ describe('scheduled renewal and resilience', () => {
     expect(fixture.sandbox.blink.counters.tokenCalls).toBeGreaterThanOrEqual(5);
     expect(fixture.sandbox.blink.counters.tokenCalls).toBeLessThanOrEqual(12);
     expect(fixture.sandbox.blnk.counters.invalidGrant).toBe(0);
+
+    // Without any caller the schedule alone renews: over a lifetime of idleness the tokens are renewed, and the
+    // next callers wait for nothing (load cannot be what renewed them).
+    const [blinkCalls, blnkCalls] = [
+      fixture.sandbox.blink.counters.tokenCalls,
+      fixture.sandbox.blnk.counters.tokenCalls,
+    ];
+    await sleep(3_500);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBeGreaterThan(blinkCalls);
+    expect(fixture.sandbox.blnk.counters.tokenCalls).toBeGreaterThan(blnkCalls);
+    const waitsBefore = metrics().snapshot().waits;
+    await Promise.all([fixture.blink.getToken('acme'), fixture.blnk.getToken('acme')]);
+    expect(metrics().snapshot().waits).toBe(waitsBefore);
   });
 
   it('registers one timer in SchedulerRegistry for all tenants', async () => {
