@@ -47,7 +47,6 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     });
   });
 
-  // README § payments-auth › Single flight
   it('invalidate(token) drops the access token but keeps the refresh token: the next call refreshes with the rotated one', async () => {
     fixture = await PaymentsAuthFixture.start();
     const token = await fixture.blnk.getToken('acme');
@@ -58,6 +57,7 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, tokenIssued: 2, invalidGrant: 0 });
   });
 
+  // README § payments-auth › Single flight
   it('turns 1000 concurrent cold getToken calls into exactly 1 token call', async () => {
     fixture = await PaymentsAuthFixture.start();
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => fixture.blnk.getToken('acme')));

@@ -35,9 +35,9 @@ function snippets(): Snippet[] {
 // Inside the repository, so `nestjs-payments-auth` resolves through the root tsconfig's paths and node_modules.
 const WORK_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'doc-snippets');
 
-// README § Working practices › Snippets compile
 const DECLARATION_SHIMS = [path.join(REPO_ROOT, 'libs/payments-auth/src/stores/redis/cluster-key-slot.d.ts')];
 
+// README § Working practices › Snippets compile
 describe('the TypeScript snippets of the README and docs', () => {
   const all = snippets();
 

@@ -89,12 +89,10 @@ export class Expiry {
 @Module({ imports: [PaymentsAuthModule.forRoot({ ...options, isGlobal: true })], providers: [Expiry] })
 export class AppModule {}
 
-// README § Several instances: PostgreSQL
 // The PostgreSQL store on an app's own pool (pg is an optional peer, installed by this consumer).
 export const postgresStore = () => new PostgresTokenStore({ pool: new Pool() }, { table: 'payments_auth_tokens' });
 
-// README § Calling the provider APIs: PaymentsHttpService › paymentsAuth only where it works
-// The option type-checks on PaymentsHttpService and its axiosRef (typed from whichever of Axios's index.d.ts /
+// The paymentsAuth request option type-checks on PaymentsHttpService and its axiosRef (typed from whichever of Axios's index.d.ts /
 // index.d.cts @nestjs/axios reads), and nowhere else: an unused @ts-expect-error below would fail the build.
 export const viaHttpService = (http: PaymentsHttpService) => http.get('https://secure.blinkpayment.co.uk/x', { paymentsAuth: { tenant: 'acme' } });
 export const viaAxiosRef = (http: PaymentsHttpService) => http.axiosRef.post('https://secure.blinkpayment.co.uk/x', {}, { paymentsAuth: { tenant: 'acme' } });
@@ -348,6 +346,8 @@ describe('nestjs-payments-auth as a packed npm package', () => {
     expect(await load(`${PACKAGE_NAME}/terminus`)).toMatch(/Cannot find module '@nestjs\/terminus'/);
   });
 
+  // README § Several instances: PostgreSQL (PostgresTokenStore on an app's own pool type-checks as a consumer writes it)
+  // README § Calling the provider APIs: PaymentsHttpService › paymentsAuth only where it works
   it('type-checks a strict TypeScript consumer with the legacy node10 resolution (main/types) against the packed declarations', async () => {
     const args = [
       TSC,

@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import * as ts from 'typescript';
 import * as path from 'node:path';
 import { DOC_FILES } from './support/doc-files';
 import { REPO_ROOT } from './support/repo-root';
@@ -55,19 +56,48 @@ function testFiles(directory: string): string[] {
   });
 }
 
-/** Every `README § ...` comment in the test files: the text after the marker, and where it is. */
-function markers(): Array<{ text: string; where: string }> {
+/** Every `README § ...` comment in the test files: the text after the marker, where it is, and whether it sits on a test. */
+function markers(): Array<{ text: string; where: string; onATest: boolean }> {
   const files = ['libs', 'apps', 'test'].flatMap((root) => testFiles(path.join(REPO_ROOT, root)));
-  return files.flatMap((file) =>
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .flatMap((line, index) => {
-        const match = MARKER.exec(line);
-        return match && !line.includes('README § <')
-          ? [{ text: match[1].replace(/\s*\*\/\s*$/, ''), where: `${path.relative(REPO_ROOT, file)}:${index + 1}` }]
-          : [];
-      }),
-  );
+  return files.flatMap((file) => {
+    const source = readFileSync(file, 'utf8');
+    const onATest = testRanges(file, source);
+    let offset = 0;
+    return source.split('\n').flatMap((line, index) => {
+      const at = offset;
+      offset += line.length + 1;
+      const match = MARKER.exec(line);
+      return match && !line.includes('README § <')
+        ? [
+            {
+              text: match[1].replace(/\s*\*\/\s*$/, ''),
+              where: `${path.relative(REPO_ROOT, file)}:${index + 1}`,
+              onATest: onATest(at),
+            },
+          ]
+        : [];
+    });
+  });
+}
+
+/**
+ * Where tests that run are, comments in front of them included: every `it`/`test`/`describe` call (with
+ * `.each`, `.only` or `.concurrent`), never a skipped or todo one. A marker elsewhere (on a helper, between
+ * tests, on a skipped test) names a promise that no test of it checks.
+ */
+function testRanges(file: string, source: string): (position: number) => boolean {
+  const tree = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true);
+  const ranges: Array<[number, number]> = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression.getText(tree);
+      if (/^(it|test|describe)\b/.test(callee) && !/\.(skip|todo)\b/.test(callee))
+        ranges.push([node.getFullStart(), node.getEnd()]);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(tree);
+  return (position) => ranges.some(([start, end]) => start <= position && position < end);
 }
 
 // README § Working practices
@@ -103,6 +133,12 @@ describe('README sections and the tests that name them', () => {
     const named = new Set(found.map((marker) => sectionOf(marker.text)));
     const unnamed = sections.filter((section) => !excluded(section.name) && !named.has(section.name));
     expect(unnamed.map((section) => `${section.file}:${section.line} ${section.name}`)).toEqual([]);
+  });
+
+  // README § Working practices › A check keeps it true
+  it('every test marker sits on a test that runs, or inside one, or on a describe of such tests', () => {
+    const adrift = found.filter((marker) => !marker.onATest);
+    expect(adrift.map((marker) => `${marker.where}: ${marker.text}`)).toEqual([]);
   });
 
   // README § Working practices › A check keeps it true
