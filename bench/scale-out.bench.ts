@@ -196,7 +196,7 @@ function renewalRateChart(spread: number[], previous: number[]): BenchChart {
       encoding: {
         x: { field: 'second', type: 'quantitative', title: 'seconds into the lifetime' },
         y: { field: 'calls', type: 'quantitative', title: 'token calls per second', scale: { type: 'symlog' } },
-        color: { field: 'scheduling', type: 'nominal', title: null, legend: { orient: 'top' } },
+        color: { field: 'scheduling', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 0 } },
       },
     },
   };
