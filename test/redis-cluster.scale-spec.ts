@@ -1,4 +1,4 @@
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { StoredToken } from 'nestjs-payments-auth';
 import { RedisTokenStore } from 'nestjs-payments-auth/redis';
 import { DEFAULT_BLNK_SEED_REFRESH_TOKEN, Sandbox, startSandbox } from '@app/sandbox';
@@ -81,12 +81,12 @@ describe('Redis Cluster', () => {
 
       for (const [index, master] of client.nodes('master').entries()) {
         const key = (await master.keys('payments-auth:blnk:*'))[0].slice('payments-auth:'.length);
-        const before = await store.leases.acquireAndRead(key, 5_000);
+        const before = await store.acquireAndRead(key, 5_000);
         expect(before?.generation?.marker).toEqual(generation); // read in the same script, unchanged
         await store.leases.release(key, before?.owner as string);
 
         await master.flushall(); // this master alone comes back without its data
-        const during = await store.leases.acquireAndRead(key, 5_000);
+        const during = await store.acquireAndRead(key, 5_000);
         expect(during?.record).toBeUndefined();
         expect(during?.generation?.marker).not.toEqual(generation);
         await store.leases.release(key, during?.owner as string);
@@ -96,6 +96,30 @@ describe('Redis Cluster', () => {
         expect(await store.generations.read()).toEqual(generation);
         for (const other of keys) await store.set(other, record(1));
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  // README § Running at scale › Redis Cluster
+  it("while the record's slot is half-moved, a lease is still taken and the record read (the two-key script gets TRYAGAIN there)", async () => {
+    const store = new RedisTokenStore({ cluster: { nodes: cluster.nodes } });
+    try {
+      const key = 'blnk:migrating:fp';
+      const stored = record(7);
+      await store.set(key, stored);
+      const slot = await slotOf(`payments-auth:${key}`);
+      const from = await cluster.ownerOf(slot);
+      const to = (from + 1) % cluster.nodes.length;
+      const target = client.nodes('master').find((node) => node.options.port === cluster.nodes[to].port) as Redis;
+      const moving = cluster.moveSlot(slot, to, { holdMigratingMs: 4_000 });
+      const onTarget = async () => Number(await target.cluster('COUNTKEYSINSLOT', slot));
+      for (let poll = 0; poll < 100 && (await onTarget()) === 0; poll += 1) await sleep(20);
+      expect(await onTarget()).toBe(1);
+      const taken = await store.acquireAndRead(key, 5_000); // the record is on the target, the slot not yet
+      expect(taken?.record).toEqual(stored);
+      await moving;
+      await store.leases.release(key, taken?.owner as string);
     } finally {
       await store.close();
     }

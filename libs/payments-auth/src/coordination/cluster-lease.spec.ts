@@ -50,7 +50,7 @@ describe('HeldLease', () => {
     await lease.release();
   });
 
-  it('confirms without a round trip within one keep-alive period of the store confirming it, and asks the store after that', async () => {
+  it('confirms without a round trip within one keep-alive period of the store confirming it, and asks the store after that and right before the irrevocable step', async () => {
     const file = new FileTokenStore({ directory });
     const extensions: number[] = [];
     const leases: StoreLeases = {
@@ -69,6 +69,9 @@ describe('HeldLease', () => {
     stall(LEASE_TTL_MS / 4 + 50); // one keep-alive period, without letting the keep-alive run
     await expect(lease.confirm()).resolves.toBe(true);
     expect(extensions).toHaveLength(1);
+    // Right before the irrevocable step the store is always asked, however recent the last confirmation.
+    await expect(lease.confirmWithStore()).resolves.toBe(true);
+    expect(extensions).toHaveLength(2);
     await lease.release();
   });
 });

@@ -61,13 +61,13 @@ export class HeldLease {
 
   /**
    * Takes the lease, or returns undefined when another process holds it. Store errors propagate. A store that
-   * reads with the lease (`acquireAndRead`) also returns what it read then, saving the renewal a round trip.
+   * reads with the lease (`TokenStore.acquireAndRead`) also returns what it read then, saving the renewal a round trip.
    */
   static async acquire(store: LeasingStore, key: string): Promise<TakenLease | undefined> {
     const requestedAt = Date.now();
     const { leases } = store;
-    if (leases.acquireAndRead !== undefined) {
-      const read = await leases.acquireAndRead(key, LEASE_TTL_MS);
+    if (store.acquireAndRead !== undefined) {
+      const read = await store.acquireAndRead(key, LEASE_TTL_MS);
       return read === undefined ? undefined : { lease: new HeldLease(leases, key, read.owner, requestedAt), read };
     }
     const owner = await leases.acquire(key, LEASE_TTL_MS);
@@ -79,14 +79,23 @@ export class HeldLease {
   }
 
   /**
-   * Whether the lease is still ours, right before an irrevocable step. A take or extension the store confirmed
-   * less than one keep-alive period ago answers it without a round trip: the lease then has more than
-   * TTL - period left on the store, longer than any extension would require (EXTENSION_SAFETY_MS). Otherwise
-   * it extends now; false once the lease is gone (another process took it, or the store refuses).
+   * Whether the lease still looks ours, before work that leads to an irrevocable step. A take or extension the
+   * store confirmed less than one keep-alive period ago answers it without a round trip. Not for the step
+   * itself: that one asks the store (`confirmWithStore`).
    */
   confirm(): Promise<boolean> {
     if (this.lost) return Promise.resolve(false);
     if (Date.now() - this.extendedAt < KEEP_ALIVE_MS) return Promise.resolve(true);
+    return this.extend();
+  }
+
+  /**
+   * Right before an irrevocable step (sending a refresh token): extends now, and true only when the store says
+   * the lease is still ours. No shortcut here: a lease can vanish without a new generation (evicted, deleted, its
+   * expiry hastened by the store's clock), or this process's clock can have stepped, and only the store knows.
+   */
+  confirmWithStore(): Promise<boolean> {
+    if (this.lost) return Promise.resolve(false);
     return this.extend();
   }
 

@@ -138,6 +138,30 @@ describe('StoreCoordinator', () => {
     expect(seen.leased).toEqual([true]); // under the lease it did take
   });
 
+  it('a record read with the lease that cannot be opened: a rotating grant fails with a read error and frees the lease', async () => {
+    const store = new SharedMemoryStore();
+    const unreadable = Object.assign(store, {
+      acquireAndRead: async (key: string, ttlMs: number) => {
+        const owner = await store.leases.acquire(key, ttlMs);
+        if (owner === undefined) return undefined;
+        return {
+          owner,
+          get record(): StoredToken | undefined {
+            throw Object.assign(new Error('sealed with another key'), { code: 'ETOKENCIPHER' });
+          },
+        };
+      },
+    });
+    const { renewer, seen } = fakeRenewer(store);
+    await expect(coordinatorOn(unreadable, true).renew(slot(record(1)), renewer)).rejects.toMatchObject({
+      message: expect.stringContaining('Token store read failed'),
+    });
+    expect(store.isLeased(KEY)).toBe(false);
+    await coordinatorOn(unreadable, false).renew(slot(record(1)), renewer);
+    expect(seen.renewedFrom).toEqual([undefined]); // Blink renews all the same, under the lease it took
+    expect(seen.leased).toEqual([true]);
+  });
+
   it('an unreadable store: a rotating protocol holding nothing fails rather than fall back to its seed', async () => {
     const store = new MemoryTokenStore();
     jest.spyOn(store, 'get').mockRejectedValue(Object.assign(new Error('down'), { code: 'EIO' }));

@@ -111,25 +111,23 @@ export class StoreCoordinator {
 
   /**
    * Under the lease a rotating refresh guesses nothing: it waits out a store recovery, and a failed read fails.
-   * A token that is minted afresh (Blink) needs no stored record: when the store goes away between the lease and
-   * the read, it renews as it would without the lease. What the store read as it took the lease (`readWithLease`)
-   * stands unless a recovery changed the store since.
+   * A token minted afresh (Blink) needs no stored record: when the read fails, it renews as without the lease.
+   * What the store read as it took the lease (`readWithLease`) stands unless a recovery changed the store since.
    */
   private async readUnderLease(
     slot: StoreSlot,
     readWithLease: LeasedRead | undefined,
   ): Promise<StoredToken | undefined> {
-    let unchanged = true;
-    if (this.protocol.rotatesRefreshTokens) {
-      unchanged = await this.beforeRotation(slot, readWithLease);
-    }
-    if (readWithLease !== undefined && unchanged) return readWithLease.record;
-    return this.store.get(slot.storeKey).catch((error: unknown) => {
+    const unchanged = this.protocol.rotatesRefreshTokens ? await this.beforeRotation(slot, readWithLease) : true;
+    try {
+      if (readWithLease !== undefined && unchanged) return readWithLease.record; // throws as get would have
+      return await this.store.get(slot.storeKey);
+    } catch (error) {
       const storeError = new TokenStoreError(this.details(slot), 'read', describeError(error));
       if (this.protocol.rotatesRefreshTokens) throw storeError;
       this.logger.warn(`${storeError.message}; renewing without the stored record`);
       return undefined;
-    });
+    }
   }
 
   /** The loss guard's check before a rotating refresh; true when it neither waited nor saw a new generation. */
@@ -204,12 +202,20 @@ export class StoreCoordinator {
     const taken = await this.records.takeLease(slot.storeKey, slot.tenant).catch(() => undefined);
     if (taken === undefined) return droppedHere;
     try {
-      const stored = taken.read !== undefined ? taken.read.record : await this.peek(slot);
+      const stored = await this.recordReadWith(taken, slot);
       if (stored !== undefined && stored.version > current.version) return stored; // renewed elsewhere already
       return await this.persist(slot, invalidated);
     } finally {
       await this.records.dropLease(slot.storeKey);
     }
+  }
+
+  /** The record read with the lease; as `peek` reads it when none was, or it cannot be opened. */
+  private recordReadWith({ read }: TakenLease, slot: StoreSlot): Promise<StoredToken | undefined> {
+    if (read === undefined) return this.peek(slot);
+    return Promise.resolve(read)
+      .then((leased) => leased.record)
+      .catch(() => this.peek(slot));
   }
 
   /**

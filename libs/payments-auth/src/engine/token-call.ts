@@ -96,7 +96,7 @@ export class TokenCall<TConfig extends object> {
     }
     // Checked again once the token call has a socket: it may have waited in the connection pool's queue.
     const beforeSend = async (): Promise<void> => {
-      if (lease !== undefined && rotating && !(await lease.confirm())) {
+      if (lease !== undefined && rotating && !(await lease.confirmWithStore())) {
         throw new LeaseLostBeforeCallError(
           this.details(entry),
           'lease',

@@ -93,8 +93,9 @@ describe('TokenEngine', () => {
     await jest.advanceTimersByTimeAsync(1_000); // the coordinator's poll before it takes the lease again
     await expect(caller).resolves.toBe('TOPSECRET-fake-access-1');
     expect(protocol.calls).toHaveLength(1);
-    // The lost confirmation; the new lease, just taken, is confirmed without asking the store again.
-    expect(store.leases.extend).toHaveBeenCalledTimes(1);
+    // The lost confirmation; then the new lease, just taken, is confirmed without asking the store before the
+    // call, and by the store right before the refresh token is sent.
+    expect(store.leases.extend).toHaveBeenCalledTimes(2);
   });
 
   it('a lease lost while the token call waited for a connection sends nothing and is taken again', async () => {

@@ -67,6 +67,13 @@ describe('the TokenStore contract at start-up', () => {
     );
   });
 
+  it('refuses acquireAndRead without leases to keep and free the lease it takes, and accepts it with them', () => {
+    const leases = { acquire: fn, extend: fn, release: fn };
+    expect(problemAt({ ...core, acquireAndRead: fn }, 'store.acquireAndRead')).toMatch(/needs leases/);
+    expect(paths({ ...core, leases, acquireAndRead: fn })).toEqual([]);
+    expect(problemAt({ ...core, leases, acquireAndRead: 'yes' }, 'store.acquireAndRead')).toMatch(/must be a method/);
+  });
+
   it('refuses an optional single method that is not a method', () => {
     expect(paths({ ...core, keys: ['blnk:a:fp'], describe: { type: 'x' }, close: fn, durability: undefined })).toEqual([
       'store.keys',

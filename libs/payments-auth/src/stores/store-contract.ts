@@ -30,7 +30,7 @@ const CAPABILITIES: Record<string, Record<string, string>> = {
 };
 
 /** Optional single methods: each is useful alone, so only its type is checked. */
-const SINGLE_METHODS = ['close', 'durability', 'keys', 'reseal', 'audit', 'describe'];
+const SINGLE_METHODS = ['close', 'durability', 'keys', 'reseal', 'audit', 'describe', 'acquireAndRead'];
 
 /** The flat 0.x members and where each one went. */
 const FLAT_0X: Record<string, { capability: string; member: string }> = {
@@ -60,6 +60,12 @@ export function storeContractIssues(store: object, path = 'store'): ConfigIssue[
     if (members[name] !== undefined && typeof members[name] !== 'function')
       issues.push({ path: `${path}.${name}`, problem: 'must be a method when present' });
   }
+  if (members.acquireAndRead !== undefined && members.leases === undefined)
+    issues.push({
+      path: `${path}.acquireAndRead`,
+      problem:
+        'takes a lease, so it needs leases (acquire, extend, release) to keep and free it: offer both or neither',
+    });
   for (const [name, renamed] of Object.entries(FLAT_0X)) {
     // Beside the new capability a leftover old member is harmless; alone it means a store written for 0.x.
     if (typeof members[name] !== 'function' || members[renamed.capability] !== undefined) continue;

@@ -98,19 +98,17 @@ export interface StoreLeases {
   extend(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Releases the lease only if `owner` still holds it. */
   release(key: string, owner: string): Promise<void>;
-  /**
-   * Optional, to save round trips: takes the lease exactly as `acquire` does and, only when it is taken, reads in
-   * the same operation what a renewal reads next. Undefined when another owner holds the lease.
-   */
-  acquireAndRead?(key: string, ttlMs: number): Promise<LeasedRead | undefined>;
 }
 
-/** What `StoreLeases.acquireAndRead` returns: the lease and what was read with it, as one operation. */
+/** What `TokenStore.acquireAndRead` returns: the lease and what was read with it, as one operation. */
 export interface LeasedRead {
-  /** The owner id, as `acquire` returns it. */
+  /** The owner id, as `leases.acquire` returns it. */
   owner: string;
-  /** The key's record, as `get` would return it. */
-  record: StoredToken | undefined;
+  /**
+   * The key's record, as `get` would return it; reading it throws what `get` would have thrown (a record that
+   * cannot be opened), so the engine reports it as it reports a failed `get`.
+   */
+  readonly record: StoredToken | undefined;
   /**
    * On a store with `generations`: the marker as `generations.read()` would return it, read in the same
    * operation. Absent when the store could not read it there; the engine then calls `generations.read()`.
@@ -153,6 +151,13 @@ export interface TokenStore {
   close?(): Promise<void>;
   /** Optional: renewal leases (single flight across processes). */
   readonly leases?: StoreLeases;
+  /**
+   * Optional, with `leases` only, to save round trips: takes the key's lease exactly as `leases.acquire` does
+   * and, only when it is taken, reads in the same operation what a renewal reads next (the record as this
+   * store's own `get` reads it, and the generation marker where it can). Undefined when another owner holds the
+   * lease. A store that passes on another store's `leases` (a wrapper with its own `get`) leaves it out.
+   */
+  acquireAndRead?(key: string, ttlMs: number): Promise<LeasedRead | undefined>;
   /** Optional: store-loss detection, for stores that can come back empty or from an older copy. */
   readonly generations?: StoreGenerations;
   /** Optional: whether the store's data survives a restart of the store, checked once at start-up. */

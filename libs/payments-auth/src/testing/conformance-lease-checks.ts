@@ -117,11 +117,11 @@ export const leaseChecks: Record<string, CheckBody> = {
   'leases: acquireAndRead (where offered) takes the lease as acquire does, with the record get returns and the marker generations.read returns':
     async ({ store, other, key, leaseTtlMs }) => {
       const [mine, theirs] = [offered(store.leases, 'leases'), offered(other.leases, 'leases')];
-      if (mine.acquireAndRead === undefined) return; // optional: acquire and get cover it
+      if (store.acquireAndRead === undefined) return; // optional: acquire and get cover it
       const written = fullRecord(3);
       await other.set(key('read'), written);
       const marker = await other.generations?.claim({ id: 'conformance-read', createdAt: Date.now() });
-      const taken = await mine.acquireAndRead(key('read'), leaseTtlMs * 10);
+      const taken = await store.acquireAndRead(key('read'), leaseTtlMs * 10);
       assert.ok(taken !== undefined && taken.owner !== '', 'acquireAndRead of a free lease returned no owner id');
       assert.deepStrictEqual(taken.record, written, 'acquireAndRead returned another record than the one stored');
       if (taken.generation !== undefined)
@@ -132,12 +132,12 @@ export const leaseChecks: Record<string, CheckBody> = {
         );
       assert.equal(await theirs.acquire(key('read'), leaseTtlMs), undefined, 'acquire got a lease acquireAndRead held');
       assert.equal(
-        await theirs.acquireAndRead?.(key('read'), leaseTtlMs),
+        await other.acquireAndRead?.(key('read'), leaseTtlMs),
         undefined,
         'a second acquireAndRead of a held lease returned an owner id',
       );
       await mine.release(key('read'), taken.owner);
-      const absent = await theirs.acquireAndRead?.(key('nothing-stored'), leaseTtlMs * 10);
+      const absent = await other.acquireAndRead?.(key('nothing-stored'), leaseTtlMs * 10);
       assert.ok(absent !== undefined, 'acquireAndRead of a free lease on a key without a record returned undefined');
       assert.equal(absent.record, undefined, 'acquireAndRead returned a record for a key never written');
       await theirs.release(key('nothing-stored'), absent.owner);

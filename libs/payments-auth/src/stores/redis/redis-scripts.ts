@@ -89,8 +89,8 @@ return 1`;
  * ACQUIRE_LEASE and, only when the lease is taken, what a renewal reads next, in the same round trip: the record
  * (KEYS[#KEYS]) and, when ARGV[3] names one, the generation marker with the run_id of the server (as
  * READ_GENERATION). On a Redis Cluster that marker is the one of the master holding the record's slot, read
- * undeclared because it lives in another slot of the same node: before the lease is written, so that a marker no
- * longer local (its slot moved) fails the script before it writes anything. A lease held elsewhere costs only
+ * undeclared because it lives in another slot of the same node. Every read comes before the lease is written, so
+ * a marker no longer local (its slot moved) or a record of the wrong type fails the script before it writes. A lease held elsewhere costs only
  * the EXISTS checks (waiters poll with this script). Returns { 0 } or { 1, v, d, runId, marker }.
  */
 export const ACQUIRE_AND_READ = `
@@ -104,6 +104,6 @@ if ARGV[3] ~= '' then
   local ok, info = pcall(redis.call, 'INFO', 'server')
   if ok and type(info) == 'string' then runId = string.match(info, 'run_id:(%x+)') or '' end
 end
-for i = 1, leases do redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2]) end
 local record = redis.call('HMGET', KEYS[#KEYS], 'v', 'd')
+for i = 1, leases do redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2]) end
 return { 1, record[1], record[2], runId, marker }`;

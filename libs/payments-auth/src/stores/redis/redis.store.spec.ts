@@ -94,6 +94,17 @@ describe('RedisTokenStore: keys, plaintext records, describe', () => {
     });
   });
 
+  it('acquireAndRead on a record it cannot open takes the lease, and fails as get would when the record is read', async () => {
+    await open({ encryption: { keys: [randomBytes(32)] } }).set('blnk:acme:fp', record(1));
+    const store = open();
+    const taken = await store.acquireAndRead('blnk:acme:fp', 5_000);
+    expect(taken?.owner).toEqual(expect.any(String));
+    expect(() => taken?.record).toThrow(expect.objectContaining({ code: 'ETOKENCIPHER' }));
+    expect(await store.acquireAndRead('blnk:acme:fp', 5_000)).toBeUndefined(); // held until its holder frees it
+    await store.leases.release('blnk:acme:fp', taken?.owner as string);
+    expect(await store.acquireAndRead('blnk:other:fp', 5_000)).toMatchObject({ record: undefined });
+  });
+
   it('describes its prefix and server, never a password', () => {
     const store = open({
       prefix: 'tokens',

@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { openStoredPayload } from '../sealed-record.js';
 import { TokenCipher } from '../token-cipher.js';
 import type {
+  LeasedRead,
   ResealReport,
   StoreAudit,
   StoreDescription,
@@ -48,6 +49,7 @@ export class RedisTokenStore implements TokenStore {
    */
   private readonly waiter?: Redis | Cluster;
   private readonly walk: RedisRecordWalk;
+  private readonly leaseScripts: RedisLeases;
 
   constructor(options: RedisTokenStoreOptions) {
     assertValid(options);
@@ -65,13 +67,20 @@ export class RedisTokenStore implements TokenStore {
     const command = <T>(run: () => Promise<T>): Promise<T> => this.command(run);
     const generations = new RedisGenerations(this.redis, this.names, command);
     this.generations = generations;
-    this.leases = new RedisLeases({
+    this.leaseScripts = new RedisLeases({
       redis: this.redis,
       names: this.names,
       generations,
       command,
       open: (key, version, payload) => this.open(key, version, payload),
+      get: (key) => this.get(key),
     });
+    // Own members, as a plain object: an app may spread or wrap them.
+    this.leases = {
+      acquire: (key, ttlMs) => this.leaseScripts.acquire(key, ttlMs),
+      extend: (key, owner, ttlMs) => this.leaseScripts.extend(key, owner, ttlMs),
+      release: (key, owner) => this.leaseScripts.release(key, owner),
+    };
     this.walk = new RedisRecordWalk({
       redis: this.redis,
       servers: () => this.connectedServers(),
@@ -100,10 +109,15 @@ export class RedisTokenStore implements TokenStore {
     await this.command(() => this.redis.del(this.names.record(key)));
   }
 
-  /** Owner-tagged renewal leases in Lua; `acquireAndRead` takes one with the record and the marker in one script. */
-  readonly leases: Required<StoreLeases>;
+  /** Owner-tagged renewal leases, taken, extended and released in Lua. */
+  readonly leases: StoreLeases;
   /** Store-loss detection: a marker bound to the server's run, one per master on a cluster. */
   readonly generations: StoreGenerations;
+
+  /** Takes the lease with the record and the generation marker in one script (see ACQUIRE_AND_READ). */
+  acquireAndRead(key: string, ttlMs: number): Promise<LeasedRead | undefined> {
+    return this.leaseScripts.acquireAndRead(key, ttlMs);
+  }
 
   /** SCAN on every server that holds records; lease names and the generation marker are left out. */
   keys(prefix: string): Promise<string[]> {
