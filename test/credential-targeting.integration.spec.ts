@@ -103,6 +103,25 @@ describe('credential targeting', () => {
   });
 
   // README § Security model › What is promised (credentials only under the base URL, redirects included)
+  it("one URL asked for by two tenants gets each tenant's own answer, however often it was asked before", async () => {
+    fixture = await start();
+    const url = `${provider.url}/cloud/ledgers`; // under cloud's base URL, not under core's
+    for (let round = 0; round < 2; round += 1) {
+      for (const tenant of ['core', 'cloud', 'core'])
+        await firstValueFrom(http().get(url, { paymentsAuth: { tenant } }));
+    }
+    expect(provider.requests.map((request) => [request.headers['x-blnk-key'], request.headers.authorization])).toEqual(
+      Array(2)
+        .fill([
+          [undefined, undefined],
+          [undefined, `Bearer ${DEFAULT_BLNK_API_KEY}`],
+          [undefined, undefined],
+        ])
+        .flat(),
+    );
+  });
+
+  // README § Security model › What is promised (credentials only under the base URL, redirects included)
   it('a redirect out of a base path on the same origin drops Authorization and X-Blnk-Key', async () => {
     fixture = await start();
     const away = encodeURIComponent(`${provider.url}/elsewhere`);

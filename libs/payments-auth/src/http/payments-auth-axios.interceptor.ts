@@ -9,7 +9,7 @@ import { ProviderServices } from '../providers/provider-services.js';
 import { type PaymentsAuthRequestOptions, paymentsAuthOf } from './payments-request-config.js';
 import { scrubCredentials } from './credential-scrubber.js';
 import { hasBasePath, isUnder } from '../options/base-url.js';
-import { type ProviderTarget, requestUrlOf } from './provider-target.js';
+import { type ProviderTarget, requestUrlOf, targetOnce } from './provider-target.js';
 import { Redirect, dropCredentialsLeaving, usesHttpAdapter } from './redirect-guard.js';
 import { currentTenant } from './tenant-context.js';
 
@@ -69,7 +69,7 @@ export class PaymentsAuthAxiosInterceptor {
       return config;
     }
     const tenantConfig = this.registry.peek(tenant) ?? (await this.lookUp(tenant, url));
-    const target = tenantConfig && this.providers.targetOf(url, tenantConfig);
+    const target = tenantConfig && targetOnce(url, tenantConfig, () => this.providers.targetOf(url, tenantConfig));
     if (target === undefined || target.isTokenEndpoint) return config;
 
     const headers = AxiosHeaders.from(config.headers);

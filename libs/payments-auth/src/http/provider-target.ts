@@ -1,6 +1,8 @@
 import { Axios, type AxiosRequestConfig } from 'axios';
 
-export type { ProviderTarget } from '../options/provider-rules.js';
+import type { ProviderTarget } from '../options/provider-rules.js';
+
+export type { ProviderTarget };
 
 /**
  * An Axios without defaults, used only to build URLs: the config a request interceptor sees already has the
@@ -36,4 +38,24 @@ function built(config: AxiosRequestConfig): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Targets of the shared URLs above, per tenant configuration object (a changed tenant gets a new one). */
+const targets = new WeakMap<URL, WeakMap<object, ProviderTarget | undefined>>();
+
+/**
+ * The provider target of `url` for a tenant's configuration, found once per such pair (about 5 µs a request,
+ * bench 2): it depends on nothing else, and a URL built for a request with params is never shared, so never hit.
+ */
+export function targetOnce(
+  url: Readonly<URL>,
+  tenantConfig: object,
+  find: () => ProviderTarget | undefined,
+): ProviderTarget | undefined {
+  let perTenant = targets.get(url as URL);
+  if (perTenant === undefined) targets.set(url as URL, (perTenant = new WeakMap()));
+  if (perTenant.has(tenantConfig)) return perTenant.get(tenantConfig);
+  const target = find();
+  perTenant.set(tenantConfig, target);
+  return target;
 }
