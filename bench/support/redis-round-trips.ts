@@ -16,7 +16,12 @@ export interface RoundTripCounter {
  * script ran (`[0 lua]`: a script is one round trip, counted as its EVAL), those of the bench's own connections
  * (`ignoredClients`, by their local port) and the client's housekeeping. MONITOR costs the server time: measure with it, not speed.
  */
-export async function countRoundTrips(ports: number[], ignoredClients: () => number[]): Promise<RoundTripCounter> {
+export async function countRoundTrips(
+  ports: number[],
+  ignoredClients: () => number[],
+  /** Only commands whose line matches, e.g. those naming a tenant's keys. */
+  only?: RegExp,
+): Promise<RoundTripCounter> {
   let total = 0;
   const monitors = await Promise.all(
     ports.map(async (port) => {
@@ -32,7 +37,12 @@ export async function countRoundTrips(ports: number[], ignoredClients: () => num
         const ignored = ignoredClients().map((clientPort) => `:${clientPort}]`);
         for (const line of lines) {
           if (line === 'OK') started();
-          else if (!line.includes(' lua]') && !ignored.some((client) => line.includes(client)) && !housekeeping(line))
+          else if (
+            !line.includes(' lua]') &&
+            !ignored.some((client) => line.includes(client)) &&
+            !housekeeping(line) &&
+            (only === undefined || only.test(line))
+          )
             total += 1;
         }
       });
