@@ -16,6 +16,8 @@ type Command = <T>(run: () => Promise<T>) => Promise<T>;
 export class RedisGenerations implements StoreGenerations {
   /** The composed generation as last read or claimed, and each master marker's part of it (cluster only). */
   private last: { generation: StoreGeneration; parts: Map<string, string> } | undefined;
+  /** Each cluster master's marker name, by the master's node key (see `markerOf`). */
+  private readonly markers = new Map<string, string>();
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -58,10 +60,8 @@ export class RedisGenerations implements StoreGenerations {
    */
   beside(recordName: string): string {
     if (!isCluster(this.redis)) return this.names.generation();
-    const slots = this.redis.slots;
-    const master = slots[calculateSlot(recordName)]?.[0];
-    if (master === undefined) return '';
-    return this.names.masterGeneration((name) => slots[calculateSlot(name)]?.[0] === master) ?? '';
+    const master = this.redis.slots[calculateSlot(recordName)]?.[0];
+    return master === undefined ? '' : (this.markerOf(master) ?? '');
   }
 
   /**
@@ -84,11 +84,24 @@ export class RedisGenerations implements StoreGenerations {
     if (!isCluster(cluster)) return [this.names.generation()];
     return this.command(async () => {
       const masters = new Set(cluster.slots.map((nodes) => nodes[0]).filter((node) => node !== undefined));
-      const names = [...masters].map((master) =>
-        this.names.masterGeneration((name) => cluster.slots[calculateSlot(name)]?.[0] === master),
-      );
+      this.markers.clear(); // named afresh from the current slot map, once per read (every second)
+      const names = [...masters].map((master) => this.markerOf(master));
       return names.filter((name): name is string => name !== undefined).sort();
     });
+  }
+
+  /**
+   * A master's marker name, found in the slot map once and then kept until the next read names them afresh: the
+   * search takes a few tries for a master with many slots, thousands for one with a single slot, and every lease
+   * asks for it. A name gone stale meanwhile only costs the marker read beside the record (see `observed`).
+   */
+  private markerOf(master: string): string | undefined {
+    const known = this.markers.get(master);
+    if (known !== undefined) return known;
+    const slots = (this.redis as Cluster).slots;
+    const name = this.names.masterGeneration((candidate) => slots[calculateSlot(candidate)]?.[0] === master);
+    if (name !== undefined) this.markers.set(master, name);
+    return name;
   }
 
   /** One marker is the generation (as in 1.x); several compose into one that changes whenever any of them does. */
