@@ -54,7 +54,12 @@ describe('RedisTokenStore: keys, plaintext records, describe', () => {
       'blnk:a?:fp',
     ];
     for (const key of keys) await store.set(key, record(1));
-    await Promise.all(Array.from({ length: 1_200 }, (_, index) => store.set(`blnk:bulk:${index}`, record(1))));
+    // 1 200 records (several SCAN steps), 100 at a time: all at once, the last ones' 1 s deadlines can run out
+    // on a busy machine before the first ones are answered.
+    for (let batch = 0; batch < 12; batch += 1)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, index) => store.set(`blnk:bulk:${batch * 100 + index}`, record(1))),
+      );
     await open({ prefix: 'other' }).set('blnk:a:elsewhere', record(1));
     expect(await store.leases.acquire('blnk:a:fp1', 5_000)).toEqual(expect.any(String)); // current and 0.x lease names (both still end or start in 'lock')
     await store.generations.claim({ id: 'g', createdAt: 1 });
