@@ -6,6 +6,15 @@ import { sleep } from './support/payments-auth.fixture';
 import { RedisClusterServer, startRedisCluster } from './support/redis-cluster.server';
 import { runLoadWorkers } from './support/redis-workers';
 
+/** A Blnk record of `version`, valid for a minute. */
+const record = (version: number): StoredToken => ({
+  accessToken: `access-${version}`,
+  refreshToken: `refresh-${version}`,
+  expiresAt: Date.now() + 60_000,
+  issuedAt: Date.now(),
+  version,
+});
+
 /** docs/stores.md "Running at scale": RedisTokenStore on a real 3-master Redis Cluster (redis-server --cluster-enabled). */
 // README § Running at scale › Redis Cluster
 // README § Running at scale
@@ -29,13 +38,6 @@ describe('Redis Cluster', () => {
 
   const slotOf = async (key: string) => Number(await client.cluster('KEYSLOT', key));
   const keysOnEachMaster = () => Promise.all(client.nodes('master').map((node) => node.keys('*payments-auth*')));
-  const record = (version: number): StoredToken => ({
-    accessToken: `access-${version}`,
-    refreshToken: `refresh-${version}`,
-    expiresAt: Date.now() + 60_000,
-    issuedAt: Date.now(),
-    version,
-  });
 
   it('a record and its lease share a hash slot; records of many tenants spread over the masters', async () => {
     const store = new RedisTokenStore({ cluster: { nodes: cluster.nodes } });
@@ -195,13 +197,6 @@ describe('Redis Cluster with a replica per master: waitForReplicas', () => {
     const client = new Cluster(cluster.nodes);
     try {
       const keys = Array.from({ length: 30 }, (_, tenant) => `blnk:t${tenant}:fp`);
-      const record = (version: number): StoredToken => ({
-        accessToken: `access-${version}`,
-        refreshToken: `refresh-${version}`,
-        expiresAt: Date.now() + 60_000,
-        issuedAt: Date.now(),
-        version,
-      });
       for (const key of keys) await expect(store.compareAndSet(key, record(1))).resolves.toBe(true);
 
       const masterOf = async (key: string) =>
