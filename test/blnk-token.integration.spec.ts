@@ -58,6 +58,7 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
   });
 
   // README § payments-auth › Single flight
+  // README § Blnk rotation: what is guaranteed › One refresh at a time, with the newest token (single flight)
   it('turns 1000 concurrent cold getToken calls into exactly 1 token call', async () => {
     fixture = await PaymentsAuthFixture.start();
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => fixture.blnk.getToken('acme')));
@@ -65,6 +66,7 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
   });
 
+  // README § Blnk rotation: what is guaranteed › One refresh at a time, with the newest token (forced renewals in a burst share one call, with the newest refresh token)
   it('rotates refresh tokens over several lifetimes with 0 invalid_grant', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({}), { blnk: { tokenLifetimeSeconds: 1 } });
     const tokens = new Set<string>();

@@ -16,6 +16,8 @@ const STATE_CHANGING = [
 ];
 
 /** The demo's security review findings: admin-only state changes, browser-bound authorization, headers, /health. */
+// README § The demo (apps/demo) (DEMO_ADMIN_SECRET guards the state-changing routes; binding cookie, helmet headers, /health)
+// README § Security model › What is promised (the demo shows the app's side)
 describe('demo app hardening (e2e)', () => {
   let sandbox: Sandbox;
   let app: INestApplication;
@@ -156,6 +158,7 @@ describe('demo app hardening (e2e)', () => {
     }
   });
 
+  // README § Tenant lifecycle › Session binding (through the demo: binding-mismatch, the request left pending)
   it("refuses a callback with the real state but without the browser's binding cookie, and the tenant stays unbound", async () => {
     const start = await request(server()).post('/tenants/initech/blnk/authorize').set(ADMIN).expect(303);
     const consent = await sandboxConsent(start.headers.location);
@@ -198,6 +201,7 @@ describe('demo app hardening (e2e)', () => {
     );
   });
 
+  // README § The demo (apps/demo) › The status and onboarding page (the browser lands back on it with the outcome)
   it('says on the status page that an unknown callback was refused, naming no tenant', async () => {
     const landed = await request(server())
       .get('/blnk/connected?code=x&state=initech~AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')

@@ -68,6 +68,7 @@ describe('durable token store', () => {
   });
 
   // README § Stores: choosing one › When the store fails
+  // README § Blnk rotation: what is guaranteed › One refresh at a time, with the newest token (memory newer than the store)
   it('serves tokens when store writes fail, keeping the rotated refresh token in memory', async () => {
     const store = new FlakyStore();
     store.failWrites = true;

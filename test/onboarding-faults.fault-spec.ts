@@ -46,6 +46,7 @@ describe('onboarding across processes that are SIGKILLed (Redis, a provider that
   };
   const blnkState = (status: WorkerStatus) => status.health.tenants.find((tenant) => tenant.provider === 'blnk')?.state;
 
+  // README § Faults: what is survivable › Onboarding through killed instances
   it('started on an instance then killed, completed once by one of two racing instances then killed: the rest run on the grant, 0 invalid_grant', async () => {
     const [starter, first, second] = await Promise.all([start(), start(), start()]);
     const { url } = await starter.authorize(REDIRECT_URI);

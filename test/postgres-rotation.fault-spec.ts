@@ -19,7 +19,6 @@ const blnkState = (status: WorkerStatus) => status.health.tenants.find((tenant) 
 const sum = (statuses: WorkerStatus[], field: 'requests' | 'failures') =>
   statuses.reduce((total, status) => total + status[field], 0);
 
-// README § Faults: what is survivable
 // README § Several instances: PostgreSQL
 // README § Several instances: PostgreSQL › Durability
 describe('Blnk rotation on PostgreSQL under faults, against oidc-provider (rotation, grant revoked on reuse)', () => {
@@ -117,6 +116,7 @@ describe('Blnk rotation on PostgreSQL under faults, against oidc-provider (rotat
     expect(counters).toMatchObject({ invalidGrant: 0, grantsRevoked: 0 });
   }, 120_000);
 
+  // README § Faults: what is survivable › Killed after the answer (on PostgreSQL, against oidc-provider)
   it('the lease holder SIGKILLed after the server rotated: one invalid_grant, every instance latched, no further token calls', async () => {
     const server = (oidc = await OidcServer.start(6, TOKEN_LATENCY_MS));
     await startWorkers(server, 3);

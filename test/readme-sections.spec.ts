@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as ts from 'typescript';
 import * as path from 'node:path';
 import { DOC_FILES } from './support/doc-files';
@@ -39,6 +40,12 @@ const NOT_BEHAVIOUR: Record<string, string> = {
   'Benchmarks › Round trips (bench 8)': 'a benchmark figure explained',
   'Benchmarks › Bench 4': 'a chart of a benchmark run',
   'Benchmarks › Bench 6': 'a chart of a benchmark run',
+  'Blnk rotation: what is guaranteed': 'a list whose bullets are each named',
+  'Faults: what is survivable': 'a table whose rows are each named',
+  'Faults: what is survivable › Store and holders lost together':
+    'not survivable, stated as a limit; no test can show it',
+  'Faults: what is survivable › Cut off from Redis after a rotation':
+    'not survivable, stated as a limit; no test can show it',
   'Running at scale › Valkey': 'says what is not tested',
   'Security model › Out of scope': 'what is not promised',
   'Security model › Reporting a vulnerability': 'a process, not behaviour',
@@ -119,6 +126,8 @@ describe('README sections and the tests that name them', () => {
         'Tenant lifecycle',
         'Calling the provider APIs: PaymentsHttpService › Where credentials go',
         'Faults: what is survivable',
+        'Faults: what is survivable › Disk full', // a bold lead-in at the start of a table row's first cell
+        'Blnk rotation: what is guaranteed › Stored before it is handed out',
         'Security model',
         'Benchmarks',
       ]),
@@ -126,6 +135,27 @@ describe('README sections and the tests that name them', () => {
     // One namespace across the files: a marker names a section, never a file.
     expect(names).not.toContain('payments-auth'); // the title itself promises nothing
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('names a table row by the bold lead-in of its first cell, never the header row or the separator', () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'readme-sections-'));
+    try {
+      const file = path.join(directory, 'table.md');
+      writeFileSync(
+        file,
+        [
+          '## Faults',
+          '',
+          '| **fault** | outcome |',
+          '| --- | :-: |',
+          '| **Disk full:** a disk | held |',
+          '| plain | x |',
+        ].join('\n'),
+      );
+      expect(readmeSections(file).map((section) => section.name)).toEqual(['Faults', 'Faults › Disk full']);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   // README § Working practices › Every documented behaviour names its test

@@ -204,6 +204,7 @@ describe('several instances on Redis', () => {
       expect(await store.durability()).toEqual({ survivesRestart: false, detail: expect.stringContaining('no AOF') });
     });
 
+    // README § Blnk rotation: what is guaranteed › The version is authenticated
     it('refuses a record whose version was tampered with, encrypted or not', async () => {
       for (const encryption of [undefined, { keys: [randomBytes(32).toString('base64')] }]) {
         store = redisStore({ encryption });
@@ -310,6 +311,7 @@ describe('several instances on Redis', () => {
   });
 
   // README § Several instances: Redis › When Redis comes back empty, restarts or fails over
+  // README § Faults: what is survivable › Redis restarted empty (in process: instances holding different versions, a fresh one joining)
   it('Redis emptied behind two instances holding different versions: the newest is put back and used, 0 invalid_grant', async () => {
     await sandbox.close();
     sandbox = await startSandbox({ blink: { tokenLifetimeSeconds: 60 }, blnk: { tokenLifetimeSeconds: 60 } });
@@ -374,6 +376,7 @@ describe('several instances on Redis', () => {
   }, 90_000);
 
   // README § Several instances: Redis › Distributed single flight (a dead holder frees the lease)
+  // README § Faults: what is survivable › Lease holder killed before its call (once, on Redis)
   it('the lease holder killed (SIGKILL) mid-refresh: another instance completes it after the lease TTL', async () => {
     // The holder's token call hangs at the sandbox; killed, it never reaches the provider's rotation.
     sandbox.blnk.faults.inject({ kind: 'delay', ms: 20_000 });

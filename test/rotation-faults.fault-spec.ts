@@ -26,7 +26,6 @@ function percentile(values: number[], p: number): number {
 }
 
 // README § Running at scale › Which store for which deployment
-// README § Faults: what is survivable
 // README § payments-auth › Rotation-safe, also under faults
 describe('Blnk rotation under faults: worker processes against a provider that revokes the grant on reuse', () => {
   let sandbox: Sandbox;
@@ -80,6 +79,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
   ])(
     'the default store (no store option), $processes processes, started $staggerMs ms apart',
     ({ processes, staggerMs }) => {
+      // README § Faults: what is survivable › Staggered starts
       it('0 invalid_grant and 0 failures over 3+ lifetimes', async () => {
         const cwd = tempDir(); // one app directory, as with PM2 cluster mode or replicas sharing a volume
         const startedAt = Date.now();
@@ -120,6 +120,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       await redis?.stop();
     });
 
+    // README § Faults: what is survivable › Redis restarted empty
     it('without persistence, killed and restarted empty while instances hold different versions: 0 invalid_grant', async () => {
       await sandbox.close();
       sandbox = await startSandbox({ blnk: { tokenLifetimeSeconds: 8, tokenLatencyMs: TOKEN_LATENCY_MS } });
@@ -156,6 +157,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       expectNoSecretsLogged();
     }, 120_000);
 
+    // README § Faults: what is survivable › Redis with AOF restarted
     it('with AOF, restarted: 0 invalid_grant, 0 failures', async () => {
       // A restart may still miss the last writes (appendfsync everysec), so it is recovered from like a loss:
       // refreshes pause for the 4 s window, which 12 s tokens (renewed 6 s before expiry) ride out.
@@ -206,6 +208,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       return Date.now();
     };
 
+    // README § Faults: what is survivable › Lease holder killed before its call
     it('before its token call, repeatedly: another instance takes over within 3 s; 0 failures, 0 invalid_grant', async () => {
       await sandbox.close();
       sandbox = await startSandbox({ blnk: { tokenLifetimeSeconds: 8, tokenLatencyMs: TOKEN_LATENCY_MS } });
@@ -247,6 +250,8 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       expect(sandbox.blnk.isGrantRevoked(DEFAULT_BLNK_SEED_REFRESH_TOKEN)).toBe(false);
     }, 150_000);
 
+    // README § Faults: what is survivable › Killed after the answer
+    // README § Blnk rotation: what is guaranteed › A refused grant latches every instance, refused credentials only one (across processes: latched once on every instance, and a new authorization on one lifts it on all)
     it('after the provider rotated: reported once as re-authorization required on every instance, no further token calls, re-authorization recovers all', async () => {
       await sandbox.close();
       sandbox = await startSandbox({ blnk: { tokenLifetimeSeconds: 6, tokenLatencyMs: TOKEN_LATENCY_MS } });
@@ -307,6 +312,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       mountPoint = undefined;
     });
 
+    // README § Faults: what is survivable › Disk full
     it('the rotated refresh token is held, the write lands once space returns, and a restart uses it', async () => {
       await sandbox.close();
       sandbox = await startSandbox({ blnk: { tokenLifetimeSeconds: 4, tokenLatencyMs: TOKEN_LATENCY_MS } });
@@ -369,6 +375,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       redis = undefined;
     });
 
+    // README § Faults: what is survivable › Staggered starts (against oidc-provider)
     it('the default store, 4 processes started 1 s apart: 0 invalid_grant, 0 failures', async () => {
       oidc = await OidcServer.start(3, TOKEN_LATENCY_MS);
       const cwd = tempDir();
@@ -391,6 +398,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       expect(counters.tokenCalls).toBeGreaterThanOrEqual(6);
     }, 120_000);
 
+    // README § Faults: what is survivable › Redis restarted empty (against oidc-provider)
     it('Redis without persistence restarted empty, a fresh instance joining: 0 invalid_grant', async () => {
       oidc = await OidcServer.start(8, TOKEN_LATENCY_MS);
       redis = await startRedis();
@@ -413,6 +421,7 @@ describe('Blnk rotation under faults: worker processes against a provider that r
       for (const status of final) expect(blnkState(status)).toBe('valid');
     }, 120_000);
 
+    // README § Faults: what is survivable › Killed after the answer (against oidc-provider)
     it('the lease holder killed after the server rotated: one invalid_grant, every instance latched, no further token calls', async () => {
       oidc = await OidcServer.start(6, TOKEN_LATENCY_MS);
       const env = { ...oidc.workerEnv(), STORE: 'file', STORE_DIR: path.join(tempDir(), 'store') };

@@ -73,6 +73,7 @@ describe('rotation safety between instances sharing a store', () => {
   };
   const health = (app: PaymentsAuthFixture) => app.app.get(PaymentsAuthStatus).report();
 
+  // README § Blnk rotation: what is guaranteed › One refresh at a time, with the newest token (the store newer than memory)
   it('forceRenewal() on an instance that holds no token yet still forces a new one when the store has one', async () => {
     const first = await instance();
     const stored = await first.blnk.getToken('acme');
@@ -82,6 +83,7 @@ describe('rotation safety between instances sharing a store', () => {
     expect(sandbox.blnk.counters).toMatchObject({ tokenCalls: 2, tokenIssued: 2, invalidGrant: 0 });
   });
 
+  // README § Blnk rotation: what is guaranteed › A refused grant latches every instance, refused credentials only one (a refused grant: marked, latched elsewhere once, lifted by a new authorization)
   it('a grant refused at one instance is marked in the store: the other latches without a token call, once', async () => {
     const first = await instance();
     const second = await instance();
@@ -131,6 +133,7 @@ describe('rotation safety between instances sharing a store', () => {
     expect(health(app).store).toMatchObject({ state: 'ok', pendingWrites: 0 });
   });
 
+  // README § Blnk rotation: what is guaranteed › Shutdown loses no rotation (a last attempt at every pending write)
   it('shutdown makes a last attempt at a pending write', async () => {
     const store = new FlakyStore();
     const app = await instance(store);
@@ -145,6 +148,7 @@ describe('rotation safety between instances sharing a store', () => {
     expect([...store.records.values()][0]).toMatchObject({ accessToken: token });
   });
 
+  // README § Blnk rotation: what is guaranteed › A refused grant latches every instance, refused credentials only one (refused client credentials latch only that instance)
   it('refused client credentials at one instance (a stale secret) latch only that instance', async () => {
     const healthy = await instance();
     await healthy.blnk.getToken('acme');
@@ -157,6 +161,7 @@ describe('rotation safety between instances sharing a store', () => {
     expect(sandbox.blnk.counters.invalidGrant).toBe(0);
   });
 
+  // README § Blnk rotation: what is guaranteed › Shutdown loses no rotation (a token call under way is waited for and its rotation stored)
   it('shutdown waits for a token call under way and stores its rotated refresh token', async () => {
     const first = await instance(new ClosingFileStore({ directory }));
     sandbox.blnk.faults.inject({ kind: 'delay', ms: 500 });

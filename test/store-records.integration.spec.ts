@@ -29,7 +29,7 @@ describe('what the store holds, and when', () => {
 
   const blnkRecord = (store: FlakyStore) => [...store.records].find(([key]) => key.startsWith('blnk:'))?.[1];
 
-  // README § Blnk rotation: what is guaranteed
+  // README § Blnk rotation: what is guaranteed › Stored before it is handed out
   // README § payments-auth › Rotation-safe, also under faults (written before the access token is handed out)
   it('the rotated refresh token is in the store before a caller receives the new access token', async () => {
     const store = new SlowWritesStore();

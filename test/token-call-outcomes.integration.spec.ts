@@ -58,6 +58,7 @@ afterEach(async () => {
 
 // README § Errors
 describe('what each token-call outcome is reported as', () => {
+  // README § Blnk rotation: what is guaranteed › A refused grant latches every instance, refused credentials only one (refused credentials latch the instance that saw them)
   it('Blink 403 and Blnk unauthorized_client need re-authorization: latched, no further token call', async () => {
     fixture = await PaymentsAuthFixture.start(() => SHORT_BACKOFF);
     const { blink, blnk } = fixture.sandbox;
@@ -262,8 +263,8 @@ describe('when a token is taken to be issued', () => {
   });
 });
 
-// README § Blnk rotation: what is guaranteed
 describe('Blnk refresh tokens across unusual answers', () => {
+  // README § Blnk rotation: what is guaranteed › A timed-out refresh keeps its refresh token
   it('a refresh that timed out keeps its refresh token: the next attempt sends it and succeeds', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({ tokenCallTimeoutMs: 300, ...SHORT_BACKOFF }));
     // Rotated once first: from here on, a fall back to the configured seed would be a reuse the sandbox revokes.
@@ -277,6 +278,7 @@ describe('Blnk refresh tokens across unusual answers', () => {
     expect(fixture.sandbox.blnk.counters).toMatchObject({ tokenCalls: 3, tokenIssued: 2, invalidGrant: 0 });
   });
 
+  // README § Blnk rotation: what is guaranteed › A timed-out refresh keeps its refresh token (a server that revoked the grant meanwhile: ReauthorizationRequiredError)
   it('a refresh that rotated but whose answer was lost: the kept token is refused, and that surfaces as re-authorization', async () => {
     fixture = await PaymentsAuthFixture.start(() => ({ tokenCallTimeoutMs: 300, ...SHORT_BACKOFF }));
     fixture.sandbox.blnk.faults.inject({ kind: 'lose-answer' });
@@ -289,6 +291,7 @@ describe('Blnk refresh tokens across unusual answers', () => {
     expect(fixture.sandbox.blnk.counters.invalidGrant).toBe(1);
   });
 
+  // README § Blnk rotation: what is guaranteed › An answer without a refresh token keeps the old one
   it('a refresh answered without refresh_token keeps the old one (RFC 6749 §6): the next refresh sends it', async () => {
     const answers = [
       {

@@ -8,8 +8,13 @@ export interface ReadmeSection {
 
 /** `#` is the title: the lead-ins of the introduction are named after it. */
 const HEADING = /^(#{1,4}) (.+)$/;
-/** `**Lead.**` at the start of a paragraph or of a top-level list item (`-`, `*`, `1.`). */
-const LEAD = /^(?:[-*] |\d+\. )?\*\*(.+?)\*\*/;
+/**
+ * `**Lead.**` at the start of a paragraph, of a top-level list item (`-`, `*`, `1.`) or of a table row's first
+ * cell (`| **Name:** ...`): a table whose rows are promises names each row.
+ */
+const LEAD = /^(?:[-*] |\d+\. |\| ?)?\*\*(.+?)\*\*/;
+/** The line under a table's header row (`| --- | :-: |`): the header above it names columns, not promises. */
+const TABLE_SEPARATOR = /^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
 const FENCE = /^\s*(```|~~~)/;
 
 /** Backticks and markup dropped, trailing punctuation trimmed: the words a test comment repeats. */
@@ -23,31 +28,32 @@ export function plainSectionText(markdown: string): string {
 
 /**
  * Every heading (but the title) and bold lead-in of a README, outside code blocks, in order. Lead-ins of
- * nested list items belong to the item above them, and are not sections of their own.
+ * nested list items belong to the item above them, and are not sections of their own; nor is a table's header
+ * row, bold or not.
  */
 export function readmeSections(path: string): ReadmeSection[] {
   const sections: ReadmeSection[] = [];
   let heading: string | undefined;
   let fence: string | undefined;
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .forEach((text, index) => {
-      const fenceMatch = FENCE.exec(text);
-      if (fenceMatch) {
-        if (fence === undefined) fence = fenceMatch[1];
-        else if (fence === fenceMatch[1]) fence = undefined;
-        return;
-      }
-      if (fence !== undefined) return;
-      const headingMatch = HEADING.exec(text);
-      if (headingMatch) {
-        heading = plainSectionText(headingMatch[2]);
-        if (headingMatch[1].length > 1) sections.push({ name: heading, line: index + 1 });
-        return;
-      }
-      const lead = LEAD.exec(text);
-      if (lead && heading !== undefined)
-        sections.push({ name: `${heading} › ${plainSectionText(lead[1])}`, line: index + 1 });
-    });
+  const lines = readFileSync(path, 'utf8').split('\n');
+  lines.forEach((text, index) => {
+    const fenceMatch = FENCE.exec(text);
+    if (fenceMatch) {
+      if (fence === undefined) fence = fenceMatch[1];
+      else if (fence === fenceMatch[1]) fence = undefined;
+      return;
+    }
+    if (fence !== undefined) return;
+    const headingMatch = HEADING.exec(text);
+    if (headingMatch) {
+      heading = plainSectionText(headingMatch[2]);
+      if (headingMatch[1].length > 1) sections.push({ name: heading, line: index + 1 });
+      return;
+    }
+    const tableHeader = text.startsWith('|') && TABLE_SEPARATOR.test(lines[index + 1] ?? '');
+    const lead = tableHeader ? null : LEAD.exec(text);
+    if (lead && heading !== undefined)
+      sections.push({ name: `${heading} › ${plainSectionText(lead[1])}`, line: index + 1 });
+  });
   return sections;
 }

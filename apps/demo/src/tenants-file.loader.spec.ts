@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadTenantsFile } from './tenants-file.loader';
 
+// README § The demo (apps/demo) (tenants from a JSON file of ${ENV_VAR} / ${ENV_VAR:-default} placeholders)
 describe('loadTenantsFile', () => {
   let file: string;
 

@@ -42,6 +42,7 @@ describe('HeldLease', () => {
     await lease.release();
   });
 
+  // README § Faults: what is survivable › Stalled mid-refresh (a stall before the call is caught: past its TTL on the holder's own clock the lease counts as lost)
   it('after a stall longer than its TTL it counts as lost, even where nobody took it meanwhile', async () => {
     const lease = (await HeldLease.acquire(new FileTokenStore({ directory }), 'k'))?.lease as HeldLease;
     stall(LEASE_TTL_MS + 200);

@@ -9,6 +9,7 @@ const record = (version: number): StoredToken => ({
   version,
 });
 
+// README § Stores: choosing one › When the store fails (retried in the background until it lands)
 describe('PendingWrite', () => {
   it('a record handed over while its predecessor is being written is written too before the write counts as landed', async () => {
     const written: number[] = [];

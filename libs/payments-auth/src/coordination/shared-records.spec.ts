@@ -30,6 +30,7 @@ describe('SharedRecords', () => {
     await fs.rm(directory, { recursive: true, force: true });
   });
 
+  // README § Blnk rotation: what is guaranteed › A refused write never loses a fresh rotation
   it('a fresh rotation wins over a record of the same version that still carries the refresh token it spent', async () => {
     await store.set('k', { ...record(6, 'rt-5'), expiresAt: 0 }); // e.g. an invalidation that landed first
     const rotated = record(6, 'rt-6');
@@ -53,6 +54,7 @@ describe('SharedRecords', () => {
     expect(await store.get('k')).toMatchObject({ version: 4 });
   });
 
+  // README § Stores: choosing one › When the store fails (the lease is kept while a write is pending)
   it('a lease shared by a flight and a pending write is released only when both are done', async () => {
     const lease = await records.takeLease('k', 'acme');
     expect(lease).toBeDefined();

@@ -67,6 +67,7 @@ describe('StoreCoordinator', () => {
     expect(seen.renewedFrom).toEqual([expect.objectContaining({ version: 3 })]);
   });
 
+  // README § Stores: choosing one › Renewal leases
   it('takes the lease before the token call, holds it during the call and releases it after, also when the call fails', async () => {
     const store = new SharedMemoryStore();
     const coordinator = coordinatorOn(store);
@@ -117,6 +118,7 @@ describe('StoreCoordinator', () => {
     expect(seen.renewedFrom).toEqual([]);
   });
 
+  // README § Several instances: Redis › When Redis is unreachable
   it('an unreachable lease: a rotating grant is not refreshed, a non-rotating one renews without the lease', async () => {
     const store = new SharedMemoryStore();
     jest.spyOn(store.leases, 'acquire').mockRejectedValue(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }));
@@ -162,6 +164,7 @@ describe('StoreCoordinator', () => {
     expect(seen.leased).toEqual([true]);
   });
 
+  // README § Stores: choosing one › When the store fails
   it('an unreadable store: a rotating protocol holding nothing fails rather than fall back to its seed', async () => {
     const store = new MemoryTokenStore();
     jest.spyOn(store, 'get').mockRejectedValue(Object.assign(new Error('down'), { code: 'EIO' }));
@@ -186,6 +189,7 @@ describe('StoreCoordinator', () => {
     expect(await store.get(KEY)).toMatchObject({ version: 6 });
   });
 
+  // README § Blnk rotation: what is guaranteed › A refused write never loses a fresh rotation
   it('a fresh rotation wins over a stored record still carrying the refresh token it spent', async () => {
     const store = new SharedMemoryStore();
     await store.set(KEY, record(6, { refreshToken: 'refresh-5', expiresAt: 0 })); // an invalidation that landed first

@@ -31,6 +31,7 @@ const T0 = Date.UTC(2030, 0, 1);
 const guardOn = (store: MemoryTokenStore) =>
   new StoreLossGuard({ store, tokenCallTimeoutMs: 1_000 } as unknown as ValidatedOptions);
 
+// README § Several instances: Redis › When Redis comes back empty, restarts or fails over
 describe('StoreLossGuard', () => {
   const guards: StoreLossGuard[] = [];
 

@@ -24,6 +24,7 @@ describe('AcquireMode', () => {
     expect(answeredByStored(onDemand, stored(1_500), now, now)).toBe(false); // due for renewal itself
   });
 
+  // README § Blnk rotation: what is guaranteed › A refused grant latches every instance, refused credentials only one (a marked record answers every call but an exchange)
   it('a refused mark answers every call but an exchange, fresh or not', () => {
     expect(answeredByStored(onDemand, stored(0, true), 0, 5_000)).toBe(true);
     expect(answeredByStored(forced, stored(0, true), 0, 5_000)).toBe(true);
@@ -38,6 +39,7 @@ describe('AcquireMode', () => {
     expect(answeredByFresh(exchange, true)).toBe(false);
   });
 
+  // README § Scheduled renewal and resilience › Re-authorization (only forceRenewal and an exchange pass the latch)
   it('only calls asked for explicitly go past a re-authorization latch', () => {
     expect([onDemand, scheduled, forced, exchange].map(ignoresLatch)).toEqual([false, false, true, true]);
   });

@@ -37,6 +37,7 @@ describe('TokenEngine: tenants removed or re-keyed while calls are under way', (
     jest.useRealTimers();
   });
 
+  // README § Tenant lifecycle › Removing a tenant (waits for a call under way; no record comes back)
   it('a removal waits for the token call under way, and no record comes back after it', async () => {
     rig = setUp(true);
     const { engine, protocol, store, registry, keyOf } = rig;
@@ -54,6 +55,7 @@ describe('TokenEngine: tenants removed or re-keyed while calls are under way', (
     expect(await store.get(keyOf(before))).toBeUndefined();
   });
 
+  // README § Tenant lifecycle › Removing a tenant (later calls get UnknownTenantError)
   it('a call after the removal gets UnknownTenantError, not a new entry', async () => {
     rig = setUp(true);
     const { engine, protocol, registry } = rig;
@@ -63,6 +65,7 @@ describe('TokenEngine: tenants removed or re-keyed while calls are under way', (
     expect(protocol.calls).toHaveLength(0);
   });
 
+  // README § Tenant lifecycle › Changing tenants at runtime (old token served until it would be renewed)
   it('after a re-key the old token is served until it would be renewed, and the renewal uses the new key', async () => {
     rig = setUp(false);
     const { engine, protocol, store, registry, keyOf } = rig;
@@ -76,6 +79,7 @@ describe('TokenEngine: tenants removed or re-keyed while calls are under way', (
     expect(await store.get(keyOf(before))).toBeUndefined(); // a non-rotating record of the old key is deleted
   });
 
+  // README § Tenant lifecycle › Changing tenants at runtime (no refresh token crosses credentials)
   it('never renews from the refresh token of other credentials', async () => {
     rig = setUp(true);
     const { engine, protocol, registry } = rig;

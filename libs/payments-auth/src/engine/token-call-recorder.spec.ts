@@ -17,6 +17,7 @@ function linesLogger(): LoggerService & { lines: string[] } {
   return { lines, log: keep('log'), warn: keep('warn'), error: keep('error'), debug: keep('debug') };
 }
 
+// README § Scheduled renewal and resilience › Events
 describe('TokenCallRecorder', () => {
   let observers: ReturnType<typeof recordingObservers>;
   let logger: ReturnType<typeof linesLogger>;
@@ -87,6 +88,7 @@ describe('TokenCallRecorder', () => {
     ]);
   });
 
+  // README § How expiry is computed › Bounded (a clamped lifetime is warned about)
   it('the trial that closes a circuit says so before the token event; a clamped lifetime is warned about', () => {
     recorder.succeeded('acme', {
       issued: issued(token(1), true),

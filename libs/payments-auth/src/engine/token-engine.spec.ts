@@ -54,6 +54,7 @@ describe('TokenEngine', () => {
   const keyOf = (protocol: FakeProtocol) => storeKeyFor(protocol.provider, 'acme', protocol.credentialIdentity(config));
   const typesOf = () => observers.emitted.map((event) => event.type);
 
+  // README § Blnk rotation: what is guaranteed › Stored before it is handed out
   it('a rotated refresh token is in the store before its access token is handed out', async () => {
     const protocol = new FakeProtocol('blnk', true);
     const store = new SharedMemoryStore();
@@ -77,6 +78,7 @@ describe('TokenEngine', () => {
     expect(handedOut).toBe('TOPSECRET-fake-access-1');
   });
 
+  // README § Faults: what is survivable › Stalled mid-refresh (a lease found lost before the call is taken again; nothing sent)
   it('a lease found lost right before the token call (a stalled holder) is taken again: the caller gets its token', async () => {
     const protocol = new FakeProtocol('blnk', true);
     const store = new SharedMemoryStore();
@@ -140,6 +142,7 @@ describe('TokenEngine', () => {
     expect(typesOf()).toEqual(['token.acquired']);
   });
 
+  // README § Scheduled renewal and resilience › While the current token is valid it is served
   it('serves the cached token until renewAt, then renews behind callers before it expires', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);
@@ -165,6 +168,7 @@ describe('TokenEngine', () => {
     expect(observers.metrics.snapshot().waits).toBe(1);
   });
 
+  // README § Scheduled renewal and resilience › Scheduled renewal
   it('the scheduler renews at renewAt, not before, while the token is still valid', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol, queue);
@@ -189,6 +193,7 @@ describe('TokenEngine', () => {
     expect(protocol.calls).toHaveLength(1);
   });
 
+  // README § Scheduled renewal and resilience › Token calls for one tenant are at least MIN_TOKEN_CALL_INTERVAL_MS (500 ms) apart
   it('forced renewal: a new token though the cached one is fresh, one call for concurrent callers, spaced from the last call', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);
@@ -202,6 +207,7 @@ describe('TokenEngine', () => {
     expect(engine.cachedToken('acme')).toBe('TOPSECRET-fake-access-2');
   });
 
+  // README § Scheduled renewal and resilience › Backoff
   it('a failed token call is recorded with its event and counter, and backs off without another call', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);
@@ -229,6 +235,7 @@ describe('TokenEngine', () => {
     await expect(engine.getToken('acme')).resolves.toBe('TOPSECRET-fake-access-2');
   });
 
+  // README § Scheduled renewal and resilience › Circuit breaker
   it('consecutive failures open the circuit; it refuses without a call, and a successful trial closes it', async () => {
     const protocol = new FakeProtocol('blnk');
     const engine = engineOn(new MemoryTokenStore(), protocol);
@@ -250,6 +257,7 @@ describe('TokenEngine', () => {
     expect(engine.states()[0].state).toBe('valid');
   });
 
+  // README § Scheduled renewal and resilience › Re-authorization
   it('a refusal latches the tenant: no automatic call until forceRenewal, which lifts the latch', async () => {
     const protocol = new FakeProtocol('blink');
     const engine = engineOn(new MemoryTokenStore(), protocol);
@@ -365,6 +373,7 @@ describe('TokenEngine', () => {
     expect(protocol.calls).toHaveLength(1);
   });
 
+  // README § Several instances: Redis › Distributed single flight
   it('renews under the key lease: taken before the token call, held during it, released after', async () => {
     const store = new SharedMemoryStore();
     const protocol = new FakeProtocol('blnk', true);
@@ -440,6 +449,7 @@ describe('TokenEngine', () => {
     expect(typesOf()).toEqual(['token.acquired', 'refresh_token.rotated', 'token.renewed', 'refresh_token.rotated']);
   });
 
+  // README § Services (invalidate keeps Blnk's refresh token)
   it('invalidate drops the token here and in the store, keeping the refresh token for the next call', async () => {
     const store = new SharedMemoryStore();
     const protocol = new FakeProtocol('blnk', true);
@@ -458,6 +468,7 @@ describe('TokenEngine', () => {
     expect(protocol.calls[1].previous).toMatchObject({ refreshToken: 'TOPSECRET-fake-refresh-1' });
   });
 
+  // README § Blnk rotation: what is guaranteed › Shutdown loses no rotation (drain waits for a call under way; no new refresh once shutting down)
   it('putBack writes held records to an emptied store; drain waits for a call under way and reports unlanded writes', async () => {
     const store = new SharedMemoryStore();
     const protocol = new FakeProtocol('blnk', true);

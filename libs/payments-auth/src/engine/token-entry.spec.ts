@@ -7,6 +7,7 @@ const details = { provider: 'blink' as const, tenant: 'acme' };
 const resilience = { backoffBaseMs: 100, backoffMaxMs: 1_000, circuitFailureThreshold: 1, circuitCooldownMs: 5_000 };
 
 describe('TokenEntry', () => {
+  // README § Scheduled renewal and resilience › Health (each tenant's state, by precedence; never a token)
   it('reports its state by precedence: latched, circuit open, valid, no valid token; never a token value', () => {
     const entry = newTokenEntry('acme', {}, 'blink:acme:00');
     expect(stateOf('blink', entry, 0)).toEqual({
@@ -34,6 +35,7 @@ describe('TokenEntry', () => {
     expect(JSON.stringify(stateOf('blink', entry, 0))).not.toContain('secret-access');
   });
 
+  // README § Services (getTokenInfo: times, renewAt, hasRefreshToken, details; never the token)
   it('a snapshot tells times, the renewal point and whether a refresh token is held, with its own copy of the details', () => {
     const entry = newTokenEntry('acme', {}, 'blnk:acme:00');
     const details = Object.freeze({ scope: 'read' });

@@ -8,6 +8,7 @@ describe('UnknownTenantError', () => {
     expect(error.validId).toBe(true);
   });
 
+  // README § Security model › What is promised (UnknownTenantError never echoes an id that breaks the rules)
   it.each([
     ['CR/LF', 'acme\r\nX-Injected: 1'],
     ['100 KB', 'a'.repeat(100_000)],

@@ -4,6 +4,7 @@ import { requestUrlOf } from './provider-target.js';
 /** What Axios itself would request: the reference every answer of requestUrlOf must equal. */
 const axiosUrl = (config: Parameters<typeof requestUrlOf>[0]) => new URL(axios.create().getUri(config)).href;
 
+// README § Calling the provider APIs: PaymentsHttpService › Where credentials go (the URL Axios itself will request)
 describe('requestUrlOf', () => {
   it('answers each request by everything that decides its URL, however often a URL was seen before', () => {
     const configs = [

@@ -2,6 +2,7 @@ import { ProviderUnavailableError } from '../errors/provider-unavailable.error.j
 import { describeError } from './loggable-error.js';
 
 describe('describeError', () => {
+  // README § Security model › What is promised (no secret in a log line: a foreign error told by class and code only)
   it('tells our own errors in full, anything else by class and code only', () => {
     const ours = new ProviderUnavailableError({ provider: 'blink', tenant: 'acme' }, 'HTTP 503');
     expect(describeError(ours)).toBe(ours.message);

@@ -1,5 +1,6 @@
 import { REDACTED, redact, safeProviderCode, safeProviderText } from './redact.js';
 
+// README § Errors (provider-supplied text: bounded, redacted, no control characters; only plain short codes)
 describe('redaction', () => {
   it('removes known secrets and credential-shaped strings', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';

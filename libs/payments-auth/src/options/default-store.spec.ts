@@ -6,6 +6,7 @@ import { applicationRoot, defaultStoreDirectory, defaultStoreIssue } from './def
 
 const RULES = PROVIDERS.map((definition) => definition.rules);
 
+// README § Stores: choosing one › Where a grant lives
 describe('the default store location', () => {
   let root: string;
   const file = (relative: string, text = '') => {
@@ -86,6 +87,7 @@ describe('grants left where earlier versions kept them', () => {
   });
 });
 
+// README § Stores: choosing one › Where a grant lives (production: refused without a chosen store)
 describe('the default store in production', () => {
   const oauth = { tenants: { acme: { blnk: { clientId: 'c', clientSecret: 's', refreshToken: 'seed-value' } } } };
   /** A working directory without earlier grants. */

@@ -1,6 +1,7 @@
 import { parseRetryAfter } from './retry-after.js';
 import { MAX_WAIT_MS } from '../options/wait-bounds.js';
 
+// README § Scheduled renewal and resilience › Backoff (Retry-After in seconds or as an HTTP date)
 describe('parseRetryAfter', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
 
@@ -14,6 +15,7 @@ describe('parseRetryAfter', () => {
   });
 });
 
+// README § Scheduled renewal and resilience › Every wait is bounded (Retry-After: 9000000000000 waits 5 minutes)
 describe('parseRetryAfter bounds', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
   it.each(['9000000000000', '9'.repeat(400), String(365 * 24 * 3600), 'Fri, 01 Jan 2027 00:00:00 GMT'])(

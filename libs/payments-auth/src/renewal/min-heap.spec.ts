@@ -1,6 +1,7 @@
 import { MinHeap } from './min-heap.js';
 
 describe('MinHeap', () => {
+  // README § Scheduled renewal and resilience › Scheduled renewal (one timer: jobs in a min-heap by due time)
   it('pops in due order whatever the push order', () => {
     const heap = new MinHeap<{ dueAt: number }>();
     const values = Array.from({ length: 500 }, (_, index) => (index * 7919) % 1000);

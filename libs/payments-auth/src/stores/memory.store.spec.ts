@@ -9,6 +9,7 @@ const record = (version: number): StoredToken => ({
 });
 
 describe('MemoryTokenStore', () => {
+  // README § Tenant lifecycle › Removing a tenant (MemoryTokenStore lists a tenant's records by its key prefix)
   it("keys(prefix) finds one tenant's records only", async () => {
     const store = new MemoryTokenStore();
     for (const key of ['blnk:a:fp1', 'blnk:a:authorization', 'blnk:a.b:fp', 'blnk:ab:fp', 'blink:a:fp'])

@@ -158,6 +158,7 @@ class ReferenceStore implements TokenStore {
 const checksOf = (fault: Fault | undefined, capabilities = ALL) =>
   tokenStoreConformance({ create: () => new ReferenceStore(fault), capabilities, leaseTtlMs: 200 });
 
+// README § Testing your app › tokenStoreConformance({ create, capabilities }) (each check fails against a store broken its way)
 describe('the conformance checks bite', () => {
   describe('an unbroken store passes every check', () => {
     for (const check of checksOf(undefined)) it(check.name, check.run);
