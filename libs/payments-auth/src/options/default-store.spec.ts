@@ -2,7 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PROVIDERS } from '../providers/provider-list.js';
-import { applicationRoot, defaultStoreDirectory, defaultStoreIssue } from './default-store.js';
+import {
+  addedTenantStoreIssue,
+  applicationRoot,
+  defaultStoreDirectory,
+  defaultStoreIssue,
+  mayHoldRotatingGrants,
+} from './default-store.js';
 
 const RULES = PROVIDERS.map((definition) => definition.rules);
 
@@ -70,9 +76,12 @@ describe('grants left where earlier versions kept them', () => {
       const place = { cwd: root, entryScript };
       expect(defaultStoreIssue({ tenants: {} }, RULES, {}, place)).toBeUndefined(); // nothing there
       mkdirSync(path.join(root, '.payments-auth'));
+      writeFileSync(path.join(root, '.payments-auth', 'notes.txt'), 'not a record');
+      expect(defaultStoreIssue({ tenants: {} }, RULES, {}, place)).toBeUndefined(); // no record file
       writeFileSync(path.join(root, '.payments-auth', 'abc.json'), '{}');
       const issue = defaultStoreIssue({ tenants: {} }, RULES, {}, place);
       expect(issue?.path).toBe('store');
+      expect(issue?.problem).toMatch(/pass store: new FileTokenStore\(\{ directory \}\) naming the one to use$/);
       expect(issue?.problem).toContain(`token records were found in ${path.join(root, '.payments-auth')}`);
       expect(issue?.problem).toContain(`the default store is now ${path.join(root, 'my-app', '.payments-auth')}`);
       // Started from the app's root, the two are one directory: nothing to refuse.
@@ -120,5 +129,39 @@ describe('the default store in production', () => {
       },
     };
     expect(defaultStoreIssue(staticOnly, RULES, { NODE_ENV: 'production' }, away)).toBeUndefined();
+  });
+});
+
+// README § Stores: choosing one › Where a grant lives (production: refused without a chosen store)
+describe('a tenant added at runtime in production', () => {
+  const validated = (blnk: Record<string, unknown>) => ({ blnk }) as never;
+  const oauth = validated({ mode: 'oauth', clientId: 'c', clientSecret: 's', refreshToken: 'r' });
+
+  it('is refused on the default store only when it keeps a rotating grant', () => {
+    const production = { NODE_ENV: 'production' };
+    expect(addedTenantStoreIssue(oauth, false, RULES, production)).toEqual({
+      path: 'store',
+      problem: expect.stringMatching(/^NODE_ENV is production and a Blnk OAuth tenant/) as unknown,
+    });
+    expect(addedTenantStoreIssue(oauth, true, RULES, production)).toBeUndefined();
+    expect(addedTenantStoreIssue(oauth, false, RULES, { NODE_ENV: 'test' })).toBeUndefined();
+    const core = validated({ mode: 'core', apiKey: 'k', baseUrl: 'https://core.example' });
+    expect(addedTenantStoreIssue(core, false, RULES, production)).toBeUndefined();
+  });
+
+  it('counts a tenant as rotating only when one of its providers says so, and skips what is not a tenant', () => {
+    expect(mayHoldRotatingGrants([null, 'acme', oauth], false, RULES)).toBe(true);
+    expect(mayHoldRotatingGrants([null, 'acme', {}], false, RULES)).toBe(false);
+    expect(mayHoldRotatingGrants([], true, RULES)).toBe(true);
+  });
+});
+
+describe('the entry script an app root is found from', () => {
+  it('is none for a missing script, an option-like argument, or a path that does not exist', () => {
+    expect(applicationRoot(undefined)).toBeUndefined();
+    expect(applicationRoot('')).toBeUndefined();
+    expect(applicationRoot('-e')).toBeUndefined();
+    expect(applicationRoot(path.join(tmpdir(), 'no-such-dir-4711', 'main.js'))).toBeUndefined();
+    expect(defaultStoreDirectory('-e', '/srv/app')).toBe(path.join('/srv/app', '.payments-auth'));
   });
 });

@@ -252,6 +252,75 @@ describe('validateModuleOptions', () => {
 
   it('rejects a non-object', () => {
     expect(pathsOf(null)).toEqual(['options']);
+    expect(configErrorOf('tenants').issues).toEqual([{ path: 'options', problem: 'must be an object' }]);
+  });
+
+  // README § Configuration reference
+  it('fills every default the caller left out, and keeps each nested option given beside them', () => {
+    const options = validateModuleOptions({
+      store,
+      tenants: {},
+      tokenCallConnections: { maxSocketsPerOrigin: 8 },
+      scheduledRenewal: { enabled: false },
+      resilience: { circuitFailureThreshold: 2 },
+      telemetry: { tenantAttribute: true },
+    });
+    expect(options).toMatchObject({
+      resolveTenantTtlMs: 300_000,
+      tenantHeader: 'x-tenant-id',
+      http: {},
+      tokenCallConnections: { maxSocketsPerOrigin: 8, maxQueuedPerOrigin: 50_000 },
+      scheduledRenewal: { enabled: false, idleTimeoutMs: 1_800_000, jitterMs: 30_000, maxConcurrentRenewals: 16 },
+      resilience: { backoffBaseMs: 500, backoffMaxMs: 60_000, circuitFailureThreshold: 2, circuitCooldownMs: 30_000 },
+      telemetry: { tenantAttribute: true },
+    });
+    const given = validateModuleOptions({
+      store,
+      tenants: {},
+      resolveTenantTtlMs: 5_000,
+      tenantHeader: 'x-org',
+      http: { timeout: 1 },
+    });
+    expect(given).toMatchObject({ resolveTenantTtlMs: 5_000, tenantHeader: 'x-org', http: { timeout: 1 } });
+  });
+
+  it('checks each nested option group by its own path', () => {
+    expect(
+      pathsOf({
+        store,
+        tenants: {},
+        tokenCallConnections: { maxSocketsPerOrigin: 0 },
+        scheduledRenewal: { idleTimeoutMs: 5 },
+        resilience: { backoffBaseMs: -1 },
+        telemetry: { tenantAttribute: 'yes' },
+      }).sort(),
+    ).toEqual([
+      'resilience.backoffBaseMs',
+      'scheduledRenewal.idleTimeoutMs',
+      'telemetry.tenantAttribute',
+      'tokenCallConnections.maxSocketsPerOrigin',
+    ]);
+  });
+
+  it('names a defaultTenant that is not configured, and why', () => {
+    expect(configErrorOf({ store, tenants: {}, defaultTenant: 'ghost' }).issues).toEqual([
+      { path: 'defaultTenant', problem: 'names a tenant that is not in tenants' },
+    ]);
+  });
+
+  // README § Stores: choosing one › Your own store (part of a capability, or the flat 0.x contract, is refused at start-up)
+  it("checks a store object's contract, and holds store: null to the default store's rules", () => {
+    const broken = { get: async () => undefined };
+    expect(pathsOf({ store: broken, tenants: {} }).every((path) => path.startsWith('store'))).toBe(true);
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      const rotating = { acme: { blnk: { clientId: 'c', clientSecret: SECRET, refreshToken: SECRET } } };
+      expect(pathsOf({ store: null, tenants: rotating })).toEqual(['store']);
+      expect(pathsOf({ tenants: rotating })).toEqual(['store']);
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
   });
 
   // README § Configuration reference (an @ in the path is no user info)

@@ -73,8 +73,29 @@ describe('tenantsFromEnvironment', () => {
     expect(issuesOf(() => tenantsFromEnvironment({ PAYMENTS_AUTH_TENANTS: `{"acme": "${SECRET}` }))).toEqual([
       { path: 'PAYMENTS_AUTH_TENANTS', problem: 'is not valid JSON' },
     ]);
-    expect(issuesOf(() => tenantsFromEnvironment({ MY_TENANTS: '[1]' }, { variable: 'MY_TENANTS' }))).toEqual([
-      { path: 'MY_TENANTS', problem: 'must be a JSON object of tenants by id' },
+    for (const text of ['[1]', 'null', '"acme"', '42'])
+      expect(issuesOf(() => tenantsFromEnvironment({ MY_TENANTS: text }, { variable: 'MY_TENANTS' }))).toEqual([
+        { path: 'MY_TENANTS', problem: 'must be a JSON object of tenants by id' },
+      ]);
+    // Blank is unset, and null from a ConfigService is unset too: neither is "not text".
+    for (const source of [{ PAYMENTS_AUTH_TENANTS: ' \n ' }, { get: () => null }])
+      expect(issuesOf(() => tenantsFromEnvironment(source))).toEqual([
+        { path: 'PAYMENTS_AUTH_TENANTS', problem: 'is not set: it holds the tenants as JSON' },
+      ]);
+  });
+
+  it('names a reference whose ConfigService value is not text, and walks arrays by index', () => {
+    const config = {
+      get: (name: string) =>
+        ({ PAYMENTS_AUTH_TENANTS: JSON.stringify({ acme: { tags: ['${PORT}', '${NONE}'] } }), PORT: 8080 })[name],
+    };
+    expect(issuesOf(() => tenantsFromEnvironment(config))).toEqual([
+      { path: 'tenants.acme.tags[0]', problem: 'refers to PORT, which is not a string' },
+      { path: 'tenants.acme.tags[1]', problem: 'refers to NONE, which is not set' },
+    ]);
+    const nulls = { get: (name: string) => (name === 'PAYMENTS_AUTH_TENANTS' ? '{"a":{"k":"${GONE}"}}' : null) };
+    expect(issuesOf(() => tenantsFromEnvironment(nulls))).toEqual([
+      { path: 'tenants.a.k', problem: 'refers to GONE, which is not set' },
     ]);
   });
 });

@@ -11,4 +11,14 @@ describe('MinHeap', () => {
     expect(popped).toEqual([...values].sort((a, b) => a - b));
     expect(heap.pop()).toBeUndefined();
   });
+
+  it('forgets every item on clear()', () => {
+    const heap = new MinHeap<{ dueAt: number }>();
+    for (const dueAt of [3, 1, 2]) heap.push({ dueAt });
+    heap.clear();
+    expect(heap.size).toBe(0);
+    expect(heap.peek()).toBeUndefined();
+    heap.push({ dueAt: 5 });
+    expect(heap.pop()).toEqual({ dueAt: 5 });
+  });
 });

@@ -42,4 +42,20 @@ describe('RetryGate', () => {
     expect(gate.blocked(0, details)).toBeUndefined();
     expect(gate.succeeded()).toBeUndefined();
   });
+
+  it('is open from the threshold until a success, and a backoff never blocks before the first failure', () => {
+    const gate = new RetryGate(options, () => 0.5);
+    expect(gate.blocked(0, details)).toBeUndefined();
+    expect(gate.isOpen).toBe(false);
+    gate.failed(unavailable, 0);
+    expect(gate.blocked(49, details)).toBe(unavailable); // backoff: 0.5 × 100 ms
+    expect(gate.blocked(50, details)).toBeUndefined();
+    gate.failed(unavailable, 50);
+    expect(gate.isOpen).toBe(false);
+    gate.failed(unavailable, 200);
+    expect(gate.isOpen).toBe(true);
+    expect(gate.succeeded()).toBe('closed');
+    expect(gate.isOpen).toBe(false);
+    expect(gate.blocked(200, details)).toBeUndefined();
+  });
 });
