@@ -37,7 +37,8 @@ export const UNITS = {
       `${src}/providers/blink/{blink.protocol,blink-token.response,blink.rules}.ts`,
       `${src}/providers/blnk/{blnk.protocol,blnk-token.response,blnk.rules}.ts`,
     ],
-    specs: [`${src}/providers/`],
+    // The provider rules are what the module's option validation runs for each tenant.
+    specs: [`${src}/providers/`, `${src}/options/module-options.validator`],
   },
   stores: {
     mutate: [`${src}/stores/{token-cipher,sealed-record,record-protection}.ts`],

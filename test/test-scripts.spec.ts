@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { REPO_ROOT } from './support/repo-root';
@@ -28,5 +30,37 @@ describe('the quick loop and the full run', () => {
     expect(scripts['test:jest']).toMatch(/^PAYMENTS_AUTH_TEST_REQUIRE_LOGS=1 bash scripts\/jest-shards\.sh \d+ /);
     expect(scripts['test:jest']).toContain('--detectOpenHandles');
     expect(scripts['test:jest']).not.toContain(' -c '); // the base config: nothing left out
+  });
+});
+
+// README § Tests › Mutation testing
+describe('the mutation scores', () => {
+  const scoresOf = (mutants: string[]) => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'mutation-scores-'));
+    try {
+      mkdirSync(path.join(directory, 'reports', 'mutation'), { recursive: true });
+      const report = { files: { 'a.ts': { mutants: mutants.map((status) => ({ status })) } } };
+      writeFileSync(path.join(directory, 'reports', 'mutation', 'unit.json'), JSON.stringify(report));
+      return spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'mutation-scores.mjs'), 'unit'], {
+        cwd: directory,
+        encoding: 'utf8',
+      });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  };
+
+  it('counts killed and timed-out mutants over every one that ran or had no test, and fails a unit under 80%', () => {
+    const passing = scoresOf(['Killed', 'Killed', 'Timeout', 'Killed', 'Survived', 'Ignored', 'CompileError']);
+    expect(passing.stdout).toContain('| unit | 80.0% | 3 | 1 | 1 | 0 |');
+    expect(passing.status).toBe(0);
+    const failing = scoresOf(['Killed', 'Killed', 'Killed', 'Survived', 'NoCoverage']);
+    expect(failing.stdout).toContain('| unit | 60.0% | 3 | 0 | 1 | 1 |');
+    expect(failing.status).toBe(1);
+  });
+
+  it('runs outside npm test, on the units stryker.config.mjs names', () => {
+    expect(scripts['test:mutation']).toBe('bash scripts/mutation.sh');
+    expect(scripts.test).not.toContain('test:mutation');
   });
 });
