@@ -341,6 +341,35 @@ describe('BlnkProtocol', () => {
         expect(rendered).not.toContain(secret);
     });
 
+    it('redacts an echoed previous access token, authorization code and PKCE verifier, and a form-encoded Basic pair', async () => {
+      answers.push({
+        status: 400,
+        body: { error: 'invalid_request', error_description: 'echo TOPSECRET-old-access' },
+      });
+      expect(((await refresh()) as Error).message).toBe(
+        "blnk token endpoint rejected the request for tenant 'acme': invalid_request: echo [REDACTED]",
+      );
+      const echo = `TOPSECRET-code TOPSECRET-verifier a%2Bb%3Ac+d:TOPSECRET+x%26y`;
+      answers.push({ status: 400, body: { error: 'invalid_request', error_description: echo } });
+      const exchange = protocol.exchangeAuthorizationCode(
+        config({ clientId: 'a+b:c d', clientSecret: 'TOPSECRET x&y' }),
+        'acme',
+        'TOPSECRET-code',
+        'https://app.example/callback',
+        'TOPSECRET-verifier',
+      );
+      const message = ((await failureOf(exchange)) as Error).message;
+      expect(message).not.toMatch(/TOPSECRET|a%2Bb/);
+    });
+
+    it('a 4xx with no OAuth error is named by its status; an empty refresh token in it is not salvaged', async () => {
+      answers.push({ status: 418, body: { refresh_token: '' } });
+      const error = await refresh();
+      expect(error).toBeInstanceOf(ProviderRejectedError);
+      expect((error as Error).message).toMatch(/'acme': HTTP 418$/);
+      expect(salvagedRefreshTokenOf(error)).toBeUndefined();
+    });
+
     it('an endpoint that does not answer in time is a timeout', async () => {
       answers.push({ status: 200, hang: true });
       const startedAt = Date.now();
