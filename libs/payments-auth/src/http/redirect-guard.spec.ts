@@ -1,5 +1,5 @@
 import type { InternalAxiosRequestConfig } from 'axios';
-import { usesHttpAdapter } from './redirect-guard.js';
+import { dropCredentialsLeaving, usesHttpAdapter } from './redirect-guard.js';
 
 const withAdapter = (adapter: InternalAxiosRequestConfig['adapter']) => ({ adapter }) as InternalAxiosRequestConfig;
 
@@ -12,5 +12,44 @@ describe('usesHttpAdapter', () => {
       expect(usesHttpAdapter(withAdapter('fetch'))).toBe(false);
       expect(usesHttpAdapter(withAdapter('http'))).toBe(true);
     }
+  });
+});
+
+// README § Security model › What is promised (credentials only under the base URL, redirects included)
+describe('dropCredentialsLeaving', () => {
+  const sent = () => ({ 'X-Blnk-Key': 'TOPSECRET-key', authorization: 'Bearer TOPSECRET', Accept: '*/*' });
+  const follow = (href: unknown, headerName = 'X-Blnk-Key') => {
+    const options: Record<string, unknown> = { href, headers: sent() };
+    const seen: unknown[] = [];
+    dropCredentialsLeaving('https://core.example/api', headerName, (hooked) => seen.push(hooked))(options, {}, {});
+    expect(seen).toEqual([options]); // the app's own hook still runs, after ours
+    return options.headers;
+  };
+
+  it('keeps the credential on a redirect under the base URL', () => {
+    expect(follow('https://core.example/api/v1/ledgers')).toEqual(sent());
+  });
+
+  it.each([
+    ['another origin', 'https://evil.example/api/x'],
+    ['another path on the same origin', 'https://core.example/other'],
+    ['no location at all', undefined],
+    ['an unparseable one', 'http://['],
+  ])('drops the provider header and Authorization, whatever their case, on %s; other headers stay', (_, href) => {
+    expect(follow(href)).toEqual({ Accept: '*/*' });
+  });
+
+  it('also without a hook of the app, and with no headers to strip', () => {
+    const options = { href: 'https://evil.example/', headers: undefined };
+    expect(() =>
+      dropCredentialsLeaving('https://core.example', 'Authorization', undefined)(options, {}, {}),
+    ).not.toThrow();
+  });
+});
+
+describe('usesHttpAdapter with a config of its own', () => {
+  it('takes a custom adapter function as not http, and an unknown adapter name as no adapter', () => {
+    expect(usesHttpAdapter(withAdapter(async () => ({}) as never))).toBe(false);
+    expect(usesHttpAdapter(withAdapter('carrier-pigeon'))).toBe(false);
   });
 });
