@@ -79,10 +79,11 @@ describe('RenewalScheduler', () => {
 
   it('runs at most maxConcurrentRenewals at once; a freed slot starts the overdue backlog at once', async () => {
     const scheduler = schedulerWith({ maxConcurrentRenewals: 2 });
-    scheduler.onApplicationBootstrap();
     const { target, started, release } = heldTarget();
     ['a', 'b', 'c'].forEach((tenant, index) => scheduler.schedule(target, tenant, T0 + 1_000 + index));
     await jest.advanceTimersByTimeAsync(1_002);
+    scheduler.onApplicationBootstrap(); // all three due at once
+    await jest.advanceTimersByTimeAsync(0);
     expect(started.map((start) => start.tenant)).toEqual(['a', 'b']);
     // The finished renewal schedules its next one far ahead: the backlog must not wait for it.
     scheduler.schedule(target, 'a', T0 + 60_000);
