@@ -18,6 +18,9 @@ export default defineConfig(
       '**/node_modules/**',
       'coverage/**',
       '.payments-auth/**',
+      // StrykerJS's sandbox copy of the repository while `npm run test:mutation` runs, and its reports.
+      '.stryker-tmp/**',
+      'reports/**',
       // The consumer fixture apps are separate projects with their own tsconfig and dependencies.
       'test/consumers/**',
     ],
