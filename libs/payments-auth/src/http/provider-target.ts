@@ -25,12 +25,15 @@ export function requestUrlOf(config: AxiosRequestConfig): Readonly<URL> | undefi
   const url = built(config);
   if (builtUrls.size >= MAX_BUILT_URLS) builtUrls.clear(); // apps with an id in every path: bounded, still right
   builtUrls.set(key, url);
+  if (url !== undefined) sharedUrls.add(url);
   return url;
 }
 
 /** URLs built for requests without params, shared read-only by every request that names the same one. */
 const builtUrls = new Map<string, URL | undefined>();
 const MAX_BUILT_URLS = 1_000;
+/** The URLs above: only they are seen again, so only their targets are worth keeping. */
+const sharedUrls = new WeakSet<URL>();
 
 function built(config: AxiosRequestConfig): URL | undefined {
   try {
@@ -45,13 +48,15 @@ const targets = new WeakMap<URL, WeakMap<object, ProviderTarget | undefined>>();
 
 /**
  * The provider target of `url` for a tenant's configuration, found once per such pair (about 5 µs a request,
- * bench 2): it depends on nothing else, and a URL built for a request with params is never shared, so never hit.
+ * bench 2): it depends on nothing else. A URL built for a request with params is never shared: its target is
+ * found, not kept.
  */
 export function targetOnce(
   url: Readonly<URL>,
   tenantConfig: object,
   find: () => ProviderTarget | undefined,
 ): ProviderTarget | undefined {
+  if (!sharedUrls.has(url as URL)) return find();
   let perTenant = targets.get(url as URL);
   if (perTenant === undefined) targets.set(url as URL, (perTenant = new WeakMap()));
   if (perTenant.has(tenantConfig)) return perTenant.get(tenantConfig);
