@@ -2,7 +2,7 @@
 # Runs Jest on a given Node release (see node-bin.sh; `current` is the machine's own), in Jest's ESM mode against
 # the repository's NestJS 12, or with `--nest11` in Jest's CommonJS mode against NestJS 11 (jest.nest11.config.js,
 # installed on first use into node_modules/.cache/nest11). Further arguments go to Jest.
-#   scripts/jest.sh current -c jest.faults.config.js --runInBand
+#   scripts/jest.sh current -c jest.faults.config.js
 #   scripts/jest.sh 24.21.0 --nest11
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,9 +6,10 @@
  * lifetimes with 0 invalid_grant.
  */
 import { DEFAULT_BLNK_CLIENT, Sandbox, startSandbox } from '@app/sandbox';
-import { FaultWorker, WorkerStatus } from './support/fault-workers';
+import { FaultWorker } from './support/fault-workers';
 import { sandboxConsent } from './support/blnk-consent';
 import { RedisServer, startRedis } from './support/redis.server';
+import { blnkState, reportFault } from './support/sandbox-fault-run';
 import { sleep, waitFor } from './support/wait-for';
 
 const REDIRECT_URI = 'http://127.0.0.1/blnk/callback';
@@ -44,7 +45,6 @@ describe('onboarding across processes that are SIGKILLed (Redis, a provider that
     workers.push(worker);
     return worker;
   };
-  const blnkState = (status: WorkerStatus) => status.health.tenants.find((tenant) => tenant.provider === 'blnk')?.state;
 
   // README § Faults: what is survivable › Onboarding through killed instances
   it('started on an instance then killed, completed once by one of two racing instances then killed: the rest run on the grant, 0 invalid_grant', async () => {
@@ -79,21 +79,12 @@ describe('onboarding across processes that are SIGKILLed (Redis, a provider that
     const before = await Promise.all(survivors.map((worker) => worker.status()));
     await sleep(10_000); // 3 s tokens: more than three lifetimes
     const after = await Promise.all(survivors.map((worker) => worker.stop()));
-    process.stdout.write(
-      `FAULT-RESULT ${JSON.stringify({
-        scenario: 'onboarding: starter and completer SIGKILLed, Redis',
-        tokenCalls: sandbox.blnk.counters.tokenCalls,
-        invalidGrant: sandbox.blnk.counters.invalidGrant,
-        requestsAfterOnboarding: after.reduce(
-          (sum, status, index) => sum + status.requests - before[index].requests,
-          0,
-        ),
-        failuresAfterOnboarding: after.reduce(
-          (sum, status, index) => sum + status.failures - before[index].failures,
-          0,
-        ),
-      })}\n`,
-    );
+    reportFault('onboarding: starter and completer SIGKILLed, Redis', {
+      tokenCalls: sandbox.blnk.counters.tokenCalls,
+      invalidGrant: sandbox.blnk.counters.invalidGrant,
+      requestsAfterOnboarding: after.reduce((sum, status, index) => sum + status.requests - before[index].requests, 0),
+      failuresAfterOnboarding: after.reduce((sum, status, index) => sum + status.failures - before[index].failures, 0),
+    });
     after.forEach((status, index) => {
       expect(status.requests - before[index].requests).toBeGreaterThan(50);
       expect(status.failures).toBe(before[index].failures);

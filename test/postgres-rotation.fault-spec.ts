@@ -7,15 +7,10 @@
 import { FaultWorker, WorkerStatus, workerOwningPort } from './support/fault-workers';
 import { OidcServer } from './support/oidc-server';
 import { type PostgresServer, startPostgres } from './support/postgres.server';
+import { blnkState, reportFault, TOKEN_LATENCY_MS } from './support/sandbox-fault-run';
 import { sleep, waitFor } from './support/wait-for';
 
-const TOKEN_LATENCY_MS = 250;
-
-function report(scenario: string, figures: Record<string, unknown>): void {
-  process.stdout.write(`FAULT-RESULT ${JSON.stringify({ scenario: `PostgreSQL: ${scenario}`, ...figures })}\n`);
-}
-
-const blnkState = (status: WorkerStatus) => status.health.tenants.find((tenant) => tenant.provider === 'blnk')?.state;
+const report = (scenario: string, figures: Record<string, unknown>) => reportFault(`PostgreSQL: ${scenario}`, figures);
 const sum = (statuses: WorkerStatus[], field: 'requests' | 'failures') =>
   statuses.reduce((total, status) => total + status[field], 0);
 
