@@ -10,7 +10,7 @@ import { median, round } from './support/stats';
 
 const REQUESTS = 4_000;
 const CONCURRENCY = 32;
-const REPETITIONS = 9;
+const REPETITIONS = 15;
 
 async function requestsPerSecond(send: () => Promise<unknown>): Promise<number> {
   let next = 0;

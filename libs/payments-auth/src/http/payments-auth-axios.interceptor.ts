@@ -98,7 +98,7 @@ export class PaymentsAuthAxiosInterceptor {
       tenant,
       target,
       headerName: header.name,
-      credential: header.value.replace(/^Bearer /, ''),
+      credential: header.value.startsWith('Bearer ') ? header.value.slice('Bearer '.length) : header.value,
     });
     return config;
   }

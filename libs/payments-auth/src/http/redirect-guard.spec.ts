@@ -1,4 +1,4 @@
-import type { InternalAxiosRequestConfig } from 'axios';
+import axios, { type InternalAxiosRequestConfig } from 'axios';
 import { dropCredentialsLeaving, usesHttpAdapter } from './redirect-guard.js';
 
 const withAdapter = (adapter: InternalAxiosRequestConfig['adapter']) => ({ adapter }) as InternalAxiosRequestConfig;
@@ -44,6 +44,19 @@ describe('dropCredentialsLeaving', () => {
     expect(() =>
       dropCredentialsLeaving('https://core.example', 'Authorization', undefined)(options, {}, {}),
     ).not.toThrow();
+  });
+});
+
+describe('usesHttpAdapter with the env every request carries', () => {
+  it("resolves Axios's default list to http whatever the env, and a list that reaches fetch first by the env", () => {
+    const withEnv = (adapter: string[], env: object) => ({ adapter, env }) as unknown as InternalAxiosRequestConfig;
+    const defaults = axios.create().defaults.env as object;
+    const noFetch = { ...defaults, fetch: 'not a function' }; // Axios's fetch adapter then declines
+    for (let round = 0; round < 2; round += 1) {
+      expect(usesHttpAdapter(withEnv(['xhr', 'http', 'fetch'], defaults))).toBe(true);
+      expect(usesHttpAdapter(withEnv(['fetch', 'http'], defaults))).toBe(false);
+      expect(usesHttpAdapter(withEnv(['fetch', 'http'], noFetch))).toBe(true);
+    }
   });
 });
 

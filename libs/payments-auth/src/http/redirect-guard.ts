@@ -27,9 +27,18 @@ export function dropCredentialsLeaving(baseUrl: string, headerName: string, user
 }
 
 const HTTP_ADAPTER = getAdapter('http');
-/** Resolved per adapter setting; the instance default (one array for every request) is looked up once. */
+/** Resolved per adapter object or function, and per list of names that the config cannot change. */
 const resolvedAdapters = new WeakMap<object, boolean>();
 const resolvedByName = new Map<string, boolean>();
+/** The names seen last (nearly always Axios's default list, copied into each request): compared, not joined. */
+let lastNames: readonly string[] = [];
+let lastNamesUseHttp = false;
+
+function sameNames(names: readonly unknown[], known: readonly string[]): boolean {
+  if (names.length !== known.length || known.length === 0) return false;
+  for (let index = 0; index < names.length; index += 1) if (names[index] !== known[index]) return false;
+  return true;
+}
 
 /**
  * Whether the request goes through Axios's own Node http adapter, the one that runs `beforeRedirect` hooks.
@@ -38,21 +47,37 @@ const resolvedByName = new Map<string, boolean>();
 export function usesHttpAdapter(config: InternalAxiosRequestConfig): boolean {
   const setting = config.adapter;
   // Axios copies an array setting (its default, ['xhr', 'http', 'fetch']) into every request's config: a list of
-  // names is looked up by the names. Only the fetch adapter's availability depends on the config (its env).
-  if (Array.isArray(setting) && config.env === undefined && setting.every((name) => typeof name === 'string')) {
-    const names = setting.join();
-    const known = resolvedByName.get(names);
-    if (known !== undefined) return known;
-    const isHttp = resolvesToHttp(setting, config);
-    resolvedByName.set(names, isHttp);
-    return isHttp;
+  // names is looked up by the names, when what it resolves to cannot depend on the config.
+  if (Array.isArray(setting)) {
+    if (sameNames(setting, lastNames)) return lastNamesUseHttp;
+    if (resolvesWhateverTheConfig(setting)) {
+      const names = setting.join();
+      const known = resolvedByName.get(names) ?? resolvesToHttp(setting, config);
+      resolvedByName.set(names, known);
+      lastNames = [...setting];
+      lastNamesUseHttp = known;
+      return known;
+    }
   }
-  const cacheable = typeof setting === 'object' || typeof setting === 'function';
+  // One adapter object or function resolves the same for every config; a list that reaches fetch may not.
+  const cacheable = !Array.isArray(setting) && (typeof setting === 'object' || typeof setting === 'function');
   const known = cacheable ? resolvedAdapters.get(setting as object) : undefined;
   if (known !== undefined) return known;
   const isHttp = resolvesToHttp(setting, config);
   if (cacheable) resolvedAdapters.set(setting as object, isHttp);
   return isHttp;
+}
+
+/**
+ * Only the fetch adapter's availability depends on the config (its `env`, which every request carries from
+ * Axios's defaults): a list of names that reaches `http` before `fetch` resolves the same for every config.
+ */
+function resolvesWhateverTheConfig(names: readonly unknown[]): names is string[] {
+  if (names.length === 0 || !names.every((name) => typeof name === 'string')) return false;
+  const ids = names.map((name) => name.toLowerCase()); // as Axios looks them up
+  const http = ids.indexOf('http');
+  const fetch = ids.indexOf('fetch');
+  return fetch === -1 || (http !== -1 && http < fetch);
 }
 
 function resolvesToHttp(setting: InternalAxiosRequestConfig['adapter'], config: InternalAxiosRequestConfig): boolean {
