@@ -25,6 +25,7 @@ export const UNITS = {
       'test/credential-targeting.integration',
       'test/interceptor-reach.integration',
       'test/exception-filter.integration',
+      'test/telemetry.integration',
     ],
   },
   observability: {

@@ -247,6 +247,51 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
     expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
   });
 
+  it('replays every body that can be sent again once its 401 is renewed', async () => {
+    fixture = await startWithTenants();
+    await intent();
+    const json = JSON.stringify({ amount: 500, currency: 'GBP' });
+    const bodies: Array<[string, unknown]> = [
+      ['a string', json],
+      ['a Buffer', Buffer.from(json)],
+      ['a typed array', new TextEncoder().encode(json)],
+      ['an ArrayBuffer', new TextEncoder().encode(json).buffer],
+      ['URLSearchParams', new URLSearchParams({ amount: '500', currency: 'GBP' })],
+      ['an object', { amount: 500, currency: 'GBP' }],
+      ['null', null],
+      ['no body', undefined],
+    ];
+    for (const [kind, body] of bodies) {
+      const tokenCalls = fixture.sandbox.blink.counters.tokenCalls;
+      fixture.sandbox.blink.revokeAccessTokens();
+      const response = await firstValueFrom(
+        http().post(`${fixture.sandbox.blink.url}/api/pay/v1/intents`, body, { validateStatus: () => true }),
+      );
+      // Whatever the sandbox makes of the body, it was sent again with the new token: no 401 came back.
+      expect([kind, response.status === 401, fixture.sandbox.blink.counters.tokenCalls]).toEqual([
+        kind,
+        false,
+        tokenCalls + 1,
+      ]);
+    }
+  });
+
+  // README § Calling the provider APIs: PaymentsHttpService › Errors
+  it('a request that never got an answer fails with Axios’s own error, its credential scrubbed', async () => {
+    const closed = await startEchoServer();
+    const unreachable = closed.url;
+    await closed.close();
+    fixture = await PaymentsAuthFixture.start(() => ({
+      tenants: { gone: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: unreachable } } },
+      defaultTenant: 'gone',
+    }));
+    const error = await firstValueFrom(
+      http().get(`${unreachable}/ledgers`, { paymentsAuth: { tenant: 'gone' } }),
+    ).catch((caught: unknown) => caught);
+    expect(isAxiosError(error) && error.code).toBe('ECONNREFUSED');
+    expect(renderingsOf(error)).not.toContain(DEFAULT_BLNK_CORE_KEY);
+  });
+
   // README § Calling the provider APIs: PaymentsHttpService › Errors
   it('scrubs credentials from every Axios error that reaches the caller', async () => {
     fixture = await startWithTenants();

@@ -272,4 +272,42 @@ describe('OpenTelemetry metrics and spans', () => {
       tokensIssued: 1,
     });
   });
+
+  // README § Scheduled renewal and resilience › OpenTelemetry
+  it('spans a replay that was refused again as failed, with the status, whether the caller accepts a 401 or not', async () => {
+    await fixture?.close();
+    fixture = await PaymentsAuthFixture.start();
+    const { sandbox } = fixture;
+    await fixture.blink.getToken('acme');
+    sandbox.blink.revokeAccessTokens();
+    // Every token the sandbox issues from now on is refused too, so each replay meets a 401 of its own.
+    const revokeEachNewToken = setInterval(() => sandbox.blink.revokeAccessTokens(), 1);
+    spans.reset();
+    const intent = (validateStatus?: () => boolean) =>
+      firstValueFrom(
+        fixture.app
+          .get(PaymentsHttpService)
+          .post(
+            `${sandbox.blink.url}/api/pay/v1/intents`,
+            { amount: 1, currency: 'GBP' },
+            { paymentsAuth: { tenant: 'acme' }, ...(validateStatus && { validateStatus }) },
+          ),
+      );
+    try {
+      await expect(intent()).rejects.toMatchObject({ response: { status: 401 } });
+      expect((await intent(() => true)).status).toBe(401);
+    } finally {
+      clearInterval(revokeEachNewToken);
+    }
+    const replays = spans.getFinishedSpans().filter((span) => span.name === 'payments_auth.replay');
+    const failedWith401 = {
+      'payments_auth.outcome': 'failed',
+      'http.response.status_code': 401,
+      'error.type': 'HTTP 401',
+    };
+    expect(replays.map((span) => [span.attributes, span.status.code])).toEqual([
+      [expect.objectContaining(failedWith401), 2],
+      [expect.objectContaining(failedWith401), 2],
+    ]);
+  });
 });

@@ -85,9 +85,8 @@ function scrubRequest(holder: unknown, depth: number, visited: Set<object>): voi
   if (typeof holder !== 'object' || holder === null || visited.has(holder) || depth > MAX_DEPTH) return;
   visited.add(holder);
   const record = holder as Record<string | symbol, unknown>;
-  if (typeof record._header === 'string') {
-    record._header = record._header.replace(RAW_HEADER_LINE, (_line, name: string) => `${name}: ${REDACTED}`);
-  }
+  if (typeof record._header === 'string') record._header = redactRawHead(record._header);
+  redactUnsentHeads(record);
   if (typeof record.headers === 'object' && record.headers !== null)
     redactHeaderBag(record.headers as Record<string, unknown>);
   for (const key of Reflect.ownKeys(record)) {
@@ -95,6 +94,24 @@ function scrubRequest(holder: unknown, depth: number, visited: Set<object>): voi
     if (!HEADER_HOLDERS.has(name)) continue;
     if (name === 'kOutHeaders') redactHeaderBag(record[key] as Record<string, unknown>);
     else scrubRequest(record[key], depth + 1, visited);
+  }
+}
+
+const redactRawHead = (head: string) => head.replace(RAW_HEADER_LINE, (_line, name: string) => `${name}: ${REDACTED}`);
+
+/**
+ * A request that got no answer (connection refused, a timeout while connecting) leaves its head unsent: as a
+ * socket's `_pendingData` (a string, or `{ chunk }` entries for a batch) or, before it had a socket, as the
+ * ClientRequest's `outputData` (`{ data }` entries). Both are printed by `inspect`, a logger's default.
+ */
+function redactUnsentHeads(record: Record<string | symbol, unknown>): void {
+  if (typeof record._pendingData === 'string') record._pendingData = redactRawHead(record._pendingData);
+  for (const queue of [record._pendingData, record.outputData]) {
+    if (!Array.isArray(queue)) continue;
+    for (const entry of queue as Array<{ data?: unknown; chunk?: unknown } | null>) {
+      if (typeof entry?.data === 'string') entry.data = redactRawHead(entry.data);
+      if (typeof entry?.chunk === 'string') entry.chunk = redactRawHead(entry.chunk);
+    }
   }
 }
 
