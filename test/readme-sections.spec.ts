@@ -52,7 +52,7 @@ const NOT_BEHAVIOUR: Record<string, string> = {
   'Working practices › A test must be able to fail': 'a practice for contributors',
 };
 
-const TEST_FILE = /\.(spec|e2e-spec|fault-spec|scale-spec|consumer-spec|browser-spec)\.ts$/;
+const TEST_FILE = /\.(spec|e2e-spec|fault-spec|scale-spec|consumer-spec|browser-spec|simulation-spec)\.ts$/;
 const MARKER = /^\s*(?:\/\/|\*)\s*README § (.+)$/;
 
 function testFiles(directory: string): string[] {
