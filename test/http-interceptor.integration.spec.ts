@@ -1,3 +1,5 @@
+import { Agent } from 'node:http';
+import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { isAxiosError } from 'axios';
 import { NoTenantError, PaymentsHttpService, runWithTenant } from 'nestjs-payments-auth';
@@ -54,6 +56,9 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
           },
           core: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: echo.url } },
           keyedEcho: { blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: echo.url } },
+          keyedEchoInstance: {
+            blnk: { mode: 'api-key', apiKey: DEFAULT_BLNK_API_KEY, baseUrl: echo.url, instanceId: 'inst_42' },
+          },
           tokenish: {
             blnk: { clientId: 'c', clientSecret: 'TOPSECRET-c', refreshToken: 'blnk_rt_x', baseUrl: echo.url },
           },
@@ -114,6 +119,37 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
       http().get<{ instance_id: string }>(`${ledgers}?instance_id=inst_7`, { paymentsAuth: { tenant: 'keyed' } }),
     );
     expect(kept.data.instance_id).toBe('inst_7');
+    // Exactly as sent: the request's own instance_id is not joined by the tenant's, and a tenant without one adds none.
+    const echoed = `${echo.url}/data/ledgers`;
+    await firstValueFrom(http().get(`${echoed}?instance_id=inst_7`, { paymentsAuth: { tenant: 'keyedEchoInstance' } }));
+    await firstValueFrom(http().get(echoed, { paymentsAuth: { tenant: 'keyedEcho' } }));
+    expect(echo.requests.map((request) => request.url)).toEqual(['/data/ledgers?instance_id=inst_7', '/data/ledgers']);
+  });
+
+  it('attaches the credential on every request method PaymentsHttpService has', async () => {
+    fixture = await startWithTenants();
+    const url = `${echo.url}/data/ledgers`;
+    const config = { paymentsAuth: { tenant: 'core' } };
+    const form = { name: 'ledger' };
+    const requests = [
+      http().get(url, config),
+      http().delete(url, config),
+      http().head(url, config),
+      http().post(url, form, config),
+      http().put(url, form, config),
+      http().patch(url, form, config),
+      http().postForm(url, form, config),
+      http().putForm(url, form, config),
+      http().patchForm(url, form, config),
+      http().request({ ...config, url, method: 'OPTIONS' }),
+    ];
+    for (const request of requests) await firstValueFrom(request);
+    expect(echo.requests.map((request) => [request.method, request.headers['x-blnk-key']])).toEqual(
+      ['GET', 'DELETE', 'HEAD', 'POST', 'PUT', 'PATCH', 'POST', 'PUT', 'PATCH', 'OPTIONS'].map((method) => [
+        method,
+        DEFAULT_BLNK_CORE_KEY,
+      ]),
+    );
   });
 
   it('never attaches credentials to the token endpoints', async () => {
@@ -285,11 +321,45 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
       tenants: { gone: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: unreachable } } },
       defaultTenant: 'gone',
     }));
-    const error = await firstValueFrom(
-      http().get(`${unreachable}/ledgers`, { paymentsAuth: { tenant: 'gone' } }),
-    ).catch((caught: unknown) => caught);
-    expect(isAxiosError(error) && error.code).toBe('ECONNREFUSED');
-    expect(renderingsOf(error)).not.toContain(DEFAULT_BLNK_CORE_KEY);
+    // A GET's head is written alone; a POST's head and body are queued together while the socket connects.
+    for (const request of [
+      http().get(`${unreachable}/ledgers`),
+      http().post(`${unreachable}/ledgers`, { name: 'l' }),
+    ]) {
+      const error = await firstValueFrom(request).catch((caught: unknown) => caught);
+      expect(isAxiosError(error) && error.code).toBe('ECONNREFUSED');
+      expect(renderingsOf(error)).not.toContain(DEFAULT_BLNK_CORE_KEY);
+    }
+  });
+
+  // README § Calling the provider APIs: PaymentsHttpService › Errors
+  it('requests that timed out, one of them before it had a socket, leave no credential in their errors', async () => {
+    const accepted = new Set<Socket>();
+    const silent = createServer((socket) => {
+      accepted.add(socket.on('error', () => undefined)); // accepts, never answers
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const agent = new Agent({ maxSockets: 1 }); // the second request waits in the agent's queue, unsent
+    try {
+      fixture = await PaymentsAuthFixture.start(() => ({
+        tenants: { quiet: { blnk: { mode: 'core', apiKey: DEFAULT_BLNK_CORE_KEY, baseUrl: base } } },
+        defaultTenant: 'quiet',
+      }));
+      const timedOut = (path: string) =>
+        firstValueFrom(http().get(`${base}${path}`, { httpAgent: agent, timeout: 300 })).catch(
+          (caught: unknown) => caught,
+        );
+      const errors = await Promise.all([timedOut('/first'), timedOut('/queued')]);
+      for (const error of errors) {
+        expect(isAxiosError(error) && error.code).toBe('ECONNABORTED');
+        expect(renderingsOf(error)).not.toContain(DEFAULT_BLNK_CORE_KEY);
+      }
+    } finally {
+      agent.destroy();
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   // README § Calling the provider APIs: PaymentsHttpService › Errors
@@ -301,6 +371,7 @@ describe('PaymentsHttpService with the payments-auth interceptor', () => {
     );
     expect(isAxiosError(notFound) && notFound.response?.status).toBe(404);
     expect(renderingsOf(notFound)).not.toContain(token);
+    expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1); // only a 401 says anything about the token
 
     const badKey = await firstValueFrom(
       http().get(`${fixture.sandbox.blnk.url}/ledgers`, { paymentsAuth: { tenant: 'keyed' }, headers: {} }),

@@ -100,18 +100,15 @@ function scrubRequest(holder: unknown, depth: number, visited: Set<object>): voi
 const redactRawHead = (head: string) => head.replace(RAW_HEADER_LINE, (_line, name: string) => `${name}: ${REDACTED}`);
 
 /**
- * A request that got no answer (connection refused, a timeout while connecting) leaves its head unsent: as a
- * socket's `_pendingData` (a string, or `{ chunk }` entries for a batch) or, before it had a socket, as the
- * ClientRequest's `outputData` (`{ data }` entries). Both are printed by `inspect`, a logger's default.
+ * A request that got no answer (connection refused) leaves its head unsent on the socket's `_pendingData`: a string,
+ * or `{ chunk }` entries when the head and a body were queued together. `inspect`, a logger's default, prints it.
  */
 function redactUnsentHeads(record: Record<string | symbol, unknown>): void {
-  if (typeof record._pendingData === 'string') record._pendingData = redactRawHead(record._pendingData);
-  for (const queue of [record._pendingData, record.outputData]) {
-    if (!Array.isArray(queue)) continue;
-    for (const entry of queue as Array<{ data?: unknown; chunk?: unknown } | null>) {
-      if (typeof entry?.data === 'string') entry.data = redactRawHead(entry.data);
-      if (typeof entry?.chunk === 'string') entry.chunk = redactRawHead(entry.chunk);
-    }
+  const pending = record._pendingData;
+  if (typeof pending === 'string') record._pendingData = redactRawHead(pending);
+  if (!Array.isArray(pending)) return;
+  for (const entry of pending as Array<{ chunk?: unknown } | null>) {
+    if (typeof entry?.chunk === 'string') entry.chunk = redactRawHead(entry.chunk);
   }
 }
 

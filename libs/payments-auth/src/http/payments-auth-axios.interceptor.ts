@@ -233,19 +233,11 @@ function replayOf(config: InternalAxiosRequestConfig, attachment: Attachment): I
   return replay;
 }
 
-/** A body that was a stream has been consumed by the first attempt and cannot be sent again. */
+/**
+ * A body that can be sent again: a primitive, a buffer, a typed array, URLSearchParams or a plain object. A stream
+ * or an async iterable was consumed by the first attempt.
+ */
 function isReplayable(data: unknown): boolean {
-  if (data === undefined || data === null || typeof data === 'string') return true;
-  if (
-    Buffer.isBuffer(data) ||
-    data instanceof ArrayBuffer ||
-    ArrayBuffer.isView(data) ||
-    data instanceof URLSearchParams
-  )
-    return true;
-  return (
-    typeof data === 'object' &&
-    typeof (data as { pipe?: unknown }).pipe !== 'function' &&
-    !(Symbol.asyncIterator in data)
-  );
+  if (typeof data !== 'object' || data === null) return true;
+  return typeof (data as { pipe?: unknown }).pipe !== 'function' && !(Symbol.asyncIterator in data);
 }

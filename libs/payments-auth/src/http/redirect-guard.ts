@@ -27,18 +27,14 @@ export function dropCredentialsLeaving(baseUrl: string, headerName: string, user
 }
 
 const HTTP_ADAPTER = getAdapter('http');
-/** Resolved per adapter object or function, and per list of names that the config cannot change. */
+/** Resolved per adapter object or function: what one resolves to does not depend on the config. */
 const resolvedAdapters = new WeakMap<object, boolean>();
-const resolvedByName = new Map<string, boolean>();
-/** The names seen last (nearly always Axios's default list, copied into each request): compared, not joined. */
-let lastNames: readonly string[] = [];
-let lastNamesUseHttp = false;
-
-function sameNames(names: readonly unknown[], known: readonly string[]): boolean {
-  if (names.length !== known.length || known.length === 0) return false;
-  for (let index = 0; index < names.length; index += 1) if (names[index] !== known[index]) return false;
-  return true;
-}
+/**
+ * Axios's default list, which it copies into every request's config. It reaches `http` before `fetch`, the one
+ * adapter whose availability depends on the config (its `env`), so it resolves the same for every request.
+ */
+const DEFAULT_NAMES = ['xhr', 'http', 'fetch'] as const;
+const DEFAULT_USES_HTTP = resolvesToHttp([...DEFAULT_NAMES], {} as InternalAxiosRequestConfig);
 
 /**
  * Whether the request goes through Axios's own Node http adapter, the one that runs `beforeRedirect` hooks.
@@ -46,38 +42,22 @@ function sameNames(names: readonly unknown[], known: readonly string[]): boolean
  */
 export function usesHttpAdapter(config: InternalAxiosRequestConfig): boolean {
   const setting = config.adapter;
-  // Axios copies an array setting (its default, ['xhr', 'http', 'fetch']) into every request's config: a list of
-  // names is looked up by the names, when what it resolves to cannot depend on the config.
   if (Array.isArray(setting)) {
-    if (sameNames(setting, lastNames)) return lastNamesUseHttp;
-    if (resolvesWhateverTheConfig(setting)) {
-      const names = setting.join();
-      const known = resolvedByName.get(names) ?? resolvesToHttp(setting, config);
-      resolvedByName.set(names, known);
-      lastNames = [...setting];
-      lastNamesUseHttp = known;
-      return known;
-    }
+    // Any other list is resolved for each request, with its config: one that reaches fetch first may depend on it.
+    return isDefaultList(setting) ? DEFAULT_USES_HTTP : resolvesToHttp(setting, config);
   }
-  // One adapter object or function resolves the same for every config; a list that reaches fetch may not.
-  const cacheable = !Array.isArray(setting) && (typeof setting === 'object' || typeof setting === 'function');
+  // Stryker disable all: a cache of what an adapter object resolves to; resolving it again answers the same
+  const cacheable = typeof setting === 'object' || typeof setting === 'function';
   const known = cacheable ? resolvedAdapters.get(setting as object) : undefined;
   if (known !== undefined) return known;
   const isHttp = resolvesToHttp(setting, config);
   if (cacheable) resolvedAdapters.set(setting as object, isHttp);
+  // Stryker restore all
   return isHttp;
 }
 
-/**
- * Only the fetch adapter's availability depends on the config (its `env`, which every request carries from
- * Axios's defaults): a list of names that reaches `http` before `fetch` resolves the same for every config.
- */
-function resolvesWhateverTheConfig(names: readonly unknown[]): names is string[] {
-  if (names.length === 0 || !names.every((name) => typeof name === 'string')) return false;
-  const ids = names.map((name) => name.toLowerCase()); // as Axios looks them up
-  const http = ids.indexOf('http');
-  const fetch = ids.indexOf('fetch');
-  return fetch === -1 || (http !== -1 && http < fetch);
+function isDefaultList(names: readonly unknown[]): boolean {
+  return names.length === DEFAULT_NAMES.length && DEFAULT_NAMES.every((name, index) => names[index] === name);
 }
 
 function resolvesToHttp(setting: InternalAxiosRequestConfig['adapter'], config: InternalAxiosRequestConfig): boolean {
