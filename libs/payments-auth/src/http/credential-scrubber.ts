@@ -95,6 +95,8 @@ function scrubRequest(holder: unknown, depth: number, visited: Set<object>): voi
     if (name === 'kOutHeaders') redactHeaderBag(record[key] as Record<string, unknown>);
     else scrubRequest(record[key], depth + 1, visited);
   }
+  // Newer Node keeps a request's socket behind a getter (OutgoingMessage.prototype.socket), which own keys miss.
+  if ('_header' in record) scrubRequest(record.socket, depth + 1, visited);
 }
 
 const redactRawHead = (head: string) => head.replace(RAW_HEADER_LINE, (_line, name: string) => `${name}: ${REDACTED}`);
