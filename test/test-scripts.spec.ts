@@ -31,6 +31,17 @@ describe('the quick loop and the full run', () => {
     expect(scripts['test:jest']).toContain('--detectOpenHandles');
     expect(scripts['test:jest']).not.toContain(' -c '); // the base config: nothing left out
   });
+
+  it('npm test runs every suite, one after another or side by side', () => {
+    const suites = Object.keys(scripts).filter(
+      (name) => /^test:/.test(name) && !['test:quick', 'test:unit', 'test:integration', 'test:mutation'].includes(name),
+    );
+    const run = (suite: string) =>
+      scripts.test.includes(`npm run ${suite} `) ||
+      scripts.test.endsWith(`npm run ${suite}`) ||
+      scripts.test.split('&&').some((step) => step.includes('side-by-side.sh') && step.split(' ').includes(suite));
+    expect(suites.filter((suite) => !suite.endsWith(':explore') && !run(suite))).toEqual([]);
+  });
 });
 
 // README § Tests › Mutation testing
