@@ -32,15 +32,22 @@ describe('the quick loop and the full run', () => {
     expect(scripts['test:jest']).not.toContain(' -c '); // the base config: nothing left out
   });
 
-  it('npm test runs every suite, one after another or side by side', () => {
+  it('npm test runs every suite and every check, one after another or side by side', () => {
     const suites = Object.keys(scripts).filter(
       (name) => /^test:/.test(name) && !['test:quick', 'test:unit', 'test:integration', 'test:mutation'].includes(name),
     );
-    const run = (suite: string) =>
-      scripts.test.includes(`npm run ${suite} `) ||
-      scripts.test.endsWith(`npm run ${suite}`) ||
-      scripts.test.split('&&').some((step) => step.includes('side-by-side.sh') && step.split(' ').includes(suite));
-    expect(suites.filter((suite) => !suite.endsWith(':explore') && !run(suite))).toEqual([]);
+    // A side-by-side step names lanes, each one script or several joined by commas (run one after another).
+    const run = (script: string) =>
+      scripts.test.includes(`npm run ${script} `) ||
+      scripts.test.endsWith(`npm run ${script}`) ||
+      scripts.test
+        .split('&&')
+        .some(
+          (step) =>
+            step.includes('side-by-side.sh') && step.split(' ').some((lane) => lane.split(',').includes(script)),
+        );
+    const checks = ['typecheck', 'lint', 'format:check', 'api:check'];
+    expect([...suites, ...checks].filter((script) => !script.endsWith(':explore') && !run(script))).toEqual([]);
   });
 });
 
