@@ -14,6 +14,9 @@ export const SEED_REFRESH_TOKEN = 'rt-0';
 /** With the engine test settings' 10 s margin, a token is renewed 10 s after it was issued. */
 export const TOKEN_LIFETIME_MS = 20_000;
 
+/** How long a token call takes to be answered (fake time): long enough for other commands to land meanwhile. */
+const ANSWER_LATENCY_MS = { min: 50, max: 400 };
+
 /** What the provider does with the next token call, as a fault schedule says. */
 export type ProviderFault = 'refuse' | 'lose-answer';
 
@@ -28,12 +31,30 @@ export class SimulatedProvider {
   revoked = false;
   invalidGrants = 0;
   tokenCalls = 0;
-  /** Refresh tokens issued, each with the instance its answer reached (undefined: the answer was lost). */
+  /**
+   * Refresh tokens issued, each with the instance its answer goes to, from the moment the provider rotated
+   * (undefined: the answer was lost). An instance that crashes before the answer arrives never knew it.
+   */
   readonly deliveredTo = new Map<string, number | undefined>([[SEED_REFRESH_TOKEN, undefined]]);
+  /** Instances whose token call was sent and not yet answered. */
+  readonly inFlight = new Set<number>();
   private issued = 0;
   private readonly faults: ProviderFault[] = [];
 
   constructor(private readonly hooks: SimulationHooks) {}
+
+  /** The instance the answer carrying `accessToken` reached (undefined: lost, or not issued here). */
+  receivedBy(accessToken: string): number | undefined {
+    return this.deliveredTo.get(`rt-${accessToken.slice('at-'.length)}`);
+  }
+
+  private async answer(instance: number, label: string): Promise<void> {
+    // Math.random is seeded per schedule, so the latency replays with it.
+    const latency = ANSWER_LATENCY_MS.min + Math.floor(Math.random() * (ANSWER_LATENCY_MS.max - ANSWER_LATENCY_MS.min));
+    await new Promise((resolve) => setTimeout(resolve, latency));
+    await this.hooks.step(instance, label);
+    this.inFlight.delete(instance);
+  }
 
   injectNext(fault: ProviderFault): void {
     this.faults.push(fault);
@@ -64,15 +85,16 @@ export class SimulatedProvider {
     const sent = previous?.refreshToken ?? config.refreshToken;
     this.tokenCalls += 1;
     this.hooks.onSend(instance, sent);
+    this.inFlight.add(instance);
     const fault = this.faults.shift();
     if (fault === 'refuse') {
-      await this.hooks.step(instance, 'token call refused');
+      await this.answer(instance, 'token call refused');
       throw new ProviderUnavailableError({ ...details, status: 503 }, 'HTTP 503');
     }
     if (this.revoked || sent !== this.current) {
       this.revoked = true;
       this.invalidGrants += 1;
-      await this.hooks.step(instance, 'invalid_grant');
+      await this.answer(instance, 'invalid_grant');
       throw new ReauthorizationRequiredError(
         { ...details, status: 400, providerErrorCode: 'invalid_grant' },
         'invalid_grant',
@@ -89,14 +111,13 @@ export class SimulatedProvider {
       issuedAt,
       expiresAt: issuedAt + TOKEN_LIFETIME_MS,
     };
-    this.deliveredTo.set(rotated, undefined);
+    this.deliveredTo.set(rotated, fault === 'lose-answer' ? undefined : instance);
     if (fault === 'lose-answer') {
       // Rotated at the server; the answer never comes back (a timeout): the new refresh token exists nowhere.
-      await this.hooks.step(instance, 'token call timed out');
+      await this.answer(instance, 'token call timed out');
       throw new ProviderTimeoutError(details, 1_000);
     }
-    await this.hooks.step(instance, 'token answer');
-    this.deliveredTo.set(rotated, instance);
+    await this.answer(instance, 'token answer');
     return token;
   }
 }

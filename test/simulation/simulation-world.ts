@@ -5,6 +5,7 @@ import { recordingObservers } from '../../libs/payments-auth/src/engine/testing/
 import { TimerRenewalQueue } from '../../libs/payments-auth/src/engine/testing/timer-renewal-queue';
 import { TokenEngine } from '../../libs/payments-auth/src/engine/token-engine';
 import type { ValidatedOptions } from '../../libs/payments-auth/src/options/module-options.validator';
+import type { InstanceClocks } from './instance-clocks';
 import type { SimulationHooks } from './simulation-hooks';
 import { type ProviderFault, SEED_REFRESH_TOKEN, type SimulatedConfig, SimulatedProvider } from './simulated-provider';
 import { SimulatedStoreClient, SimulatedStoreData } from './simulated-store';
@@ -13,12 +14,14 @@ import { SimulatedStoreClient, SimulatedStoreData } from './simulated-store';
 export type Command =
   | { kind: 'call'; instance: number }
   | { kind: 'advance'; ms: number }
+  | { kind: 'steps'; count: number }
   | { kind: 'stall'; ms: number }
   | { kind: 'crash'; instance: number }
   | { kind: 'join' }
-  | { kind: 'store-fails'; times: number }
+  | { kind: 'store-fails'; after: number; times: number }
   | { kind: 'store-outage'; ms: number }
   | { kind: 'store-loss' }
+  | { kind: 'failover' }
   | { kind: 'provider'; fault: ProviderFault };
 
 /** The invariants of the rotation design note, by name. */
@@ -30,6 +33,17 @@ export type Invariant =
   | 'persist before use'
   | 'serve while valid'
   | 'grant kept when survivable';
+
+/** What a schedule starts from. */
+export interface WorldSetup {
+  instances: number;
+  /** Each instance's clock offset from true time (ms), by instance index; instances that join later get the last. */
+  clockOffsetsMs: number[];
+  /** The store's writes of a refresh token wait for the replica (Redis WAIT), or replication is asynchronous only. */
+  waitForReplicas: boolean;
+  /** Whether the schedule starts once the recovery window of a never-used store is over. */
+  warmUp: boolean;
+}
 
 export interface Violation {
   invariant: Invariant;
@@ -59,10 +73,15 @@ interface Instance {
  */
 export class SimulationWorld implements SimulationHooks {
   readonly violations: Violation[] = [];
-  readonly data = new SimulatedStoreData();
+  readonly data: SimulatedStoreData;
   readonly provider = new SimulatedProvider(this);
   private readonly instances: Instance[] = [];
   private readonly spent = new Set<string>();
+  /** A stall lapsed the lease of an instance whose token call was under way (see `stall`). */
+  stalledMidRefresh = false;
+  /** Commands that landed while a store operation or token call was under way, and while a token call was. */
+  commandsMidOperation = 0;
+  commandsMidTokenCall = 0;
   /** Calls that got a token. */
   served = 0;
   /** Calls that failed, by error code and message (a fault the docs let fail, or a violation). */
@@ -71,10 +90,16 @@ export class SimulationWorld implements SimulationHooks {
   /** `advance` moves the fake clock (the engine's timers and `Date.now()` together). */
   constructor(
     private readonly scheduler: fc.Scheduler,
-    instances: number,
+    private readonly setup: WorldSetup,
+    private readonly clocks: InstanceClocks,
     private readonly advance: (ms: number) => Promise<unknown>,
   ) {
-    for (let index = 0; index < instances; index += 1) this.join();
+    this.data = new SimulatedStoreData(
+      () => clocks.trueNow(),
+      setup.waitForReplicas,
+      () => scheduler.schedule(Promise.resolve(), 'replication'),
+    );
+    for (let index = 0; index < setup.instances; index += 1) this.join();
   }
 
   step(instance: number, label: string): Promise<void> {
@@ -86,11 +111,11 @@ export class SimulationWorld implements SimulationHooks {
   onSend(instance: number, sent: string): void {
     const newest = this.provider.current;
     const knownNewest = this.newestKnown();
-    const newestRecoverable = knownNewest === newest;
+    const newestRecoverable = knownNewest === newest && !this.stalledMidRefresh;
     const at = `i${instance} sent ${sent}; the provider's newest is ${newest}, the newest any live instance or the store knows ${knownNewest}`;
     if (index(sent) < index(knownNewest)) this.violate('use the newest', at);
     if (this.spent.has(sent) && newestRecoverable) this.violate('use once', at);
-    if (sent === SEED_REFRESH_TOKEN && this.data.persistedAccessTokens.size > 0 && newestRecoverable)
+    if (sent === SEED_REFRESH_TOKEN && this.data.writtenAccessTokens.size > 0 && newestRecoverable)
       this.violate('seed once', at);
     if (this.provider.revoked && newestRecoverable) this.violate('grant kept when survivable', at);
   }
@@ -100,15 +125,20 @@ export class SimulationWorld implements SimulationHooks {
   }
 
   async apply(command: Command): Promise<void> {
+    if (this.scheduler.count() > 0) this.commandsMidOperation += 1;
+    if (this.provider.inFlight.size > 0) this.commandsMidTokenCall += 1;
     switch (command.kind) {
       case 'call':
         this.call(command.instance);
         break;
       case 'advance':
-        await this.pass(command.ms);
+        await this.pass(command.ms, false);
+        break;
+      case 'steps':
+        await this.steps(command.count);
         break;
       case 'stall':
-        await this.advance(command.ms); // a pause (GC, a frozen VM): time jumps while nothing is answered
+        await this.stall(command.ms);
         break;
       case 'crash':
         this.crash(command.instance);
@@ -117,19 +147,45 @@ export class SimulationWorld implements SimulationHooks {
         this.join();
         break;
       case 'store-fails':
+        this.data.passes = command.after;
         this.data.failures += command.times;
         break;
       case 'store-outage':
-        this.data.downUntil = Date.now() + command.ms;
+        this.data.downUntil = this.clocks.trueNow() + command.ms;
         break;
       case 'store-loss':
         this.data.lose();
+        break;
+      case 'failover':
+        this.data.failOver();
         break;
       case 'provider':
         this.provider.injectNext(command.fault);
         break;
     }
-    await this.settle();
+  }
+
+  /**
+   * A pause (GC, a frozen VM, a network that holds every packet): time jumps while nothing is answered. An
+   * instance whose token call was under way and whose lease lapsed meanwhile is the faults table's "stalled
+   * mid-refresh", not survivable in principle: another instance may send the same refresh token.
+   */
+  private async stall(ms: number): Promise<void> {
+    await this.advance(ms);
+    const lapsed = [...this.provider.inFlight].some((id) => !this.instances[id].crashed && !this.data.holdsLease(id));
+    if (lapsed) this.stalledMidRefresh = true;
+  }
+
+  /**
+   * `count` of the steps under way land, the schedule picking which. The other commands land in between: a
+   * crash, a call, a new instance or a fault can come in the middle of a renewal.
+   */
+  private async steps(count: number): Promise<void> {
+    for (let step = 0; step < count; step += 1) {
+      await this.advance(0); // what the last step led to runs first, up to its next step
+      if (this.scheduler.count() === 0) return;
+      await this.scheduler.waitOne();
+    }
   }
 
   /** Every step under way lands, in the order the schedule picks (those they lead to included). */
@@ -140,12 +196,13 @@ export class SimulationWorld implements SimulationHooks {
 
   /**
    * Time passes as it does on a healthy network: in slices of ANSWER_WITHIN_MS, after each of which every store
-   * operation and token call under way has had its answer, in whatever order the schedule picks.
+   * operation and token call under way has had its answer, in whatever order the schedule picks. What the last
+   * slice started is left under way unless `settleLast` (the next command lands in the middle of it).
    */
-  async pass(ms: number): Promise<void> {
+  async pass(ms: number, settleLast = true): Promise<void> {
     for (let left = ms; left > 0; left -= ANSWER_WITHIN_MS) {
       await this.advance(Math.min(ANSWER_WITHIN_MS, left));
-      await this.settle();
+      if (settleLast || left > ANSWER_WITHIN_MS) await this.settle();
     }
   }
 
@@ -159,7 +216,7 @@ export class SimulationWorld implements SimulationHooks {
     const consider = (token: string) => {
       if (index(token) > index(newest)) newest = token;
     };
-    for (const token of this.data.heldRefreshTokens) consider(token);
+    for (const token of this.data.primary.heldRefreshTokens) consider(token);
     for (const [token, holder] of this.provider.deliveredTo) {
       if (holder !== undefined && !this.instances[holder].crashed) consider(token);
     }
@@ -169,13 +226,17 @@ export class SimulationWorld implements SimulationHooks {
   private call(instanceId: number): void {
     const instance = this.instances[instanceId % this.instances.length];
     if (instance.crashed) return;
+    this.clocks.run(instance.id, () => this.callAs(instance));
+  }
+
+  /** Runs on the instance's own clock: what it holds is valid or not by that clock, as in its process. */
+  private callAs(instance: Instance): void {
     // Still valid, inside the renewal margin or not: a caller then never waits on the store, a lease or a renewal.
     const heldValid = [...instance.engine.expiries()].some((held) => held.expiresAt > Date.now());
     void instance.engine.getToken(TENANT).then(
       (token) => {
         this.served += 1;
-        if (!this.data.persistedAccessTokens.has(token))
-          this.violate('persist before use', `i${instance.id} was handed ${token} before its record was written`);
+        this.checkPersisted(instance, token);
       },
       (error: Error) => {
         const code = `${(error as { code?: string }).code ?? error.name}: ${error.message.replace(/'[^']*'/g, '…').slice(0, 120)}`;
@@ -184,6 +245,19 @@ export class SimulationWorld implements SimulationHooks {
           this.violate('serve while valid', `i${instance.id} held a valid token and failed: ${error.name}`);
       },
     );
+  }
+
+  /**
+   * The instance whose token call got `token` hands it out only once its record is durable (with WAIT: on the
+   * replica), or held for a retry after the store refused it (the design note's invariant 4). Another instance
+   * may hand out what it read from the primary: it then holds the refresh token too, and WAIT cannot stop a read.
+   */
+  private checkPersisted(instance: Instance, token: string): void {
+    const received = this.provider.receivedBy(token) === instance.id;
+    const stored = received ? this.data.durableAccessTokens : this.data.writtenAccessTokens;
+    if (stored.has(token) || (received && instance.engine.pendingWrites() > 0)) return;
+    const what = received ? 'durable' : 'written';
+    this.violate('persist before use', `i${instance.id} was handed ${token} before its record was ${what}`);
   }
 
   private crash(instanceId: number): void {
@@ -195,6 +269,13 @@ export class SimulationWorld implements SimulationHooks {
 
   private join(): void {
     const id = this.instances.length;
+    const offsets = this.setup.clockOffsetsMs;
+    this.clocks.set(id, offsets[Math.min(id, offsets.length - 1)] ?? 0);
+    // Built and started on its own clock: every timer it sets fires on that clock too.
+    this.instances.push(this.clocks.run(id, () => this.start(id)));
+  }
+
+  private start(id: number): Instance {
     const store = new SimulatedStoreClient(this.data, id, this);
     const observers = recordingObservers();
     const queue = new TimerRenewalQueue();
@@ -209,8 +290,8 @@ export class SimulationWorld implements SimulationHooks {
       { events: observers.events, metrics: observers.metrics, scheduler: queue, lossGuard: guard },
       () => CONFIG,
     );
-    this.instances.push({ id, engine, queue, guard, close: observers.close, crashed: false });
     void guard.onApplicationBootstrap();
+    return { id, engine, queue, guard, close: observers.close, crashed: false };
   }
 
   private stop(instance: Instance): void {

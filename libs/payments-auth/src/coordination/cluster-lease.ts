@@ -30,6 +30,12 @@ const KEEP_ALIVE_MS = LEASE_TTL_MS / EXTENSIONS_PER_TTL;
  * never land on a lease another process has just taken over as expired.
  */
 const EXTENSION_SAFETY_MS = 500;
+/**
+ * The longest a confirmation before an irrevocable step may have been under way (from when the extension it
+ * rests on was sent). Past it the keep-alive, which runs at most one period after the answer, would find the
+ * lease too close to its TTL to extend, and the lease would lapse in the middle of the token call.
+ */
+const CONFIRMATION_MAX_AGE_MS = LEASE_TTL_MS - EXTENSION_SAFETY_MS - KEEP_ALIVE_MS;
 
 /** A lease just taken, with what the store read as it took it (stores with `acquireAndRead`). */
 export interface TakenLease {
@@ -93,10 +99,14 @@ export class HeldLease {
    * Right before an irrevocable step (sending a refresh token): extends now, and true only when the store says
    * the lease is still ours. No shortcut here: a lease can vanish without a new generation (evicted, deleted, its
    * expiry hastened by the store's clock), or this process's clock can have stepped, and only the store knows.
+   * An answer that comes too late (a stall, a slow store) is no confirmation either: the lease could not be
+   * kept alive through the call, and another process could take it and send the same refresh token.
    */
-  confirmWithStore(): Promise<boolean> {
-    if (this.lost) return Promise.resolve(false);
-    return this.extend();
+  async confirmWithStore(): Promise<boolean> {
+    if (this.lost) return false;
+    const held = await this.extend();
+    if (held && Date.now() - this.extendedAt > CONFIRMATION_MAX_AGE_MS) this.markLost();
+    return held && !this.lost;
   }
 
   /** Also for a lease counted as lost: the owner-checked release frees it at once if it is still ours. */
