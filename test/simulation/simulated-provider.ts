@@ -36,7 +36,7 @@ export class SimulatedProvider {
    * (undefined: the answer was lost). An instance that crashes before the answer arrives never knew it.
    */
   readonly deliveredTo = new Map<string, number | undefined>([[SEED_REFRESH_TOKEN, undefined]]);
-  /** Instances whose token call was sent and not yet answered. */
+  /** Instances whose token call left (past its lease confirmation) and was not yet answered. */
   readonly inFlight = new Set<number>();
   private issued = 0;
   private readonly faults: ProviderFault[] = [];
@@ -81,11 +81,11 @@ export class SimulatedProvider {
   ): Promise<IssuedToken> {
     const details = { provider: 'blnk' as const, tenant };
     await beforeSend?.();
+    this.inFlight.add(instance); // on the wire from here: a stall now is a stall mid-refresh
     await this.hooks.step(instance, 'token call sent');
     const sent = previous?.refreshToken ?? config.refreshToken;
     this.tokenCalls += 1;
     this.hooks.onSend(instance, sent);
-    this.inFlight.add(instance);
     const fault = this.faults.shift();
     if (fault === 'refuse') {
       await this.answer(instance, 'token call refused');

@@ -54,6 +54,8 @@ export interface Violation {
 const TENANT = 'acme';
 const CONFIG: SimulatedConfig = { clientId: 'client-1', refreshToken: SEED_REFRESH_TOKEN };
 const NEVER = new Promise<never>(() => undefined);
+/** The longest stall a lease holder survives: half the lease TTL (cluster-lease.ts; the faults table's "about 1 s"). */
+const STALL_SURVIVED_MS = 1_000;
 /** How much fake time may pass before an operation under way is answered, outside a stall. */
 const ANSWER_WITHIN_MS = 250;
 
@@ -178,14 +180,15 @@ export class SimulationWorld implements SimulationHooks {
   }
 
   /**
-   * A pause (GC, a frozen VM, a network that holds every packet): time jumps while nothing is answered. An
-   * instance whose token call was under way and whose lease lapsed meanwhile is the faults table's "stalled
-   * mid-refresh", not survivable in principle: another instance may send the same refresh token.
+   * A pause (GC, a frozen VM, a network that holds every packet): time jumps while nothing is answered. Longer
+   * than half the lease TTL while an instance's token call has left (its lease confirmed), it is the faults
+   * table's "stalled mid-refresh", not survivable in principle: the holder's keep-alive can no longer extend
+   * the lease, and another instance may take it and send the same refresh token.
    */
   private async stall(ms: number): Promise<void> {
     await this.advance(ms);
-    const lapsed = [...this.provider.inFlight].some((id) => !this.instances[id].crashed && !this.data.holdsLease(id));
-    if (lapsed) this.stalledMidRefresh = true;
+    const midRefresh = [...this.provider.inFlight].some((id) => !this.instances[id].crashed);
+    if (midRefresh && ms > STALL_SURVIVED_MS) this.stalledMidRefresh = true;
   }
 
   /**
