@@ -28,6 +28,4 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/log-capture.global-teardown.ts',
   reporters: ['default', '<rootDir>/test/support/summary-line.reporter.js'],
   testTimeout: 30000,
-  // `--shard` (scripts/jest-shards.sh) dealt out by each file's time rather than by a hash of its path.
-  testSequencer: '<rootDir>/test/support/weighted-shards.sequencer.js',
 };

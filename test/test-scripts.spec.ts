@@ -51,40 +51,6 @@ describe('the quick loop and the full run', () => {
   });
 });
 
-describe('the shards of the Jest suite', () => {
-  const WeightedShards = load('./test/support/weighted-shards.sequencer.js') as {
-    new (): { shard(tests: Test[], options: { shardIndex: number; shardCount: number }): Test[] };
-    SECONDS: Record<string, number>;
-  };
-  interface Test {
-    path: string;
-    context: { config: { rootDir: string } };
-  }
-  const testAt = (file: string): Test => ({
-    path: path.join(REPO_ROOT, file),
-    context: { config: { rootDir: REPO_ROOT } },
-  });
-
-  it('names only files that exist (a renamed slow file would count one second)', () => {
-    const listed = Object.keys(WeightedShards.SECONDS);
-    expect(listed.filter((file) => !existsSync(path.join(REPO_ROOT, file)))).toEqual([]);
-  });
-
-  it('deals every file to exactly one shard, the slowest ones each to a shard of its own', () => {
-    const slow = Object.keys(WeightedShards.SECONDS);
-    const files = [...slow, ...Array.from({ length: 80 }, (_, index) => `test/fast-${index}.spec.ts`)];
-    const sequencer = new WeightedShards();
-    const shards = [1, 2, 3, 4].map((shardIndex) =>
-      sequencer
-        .shard(files.map(testAt), { shardIndex, shardCount: 4 })
-        .map((test) => path.relative(REPO_ROOT, test.path)),
-    );
-    expect(shards.flat().sort()).toEqual([...files].sort());
-    const slowest = [...slow].sort((a, b) => WeightedShards.SECONDS[b] - WeightedShards.SECONDS[a]).slice(0, 4);
-    expect(slowest.map((file) => shards.findIndex((shard) => shard.includes(file))).sort()).toEqual([0, 1, 2, 3]);
-  });
-});
-
 // README § Tests › Mutation testing
 describe('the mutation scores', () => {
   const scoresOf = (mutants: string[]) => {
