@@ -22,6 +22,7 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
 
   it('refreshes with the seed, caches, and the sandbox accepts the token', async () => {
     fixture = await PaymentsAuthFixture.start();
+    expect(fixture.blnk.cachedAuthHeaders('acme')).toBeUndefined(); // no token yet: only getAuthHeaders waits for one
     const token = await fixture.blnk.getToken('acme');
     expect(await fixture.blnk.getToken('acme')).toBe(token);
     expect(fixture.sandbox.blnk.counters.tokenCalls).toBe(1);
@@ -34,6 +35,8 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
       details: { scope: 'data:read data:write proxy:write' },
     });
     expect(await fixture.blnk.getAuthHeaders('acme')).toEqual({ Authorization: `Bearer ${token}` });
+    // What PaymentsHttpService attaches without waiting, once the token is cached: the same headers.
+    expect(fixture.blnk.cachedAuthHeaders('acme')).toEqual({ Authorization: `Bearer ${token}` });
     expect(await fixture.blnk.getCredentialInfo('acme')).toEqual({
       provider: 'blnk',
       tenant: 'acme',
@@ -129,6 +132,7 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     }));
     expect(await fixture.blnk.getToken('keyed')).toBe(DEFAULT_BLNK_API_KEY);
     expect(await fixture.blnk.getAuthHeaders('keyed')).toEqual({ Authorization: `Bearer ${DEFAULT_BLNK_API_KEY}` });
+    expect(fixture.blnk.cachedAuthHeaders('keyed')).toEqual({ Authorization: `Bearer ${DEFAULT_BLNK_API_KEY}` });
     expect(await fixture.blnk.getCredentialInfo('keyed')).toEqual({
       provider: 'blnk',
       tenant: 'keyed',
@@ -143,6 +147,7 @@ describe('BlnkTokenService against the Blnk sandbox', () => {
     // Spread straight into a request's headers: the Core key lands in X-Blnk-Key, never as a bearer token.
     const coreHeaders = await fixture.blnk.getAuthHeaders('core');
     expect(coreHeaders).toEqual({ 'X-Blnk-Key': DEFAULT_BLNK_CORE_KEY });
+    expect(fixture.blnk.cachedAuthHeaders('core')).toEqual(coreHeaders);
     const core = await fetch(`${fixture.sandbox.blnk.url}/ledgers`, { headers: { ...coreHeaders } });
     expect(core.status).toBe(200);
     expect(await fixture.blnk.getCredentialInfo('core')).toEqual({

@@ -74,6 +74,42 @@ describe('credential targeting', () => {
     }
   });
 
+  it("calls a subclass's own getAuthHeaders on every request, even with the token cached", async () => {
+    class AuditedBlinkTokenService extends BlinkTokenService {
+      calls = 0;
+      override getAuthHeaders(tenant: string) {
+        this.calls += 1;
+        return super.getAuthHeaders(tenant);
+      }
+    }
+    fixture = await start();
+    const app = await Test.createTestingModule({
+      imports: [
+        PaymentsAuthModule.forRoot({
+          tenants: { acme: acmeTenant(fixture.sandbox) },
+          defaultTenant: 'acme',
+          store: new MemoryTokenStore(),
+        }),
+      ],
+    })
+      .overrideProvider(BlinkTokenService)
+      .useClass(AuditedBlinkTokenService)
+      .compile();
+    try {
+      const service = app.get(BlinkTokenService) as AuditedBlinkTokenService;
+      for (let request = 0; request < 3; request += 1) {
+        const response = await firstValueFrom(
+          app.get(PaymentsHttpService).post(`${fixture.sandbox.blink.url}/api/pay/v1/intents`, { amount: 1 }),
+        );
+        expect(response.status).toBe(201);
+      }
+      expect(service.calls).toBe(3);
+      expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+
   describe('allowAbsoluteUrls: false, where Axios joins even an absolute URL to baseURL', () => {
     it('sends no Blink token when the module http option sends the provider URL to another host', async () => {
       fixture = await start({ http: { allowAbsoluteUrls: false, baseURL: other.url } });

@@ -54,28 +54,33 @@ describe('HeldLease', () => {
   // README § Faults: what is survivable › Stalled mid-refresh (a confirmation whose answer comes too late is caught too)
   it('right before the irrevocable step, a confirmation the store answers too late counts as lost: the keep-alive could not carry the lease through the call', async () => {
     const file = new FileTokenStore({ directory });
-    let answerDelayMs = 0;
+    let answerDelaysMs: number[] = [];
     const leases: StoreLeases = {
       acquire: (key, ttlMs) => file.leases.acquire(key, ttlMs),
       extend: async (key, owner, ttlMs) => {
         const held = await file.leases.extend(key, owner, ttlMs); // lands at once; the answer is what is late
-        await new Promise((resolve) => setTimeout(resolve, answerDelayMs));
+        await new Promise((resolve) => setTimeout(resolve, answerDelaysMs.shift() ?? 0));
         return held;
       },
       release: (key, owner) => file.leases.release(key, owner),
     };
     const leasing = Object.assign(Object.create(file) as FileTokenStore, { leases }) as LeasingStore;
     const prompt = (await HeldLease.acquire(leasing, 'prompt'))?.lease as HeldLease;
-    answerDelayMs = 300;
+    answerDelaysMs = [300];
     await expect(prompt.confirmWithStore()).resolves.toBe(true);
     await prompt.release();
     // Found by the rotation simulation: answered 1.2 s after it was asked, the lease still had 0.8 s of its TTL,
     // but the next keep-alive would come too close to the TTL to extend it, so it would lapse during the call.
-    const late = (await HeldLease.acquire(leasing, 'late'))?.lease as HeldLease;
-    answerDelayMs = 1_200;
-    await expect(late.confirmWithStore()).resolves.toBe(false);
-    expect(late.isLost).toBe(true);
-    await late.release();
+    // Asked again at once and answered promptly, the lease is fresh again; late twice, it counts as lost.
+    const lateOnce = (await HeldLease.acquire(leasing, 'late-once'))?.lease as HeldLease;
+    answerDelaysMs = [1_200, 50];
+    await expect(lateOnce.confirmWithStore()).resolves.toBe(true);
+    await lateOnce.release();
+    const lateTwice = (await HeldLease.acquire(leasing, 'late-twice'))?.lease as HeldLease;
+    answerDelaysMs = [1_200, 1_200];
+    await expect(lateTwice.confirmWithStore()).resolves.toBe(false);
+    expect(lateTwice.isLost).toBe(true);
+    await lateTwice.release();
   });
 
   it('confirms without a round trip within one keep-alive period of the store confirming it, and asks the store after that and right before the irrevocable step', async () => {

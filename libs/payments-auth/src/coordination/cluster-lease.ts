@@ -99,14 +99,17 @@ export class HeldLease {
    * Right before an irrevocable step (sending a refresh token): extends now, and true only when the store says
    * the lease is still ours. No shortcut here: a lease can vanish without a new generation (evicted, deleted, its
    * expiry hastened by the store's clock), or this process's clock can have stepped, and only the store knows.
-   * An answer that comes too late (a stall, a slow store) is no confirmation either: the lease could not be
-   * kept alive through the call, and another process could take it and send the same refresh token.
+   * An answer that comes too late (a stall, a slow store) is no confirmation either: the keep-alive could not
+   * carry the lease through the call, and another process could take it and send the same refresh token. The
+   * store is then asked once more at once, while the lease can still be extended.
    */
   async confirmWithStore(): Promise<boolean> {
-    if (this.lost) return false;
-    const held = await this.extend();
-    if (held && Date.now() - this.extendedAt > CONFIRMATION_MAX_AGE_MS) this.markLost();
-    return held && !this.lost;
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      if (this.lost || !(await this.extend())) return false;
+      if (Date.now() - this.extendedAt <= CONFIRMATION_MAX_AGE_MS) return true;
+    }
+    this.markLost();
+    return false;
   }
 
   /** Also for a lease counted as lost: the owner-checked release frees it at once if it is still ours. */

@@ -7,6 +7,11 @@ import type { ProviderRules } from '../options/provider-rules.js';
 export interface ProviderCredentials {
   /** The headers that authorize a request for the tenant, ready to set (one header). */
   getAuthHeaders(tenant: string): Promise<Readonly<Record<string, string>>>;
+  /**
+   * The same headers when they are at hand without waiting (a cached token, a static key), else undefined. A
+   * service whose `getAuthHeaders` was overridden answers undefined, so the override is called on every request.
+   */
+  cachedAuthHeaders?(tenant: string): Readonly<Record<string, string>> | undefined;
   /** Drops the tenant's managed token if it is still `token` (a 401 answered it). */
   invalidate(tenant: string, token?: string): Promise<boolean>;
   /** Each tenant's token state for health checks; never a token value. */

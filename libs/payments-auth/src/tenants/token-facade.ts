@@ -74,6 +74,11 @@ export class TokenFacade<TConfig extends object> {
     return this.engine.states();
   }
 
+  /** The tenant's whole configuration when the registry holds it already; never a lookup. */
+  knownTenantConfig(tenant: string): ValidatedTenantConfig | undefined {
+    return this.registry.peek(tenant);
+  }
+
   /** The tenant's whole configuration (resolving it if needed); a call without a tenant fails here. */
   async tenantConfig(tenant: string): Promise<ValidatedTenantConfig> {
     if (typeof tenant !== 'string' || tenant === '') throw new NoTenantError();

@@ -27,6 +27,7 @@ function fixedService(token: string | undefined, provider: ProviderName) {
     getCredentialInfo: notStoodIn('getCredentialInfo'),
     getToken: async (tenant: string) => value(tenant),
     getAuthHeaders: async (tenant: string) => ({ Authorization: `Bearer ${value(tenant)}` }),
+    cachedAuthHeaders: (tenant: string) => ({ Authorization: `Bearer ${value(tenant)}` }),
     getTokenInfo: async (tenant: string) => snapshot(tenant),
     forceRenewal: async (tenant: string) => value(tenant),
     invalidate: async () => false,

@@ -28,6 +28,16 @@ export class BlinkTokenService {
     return { Authorization: `Bearer ${await this.tokens.getToken(tenant)}` };
   }
 
+  /**
+   * @internal For PaymentsHttpService: the headers when the token is cached, without a promise in between;
+   * undefined when it has to be waited for, or when a subclass overrides `getAuthHeaders` (which then runs).
+   */
+  cachedAuthHeaders(tenant: string): BlinkAuthHeaders | undefined {
+    if (this.getAuthHeaders !== BlinkTokenService.prototype.getAuthHeaders) return undefined;
+    const token = this.tokens.engine.cachedToken(tenant);
+    return token === undefined ? undefined : { Authorization: `Bearer ${token}` };
+  }
+
   /** Expiry, renewal time and Blink's response facts for the current token, obtaining one if needed. */
   async getTokenInfo(tenant: string): Promise<TokenSnapshot<BlinkTokenDetails>> {
     return (await this.tokens.getTokenInfo(tenant)) as TokenSnapshot<BlinkTokenDetails>;

@@ -73,6 +73,21 @@ export class BlnkTokenService {
     return { Authorization: `Bearer ${config.mode === 'oauth' ? await this.tokens.getToken(tenant) : config.apiKey}` };
   }
 
+  /**
+   * @internal For PaymentsHttpService: the headers when they are at hand (a static key, a cached OAuth token),
+   * without a promise in between; undefined when they have to be waited for, or when a subclass overrides
+   * `getAuthHeaders` (which then runs).
+   */
+  cachedAuthHeaders(tenant: string): BlnkAuthHeaders | undefined {
+    if (this.getAuthHeaders !== BlnkTokenService.prototype.getAuthHeaders) return undefined;
+    const known = this.tokens.knownTenantConfig(tenant);
+    const config = known === undefined ? undefined : configFor(BLNK_RULES, known);
+    if (config === undefined) return undefined;
+    if (config.mode === 'core') return { 'X-Blnk-Key': config.apiKey };
+    const token = config.mode === 'oauth' ? this.tokens.engine.cachedToken(tenant) : config.apiKey;
+    return token === undefined ? undefined : { Authorization: `Bearer ${token}` };
+  }
+
   /** Expiry, renewal time and scope of an OAuth tenant's token. Static keys have none: CredentialModeError. */
   async getTokenInfo(tenant: string): Promise<TokenSnapshot<BlnkTokenDetails>> {
     await this.oauthOnly(tenant, 'getTokenInfo', 'a static key has no token lifecycle', 'getCredentialInfo');
