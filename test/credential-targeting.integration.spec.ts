@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { jest } from '@jest/globals';
 import { isAxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { Test } from '@nestjs/testing';
@@ -12,6 +13,7 @@ import {
   runWithTenant,
 } from 'nestjs-payments-auth';
 import { DEFAULT_BLNK_API_KEY, DEFAULT_BLNK_CORE_KEY } from '@app/sandbox';
+import { fixedTokens } from 'nestjs-payments-auth/testing';
 import { EchoServer, startEchoServer } from './support/echo.server';
 import { PaymentsAuthFixture, acmeTenant } from './support/payments-auth.fixture';
 import { renderingsOf } from './support/secrets';
@@ -105,6 +107,48 @@ describe('credential targeting', () => {
       }
       expect(service.calls).toBe(3);
       expect(fixture.sandbox.blink.counters.tokenCalls).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('sends what a spy on the service prototype answers, even with the token cached', async () => {
+    fixture = await start();
+    const url = `${fixture.sandbox.blink.url}/api/pay/v1/intents`;
+    expect((await firstValueFrom(http().post(url, { amount: 1 }))).status).toBe(201); // the token is cached now
+    const spy = jest
+      .spyOn(BlinkTokenService.prototype, 'getAuthHeaders')
+      .mockResolvedValue({ Authorization: 'Bearer spied' });
+    try {
+      // The sandbox refuses the spied token (and its one replay): the cached one was not sent instead.
+      const refused = await firstValueFrom(http().post(url, { amount: 1 })).catch((error: unknown) => error);
+      expect(isAxiosError(refused) && refused.response?.status).toBe(401);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("sends what a test's own getAuthHeaders answers on top of the fixedTokens stand-in", async () => {
+    const stand = fixedTokens({ blink: 'fixed-blink-token' });
+    const app = await Test.createTestingModule({
+      imports: [
+        PaymentsAuthModule.forRoot({
+          tenants: { acme: { blink: { apiKey: 'k', secretKey: 'TOPSECRET-s', baseUrl: `${provider.url}/blink` } } },
+          defaultTenant: 'acme',
+          store: new MemoryTokenStore(),
+        }),
+      ],
+    })
+      .overrideProvider(BlinkTokenService)
+      .useValue({
+        ...stand.blink,
+        getAuthHeaders: async (tenant: string) => ({ Authorization: `Bearer own-${tenant}` }),
+      })
+      .compile();
+    try {
+      await firstValueFrom(app.get(PaymentsHttpService).get(`${provider.url}/blink/api/pay/v1/intents`));
+      expect(provider.requests.map((request) => request.headers.authorization)).toEqual(['Bearer own-acme']);
     } finally {
       await app.close();
     }

@@ -27,7 +27,8 @@ function fixedService(token: string | undefined, provider: ProviderName) {
     getCredentialInfo: notStoodIn('getCredentialInfo'),
     getToken: async (tenant: string) => value(tenant),
     getAuthHeaders: async (tenant: string) => ({ Authorization: `Bearer ${value(tenant)}` }),
-    cachedAuthHeaders: (tenant: string) => ({ Authorization: `Bearer ${value(tenant)}` }),
+    // Never at hand: PaymentsHttpService then asks getAuthHeaders every time, which a test may override or spy on.
+    cachedAuthHeaders: () => undefined,
     getTokenInfo: async (tenant: string) => snapshot(tenant),
     forceRenewal: async (tenant: string) => value(tenant),
     invalidate: async () => false,

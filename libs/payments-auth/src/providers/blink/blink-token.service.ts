@@ -30,10 +30,11 @@ export class BlinkTokenService {
 
   /**
    * @internal For PaymentsHttpService: the headers when the token is cached, without a promise in between;
-   * undefined when it has to be waited for, or when a subclass overrides `getAuthHeaders` (which then runs).
+   * undefined when it has to be waited for, or when `getAuthHeaders` was overridden,
+   * spied on or wrapped (which then runs).
    */
   cachedAuthHeaders(tenant: string): BlinkAuthHeaders | undefined {
-    if (this.getAuthHeaders !== BlinkTokenService.prototype.getAuthHeaders) return undefined;
+    if (this.getAuthHeaders !== OWN_GET_AUTH_HEADERS) return undefined;
     const token = this.tokens.engine.cachedToken(tenant);
     return token === undefined ? undefined : { Authorization: `Bearer ${token}` };
   }
@@ -74,3 +75,7 @@ export class BlinkTokenService {
     return this.tokens.states();
   }
 }
+
+/** The class's own getAuthHeaders, as loaded: a subclass, an instance override and a spy on the prototype all differ. */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- compared by identity, never called
+const OWN_GET_AUTH_HEADERS = BlinkTokenService.prototype.getAuthHeaders;

@@ -75,11 +75,11 @@ export class BlnkTokenService {
 
   /**
    * @internal For PaymentsHttpService: the headers when they are at hand (a static key, a cached OAuth token),
-   * without a promise in between; undefined when they have to be waited for, or when a subclass overrides
-   * `getAuthHeaders` (which then runs).
+   * without a promise in between; undefined when they have to be waited for, or when `getAuthHeaders` was
+   * overridden, spied on or wrapped (which then runs).
    */
   cachedAuthHeaders(tenant: string): BlnkAuthHeaders | undefined {
-    if (this.getAuthHeaders !== BlnkTokenService.prototype.getAuthHeaders) return undefined;
+    if (this.getAuthHeaders !== OWN_GET_AUTH_HEADERS) return undefined;
     const known = this.tokens.knownTenantConfig(tenant);
     const config = known === undefined ? undefined : configFor(BLNK_RULES, known);
     if (config === undefined) return undefined;
@@ -259,3 +259,7 @@ function oauthOf(tenantConfig: ValidatedTenantConfig): BlnkOAuthConfig | undefin
   const blnk = configFor(BLNK_RULES, tenantConfig);
   return blnk?.mode === 'oauth' ? blnk : undefined;
 }
+
+/** The class's own getAuthHeaders, as loaded: a subclass, an instance override and a spy on the prototype all differ. */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- compared by identity, never called
+const OWN_GET_AUTH_HEADERS = BlnkTokenService.prototype.getAuthHeaders;
