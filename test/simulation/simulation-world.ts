@@ -80,7 +80,7 @@ export class SimulationWorld implements SimulationHooks {
   readonly provider = new SimulatedProvider(this);
   private readonly instances: Instance[] = [];
   private readonly spent = new Set<string>();
-  /** A stall lapsed the lease of an instance whose token call was under way (see `stall`). */
+  /** A stall longer than half the lease TTL came while a token call was under way (see `stall`). */
   stalledMidRefresh = false;
   /** A refresh token was sent while a live instance held a rotated token it could not write and had lost its lease. */
   cutOffAfterRotation = false;
@@ -114,7 +114,7 @@ export class SimulationWorld implements SimulationHooks {
   }
 
   onSend(instance: number, sent: string): void {
-    // The faults table's "Cut off from the store after a rotation", not survivable: the writer's lease lapsed
+    // The faults table's "Cut off from Redis after a rotation", not survivable: the writer's lease lapsed
     // while its write waited for the store, and whoever refreshes next reads the older record.
     const cutOff = this.instances.some(
       (other) => !other.crashed && other.engine.pendingWrites() > 0 && !this.data.holdsLease(other.id),
