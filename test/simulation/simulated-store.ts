@@ -40,7 +40,7 @@ function copyNode(node: NodeState): NodeState {
 export class SimulatedStoreData {
   primary: NodeState = emptyNode();
   private replica: NodeState = emptyNode();
-  /** Bumped by a failover: a replication scheduled before it copies nothing, a WAIT under way fails. */
+  /** Bumped by a failover or a loss: a replication scheduled before it copies nothing, a WAIT under way fails. */
   private epoch = 0;
   /** Access tokens whose record the primary had at some point: what another instance may read and hand out. */
   readonly writtenAccessTokens = new Set<string>();
@@ -66,6 +66,7 @@ export class SimulatedStoreData {
 
   /** A restart without persistence: every record, lease and the generation marker are gone. */
   lose(): void {
+    this.epoch += 1; // a WAIT under way fails with the connection, as after any restart
     this.primary = emptyNode();
   }
 
