@@ -55,8 +55,9 @@ describe('credential targeting', () => {
       ...extra,
     }));
 
-  it('attaches what an overridden token service gives (a test double of its public methods is enough)', async () => {
-    const app = await Test.createTestingModule({
+  /** An app whose BlinkTokenService is `service`, its one tenant's Blink base URL on the echo server. */
+  const appWithBlinkService = (service: object) =>
+    Test.createTestingModule({
       imports: [
         PaymentsAuthModule.forRoot({
           tenants: { acme: { blink: { apiKey: 'k', secretKey: 'TOPSECRET-s', baseUrl: `${provider.url}/blink` } } },
@@ -66,8 +67,13 @@ describe('credential targeting', () => {
       ],
     })
       .overrideProvider(BlinkTokenService)
-      .useValue({ getAuthHeaders: async (tenant: string) => ({ Authorization: `Bearer stub-for-${tenant}` }) })
+      .useValue(service)
       .compile();
+
+  it('attaches what an overridden token service gives (a test double of its public methods is enough)', async () => {
+    const app = await appWithBlinkService({
+      getAuthHeaders: async (tenant: string) => ({ Authorization: `Bearer stub-for-${tenant}` }),
+    });
     try {
       await firstValueFrom(app.get(PaymentsHttpService).get(`${provider.url}/blink/api/pay/v1/intents`));
       expect(provider.requests.map((request) => request.headers.authorization)).toEqual(['Bearer stub-for-acme']);
@@ -131,21 +137,10 @@ describe('credential targeting', () => {
 
   it("sends what a test's own getAuthHeaders answers on top of the fixedTokens stand-in", async () => {
     const stand = fixedTokens({ blink: 'fixed-blink-token' });
-    const app = await Test.createTestingModule({
-      imports: [
-        PaymentsAuthModule.forRoot({
-          tenants: { acme: { blink: { apiKey: 'k', secretKey: 'TOPSECRET-s', baseUrl: `${provider.url}/blink` } } },
-          defaultTenant: 'acme',
-          store: new MemoryTokenStore(),
-        }),
-      ],
-    })
-      .overrideProvider(BlinkTokenService)
-      .useValue({
-        ...stand.blink,
-        getAuthHeaders: async (tenant: string) => ({ Authorization: `Bearer own-${tenant}` }),
-      })
-      .compile();
+    const app = await appWithBlinkService({
+      ...stand.blink,
+      getAuthHeaders: async (tenant: string) => ({ Authorization: `Bearer own-${tenant}` }),
+    });
     try {
       await firstValueFrom(app.get(PaymentsHttpService).get(`${provider.url}/blink/api/pay/v1/intents`));
       expect(provider.requests.map((request) => request.headers.authorization)).toEqual(['Bearer own-acme']);
