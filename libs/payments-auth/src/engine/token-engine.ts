@@ -27,7 +27,7 @@ import { TokenCallRecorder } from './token-call-recorder.js';
 import { invalidateEntry } from './invalidation.js';
 import { waitForFlights } from './drain.js';
 import { type ConfigurationSource, TokenEntries } from './token-entries.js';
-import { type TokenEntry, snapshotOf } from './token-entry.js';
+import { type TokenEntry, answerOf, snapshotOf } from './token-entry.js';
 import { expiriesOf, statesOf } from './entry-reports.js';
 import type { TokenProtocol } from './token-protocol.interface.js';
 import type { TokenSnapshot, TokenState } from './token-snapshot.interface.js';
@@ -93,20 +93,18 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     return this.protocol.provider;
   }
 
-  /**
-   * The hottest path: the tenant's fresh cached token, or undefined. Every change to a tenant reaches the engine
-   * as it happens (reconfigured, removed), so the entry is trusted without a configuration lookup.
-   */
+  /** The tenant's cached token while it is before its renewal time, else undefined (see TokenEntries.fresh). */
   cachedToken(tenant: string): string | undefined {
-    const entry = this.entries.held(tenant);
-    if (entry === undefined) return undefined;
-    const now = Date.now();
-    if (now >= entry.renewAt) return undefined;
-    entry.lastUsedAt = now;
-    return (entry.token as StoredToken).accessToken;
+    return this.entries.fresh(tenant)?.token?.accessToken;
   }
 
-  /** The hot path: a cached, fresh token costs two Map lookups and one comparison. */
+  /** cachedToken as the promise getToken returns: the same settled promise until the record changes. */
+  cachedAnswer(tenant: string): Promise<string> | undefined {
+    const entry = this.entries.fresh(tenant);
+    return entry === undefined ? undefined : answerOf(entry);
+  }
+
+  /** The current configuration's token: cached while it works (renewed behind in the margin), else acquired. */
   getToken(tenant: string): Promise<string> {
     let entry: TokenEntry<TConfig>;
     try {

@@ -29,6 +29,20 @@ export class TokenEntries<TConfig extends object> {
     return this.entries.get(tenant);
   }
 
+  /**
+   * The hot path: the entry held for the tenant while its token is before its renewal time (marked as used),
+   * else undefined. Every change to a tenant reaches the engine as it happens (reconfigured, removed), so the
+   * entry is trusted without a configuration lookup.
+   */
+  fresh(tenant: string): TokenEntry<TConfig> | undefined {
+    const entry = this.entries.get(tenant);
+    if (entry === undefined) return undefined;
+    const now = Date.now();
+    if (now >= entry.renewAt) return undefined;
+    entry.lastUsedAt = now;
+    return entry;
+  }
+
   /** The tenant's entry for its current configuration, made (and any older one replaced) when needed. */
   current(tenant: string): TokenEntry<TConfig> {
     const config = this.configOf(tenant);

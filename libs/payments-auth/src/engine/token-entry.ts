@@ -17,6 +17,12 @@ export interface TokenEntry<TConfig> {
   token?: StoredToken;
   /** Precomputed so the hot path is one comparison. */
   renewAt: number;
+  /**
+   * The settled promise the hot path hands out for `answerFor` (the `token` it was made for): one per record,
+   * not one per call, so a cached token costs no allocation. A new record gets a new one.
+   */
+  answer: Promise<string> | undefined;
+  answerFor: StoredToken | undefined;
   /** When a caller last asked for this token: renewal stops for idle tenants. */
   lastUsedAt: number;
   /** The next proactive renewal, cancelled whenever another is scheduled in its place. */
@@ -43,6 +49,8 @@ export function newTokenEntry<TConfig>(tenant: string, config: TConfig, storeKey
     gate: undefined,
     token: undefined,
     renewAt: 0,
+    answer: undefined,
+    answerFor: undefined,
     lastUsedAt: 0,
     renewal: undefined,
     inFlight: undefined,
@@ -52,6 +60,16 @@ export function newTokenEntry<TConfig>(tenant: string, config: TConfig, storeKey
     invalidating: undefined,
     lastTokenCallAt: 0,
   };
+}
+
+/** The settled promise of the entry's token, made once per record, so a cached token costs no allocation per call. */
+export function answerOf(entry: TokenEntry<unknown>): Promise<string> {
+  const token = entry.token as StoredToken; // callers hold a fresh entry: renewAt is set only with a token
+  if (entry.answerFor !== token) {
+    entry.answerFor = token;
+    entry.answer = Promise.resolve(token.accessToken);
+  }
+  return entry.answer as Promise<string>;
 }
 
 /** For health checks: never a token value. `seedConfigured` only for rotating protocols (it says where a grant began). */

@@ -143,6 +143,21 @@ describe('TokenFacade', () => {
     expect(protocol.calls.map((call) => call.tenant)).toEqual(['acme', 'globex']);
   });
 
+  // bench 1: the hot path allocates nothing per call
+  it('a cached token is one settled promise for every call; a renewed token gets its own', async () => {
+    rig = setUp();
+    const { facade } = rig;
+    const first = await facade.getToken('acme');
+    const answer = facade.getToken('acme');
+    expect(facade.getToken('acme')).toBe(answer);
+    await expect(answer).resolves.toBe(first);
+    const renewed = await facade.forceRenewal('acme');
+    expect(renewed).not.toBe(first);
+    const next = facade.getToken('acme');
+    expect(next).not.toBe(answer);
+    await expect(next).resolves.toBe(renewed);
+  });
+
   it('a tenant found through resolveTenant gets a token on its first call', async () => {
     rig = setUp(async (tenant) => (tenant === 'umbrella' ? blink('umbrella-key') : undefined));
     const { facade, protocol } = rig;
