@@ -54,11 +54,12 @@ export async function hotPath(): Promise<BenchSection> {
     return {
       title: '1. Hot path: cached getToken vs an async Map lookup',
       description:
-        `${CALLS.toLocaleString('en')} sequential awaited calls per repetition, alternating; target ≥ 0.5×. ` +
-        'Control: the same async Map lookup plus one Date.now(), the clock read the expiry check needs.',
+        `${CALLS.toLocaleString('en')} sequential awaited calls per repetition, alternating; target ≥ 0.55×. ` +
+        'Control: the same async Map lookup plus one Date.now(), the clock read the expiry check needs; ' +
+        `getToken runs at ${round(median(ratios) / median(controlRatios))}× of it (medians).`,
       columns: ['repetition', 'getToken ops/s', 'async Map ops/s', 'ratio', 'Map + Date.now() ops/s', 'control ratio'],
       rows,
-      verdict: ratio >= 0.5 ? `Target met: ${round(ratio)}×` : `Target missed: ${round(ratio)}× (< 0.5×)`,
+      verdict: ratio >= 0.55 ? `Target met: ${round(ratio)}×` : `Target missed: ${round(ratio)}× (< 0.55×)`,
     };
   } finally {
     await app.close();
