@@ -20,6 +20,29 @@ describe('MemoryTokenStore', () => {
     expect(await store.keys('')).toHaveLength(4);
   });
 
+  it('keeps its own copy, which reads back as JSON would, and shares only what cannot change (bench 5)', async () => {
+    const store = new MemoryTokenStore();
+    const details = {
+      when: new Date(0),
+      ratio: Number.NaN,
+      list: [1, undefined, 'x'],
+      nested: { items: [{ count: 2 }] },
+      gone: undefined,
+    };
+    const odd = { ...record(1), refreshToken: undefined, details } as StoredToken;
+    await store.set('odd', odd);
+    expect(await store.get('odd')).toStrictEqual(JSON.parse(JSON.stringify(odd)));
+    details.nested.items[0].count = 3; // the caller's object changes after the write...
+    const read = (await store.get('odd')) as StoredToken & { details: typeof details };
+    expect(read.details.nested.items[0].count).toBe(2); // ...the stored one does not
+    read.details.list.push('y');
+    expect((await store.get('odd'))?.details?.list).toEqual([1, null, 'x']);
+
+    const shared = Object.freeze({ currencies: Object.freeze(['GBP']) }); // as the engine's shared details are
+    await store.set('shared', { ...record(2), details: shared });
+    expect((await store.get('shared'))?.details).toBe(shared);
+  });
+
   it('describes itself as memory, not at rest', () => {
     expect(new MemoryTokenStore().describe()).toEqual({
       type: 'MemoryTokenStore',

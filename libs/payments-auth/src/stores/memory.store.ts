@@ -40,8 +40,37 @@ export class MemoryTokenStore implements TokenStore {
 
 /**
  * A deep copy, so a caller changing its object (its `details` included) cannot change what is stored, nor the
- * reverse; through JSON, as the file and Redis stores keep records, so a record reads back the same from all three.
+ * reverse; with JSON's meaning, as the file and Redis stores keep records, so a record reads back the same from
+ * all three. Unlike a JSON round trip it keeps what cannot change by reference: strings, and frozen objects such
+ * as the engine's shared details. Their copies made the store cost ~650 B more per tenant at 10 000 tenants
+ * (bench 5: 2 536 B where 1 888 B had been measured).
  */
 function copyOf(record: StoredToken): StoredToken {
-  return JSON.parse(JSON.stringify(record)) as StoredToken;
+  return jsonCopy(record) as StoredToken;
+}
+
+function jsonCopy(value: unknown): unknown {
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'object' && Object.isFrozen(value)) return value;
+  if (Array.isArray(value)) return value.map((item) => jsonCopy(item) ?? null);
+  if (isPlainData(value)) {
+    const copy: Record<string, unknown> = {};
+    for (const [name, field] of Object.entries(value)) {
+      const copied = jsonCopy(field);
+      if (copied !== undefined) copy[name] = copied;
+    }
+    return copy;
+  }
+  // Anything else (a Date, a class instance, a function, undefined) is whatever JSON makes of it.
+  const text = JSON.stringify(value) as string | undefined;
+  return text === undefined ? undefined : (JSON.parse(text) as unknown);
+}
+
+function isPlainData(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  );
 }
