@@ -42,4 +42,12 @@ describe('source shape', () => {
       .filter((file) => /(['"`])(blink|blnk)\1/.test(withoutComments(fs.readFileSync(path.join(SRC, file), 'utf8'))));
     expect(offenders).toEqual([]);
   });
+
+  // bench 1: the hot path's settled promise belongs to the token it was made for; holdToken drops it
+  it("sets an entry's token in holdToken only", () => {
+    const offenders = sourceFiles(SRC)
+      .map(relative)
+      .filter((file) => /\.token\s*=[^=]/.test(withoutComments(fs.readFileSync(path.join(SRC, file), 'utf8'))));
+    expect(offenders).toEqual(['engine/token-entry.ts']);
+  });
 });

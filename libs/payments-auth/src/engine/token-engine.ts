@@ -27,7 +27,7 @@ import { TokenCallRecorder } from './token-call-recorder.js';
 import { invalidateEntry } from './invalidation.js';
 import { waitForFlights } from './drain.js';
 import { type ConfigurationSource, TokenEntries } from './token-entries.js';
-import { type TokenEntry, answerOf, snapshotOf } from './token-entry.js';
+import { type TokenEntry, answerOf, holdToken, snapshotOf } from './token-entry.js';
 import { expiriesOf, statesOf } from './entry-reports.js';
 import type { TokenProtocol } from './token-protocol.interface.js';
 import type { TokenSnapshot, TokenState } from './token-snapshot.interface.js';
@@ -291,7 +291,7 @@ export class TokenEngine<TConfig extends object> implements RenewalTarget, Recov
     // Records read back from a store carry their own copy; the engine owns `record` and may swap it.
     if (record.details !== undefined) record.details = sharedDetails(record.details);
     this.latch.onRecord(entry, record);
-    entry.token = record;
+    holdToken(entry, record);
     this.plan.planFor(entry, record, spread);
   };
 }

@@ -18,11 +18,10 @@ export interface TokenEntry<TConfig> {
   /** Precomputed so the hot path is one comparison. */
   renewAt: number;
   /**
-   * The settled promise the hot path hands out for `answerFor` (the `token` it was made for): one per record,
-   * not one per call, so a cached token costs no allocation. A new record gets a new one.
+   * The settled promise the hot path hands out for `token`: one per record, not one per call, so a cached token
+   * costs no allocation. Set `token` with holdToken only, which drops it.
    */
   answer: Promise<string> | undefined;
-  answerFor: StoredToken | undefined;
   /** When a caller last asked for this token: renewal stops for idle tenants. */
   lastUsedAt: number;
   /** The next proactive renewal, cancelled whenever another is scheduled in its place. */
@@ -50,7 +49,6 @@ export function newTokenEntry<TConfig>(tenant: string, config: TConfig, storeKey
     token: undefined,
     renewAt: 0,
     answer: undefined,
-    answerFor: undefined,
     lastUsedAt: 0,
     renewal: undefined,
     inFlight: undefined,
@@ -62,14 +60,15 @@ export function newTokenEntry<TConfig>(tenant: string, config: TConfig, storeKey
   };
 }
 
-/** The settled promise of the entry's token, made once per record, so a cached token costs no allocation per call. */
+/** `record` becomes the entry's token; the hot path's promise of the previous one goes with it. */
+export function holdToken(entry: TokenEntry<unknown>, record: StoredToken): void {
+  entry.token = record;
+  entry.answer = undefined;
+}
+
+/** The settled promise of the entry's token, made once per record (callers hold a fresh entry, so it has one). */
 export function answerOf(entry: TokenEntry<unknown>): Promise<string> {
-  const token = entry.token as StoredToken; // callers hold a fresh entry: renewAt is set only with a token
-  if (entry.answerFor !== token) {
-    entry.answerFor = token;
-    entry.answer = Promise.resolve(token.accessToken);
-  }
-  return entry.answer as Promise<string>;
+  return (entry.answer ??= Promise.resolve((entry.token as StoredToken).accessToken));
 }
 
 /** For health checks: never a token value. `seedConfigured` only for rotating protocols (it says where a grant began). */
