@@ -26,6 +26,11 @@ describe('sharedDetails', () => {
     expect(Object.isFrozen(callerArray)).toBe(false);
   });
 
+  it('leaves out the fields JSON would drop, as a store gives the details back', () => {
+    const details = sharedDetails({ scope: undefined, tokenType: 'Bearer' });
+    expect(Object.keys(details)).toEqual(['tokenType']);
+  });
+
   it('stops sharing beyond a bound, returning details as given', () => {
     for (let index = 0; index < 300; index += 1) sharedDetails({ scope: `scope-${index}` });
     const unshared = { scope: 'one more' };

@@ -14,10 +14,11 @@ export function sharedDetails(details: Record<string, unknown>): Readonly<Record
   if (shared.size >= MAX_SHARED) return details;
   const frozen = Object.freeze(
     Object.fromEntries(
-      Object.entries(details).map(([name, value]) => [
-        name,
-        Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value,
-      ]),
+      // Without the fields JSON would drop: the details read back from a store the same, and the memory store
+      // can keep them by reference.
+      Object.entries(details)
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => [name, Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value]),
     ),
   );
   shared.set(key, frozen);
