@@ -24,7 +24,7 @@ export class TokenEntries<TConfig extends object> {
     private readonly configOf: ConfigurationSource<TConfig>,
   ) {}
 
-  /** The entry held for the tenant, whatever its configuration: no registry lookup (the hot path). */
+  /** The entry held for the tenant, whatever its configuration: no registry lookup. */
   held(tenant: string): TokenEntry<TConfig> | undefined {
     return this.entries.get(tenant);
   }
