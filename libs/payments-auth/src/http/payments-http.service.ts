@@ -1,5 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
+import axios from 'axios';
+import { Observable } from 'rxjs';
 import type { PaymentsAxiosInstance, PaymentsRequestConfig, PaymentsResponse } from './payments-request-config.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the defaults @nestjs/axios's own signatures use */
@@ -12,9 +14,47 @@ import type { PaymentsAxiosInstance, PaymentsRequestConfig, PaymentsResponse } f
  * Its request methods and `axiosRef` take a {@link PaymentsRequestConfig}, which adds the `paymentsAuth` option;
  * `query` (which NestJS 11's HttpService lacks) keeps `@nestjs/axios`'s plain config and takes its tenant from
  * `runWithTenant` or `defaultTenant`.
+ *
+ * Unsubscribing cancels a request only while it is in flight: `@nestjs/axios` cancels every request when its
+ * Observable is torn down, which `firstValueFrom` and every completed subscription do once the response is in,
+ * and each such cancel builds a `CanceledError`, stack trace and all, for a request that is over.
  */
 @Injectable()
 export class PaymentsHttpService extends HttpService {
+  /**
+   * `@nestjs/axios`'s own, except that a finished request is not cancelled: that cancel cost 14-17% of a request's
+   * client CPU in bench 2. A caller's own `cancelToken` stays the caller's, as it does there; any other request
+   * still in flight is cancelled on unsubscribe, a stream too (nobody is left to read it); a stream whose response
+   * is in stays readable.
+   */
+  protected override makeObservable(
+    send: (...args: unknown[]) => Promise<unknown>,
+    ...args: unknown[]
+  ): Observable<any> {
+    return new Observable((subscriber) => {
+      const sent = [...args];
+      const config = { ...(sent[sent.length - 1] as object | undefined) } as { cancelToken?: unknown };
+      sent[sent.length - 1] = config;
+      const source = config.cancelToken ? undefined : axios.CancelToken.source();
+      if (source !== undefined) config.cancelToken = source.token;
+      let inFlight = true;
+      send(...sent).then(
+        (response) => {
+          inFlight = false;
+          subscriber.next(response);
+          subscriber.complete();
+        },
+        (error: unknown) => {
+          inFlight = false;
+          subscriber.error(error);
+        },
+      );
+      return () => {
+        if (inFlight) source?.cancel();
+      };
+    });
+  }
+
   override get axiosRef(): PaymentsAxiosInstance {
     // The same instance, typed with the overloads that the interceptor this module attached to it honours.
     return super.axiosRef as PaymentsAxiosInstance;
