@@ -33,7 +33,7 @@ async function startHoldingServer(): Promise<{ url: string; held: HeldRequest[];
 const cancelledWith = (config: { cancelToken?: CancelToken } | undefined): Cancel | undefined =>
   config?.cancelToken?.reason;
 
-// README § Calling the provider APIs: PaymentsHttpService
+// README § Calling the provider APIs: PaymentsHttpService › Unsubscribing
 describe('PaymentsHttpService cancels a request only while it is in flight', () => {
   let fixture: PaymentsAuthFixture;
   let holding: Awaited<ReturnType<typeof startHoldingServer>>;
@@ -63,10 +63,9 @@ describe('PaymentsHttpService cancels a request only while it is in flight', () 
     holding.held[0].answer((res) => res.writeHead(503).end());
     const failure: unknown = await failing.catch((error: unknown) => error);
     expect(isAxiosError(failure) && failure.response?.status).toBe(503);
-    await sleep(0); // a teardown runs right after the answer is handed over
+    // Each teardown ran as its answer was handed over: firstValueFrom's on the response, the others on completion.
     expect([first, last].map((response) => cancelledWith(response.config))).toEqual([undefined, undefined]);
     expect(isAxiosError(failure) && cancelledWith(failure.config)).toBeUndefined();
-    expect(holding.held[0].abandoned).toBe(false);
   });
 
   it('cancels a request still waiting for its answer when the caller unsubscribes', async () => {
@@ -78,6 +77,26 @@ describe('PaymentsHttpService cancels a request only while it is in flight', () 
     subscription.unsubscribe();
     await waitFor(() => holding.held[0].abandoned, 2_000);
     expect(events).toEqual([]);
+  });
+
+  it('cancels a stream still waiting for its response when the caller unsubscribes', async () => {
+    const subscription = http().get(`${holding.url}/slow-stream`, { responseType: 'stream' }).subscribe();
+    await waitFor(() => holding.held.length === 1, 2_000);
+    subscription.unsubscribe();
+    await waitFor(() => holding.held[0].abandoned, 2_000);
+  });
+
+  it('gives a request that reuses an answered config a cancel token of its own', async () => {
+    // The retry pattern catchError((error) => http.request(error.config)).
+    const failing = firstValueFrom(http().get(`${holding.url}/fails`));
+    await waitFor(() => holding.held.length === 1, 2_000);
+    holding.held[0].answer((res) => res.writeHead(503).end());
+    const failure: unknown = await failing.catch((error: unknown) => error);
+    if (!isAxiosError(failure) || failure.config === undefined) throw new Error('expected an Axios error');
+    const retry = http().request(failure.config).subscribe();
+    await waitFor(() => holding.held.length === 2, 2_000);
+    retry.unsubscribe();
+    await waitFor(() => holding.held[1].abandoned, 2_000);
   });
 
   it('leaves a cancel token the caller passed to the caller', async () => {
