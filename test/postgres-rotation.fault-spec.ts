@@ -99,12 +99,22 @@ describe('Blnk rotation on PostgreSQL under faults, against oidc-provider (rotat
       workers.push(await FaultWorker.start(env)); // the orchestrator replaces the killed instance
     }
     await sleep(2_000);
-    const final = await Promise.all(alive().map((worker) => worker.stop()));
+    const survivors = alive();
+    const final = await Promise.all(survivors.map((worker) => worker.stop()));
     const counters = await server.counters();
     report('lease holder SIGKILLed before the server acted', {
       takeoversMs,
       invalidGrant: counters.invalidGrant,
       failures: sum(final, 'failures'),
+      // What went wrong, should it ever: the callers' errors and what the survivors warned of.
+      errors: final.flatMap((status) => status.errors).slice(0, 5),
+      warnings: survivors.flatMap((worker) =>
+        worker.logs
+          .replace(/\u001b\[[0-9;]*m/g, '') // colours
+          .split('\n')
+          .filter((line) => /\b(WARN|ERROR)\b/.test(line) && !line.includes('unencrypted'))
+          .slice(-5),
+      ),
     });
     for (const takeover of takeoversMs) expect(takeover).toBeLessThanOrEqual(3_000);
     for (const status of final) expect(status).toMatchObject({ failures: 0, errors: [] });
