@@ -6,6 +6,9 @@ import type { PaymentsAxiosInstance, PaymentsRequestConfig, PaymentsResponse } f
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the defaults @nestjs/axios's own signatures use */
 
+/** The cancel tokens makeObservable made: never a caller's own, even when a reused config brings one back. */
+const ownTokens = new WeakSet<object>();
+
 /**
  * `@nestjs/axios`'s HttpService on an Axios instance owned by this module, with the payments-auth interceptor
  * attached. A distinct class, so injecting it can never be confused with an application's own HttpService
@@ -19,9 +22,6 @@ import type { PaymentsAxiosInstance, PaymentsRequestConfig, PaymentsResponse } f
  * when its Observable is torn down, which `firstValueFrom` and every completed subscription do once the response
  * is in, and each such cancel builds a `CanceledError`, stack trace and all, for a request that is over.
  */
-/** The cancel tokens makeObservable made: never a caller's own, even when a reused config brings one back. */
-const ownTokens = new WeakSet<object>();
-
 @Injectable()
 export class PaymentsHttpService extends HttpService {
   /**
